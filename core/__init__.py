@@ -1,0 +1,1 @@
+"""The domain of alumni-bots: written once, free of any chat-platform library."""

@@ -1,0 +1,43 @@
+"""Button payloads: a command line, kept under Telegram's 64-byte callback_data limit.
+
+A payload is ``"<command> <args>"``. Pressing the button runs that command as if
+typed. When a payload would be too long, its text is stored in the database and the
+button carries ``"=<key>"`` instead.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db.models import StoredAction
+
+MAX_PAYLOAD_BYTES = 64
+STORED_PREFIX = "="
+
+
+def command_line(command: str, args: str = "") -> str:
+    return f"{command} {args}".strip()
+
+
+async def encode(session: AsyncSession, command: str, args: str = "") -> str:
+    line = command_line(command, args)
+    if len(line.encode()) <= MAX_PAYLOAD_BYTES and not line.startswith(STORED_PREFIX):
+        return line
+    key = hashlib.sha256(line.encode()).hexdigest()[:16]
+    if await session.get(StoredAction, key) is None:
+        session.add(StoredAction(key=key, payload=line))
+        await session.flush()
+    return STORED_PREFIX + key
+
+
+async def decode(session: AsyncSession, payload: str) -> tuple[str, str] | None:
+    """(command, args) of a payload, or None when a stored payload is unknown."""
+    if payload.startswith(STORED_PREFIX):
+        stored = await session.scalar(select(StoredAction).where(StoredAction.key == payload[1:]))
+        if stored is None:
+            return None
+        payload = stored.payload
+    command, _, args = payload.partition(" ")
+    return command, args.strip()

@@ -1,0 +1,118 @@
+"""What adapters hand to the core and what they get back.
+
+Every string in a Reply is plain text, already translated: adapters escape all of
+it for their markup (HTML, mrkdwn, markdown) and apply structure (titles, cards,
+buttons) natively. There is no markup in the core, so no user text can inject any.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ChatKind(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+    CHANNEL = "channel"
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    platform: str  # "telegram" | "discord" | "slack" | "console"
+    user_id: str
+    display_name: str | None = None
+    locale: str | None = None  # the platform's locale for this user ("pt-BR"), used to guess a language
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    chat_id: str
+    kind: ChatKind = ChatKind.PRIVATE
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One thing a person did: a command with arguments, a button press, or free text.
+
+    ``command`` is None for free text (``text`` set), which goes to the running
+    conversation if there is one. A button press arrives as ``action`` (the payload
+    of a Button) and is decoded by the core.
+    """
+
+    sender: Sender
+    chat: Chat
+    command: str | None = None
+    args: str = ""
+    text: str | None = None
+    action: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    action: str  # opaque payload, at most 64 bytes of UTF-8 (Telegram's callback_data limit)
+    selected: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """An item of a list (an association, a channel): a title and details."""
+
+    title: str
+    subtitle: str | None = None
+    fields: tuple[Field, ...] = ()
+    body: str | None = None
+    url: str | None = None
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    page: int  # 1-based
+    pages: int
+    previous: Button | None = None
+    next: Button | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileAttachment:
+    filename: str
+    content: bytes
+    mime_type: str = "application/json"
+
+
+@dataclass(slots=True)
+class Reply:
+    """One message to show. ``buttons`` is a list of rows."""
+
+    text: str = ""
+    title: str | None = None
+    cards: list[Card] = field(default_factory=list)
+    buttons: list[list[Button]] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    pager: Pager | None = None
+    file: FileAttachment | None = None
+    language: str = "en"
+    rtl: bool = False
+    private: bool = False  # personal data: ephemeral where the platform allows
+    edit: bool = False  # a button press: replace the message that carried the button, where possible
+
+    def plain_text(self) -> str:
+        """A simple text rendering, for logs of tests and the console's fallback."""
+        parts = [p for p in (self.title, self.text) if p]
+        for card in self.cards:
+            parts.append(card.title + (f" — {card.subtitle}" if card.subtitle else ""))
+        return "\n".join(parts)

@@ -1,0 +1,64 @@
+"""Settings read from the environment (names fixed by SPEC.md).
+
+Secrets are held here and nowhere else; ``Settings.__repr__`` hides them so that
+logging a settings object can never leak a token.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+DEFAULT_SQLITE_FILE = "alumni.db"
+_SECRET_FIELDS = frozenset(
+    {"telegram_bot_token", "discord_bot_token", "slack_bot_token", "slack_signing_secret", "slack_app_token"}
+)
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=lambda: f"sqlite:///{Path.cwd() / DEFAULT_SQLITE_FILE}")
+    telegram_bot_token: str | None = None
+    telegram_api_base_url: str | None = None
+    discord_bot_token: str | None = None
+    discord_api_base_url: str | None = None
+    discord_gateway_url: str | None = None
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str | None = None
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        values: dict[str, str] = {}
+        for f in fields(cls):
+            value = _env("ALUMNI_DATABASE_URL" if f.name == "database_url" else f.name.upper())
+            if value is not None:
+                values[f.name] = value
+        return cls(**values)
+
+    def __repr__(self) -> str:
+        shown = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in _SECRET_FIELDS and value:
+                value = "***"
+            elif f.name == "database_url":
+                value = redact_url(value)
+            shown.append(f"{f.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
+
+
+def redact_url(url: str) -> str:
+    """Hide the password of a database URL, for messages and logs."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL we can parse: say nothing about it
+        return "<unparsable url>"

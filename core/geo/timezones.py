@@ -1,0 +1,69 @@
+"""IANA time zones: by exact name, by city in any supported language, or by country."""
+from __future__ import annotations
+
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
+
+from babel import Locale
+from babel.core import get_global
+from rapidfuzz import fuzz, process
+
+from core.i18n import SUPPORTED_LANGUAGES
+from core.text import fold
+
+
+@lru_cache(maxsize=1)
+def all_zones() -> frozenset[str]:
+    return frozenset(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+
+
+def is_valid_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (KeyError, ValueError):
+        return False
+    return True
+
+
+def zones_for_country(code: str) -> list[str]:
+    zones = get_global("territory_zones").get(code.upper(), [])
+    return [z for z in zones if is_valid_zone(z)]
+
+
+def default_zone_for_country(code: str) -> str | None:
+    """The zone of a country that has exactly one; None where it has several."""
+    zones = zones_for_country(code)
+    return zones[0] if len(zones) == 1 else None
+
+
+@lru_cache(maxsize=1)
+def _city_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for zone in sorted(all_zones()):
+        index.setdefault(fold(zone), zone)
+        index.setdefault(fold(zone.rsplit("/", 1)[-1]), zone)
+    for language in SUPPORTED_LANGUAGES:
+        zones = Locale.parse(language).time_zones
+        for zone in all_zones():
+            city = zones.get(zone, {}).get("city")
+            if city:
+                index.setdefault(fold(city), zone)
+    return index
+
+
+def match_zone(text: str) -> str | None:
+    """An IANA zone from "Europe/Paris", "paris", "Le Caire", "القاهرة" or a near miss."""
+    candidate = text.strip()
+    if not candidate:
+        return None
+    lowered = {z.lower(): z for z in all_zones()}
+    if candidate.lower() in lowered:
+        return lowered[candidate.lower()]
+    folded = fold(candidate)
+    index = _city_index()
+    if folded in index:
+        return index[folded]
+    if len(folded) < 4:
+        return None
+    best = process.extractOne(folded, list(index), scorer=fuzz.ratio, score_cutoff=85)
+    return index[best[0]] if best else None

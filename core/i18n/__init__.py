@@ -1,0 +1,32 @@
+"""Translations for every text a person reads.
+
+The reader's language lives in a context variable: a request (or one delivery)
+sets it with ``use_language`` and every ``_()`` below reads it. Async tasks each
+get their own copy, so concurrent updates never see each other's language.
+"""
+from .catalogs import N_, _, current_language, ngettext, pgettext, use_language
+from .languages import (
+    DEFAULT_LANGUAGE,
+    RTL_LANGUAGES,
+    SUPPORTED_LANGUAGES,
+    is_rtl,
+    language_from_locale,
+    language_name,
+    match_language,
+)
+
+__all__ = [
+    "N_",
+    "_",
+    "current_language",
+    "ngettext",
+    "pgettext",
+    "use_language",
+    "DEFAULT_LANGUAGE",
+    "RTL_LANGUAGES",
+    "SUPPORTED_LANGUAGES",
+    "is_rtl",
+    "language_from_locale",
+    "language_name",
+    "match_language",
+]

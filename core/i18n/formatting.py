@@ -1,0 +1,43 @@
+"""Dates, times and numbers formatted for the reader's locale and time zone."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date as _format_date
+from babel.dates import format_datetime as _format_datetime
+from babel.dates import format_time as _format_time
+from babel.lists import format_list as _format_list
+from babel.numbers import format_decimal
+
+from .catalogs import current_language
+
+UTC = ZoneInfo("UTC")
+
+
+def _zone(timezone: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(timezone) if timezone else UTC
+    except (KeyError, ValueError):
+        return UTC
+
+
+def format_datetime(moment: datetime, timezone: str | None, format: str = "medium") -> str:
+    """An aware instant shown as wall-clock time in the reader's zone and locale."""
+    return _format_datetime(moment, format=format, tzinfo=_zone(timezone), locale=current_language())
+
+
+def format_date(moment: datetime, timezone: str | None, format: str = "full") -> str:
+    return _format_date(moment.astimezone(_zone(timezone)).date(), format=format, locale=current_language())
+
+
+def format_time(moment: datetime, timezone: str | None, format: str = "short") -> str:
+    return _format_time(moment, format=format, tzinfo=_zone(timezone), locale=current_language())
+
+
+def format_number(value: int | float) -> str:
+    return format_decimal(value, locale=current_language())
+
+
+def format_list(items: list[str]) -> str:
+    return _format_list(items, locale=current_language()) if items else ""
