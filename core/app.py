@@ -1,0 +1,55 @@
+"""Wiring: one object that every adapter (console, CLI, bots) opens to reach the core."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.engine import make_url
+
+from core.channels import ensure_channels
+from core.config import Settings
+from core.db.engine import Database
+from core.db.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Database
+
+    @property
+    def commands(self) -> "CommandService":  # noqa: F821 - imported lazily below
+        from core.commands.service import CommandService
+
+        if not hasattr(self, "_commands"):
+            self._commands = CommandService(self.db)
+        return self._commands
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+async def prepare_database(url: str) -> None:
+    """Migrate (SQLite: create on first use) and seed the channels. Safe to run at every start."""
+    import asyncio
+
+    await asyncio.to_thread(upgrade, url)
+    database = Database(url)
+    try:
+        async with database.transaction() as session:
+            await ensure_channels(session)
+    finally:
+        await database.dispose()
+
+
+async def open_app(settings: Settings | None = None, *, migrate: bool | None = None) -> App:
+    """Open the core. SQLite databases are created and upgraded automatically on first use;
+    PostgreSQL is upgraded by ``alumni db upgrade`` unless ``migrate=True``."""
+    settings = settings or Settings.from_env()
+    if migrate is None:
+        migrate = make_url(settings.database_url).get_backend_name() == "sqlite"
+    if migrate:
+        await prepare_database(settings.database_url)
+    return App(settings=settings, db=Database(settings.database_url))
