@@ -1,20 +1,56 @@
-"""The entry point of the command layer: ``CommandService.handle(request) -> list[Reply]``."""
+"""The entry point of the command layer: ``CommandService.handle(request) -> list[Reply]``.
+
+One request is one transaction: a command either happens completely or not at all.
+"""
 from __future__ import annotations
 
+import logging
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from core.commands.context import Context
+from core.commands.dispatch import dispatch
+from core.commands.registry import commands
 from core.commands.types import Reply, Request
 from core.db.engine import Database
+from core.directory.search import DirectorySearch
+from core.i18n import DEFAULT_LANGUAGE, _, is_rtl, language_from_locale, use_language
+from core.members import get_or_create_identity
+
+log = logging.getLogger(__name__)
 
 
 class CommandService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, directory: DirectorySearch | None = None) -> None:
         self.db = db
+        self.directory = directory or DirectorySearch(db)
 
     async def handle(self, request: Request) -> list[Reply]:
-        raise NotImplementedError  # being written in core/commands/
+        guessed = language_from_locale(request.sender.locale) or DEFAULT_LANGUAGE
+        try:
+            async with self.db.transaction() as session:
+                identity, member, created = await get_or_create_identity(
+                    session,
+                    request.sender.platform,
+                    request.sender.user_id,
+                    request.sender.display_name,
+                    request.sender.locale,
+                )
+                with use_language(member.language or guessed):
+                    ctx = Context(session, request, identity, member, self.directory, is_new=created)
+                    await dispatch(ctx)
+                    return ctx.replies
+        except (OperationalError, DBAPIError) as error:
+            if not getattr(error, "connection_invalidated", False) and not isinstance(error, OperationalError):
+                raise
+            log.warning("database unavailable while handling a %s request: %s", request.sender.platform, type(error).__name__)
+            with use_language(guessed) as language:
+                return [Reply(_("I can't reach my database right now. Please try again in a moment."), language=language, rtl=is_rtl(language))]
 
     def command_names(self) -> list[str]:
-        raise NotImplementedError
+        return [name for name, spec in commands().items() if spec.listed]
 
     def command_descriptions(self, language: str) -> list[tuple[str, str]]:
         """(name, one-line description) in the given language, for help and platform menus."""
-        raise NotImplementedError
+        with use_language(language):
+            return [(name, _(spec.description)) for name, spec in commands().items() if spec.listed]

@@ -94,6 +94,21 @@ class FileAttachment:
     mime_type: str = "application/json"
 
 
+@dataclass(frozen=True, slots=True)
+class ChatAccess:
+    """Access to a bound chat that the adapter must grant or take back.
+
+    The core decides who may enter which chat; the adapter does it with its platform's
+    API (a single-use invite link, a role, a channel invitation).
+    """
+
+    channel_slug: str
+    chat_id: str
+    grant: bool
+    title: str | None = None
+    data: dict[str, object] = field(default_factory=dict)
+
+
 @dataclass(slots=True)
 class Reply:
     """One message to show. ``buttons`` is a list of rows."""
@@ -109,6 +124,7 @@ class Reply:
     rtl: bool = False
     private: bool = False  # personal data: ephemeral where the platform allows
     edit: bool = False  # a button press: replace the message that carried the button, where possible
+    access: list[ChatAccess] = field(default_factory=list)  # bound chats on the sender's platform
 
     def plain_text(self) -> str:
         """A simple text rendering, for logs of tests and the console's fallback."""

@@ -30,10 +30,22 @@ def zones_for_country(code: str) -> list[str]:
     return [z for z in zones if is_valid_zone(z)]
 
 
+def _clock(zone: str) -> tuple[object, ...]:
+    """A zone's offsets across one year: zones with equal clocks are one zone to a person."""
+    from datetime import datetime, timezone
+
+    info = ZoneInfo(zone)
+    year = datetime.now(timezone.utc).year
+    return tuple(datetime(year, month, 15, 12, tzinfo=timezone.utc).astimezone(info).utcoffset() for month in range(1, 13))
+
+
 def default_zone_for_country(code: str) -> str | None:
-    """The zone of a country that has exactly one; None where it has several."""
+    """The zone of a country whose clocks all agree (Germany: Berlin and Büsingen); None otherwise."""
     zones = zones_for_country(code)
-    return zones[0] if len(zones) == 1 else None
+    if not zones:
+        return None
+    first = _clock(zones[0])
+    return zones[0] if all(_clock(z) == first for z in zones[1:]) else None
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,78 @@
+"""What a handler works with: the request, the member, the open transaction, and reply helpers."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.commands import actions
+from core.commands.syntax import command_hint
+from core.commands.types import Button, Reply, Request
+from core.db.models import Conversation, Identity, Member
+from core.i18n import current_language, is_rtl
+
+if TYPE_CHECKING:
+    from core.directory.search import DirectorySearch
+
+
+@dataclass
+class Context:
+    session: AsyncSession
+    request: Request
+    identity: Identity
+    member: Member
+    directory: "DirectorySearch"
+    is_new: bool = False
+    replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def platform(self) -> str:
+        return self.request.sender.platform
+
+    @property
+    def pressed(self) -> bool:
+        """True when the request came from a button: replies may replace that message."""
+        return self.request.action is not None
+
+    def hint(self, name: str, args: str = "") -> str:
+        return command_hint(self.platform, name, args)
+
+    def reply(self, text: str = "", **fields: object) -> Reply:
+        language = current_language()
+        reply = Reply(text=text, language=language, rtl=is_rtl(language), **fields)  # type: ignore[arg-type]
+        self.replies.append(reply)
+        return reply
+
+    async def button(self, label: str, command: str, args: str = "", selected: bool = False) -> Button:
+        return Button(label=label, action=await actions.encode(self.session, command, args), selected=selected)
+
+    # ------------------------------------------------------------ conversation state
+
+    async def conversation(self) -> Conversation | None:
+        return await self.session.scalar(
+            select(Conversation).where(
+                Conversation.identity_id == self.identity.id, Conversation.chat_id == self.request.chat.chat_id
+            )
+        )
+
+    async def set_conversation(self, flow: str, step: str, data: dict[str, object] | None = None) -> None:
+        current = await self.conversation()
+        if current is None:
+            self.session.add(
+                Conversation(
+                    identity_id=self.identity.id, chat_id=self.request.chat.chat_id, flow=flow, step=step, data=data or {}
+                )
+            )
+        else:
+            current.flow, current.step, current.data = flow, step, dict(data or {})
+        await self.session.flush()
+
+    async def end_conversation(self) -> None:
+        await self.session.execute(
+            delete(Conversation).where(
+                Conversation.identity_id == self.identity.id, Conversation.chat_id == self.request.chat.chat_id
+            )
+        )
+

@@ -1,0 +1,2 @@
+"""Importing this package registers every chat command."""
+from . import channels, directory, help, link, preferences, privacy, start  # noqa: F401

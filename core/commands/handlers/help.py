@@ -1,0 +1,17 @@
+"""``help``: every command, described in the reader's language."""
+from __future__ import annotations
+
+from core.commands.context import Context
+from core.commands.registry import command, commands
+from core.i18n import N_, _
+
+
+@command("help", N_("What I can do"))
+async def help_(ctx: Context, args: str) -> None:
+    lines = []
+    for name, spec in commands().items():
+        if not spec.listed:
+            continue
+        usage = f" {_(spec.usage)}" if spec.usage else ""
+        lines.append(f"{ctx.hint(name)}{usage} — {_(spec.description)}")
+    ctx.reply("\n".join(lines), title=_("What I can do"))

@@ -1,0 +1,60 @@
+"""Questions asked from several places (start, language, country): one wording each."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+
+from core.commands.context import Context
+from core.geo.regions import REGIONS, region_name
+from core.geo.timezones import zones_for_country
+from core.i18n import SUPPORTED_LANGUAGES, _, current_language, language_name
+from core.i18n.formatting import format_time
+from core.db.types import utcnow
+from core.text import isolate
+
+
+async def ask_language(ctx: Context, flow: str = "language", guessed: str | None = None) -> None:
+    buttons = [await ctx.button(language_name(code), "language", code, selected=code == guessed) for code in SUPPORTED_LANGUAGES]
+    ctx.reply(_("Which language would you like me to use?"), buttons=[buttons[i : i + 3] for i in range(0, len(buttons), 3)])
+    await ctx.set_conversation(flow, "language")
+
+
+async def ask_country(ctx: Context, flow: str = "country") -> None:
+    buttons = [await ctx.button(region_name(region), "country", f"@{region}") for region in REGIONS]
+    ctx.reply(
+        _("Which country do you live in? Type its name in any language, or pick a region below."),
+        buttons=[buttons[:3], buttons[3:]],
+    )
+    await ctx.set_conversation(flow, "country")
+
+
+def zone_label(zone: str) -> str:
+    """A zone as people know it: its main city in the reader's language ("Le Caire")."""
+    city = Locale.parse(current_language()).time_zones.get(zone, {}).get("city")
+    return city or zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def zone_sentence(zone: str) -> str:
+    now = format_time(utcnow(), zone)
+    return _("Your time zone is {zone} (it is {time} there now).").format(zone=isolate(zone), time=now)
+
+
+async def ask_zone(ctx: Context, country_code: str, flow: str = "timezone") -> None:
+    zones = zones_for_country(country_code)[:24]
+    buttons = [await ctx.button(zone_label(z), "timezone", z) for z in zones]
+    ctx.reply(
+        _("Your country has several time zones. Which one is yours? You can also type a city."),
+        buttons=[buttons[i : i + 2] for i in range(0, len(buttons), 2)],
+    )
+    await ctx.set_conversation(flow, "timezone")
+
+
+def valid_zone(zone: str | None) -> bool:
+    if not zone:
+        return False
+    try:
+        ZoneInfo(zone)
+    except (KeyError, ValueError):
+        return False
+    return True

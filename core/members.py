@@ -1,0 +1,76 @@
+"""Members and their chat identities."""
+from __future__ import annotations
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db.models import Identity, Member, Membership, RoleGrant
+from core.db.types import utcnow
+
+
+async def find_identity(session: AsyncSession, platform: str, user_id: str) -> Identity | None:
+    return await session.scalar(select(Identity).where(Identity.platform == platform, Identity.user_id == user_id))
+
+
+async def get_or_create_identity(
+    session: AsyncSession, platform: str, user_id: str, display_name: str | None = None, locale: str | None = None
+) -> tuple[Identity, Member, bool]:
+    """The identity and its member, created on first contact. Returns (identity, member, created).
+
+    Two updates from a new user can race; the unique (platform, user_id) constraint
+    decides, and the loser reads the winner's row.
+    """
+    identity = await find_identity(session, platform, user_id)
+    created = False
+    if identity is None:
+        try:
+            async with session.begin_nested():
+                member = Member()
+                session.add(member)
+                await session.flush()
+                identity = Identity(member_id=member.id, platform=platform, user_id=user_id)
+                session.add(identity)
+                await session.flush()
+                created = True
+        except IntegrityError:
+            identity = await find_identity(session, platform, user_id)
+            assert identity is not None
+    if display_name and identity.display_name != display_name:
+        identity.display_name = display_name[:200]
+    if locale and identity.platform_locale != locale:
+        identity.platform_locale = locale[:20]
+    if identity.unreachable_since is not None:
+        identity.unreachable_since = None  # they wrote to us: reachable again
+    member = await session.get(Member, identity.member_id)
+    assert member is not None
+    return identity, member, created
+
+
+async def merge_members(session: AsyncSession, keep: Member, absorb: Member) -> None:
+    """Move everything of ``absorb`` to ``keep`` (identity linking), then delete ``absorb``."""
+    await session.execute(update(Identity).where(Identity.member_id == absorb.id).values(member_id=keep.id))
+    kept_channels = set(await session.scalars(select(Membership.channel_id).where(Membership.member_id == keep.id)))
+    for membership in await session.scalars(select(Membership).where(Membership.member_id == absorb.id)):
+        if membership.channel_id not in kept_channels:
+            session.add(Membership(member_id=keep.id, channel_id=membership.channel_id, muted=membership.muted))
+    kept_roles = {(r.role, r.country_code) for r in await session.scalars(select(RoleGrant).where(RoleGrant.member_id == keep.id))}
+    for grant in await session.scalars(select(RoleGrant).where(RoleGrant.member_id == absorb.id)):
+        if (grant.role, grant.country_code) not in kept_roles:
+            session.add(RoleGrant(member_id=keep.id, role=grant.role, country_code=grant.country_code))
+    keep.language = keep.language or absorb.language
+    keep.country_code = keep.country_code or absorb.country_code
+    keep.timezone = keep.timezone or absorb.timezone
+    await session.flush()
+    await session.execute(delete(Member).where(Member.id == absorb.id))
+    session.expunge(absorb)
+
+
+async def mark_unreachable(session: AsyncSession, platform: str, user_id: str) -> bool:
+    """The platform says we can no longer write to this identity (blocked, deleted)."""
+    result = await session.execute(
+        update(Identity)
+        .where(Identity.platform == platform, Identity.user_id == user_id, Identity.unreachable_since.is_(None))
+        .values(unreachable_since=utcnow())
+    )
+    return bool(result.rowcount)

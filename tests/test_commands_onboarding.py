@@ -1,0 +1,109 @@
+"""The first conversation, through the real command layer and database."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.commands.service import CommandService
+from core.db.engine import Database
+from core.db.models import Channel, Identity, Member, Membership
+from tests.chat import Person
+
+
+async def member_of(db: Database, user_id: str = "1") -> Member:
+    async with db.transaction() as session:
+        identity = await session.scalar(select(Identity).where(Identity.user_id == user_id))
+        assert identity is not None
+        member = await session.get(Member, identity.member_id)
+        assert member is not None
+        return member
+
+
+async def test_start_with_buttons_only_then_join(db: Database) -> None:
+    person = Person(CommandService(db), locale="fr-FR")
+    await person.send("/start")
+    languages = {b.label: b for b in person.buttons()}
+    assert {"Français", "English", "العربية", "Español", "Português", "Deutsch"} <= set(languages)
+    assert languages["Français"].selected  # guessed from the platform locale
+    await person.press("Français")
+    assert (await member_of(db)).language == "fr"
+    assert all(r.language == "fr" for r in person.last)
+    await person.press("Afrique")  # the region, named in French by CLDR
+    await person.press("Tunisie", page_through=True)
+    member = await member_of(db)
+    assert (member.country_code, member.timezone) == ("TN", "Africa/Tunis")
+    await person.press_action("join tn")
+    async with db.transaction() as session:
+        joined = await session.scalars(
+            select(Channel.slug).join(Membership, Membership.channel_id == Channel.id).where(Membership.member_id == member.id)
+        )
+        assert list(joined) == ["tn"]
+
+
+async def test_typed_country_in_another_language_and_restart(db: Database) -> None:
+    person = Person(CommandService(db), locale="de")
+    await person.send("/start")
+    await person.press("Deutsch")
+    # The process restarts in the middle of the conversation: a new service, same database.
+    restarted = Person(CommandService(Database(db.url)), locale="de")
+    await restarted.send("Allemagne")
+    member = await member_of(db)
+    assert (member.language, member.country_code, member.timezone) == ("de", "DE", "Europe/Berlin")
+
+
+async def test_typo_gets_suggestions_and_changes_nothing(db: Database) -> None:
+    person = Person(CommandService(db))
+    await person.send("/country Tunisa")
+    assert (await member_of(db)).country_code is None
+    await person.press("Tunisia")
+    assert (await member_of(db)).country_code == "TN"
+
+
+async def test_unknown_command_suggests(db: Database) -> None:
+    person = Person(CommandService(db))
+    await person.send("/jion tn")
+    assert "/join" in person.text()
+    person.platform = "slack"
+    person.user_id = "U1"
+    await person.send("/jion tn")
+    assert "/alumni join" in person.text()
+
+
+async def test_join_by_name_in_arabic_and_leave(db: Database) -> None:
+    person = Person(CommandService(db))
+    await person.send("/join تونس")
+    await person.send("/join tn")
+    assert "already" in person.text()
+    await person.send("/leave Tunisie")
+    await person.send("/leave tn")
+    assert "not in" in person.text()
+
+
+async def test_timezone_by_city_and_invalid(db: Database) -> None:
+    person = Person(CommandService(db))
+    await person.send("/timezone Le Caire")
+    assert (await member_of(db)).timezone == "Africa/Cairo"
+    await person.send("/timezone Mars/Olympus")
+    assert (await member_of(db)).timezone == "Africa/Cairo"
+    assert "Mars/Olympus" in person.text()
+
+
+async def test_link_merges_and_forget_erases(db: Database) -> None:
+    service = CommandService(db)
+    telegram = Person(service, user_id="10", platform="telegram")
+    await telegram.send("/join health")
+    await telegram.send("/link")
+    code = telegram.text().split("\u2068")[1].split("\u2069")[0]
+    discord = Person(service, user_id="20", platform="discord")
+    await discord.send("/language fr")
+    await discord.send(f"/link {code}")
+    async with db.transaction() as session:
+        owners = set(await session.scalars(select(Identity.member_id)))
+    assert len(owners) == 1
+    await discord.send(f"/link {code}")  # single use
+    assert "expired" in discord.text() or "expiré" in discord.text()
+    await discord.send("/mydata")
+    assert discord.last[0].file is not None and b"health" in discord.last[0].file.content
+    await discord.send("/forget")
+    await discord.press_action("forget yes-")
+    async with db.transaction() as session:
+        assert (await session.scalar(select(Member))) is None
