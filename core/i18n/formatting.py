@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
+from babel import Locale
+from babel.dates import format_skeleton
 from babel.dates import format_time as _format_time
 from babel.lists import format_list as _format_list
 from babel.numbers import format_decimal
@@ -22,8 +24,18 @@ def _zone(timezone: str | None) -> ZoneInfo:
         return UTC
 
 
-def format_datetime(moment: datetime, timezone: str | None, format: str = "medium") -> str:
-    """An aware instant shown as wall-clock time in the reader's zone and locale."""
+def format_datetime(moment: datetime, timezone: str | None, format: str | None = None) -> str:
+    """An aware instant shown as wall-clock time in the reader's zone and locale.
+
+    The default is a CLDR skeleton (weekday, date, hours and minutes) so that each
+    locale orders the parts and picks 12- or 24-hour clocks its own way; no seconds.
+    """
+    if format is None:
+        zone, language = _zone(timezone), current_language()
+        day = format_skeleton("yMMMEd", moment.astimezone(zone), locale=language)
+        clock = _format_time(moment, format="short", tzinfo=zone, locale=language)
+        pattern = Locale.parse(language).datetime_formats["medium"]
+        return str(pattern).replace("{1}", day).replace("{0}", clock)
     return _format_datetime(moment, format=format, tzinfo=_zone(timezone), locale=current_language())
 
 

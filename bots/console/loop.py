@@ -1,0 +1,156 @@
+"""The read-eval-print loop of ``alumni chat``.
+
+Interactive (a terminal): a prompt, line editing, ``/start`` sent on entry, bold titles.
+Piped: one line read at a time, each response printed, no prompt, no ANSI; exits at EOF.
+"""
+from __future__ import annotations
+
+import asyncio
+import getpass
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from core.commands.types import Chat, Request, Sender
+from core.i18n import _, use_language
+
+from .render import Rendered
+from .session import ConsoleSession, Handler, NoSuchChoice
+
+log = logging.getLogger(__name__)
+
+
+def default_user() -> str:
+    for variable in ("USER", "USERNAME", "LOGNAME"):
+        value = os.environ.get(variable, "").strip()
+        if value:
+            return value
+    try:
+        return getpass.getuser() or "local"
+    except Exception:
+        return "local"
+
+
+def default_locale() -> str | None:
+    """The terminal's locale as a tag ("fr_FR.UTF-8" -> "fr-FR"); None for C/POSIX."""
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable, "").strip()
+        if value:
+            tag = value.split(".")[0].split("@")[0].replace("_", "-")
+            return None if tag.upper() in ("C", "POSIX") else tag
+    return None
+
+
+def save_file(filename: str, content: bytes, directory: Path | None = None) -> Path:
+    """Write an attachment in the working directory, never over an existing file nor outside it."""
+    directory = directory or Path.cwd()
+    name = Path(filename.replace("\\", "/")).name.lstrip(".") or "attachment"
+    target = directory / name
+    stem, suffix = target.stem, target.suffix
+    counter = 1
+    while target.exists():
+        target = directory / f"{stem}-{counter}{suffix}"
+        counter += 1
+    target.write_bytes(content)
+    return target
+
+
+class ConsoleLoop:
+    def __init__(self, session: ConsoleSession, stdin: TextIO, stdout: TextIO, stderr: TextIO, interactive: bool) -> None:
+        self.session = session
+        self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
+        self.interactive = interactive
+        self.failures = 0
+
+    def print(self, line: str = "") -> None:
+        self.stdout.write(line + "\n")
+        self.stdout.flush()
+
+    def show(self, rendered: Rendered) -> None:
+        for line in rendered.lines:
+            self.print(line)
+        with use_language(self.session.language):
+            for filename, content in rendered.files:
+                try:
+                    path = save_file(filename, content)
+                except OSError as error:
+                    self.print(_("Could not save {filename}: {reason}").format(filename=filename, reason=error.strerror))
+                else:
+                    self.print(_("(file saved: {path})").format(path=path.name))
+        if rendered.lines or rendered.files:
+            self.print()  # a blank line closes each response
+
+    async def read_line(self) -> str | None:
+        if self.interactive:
+            try:
+                return await asyncio.to_thread(input, "> ")
+            except EOFError:
+                return None
+        line = await asyncio.to_thread(self.stdin.readline)
+        return line if line else None
+
+    async def step(self, request: Request) -> None:
+        try:
+            rendered = await self.session.send(request)
+        except Exception as error:  # the core failed on this line: say so in one line, go on
+            log.debug("request failed", exc_info=True)
+            self.failures += 1
+            detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+            self.stderr.write(f"alumni chat: {_('error')}: {detail}\n")
+            self.stderr.flush()
+            return
+        self.show(rendered)
+
+    async def run(self) -> int:
+        if self.interactive:
+            with use_language(self.session.language):
+                self.print(_("Console bot: /help lists the commands, a number picks a choice, Ctrl-D quits."))
+            await self.step(Request(sender=self.session.sender, chat=self.session.chat, command="start"))
+        while True:
+            try:
+                line = await self.read_line()
+            except KeyboardInterrupt:
+                line = None
+            if line is None:
+                if self.interactive:
+                    self.print()
+                return 1 if self.failures else 0
+            parsed = self.session.parse(line.rstrip("\r\n"))
+            if parsed is None:
+                continue
+            if isinstance(parsed, NoSuchChoice):
+                with use_language(self.session.language):
+                    self.print(
+                        _("There is no choice {number}: pick 1 to {count}.").format(
+                            number=parsed.number, count=parsed.count
+                        )
+                    )
+                continue
+            await self.step(parsed)
+
+
+async def run_console(
+    app: object | None = None,
+    *,
+    user: str | None = None,
+    locale: str | None = None,
+    handle: Handler | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    interactive: bool | None = None,
+) -> int:
+    """Talk to the core (``app.commands.handle``, or ``handle``) from a terminal or a pipe."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    if handle is None:
+        handle = app.commands.handle  # type: ignore[union-attr]
+    if interactive is None:
+        interactive = stdin.isatty() and stdout.isatty()
+    user_id = (user or default_user()).strip() or "local"
+    sender = Sender(platform="console", user_id=user_id, display_name=user_id, locale=locale or default_locale())
+    session = ConsoleSession(handle, sender, Chat(chat_id="console"), styled=interactive and stdout.isatty())
+    return await ConsoleLoop(session, stdin, stdout, stderr, interactive).run()

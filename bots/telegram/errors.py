@@ -1,0 +1,125 @@
+"""Failures of the Bot API, handled so that one bad update or one blocked user never stops the bot.
+
+- 429 (``RetryAfter``): wait ``retry_after`` seconds, retry.
+- network errors (``NetworkError``/``TimedOut``, not ``BadRequest``): retry with exponential backoff.
+- 403 "bot was blocked by the user" / "user is deactivated" (``Forbidden``): the identity is
+  marked unreachable (``mark_unreachable``) and nothing more is sent to it.
+- anything else raised while handling an update is logged by ``error_handler``; the bot goes on.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dtm
+import logging
+import warnings
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+PLATFORM = "telegram"
+MAX_ATTEMPTS = 4
+MAX_RETRY_AFTER = 120.0  # seconds; a longer flood wait is not worth holding an update for
+BACKOFF_BASE = 0.5
+
+# Identities found unreachable in this process: nothing more is sent to them until they write again.
+_unreachable: set[str] = set()
+
+
+class Unreachable(Exception):
+    """The user blocked the bot (or the account is gone): the message was not sent."""
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns about int vs timedelta; either is fine here
+        warnings.simplefilter("ignore")
+        value = error.retry_after
+    if isinstance(value, dtm.timedelta):
+        return value.total_seconds()
+    return float(value)
+
+
+def is_blocked(error: BaseException) -> bool:
+    """A 403 that means "stop writing to this person"."""
+    if not isinstance(error, Forbidden):
+        return False
+    message = str(error).lower()
+    return any(s in message for s in ("blocked by the user", "user is deactivated"))
+
+
+def is_unreachable(user_id: str) -> bool:
+    return user_id in _unreachable
+
+
+def mark_reachable(user_id: str) -> None:
+    """The person wrote to the bot: they can be reached again."""
+    _unreachable.discard(user_id)
+
+
+async def mark_unreachable(service: Any, platform: str, user_id: str) -> None:
+    """Record that this identity can no longer be reached.
+
+    The core owns the record (``Identity.unreachable_since``, set by ``core.members.mark_unreachable``
+    in one transaction; cleared by the core when the person writes again). A service that offers
+    ``mark_unreachable(platform, user_id)`` itself is asked instead. The identity is also
+    remembered in this process, so that nothing more is sent to it.
+    """
+    _unreachable.add(user_id)
+    log.info("identity %s:%s unreachable (blocked the bot or deleted)", platform, user_id)
+    try:
+        hook = getattr(service, "mark_unreachable", None)
+        if hook is not None:
+            result = hook(platform, user_id)
+            if asyncio.iscoroutine(result):
+                await result
+            return
+        from core.members import mark_unreachable as core_mark_unreachable
+
+        async with service.db.transaction() as session:
+            await core_mark_unreachable(session, platform, user_id)
+    except Exception:  # recording the fact must never break the delivery loop
+        log.exception("could not mark %s:%s unreachable", platform, user_id)
+
+
+async def call_api(
+    make_call: Callable[[], Awaitable[T]],
+    *,
+    what: str = "request",
+    attempts: int = MAX_ATTEMPTS,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+) -> T:
+    """Run one Bot API call, retrying on 429 and network errors.
+
+    ``make_call`` builds a fresh coroutine for each attempt. ``BadRequest`` and
+    ``Forbidden`` are raised at once (retrying cannot help).
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return await make_call()
+        except RetryAfter as error:
+            wait = min(retry_after_seconds(error), MAX_RETRY_AFTER)
+            if attempt == attempts:
+                raise
+            log.warning("%s: flood control, retrying in %.0f s", what, wait)
+            await sleep(wait)
+        except BadRequest:
+            raise
+        except NetworkError as error:
+            if attempt == attempts:
+                raise
+            wait = BACKOFF_BASE * 2 ** (attempt - 1)
+            log.warning("%s: network error (%s), retrying in %.1f s", what, error, wait)
+            await sleep(wait)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def error_handler(update: object, context: Any) -> None:
+    """PTB's error handler: log and go on; one failing update never stops the bot."""
+    error = context.error
+    if isinstance(error, TelegramError):
+        log.warning("update %s failed: %s", getattr(update, "update_id", "?"), error)
+    else:
+        log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=error)

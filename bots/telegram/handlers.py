@@ -1,0 +1,304 @@
+"""Telegram updates -> core Requests; core Replies -> Telegram messages.
+
+Addressing (``to_request``):
+- private chats: every command (``/cmd`` or ``/cmd@thisbot``) and free text;
+- groups: only ``/cmd@thisbot``, and messages that reply to one of the bot's own
+  messages (a command without ``@`` or free text); chatter and ``/cmd@otherbot`` are ignored;
+- button presses (callback queries): always, they are on the bot's own messages.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from typing import Any
+
+import datetime as dtm
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update, User
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import ContextTypes
+
+from core.commands.types import Chat, ChatAccess, ChatKind, Reply, Request, Sender
+
+from . import bind, errors
+from .render import NOOP_ACTION, Chunk, esc, render, url_button
+
+INVITE_LIFETIME = dtm.timedelta(days=1)
+
+log = logging.getLogger(__name__)
+PLATFORM = "telegram"
+
+
+# ---------------------------------------------------------------- Update -> Request
+
+
+def sender_of(user: User) -> Sender:
+    return Sender(platform=PLATFORM, user_id=str(user.id), display_name=user.full_name or None, locale=user.language_code)
+
+
+def chat_of(chat: Any) -> Chat:
+    if chat.type == ChatType.PRIVATE:
+        kind = ChatKind.PRIVATE
+    elif chat.type == ChatType.CHANNEL:
+        kind = ChatKind.CHANNEL
+    else:
+        kind = ChatKind.GROUP
+    return Chat(chat_id=str(chat.id), kind=kind, title=chat.title or None)
+
+
+def parse_command(text: str, bot_username: str | None) -> tuple[str, str, bool] | None:
+    """``/cmd@bot args`` -> (cmd, args, addressed_to_this_bot_explicitly); None when not a command
+    or addressed to another bot."""
+    if not text.startswith("/") or len(text) < 2:
+        return None
+    head, _, rest = text.partition(" ")
+    if "\n" in head:  # "/cmd\nmore"
+        head, _, more = head.partition("\n")
+        rest = more + (" " + rest if rest else "")
+    name, at, target = head[1:].partition("@")
+    if not name:
+        return None
+    explicit = False
+    if at:
+        if not bot_username or target.lower() != bot_username.lower():
+            return None
+        explicit = True
+    return name.lower(), rest.strip(), explicit
+
+
+def replies_to_bot(message: Message, bot_id: int | None) -> bool:
+    replied = message.reply_to_message
+    return bool(replied and replied.from_user and bot_id is not None and replied.from_user.id == bot_id)
+
+
+def to_request(update: Update, bot_username: str | None, bot_id: int | None) -> Request | None:
+    """The core request for an update, or None when the bot must stay silent."""
+    query = update.callback_query
+    if query is not None:
+        if not query.data or query.data == NOOP_ACTION:
+            return None
+        message = query.message
+        if message is not None and message.chat is not None:
+            chat = chat_of(message.chat)
+        else:  # inline-mode message: answer in private
+            chat = Chat(chat_id=str(query.from_user.id))
+        return Request(sender=sender_of(query.from_user), chat=chat, action=query.data)
+
+    message = update.message
+    if message is None or message.from_user is None or message.text is None:
+        return None  # edits, channel posts, service messages, stickers...
+    if message.from_user.is_bot:
+        return None
+    text = message.text
+    private = message.chat.type == ChatType.PRIVATE
+    to_bot = replies_to_bot(message, bot_id)
+    sender, chat = sender_of(message.from_user), chat_of(message.chat)
+    if text.startswith("/"):
+        parsed = parse_command(text, bot_username)
+        if parsed is None:
+            return None
+        name, args, explicit = parsed
+        if not (private or explicit or to_bot):
+            return None
+        return Request(sender=sender, chat=chat, command=name, args=args)
+    if private or to_bot:
+        return Request(sender=sender, chat=chat, text=text)
+    return None
+
+
+# ---------------------------------------------------------------- Replies -> messages
+
+
+class Delivery:
+    """Sends the replies to one request, with retries, edits and the 403 rule."""
+
+    def __init__(self, bot: Any, service: Any, request: Request, carrier: Message | None = None) -> None:
+        self.bot = bot
+        self.service = service
+        self.request = request
+        self.carrier = carrier  # the message whose button was pressed, for edits
+        self.sent: list[Message] = []
+
+    def _target(self, reply: Reply) -> str:
+        # Personal data asked for in a group goes to the person, not to the group.
+        if reply.private and self.request.chat.kind != ChatKind.PRIVATE:
+            return self.request.sender.user_id
+        return self.request.chat.chat_id
+
+    async def send_all(self, replies: list[Reply]) -> None:
+        for reply in replies:
+            try:
+                await self.send(reply)
+            except errors.Unreachable:
+                return
+            except (BadRequest, Forbidden) as error:
+                # e.g. a private answer to someone who never opened a chat with the bot: skip this one reply
+                log.warning("a reply to %s in chat %s was not delivered: %s",
+                            self.request.sender.user_id, self.request.chat.chat_id, error)
+
+    async def send(self, reply: Reply) -> None:
+        chat_id = self._target(reply)
+        private_target = chat_id == self.request.sender.user_id or self.request.chat.kind == ChatKind.PRIVATE
+        if private_target and errors.is_unreachable(self.request.sender.user_id):
+            raise errors.Unreachable
+        invites = await self._apply_access(reply.access)
+        if invites and self.request.chat.kind != ChatKind.PRIVATE:
+            # A single-use link posted in a group could be taken by anyone: it goes to the person.
+            await self._send_invites_privately(invites)
+            invites = []
+        chunks = render(reply, extra_rows=invites)
+        edit_first = reply.edit and self.carrier is not None and str(self.carrier.chat.id) == chat_id
+        if reply.file is not None:
+            await self._api(
+                lambda: self.bot.send_document(
+                    chat_id=chat_id,
+                    document=InputFile(reply.file.content, filename=reply.file.filename),
+                ),
+                what="sendDocument",
+                private_target=private_target,
+            )
+        for index, chunk in enumerate(chunks):
+            if index == 0 and edit_first and await self._edit(chunk):
+                continue
+            message = await self._api(
+                lambda chunk=chunk: self.bot.send_message(
+                    chat_id=chat_id,
+                    text=chunk.html,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=chunk.markup,
+                    disable_web_page_preview=True,
+                ),
+                what="sendMessage",
+                private_target=private_target,
+            )
+            self.sent.append(message)
+
+    async def _apply_access(self, access: list[ChatAccess]) -> list[list[InlineKeyboardButton]]:
+        """Grant (single-use invite link) or take back (ban + unban: removed, may rejoin later) bound chats.
+
+        Returns the invite buttons to show. A failure (the bot is not an administrator of the
+        group, the group is gone) is logged and never stops the reply.
+        """
+        rows: list[list[InlineKeyboardButton]] = []
+        user_id = int(self.request.sender.user_id)
+        for item in access:
+            try:
+                if item.grant:
+                    link = await errors.call_api(
+                        lambda item=item: self.bot.create_chat_invite_link(
+                            chat_id=item.chat_id,
+                            member_limit=1,
+                            expire_date=dtm.datetime.now(dtm.timezone.utc) + INVITE_LIFETIME,
+                            name=f"{item.channel_slug} {user_id}"[:32],
+                        ),
+                        what="createChatInviteLink",
+                    )
+                    rows.append([url_button(item.title or item.channel_slug, link.invite_link)])
+                else:
+                    await errors.call_api(
+                        lambda item=item: self.bot.ban_chat_member(chat_id=item.chat_id, user_id=user_id),
+                        what="banChatMember",
+                    )
+                    await errors.call_api(
+                        lambda item=item: self.bot.unban_chat_member(chat_id=item.chat_id, user_id=user_id, only_if_banned=True),
+                        what="unbanChatMember",
+                    )
+            except (BadRequest, Forbidden) as error:
+                log.warning(
+                    "cannot %s chat %s (%s) for channel %s: %s — is the bot an administrator there, "
+                    "with the rights to invite and ban users?",
+                    "open" if item.grant else "close", item.chat_id, item.title, item.channel_slug, error,
+                )
+        return rows
+
+    async def _send_invites_privately(self, rows: list[list[InlineKeyboardButton]]) -> None:
+        user_id = self.request.sender.user_id
+        if errors.is_unreachable(user_id):
+            return
+        titles = "\n".join(esc(row[0].text) for row in rows)
+        try:
+            await errors.call_api(
+                lambda: self.bot.send_message(chat_id=user_id, text=titles, parse_mode=ParseMode.HTML,
+                                              reply_markup=InlineKeyboardMarkup(rows)),
+                what="sendMessage",
+            )
+        except Forbidden as error:  # never started a private chat with the bot
+            log.info("cannot send an invite link to %s privately: %s", user_id, error)
+
+    async def _edit(self, chunk: Chunk) -> bool:
+        """Replace the carrier message; False when it cannot be edited (then a new message is sent)."""
+        carrier = self.carrier
+        assert carrier is not None
+        try:
+            await errors.call_api(
+                lambda: self.bot.edit_message_text(
+                    chat_id=carrier.chat.id,
+                    message_id=carrier.message_id,
+                    text=chunk.html,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=chunk.markup,
+                    disable_web_page_preview=True,
+                ),
+                what="editMessageText",
+            )
+        except BadRequest as error:
+            if "not modified" in str(error).lower():
+                return True
+            log.info("could not edit message %s (%s); sending a new one", carrier.message_id, error)
+            return False
+        return True
+
+    async def _api(self, make_call: Any, *, what: str, private_target: bool) -> Any:
+        try:
+            return await errors.call_api(make_call, what=what)
+        except Forbidden as error:
+            if private_target and errors.is_blocked(error):
+                await errors.mark_unreachable(self.service, PLATFORM, self.request.sender.user_id)
+                raise errors.Unreachable from error
+            raise
+
+
+# ---------------------------------------------------------------- PTB callbacks
+
+# One update at a time per person and chat, in arrival order (updates are otherwise concurrent).
+_locks: dict[tuple[str, str], asyncio.Lock] = {}
+_users: defaultdict[tuple[str, str], int] = defaultdict(int)
+
+
+def _service(context: ContextTypes.DEFAULT_TYPE) -> Any:
+    return context.application.bot_data["service"]
+
+
+async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The one handler: every message and button press comes through here."""
+    bot = context.bot
+    query = update.callback_query
+    if query is not None:
+        # Answer at once: the client shows a spinner until then. A failure here is not worth the update.
+        try:
+            await errors.call_api(lambda: query.answer(), what="answerCallbackQuery", attempts=2)
+        except Exception as error:  # noqa: BLE001 - an old query (over 15 min) cannot be answered; go on
+            log.info("answerCallbackQuery failed: %s", error)
+    request = to_request(update, bot.username, bot.id)
+    if request is None:
+        return
+    carrier = query.message if query is not None and isinstance(query.message, Message) else None
+    key = (request.chat.chat_id, request.sender.user_id)
+    lock = _locks.setdefault(key, asyncio.Lock())
+    _users[key] += 1
+    try:
+        async with lock:
+            errors.mark_reachable(request.sender.user_id)
+            replies = None
+            if request.command in bind.BIND_COMMANDS:
+                replies = await bind.check_bind(bot, request)
+            if replies is None:
+                replies = await _service(context).handle(request)
+            await Delivery(bot, _service(context), request, carrier).send_all(replies)
+    finally:
+        _users[key] -= 1
+        if _users[key] == 0:
+            del _users[key]
+            _locks.pop(key, None)

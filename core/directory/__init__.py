@@ -1,0 +1,1 @@
+"""The directory of alumni associations: import, export and in-memory search."""

@@ -1,0 +1,225 @@
+"""The in-memory search index of the directory (pure, synchronous, rebuilt per revision).
+
+Words of names, cities and of every country name in every supported language form one
+vocabulary. A query word is looked up exactly (dict), as a prefix (bisect on the sorted
+vocabulary) and, when long enough, with a small edit distance through a deletion
+neighbourhood (every vocabulary word minus one or two letters), so a typo costs a few dict
+lookups instead of a scan. Documents are numbered in name order, so the exact tier of
+results needs no scoring: its order is the order of the numbers.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz.distance import OSA
+
+from core.geo.countries import country_aliases
+from core.text import fold
+
+EXACT, PREFIX, FUZZY = 0, 1, 2
+# Only so many prefix completions of one word are followed; "a" alone must not walk everything.
+MAX_PREFIX_WORDS = 400
+_MEMO_SIZE = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: int
+    name: str
+    country_code: str
+    city: str
+    website: str
+    email: str
+    languages: tuple[str, ...]
+    themes: tuple[str, ...]
+    description: str
+
+
+def typo_budget(word: str) -> int:
+    """Edits tolerated in a query word: none for short words, where a typo is another word."""
+    if len(word) < 4:
+        return 0
+    return 1 if len(word) < 8 else 2
+
+
+def deletions(word: str, budget: int) -> set[str]:
+    """The word without up to ``budget`` of its letters (including the word itself)."""
+    variants = {word}
+    layer = {word}
+    for _ in range(budget):
+        layer = {w[:i] + w[i + 1 :] for w in layer for i in range(len(w))}
+        variants |= layer
+    return variants
+
+
+@lru_cache(maxsize=512)
+def _country_words(code: str) -> frozenset[str]:
+    words = {code.lower()}
+    for alias in country_aliases(code):
+        words.update(alias.split())
+    return frozenset(words)
+
+
+class DirectoryIndex:
+    """Immutable once built (except a bounded memo); a new revision builds a new index."""
+
+    def __init__(self, entries: Iterable[Entry], revision: int = 0) -> None:
+        self.revision = revision
+        keyed = sorted(((fold(entry.name), entry.id), entry) for entry in entries)
+        self.entries: list[Entry] = [entry for _, entry in keyed]
+        postings: dict[str, list[int]] = defaultdict(list)
+        self.doc_words: list[frozenset[str]] = []
+        self.by_country: dict[str, list[int]] = defaultdict(list)
+        self.by_theme: dict[str, set[int]] = defaultdict(set)
+        for doc, ((name_key, _), entry) in enumerate(keyed):
+            words = frozenset(name_key.split()) | frozenset(fold(entry.city).split()) | _country_words(entry.country_code)
+            self.doc_words.append(words)
+            for word in words:
+                postings[word].append(doc)
+            self.by_country[entry.country_code].append(doc)
+            for theme in entry.themes:
+                self.by_theme[theme].add(doc)
+        self.postings = dict(postings)
+        self.vocabulary = sorted(self.postings)
+        neighbours: dict[str, list[str]] = defaultdict(list)
+        for word in self.vocabulary:
+            for variant in deletions(word, typo_budget(word) or 1):
+                neighbours[variant].append(word)
+        self.neighbours = dict(neighbours)
+        self._expansions: dict[str, dict[str, tuple[int, float]]] = {}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    # ------------------------------------------------------------ one query word
+
+    def expand(self, word: str, *, prefix: bool = True) -> dict[str, tuple[int, float]]:
+        """Vocabulary words matching a query word -> (match level, similarity 0..100)."""
+        memo_key = word if prefix else f"={word}"
+        found = self._expansions.get(memo_key)
+        if found is not None:
+            return found
+        found = {}
+        if word in self.postings:
+            found[word] = (EXACT, 100.0)
+        if prefix:
+            start = bisect_left(self.vocabulary, word)
+            for candidate in self.vocabulary[start : start + MAX_PREFIX_WORDS]:
+                if not candidate.startswith(word):
+                    break
+                if candidate != word:
+                    found[candidate] = (PREFIX, 100.0 * len(word) / len(candidate))
+        budget = typo_budget(word)
+        if budget:
+            for variant in deletions(word, budget):
+                for candidate in self.neighbours.get(variant, ()):
+                    if candidate in found:
+                        continue
+                    # Optimal string alignment: a swap of two letters counts as one typo.
+                    distance = OSA.distance(word, candidate, score_cutoff=budget)
+                    if distance <= budget:
+                        found[candidate] = (FUZZY, 100.0 * (1.0 - distance / max(len(word), len(candidate))))
+        if len(self._expansions) >= _MEMO_SIZE:  # chat queries repeat; the memo dies with the index
+            self._expansions.clear()
+        self._expansions[memo_key] = found
+        return found
+
+    # ------------------------------------------------------------ the query
+
+    def search(
+        self, query: str, *, country: str | None = None, theme: str | None = None, limit: int = 10, offset: int = 0
+    ) -> tuple[int, list[tuple[int, int, float]]]:
+        """(total, [(doc, rank, score)]) for one page, best first.
+
+        Every query word must match a word of the association (name, city or country);
+        rank is the weakest of those matches, score their mean similarity.
+        """
+        allowed = self._filter(country, theme)
+        wanted = offset + limit
+        words = fold(query).split()
+        if not words:
+            docs = sorted(allowed) if allowed is not None else range(len(self.entries))
+            return len(docs), [(doc, EXACT, 100.0) for doc in docs[offset:wanted]]
+        # A lone letter among other words ("cote d ivoire") is matched exactly, never as a prefix.
+        expansions = [self.expand(word, prefix=len(word) > 1 or len(words) == 1) for word in words]
+        # Start from the rarest word; a common word ("de") is then checked on the few candidates'
+        # own words instead of materializing its thousands of documents.
+        sizes = [sum(len(self.postings[w]) for w in expansion) for expansion in expansions]
+        order = sorted(range(len(words)), key=sizes.__getitem__)
+        exact, near, matched = self._tiers(expansions[order[0]])
+        if allowed is not None:
+            matched &= allowed
+        for position in order[1:]:
+            if not matched:
+                break
+            if sizes[position] > 16 * len(matched):  # measured: a doc check costs ~15 set inserts
+                other = self._tiers_among(expansions[position], matched)
+            else:
+                other = self._tiers(expansions[position])
+            exact &= other[0]
+            near &= other[1]
+            matched &= other[2]
+        if not matched:
+            return 0, []
+        exact &= matched
+        page: list[tuple[int, int, float]] = [(doc, EXACT, 100.0) for doc in sorted(exact)[:wanted]]
+        if len(page) < wanted:
+            near = (near & matched) - exact
+            page += self._scored(near, expansions, PREFIX, wanted - len(page))
+            if len(page) < wanted:
+                page += self._scored(matched - exact - near, expansions, FUZZY, wanted - len(page))
+        return len(matched), page[offset:]
+
+    def _tiers(self, expansion: dict[str, tuple[int, float]]) -> tuple[set[int], set[int], set[int]]:
+        """Documents matching a query word exactly, exactly-or-by-prefix, and at all."""
+        exact: set[int] = set()
+        near: set[int] = set()
+        fuzzy: set[int] = set()
+        for word, (level, _) in expansion.items():
+            (exact if level == EXACT else near if level == PREFIX else fuzzy).update(self.postings[word])
+        near |= exact
+        return exact, near, fuzzy | near
+
+    def _tiers_among(self, expansion: dict[str, tuple[int, float]], docs: set[int]) -> tuple[set[int], set[int], set[int]]:
+        """Like ``_tiers`` but only for ``docs``, looking at each document's own words."""
+        exact: set[int] = set()
+        near: set[int] = set()
+        fuzzy: set[int] = set()
+        for doc in docs:
+            level = min((expansion[word][0] for word in self.doc_words[doc] if word in expansion), default=None)
+            if level is not None:
+                (exact if level == EXACT else near if level == PREFIX else fuzzy).add(doc)
+        near |= exact
+        return exact, near, fuzzy | near
+
+    def _scored(self, docs: set[int], expansions: list[dict[str, tuple[int, float]]], rank: int, count: int) -> list[tuple[int, int, float]]:
+        """The best ``count`` of ``docs`` by mean similarity, then name (document order)."""
+        if not docs:
+            return []
+        totals = dict.fromkeys(docs, 0.0)
+        for expansion in expansions:
+            best: dict[int, float] = {}
+            # Ascending similarity: a better word overwrites a worse one for the same document.
+            for word, (_, similarity) in sorted(
+                ((w, m) for w, m in expansion.items() if m[0] <= rank), key=lambda item: item[1][1]
+            ):
+                best.update(dict.fromkeys(self.postings[word], similarity))
+            for doc in totals:
+                totals[doc] += best.get(doc, 0.0)
+        words = len(expansions)
+        ranked = sorted((-round(total / words, 3), doc) for doc, total in totals.items())
+        return [(doc, rank, -negative) for negative, doc in ranked[:count]]
+
+    def _filter(self, country: str | None, theme: str | None) -> set[int] | None:
+        allowed: set[int] | None = None
+        if country:
+            allowed = set(self.by_country.get(country.strip().upper(), ()))
+        if theme:
+            themed = self.by_theme.get(theme.strip().lower(), set())
+            allowed = set(themed) if allowed is None else allowed & themed
+        return allowed
+

@@ -1,0 +1,317 @@
+"""A small fake of the Telegram Bot API (aiohttp, 127.0.0.1), for running the real python-telegram-bot.
+
+Requests arrive at ``{base_url}{token}/{method}``, form-encoded, multipart (files) or JSON.
+Every call is recorded in ``calls``; updates pushed by a test are served by ``getUpdates``
+(long polling); errors are injected with ``fail``.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+JSON_PARAMS = {"reply_markup", "commands", "scope", "allowed_updates", "link_preview_options", "entities"}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    files: dict[str, bytes] = field(default_factory=dict)
+    result: Any = None  # what the fake answered (the sent Message for sendMessage)
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        """Every inline button of the call's keyboard, row after row."""
+        markup = self.params.get("reply_markup") or {}
+        return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+    def callback_data(self) -> list[str]:
+        return [b["callback_data"] for b in self.buttons if "callback_data" in b]
+
+
+@dataclass
+class Failure:
+    method: str
+    status: int
+    description: str
+    retry_after: int | None = None
+    chat_id: str | None = None
+    times: int = 1
+
+
+class FakeBotAPI:
+    def __init__(self, token: str = "123456:TEST-token", username: str = "alumni_test_bot", bot_id: int = 123456) -> None:
+        self.token = token
+        self.bot = {"id": bot_id, "is_bot": True, "first_name": "Alumni", "username": username,
+                    "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+        self.calls: list[Call] = []
+        self.failures: list[Failure] = []
+        self.chat_members: dict[tuple[str, str], dict[str, Any]] = {}
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._new_update = asyncio.Event()
+        self._changed = asyncio.Condition()
+        self._chats: dict[str, dict[str, Any]] = {}
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+        self._closing = False
+
+    # ------------------------------------------------------------ lifecycle
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def start(self) -> "FakeBotAPI":
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        self._closing = True
+        self._new_update.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> "FakeBotAPI":
+        return await self.start()
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.stop()
+
+    # ------------------------------------------------------------ test helpers
+
+    def user(self, user_id: int = 1001, first_name: str = "Amel", language_code: str | None = "fr", **extra: Any) -> dict[str, Any]:
+        user = {"id": user_id, "is_bot": False, "first_name": first_name, **extra}
+        if language_code:
+            user["language_code"] = language_code
+        return user
+
+    def chat(self, chat_id: int, kind: str = "private", title: str | None = None) -> dict[str, Any]:
+        chat: dict[str, Any] = {"id": chat_id, "type": kind}
+        if title:
+            chat["title"] = title
+        self._chats[str(chat_id)] = chat
+        return chat
+
+    def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        update = {"update_id": next(self._update_ids), **update}
+        self._updates.append(update)
+        self._new_update.set()
+        return update
+
+    def push_message(self, text: str, user: dict[str, Any] | None = None, chat: dict[str, Any] | None = None,
+                     reply_to: dict[str, Any] | None = None) -> dict[str, Any]:
+        user = user or self.user()
+        chat = chat or self.chat(user["id"])
+        message: dict[str, Any] = {"message_id": next(self._message_ids), "date": int(time.time()),
+                                   "chat": chat, "from": user, "text": text}
+        if text.startswith("/"):
+            length = len(text.split(" ", 1)[0].split("\n", 1)[0])
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        return self.push_update({"message": message})
+
+    def push_callback(self, data: str, message: dict[str, Any], user: dict[str, Any] | None = None) -> dict[str, Any]:
+        user = user or self.user()
+        query = {"id": f"cb{next(self._message_ids)}", "from": user, "chat_instance": "ci",
+                 "message": message, "data": data}
+        return self.push_update({"callback_query": query})
+
+    def fail(self, method: str, status: int, description: str, *, retry_after: int | None = None,
+             chat_id: str | int | None = None, times: int = 1) -> None:
+        self.failures.append(Failure(method, status, description, retry_after,
+                                     None if chat_id is None else str(chat_id), times))
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def sent(self, chat_id: int | str | None = None) -> list[Call]:
+        """sendMessage/editMessageText calls (optionally to one chat), in order."""
+        return [c for c in self.calls if c.method in ("sendMessage", "editMessageText")
+                and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))]
+
+    async def wait_for(self, predicate: Any, timeout: float = 5.0) -> None:
+        async def waiting() -> None:
+            async with self._changed:
+                await self._changed.wait_for(predicate)
+        await asyncio.wait_for(waiting(), timeout)
+
+    async def wait_calls(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        await self.wait_for(lambda: len(self.calls_to(method)) >= count, timeout)
+        return self.calls_to(method)
+
+    def pending_updates(self) -> int:
+        return len(self._updates)
+
+    # ------------------------------------------------------------ the API
+
+    async def _params(self, request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
+        params: dict[str, Any] = dict(request.query)
+        files: dict[str, bytes] = {}
+        if request.content_type == "application/json":
+            body = await request.text()
+            if body:
+                params.update(json.loads(body))
+        elif request.can_read_body:
+            form = await request.post()
+            for key, value in form.items():
+                if isinstance(value, web.FileField):
+                    files[key] = value.file.read()
+                    params[key] = f"attach://{value.filename}"
+                    params.setdefault("_filenames", {})[key] = value.filename
+                else:
+                    params[key] = value
+        for key in JSON_PARAMS:
+            if isinstance(params.get(key), str):
+                try:
+                    params[key] = json.loads(params[key])
+                except ValueError:
+                    pass
+        return params, files
+
+    async def _record(self, call: Call) -> None:
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    def _failure_for(self, method: str, params: dict[str, Any]) -> Failure | None:
+        for failure in self.failures:
+            if failure.method == method and (failure.chat_id is None or failure.chat_id == str(params.get("chat_id"))):
+                failure.times -= 1
+                if failure.times <= 0:
+                    self.failures.remove(failure)
+                return failure
+        return None
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        params, files = await self._params(request)
+        call = Call(method, params, files)
+        failure = self._failure_for(method, params)
+        if failure is not None:
+            await self._record(call)
+            body: dict[str, Any] = {"ok": False, "error_code": failure.status, "description": failure.description}
+            if failure.retry_after is not None:
+                body["parameters"] = {"retry_after": failure.retry_after}
+            return web.json_response(body, status=failure.status)
+        handler = getattr(self, "api_" + method, None)
+        if handler is None:
+            await self._record(call)
+            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found: method not found"},
+                                     status=404)
+        try:
+            result = await handler(params, files)
+        except LookupError as error:
+            await self._record(call)
+            return web.json_response({"ok": False, "error_code": 400, "description": f"Bad Request: {error}"},
+                                     status=400)
+        call.result = result
+        if method != "getUpdates":
+            await self._record(call)
+        return web.json_response({"ok": True, "result": result})
+
+    def _message(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:
+        chat_id = str(params["chat_id"])
+        chat = self._chats.get(chat_id) or {"id": int(chat_id), "type": "private" if int(chat_id) > 0 else "supergroup"}
+        message = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat,
+                   "from": self.bot, **content}
+        if isinstance(params.get("reply_markup"), dict):
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    async def api_getMe(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        return self.bot
+
+    async def api_getUpdates(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            if self._updates:
+                limit = int(params.get("limit") or 100)
+                return self._updates[:limit]
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0 or self._closing:
+                return []
+            self._new_update.clear()
+            try:
+                await asyncio.wait_for(self._new_update.wait(), remaining)
+            except asyncio.TimeoutError:
+                return []
+
+    async def api_sendMessage(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        if not str(params.get("text", "")).strip():
+            raise LookupError("message text is empty")
+        return self._message(params, text=params["text"])
+
+    async def api_editMessageText(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        message = self._message(params, text=params["text"])
+        message["message_id"] = int(params["message_id"])
+        message["edit_date"] = int(time.time())
+        return message
+
+    async def api_sendDocument(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        name = params.get("_filenames", {}).get("document", "file")
+        return self._message(params, document={"file_id": "f1", "file_unique_id": "u1", "file_name": name})
+
+    async def api_answerCallbackQuery(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        return True
+
+    async def api_setMyCommands(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        return True
+
+    async def api_deleteMyCommands(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        return True
+
+    async def api_deleteWebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        return True
+
+    async def api_setWebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        return True
+
+    async def api_createChatInviteLink(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        link = {"invite_link": f"https://t.me/+fake{next(self._message_ids)}", "creator": self.bot,
+                "creates_join_request": False, "is_primary": False, "is_revoked": False}
+        if params.get("member_limit"):
+            link["member_limit"] = int(params["member_limit"])
+        return link
+
+    async def api_getChatMember(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        key = (str(params["chat_id"]), str(params["user_id"]))
+        if key in self.chat_members:
+            return self.chat_members[key]
+        return {"status": "member", "user": self.user(int(params["user_id"]))}
+
+    async def api_banChatMember(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        return True
+
+    async def api_unbanChatMember(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        return True
+
+    # ------------------------------------------------------------ chat-member fixtures
+
+    def set_admin(self, chat_id: int, user_id: int, *, can_invite_users: bool = True, is_bot: bool = False) -> None:
+        rights = {k: False for k in ("can_be_edited", "is_anonymous", "can_delete_messages", "can_manage_video_chats",
+                                     "can_restrict_members", "can_promote_members", "can_change_info",
+                                     "can_post_stories", "can_edit_stories", "can_delete_stories")}
+        user = dict(self.bot) if is_bot else self.user(user_id)
+        self.chat_members[(str(chat_id), str(user_id))] = {
+            "status": "administrator", "user": user, "can_manage_chat": True,
+            "can_invite_users": can_invite_users, **rights}

@@ -1,0 +1,179 @@
+"""A whole first conversation through the real PTB Application, the fake Bot API and the real core.
+
+/start -> language buttons -> press French -> (restart of the bot) -> country prompt answered
+"Tunisie" -> the associations button -> the join button, which hands a single-use invite link
+to the Tunisian group bound to the channel. Asserts on structure and stored state, not on
+French words (the catalogs may not be translated yet).
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from bots.telegram import runner
+from bots.telegram.application import build_application
+from core.app import App, open_app
+from core.config import Settings
+from core.db.models import Channel, ChannelBinding, Identity, Member, Membership
+from core.directory.importer import import_rows
+from tests.fakes.telegram_api import Call, FakeBotAPI
+
+HOSTILE = "<b>Alumni</b> & Tunis <"
+BOUND_GROUP = "-100555"
+
+
+@pytest.fixture
+async def core(database_url: str) -> AsyncIterator[App]:
+    app = await open_app(Settings(database_url=database_url), migrate=True)
+    await import_rows(app.db, [(1, {"name": HOSTILE, "country": "TN", "city": "Tunis", "website": "https://aae.tn"})])
+    async with app.db.transaction() as session:
+        channel = await session.scalar(select(Channel).where(Channel.slug == "tn"))
+        session.add(ChannelBinding(channel_id=channel.id, platform="telegram", chat_id=BOUND_GROUP, title="Alumni Tunisie"))
+    try:
+        yield app
+    finally:
+        await app.close()
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    async with FakeBotAPI() as fake:
+        yield fake
+
+
+async def start_bot(api: FakeBotAPI, app: App):
+    application = build_application(api.token, app.commands, base_url=api.base_url)
+    await runner.start(application, poll_timeout=1)
+    return application
+
+
+async def exchange(api: FakeBotAPI, push, *, quiet: float = 0.3, timeout: float = 10.0) -> list[Call]:
+    """Push one update; the sends and edits it caused (once the bot has been quiet for ``quiet`` s)."""
+    before = len(api.sent())
+    push()
+    await api.wait_for(lambda: len(api.sent()) > before, timeout)
+    while True:
+        count = len(api.sent())
+        await asyncio.sleep(quiet)
+        if len(api.sent()) == count:
+            return api.sent()[before:]
+
+
+def with_button(calls: list[Call], data: str) -> Call:
+    for call in calls:
+        if data in call.callback_data():
+            return call
+    raise AssertionError(f"no button {data!r} in {[c.callback_data() for c in calls]}")
+
+
+def message_of(call: Call) -> dict:
+    """The Telegram message a sendMessage/editMessageText produced, to press its buttons."""
+    return call.result
+
+
+async def member_of(app: App, user_id: str) -> Member:
+    async with app.db.transaction() as session:
+        identity = await session.scalar(select(Identity).where(Identity.platform == "telegram", Identity.user_id == user_id))
+        return await session.get(Member, identity.member_id)
+
+
+async def test_first_conversation_in_french_with_buttons_and_a_restart(api: FakeBotAPI, core: App) -> None:
+    user = api.user(1001, "Amel", "fr")
+    application = await start_bot(api, core)
+    try:
+        # 1. /start: a welcome, then the language question with one button per language, French guessed
+        replies = await exchange(api, lambda: api.push_message("/start", user=user))
+        question = with_button(replies, "language fr")
+        assert {"language en", "language fr", "language ar"} <= set(question.callback_data())
+        assert any(b["text"].startswith("✓") and b["callback_data"] == "language fr" for b in question.buttons)
+        assert all(c.params["parse_mode"] == "HTML" for c in replies)
+
+        # 2. press Français: the question is edited in place, then the country question comes
+        replies = await exchange(api, lambda: api.push_callback("language fr", message_of(question), user=user))
+        assert api.calls_to("answerCallbackQuery")
+        assert replies[0].method == "editMessageText"
+        assert replies[0].params["message_id"] == str(question.result["message_id"])
+        assert (await member_of(core, "1001")).language == "fr"
+    finally:
+        await runner.stop(application)
+
+    # 3. the bot restarts in the middle of the conversation: the country question is still pending
+    application = await start_bot(api, core)
+    try:
+        replies = await exchange(api, lambda: api.push_message("Tunisie", user=user))
+        member = await member_of(core, "1001")
+        assert (member.language, member.country_code, member.timezone) == ("fr", "TN", "Africa/Tunis")
+        done = with_button(replies, "join tn")
+        assert "associations" in done.callback_data()
+
+        # 4. the associations button: a card with the hostile name escaped, nothing injected
+        replies = await exchange(api, lambda: api.push_callback("associations", message_of(done), user=user))
+        texts = "\n".join(c.params["text"] for c in replies)
+        assert html.escape(HOSTILE, quote=False) in texts
+        assert HOSTILE not in texts
+
+        # 5. the join button: membership stored, a single-use invite link to the bound group
+        replies = await exchange(api, lambda: api.push_callback("join tn", message_of(done), user=user))
+        (invite,) = api.calls_to("createChatInviteLink")
+        assert invite.params["chat_id"] == BOUND_GROUP and invite.params["member_limit"] == "1"
+        urls = [b.get("url") for c in replies for b in c.buttons]
+        assert invite.result["invite_link"] in urls
+        async with core.db.transaction() as session:
+            channel = await session.scalar(select(Channel).where(Channel.slug == "tn"))
+            assert await session.get(Membership, (member.id, channel.id)) is not None
+
+        # 6. /leave tn takes the access back (removed from the group, may come back later)
+        await exchange(api, lambda: api.push_message("/leave tn", user=user))
+        (ban,) = api.calls_to("banChatMember")
+        (unban,) = api.calls_to("unbanChatMember")
+        assert ban.params["chat_id"] == unban.params["chat_id"] == BOUND_GROUP
+        assert ban.params["user_id"] == "1001" and unban.params["only_if_banned"] == "true"
+    finally:
+        await runner.stop(application)
+
+
+async def test_command_menu_in_every_language(api: FakeBotAPI, core: App) -> None:
+    application = await start_bot(api, core)
+    await runner.stop(application)
+    menus = {c.params.get("language_code"): c.params["commands"] for c in api.calls_to("setMyCommands")}
+    assert set(menus) == {"en", "fr", "es", "ar", "pt", "de", None}
+    for language, commands in menus.items():
+        expected = core.commands.command_descriptions(language or "en")
+        assert [(c["command"], c["description"]) for c in commands] == expected
+    names = [c["command"] for c in menus["fr"]]
+    assert {"start", "help", "language", "country", "associations", "join", "leave", "mydata", "forget"} <= set(names)
+
+
+async def test_new_user_is_greeted_in_their_telegram_language(api: FakeBotAPI, core: App) -> None:
+    application = await start_bot(api, core)
+    try:
+        german = await exchange(api, lambda: api.push_message("/start", user=api.user(3003, "Jonas", "de")))
+        assert with_button(german, "language de")
+        selected = [b["callback_data"] for c in german for b in c.buttons if b["text"].startswith("✓")]
+        assert selected == ["language de"]
+    finally:
+        await runner.stop(application)
+
+
+async def test_blocked_user_is_marked_unreachable_in_the_core(api: FakeBotAPI, core: App) -> None:
+    application = await start_bot(api, core)
+    try:
+        api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user", chat_id=4004)
+        api.push_message("/help", user=api.user(4004, "Zed", "en"))
+        await api.wait_calls("sendMessage", 1)
+        await asyncio.sleep(0.3)
+    finally:
+        await runner.stop(application)
+    async with core.db.transaction() as session:
+        identity = await session.scalar(select(Identity).where(Identity.user_id == "4004"))
+        assert identity.unreachable_since is not None
+
+
+def _dump(api: FakeBotAPI) -> None:  # debugging aid: print what the bot said
+    for call in api.calls:
+        if call.method in ("sendMessage", "editMessageText"):
+            print(call.method, repr(call.params["text"][:150]), call.callback_data(), [b.get("url") for b in call.buttons if "url" in b])
