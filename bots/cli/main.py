@@ -179,15 +179,37 @@ def build_parser() -> Parser:
     return parser
 
 
-def _configure_logging(verbosity: int) -> None:
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is now (not the stream of the first call)."""
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: ANN201
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:  # noqa: ANN001
+        pass
+
+
+def _configure_logging(verbosity: int) -> tuple[logging.Handler, int]:
+    """Log to stderr (WARNING, -v INFO, -vv DEBUG). Returns what ``_restore_logging`` undoes,
+    so that calling ``main()`` in-process (tests) leaves logging as it found it."""
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     root = logging.getLogger()
-    if not any(getattr(h, "_alumni", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        handler._alumni = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(level)
+    previous = root.level
+    root.addHandler(handler)
     root.setLevel(level)
+    return handler, previous
+
+
+def _restore_logging(state: tuple[logging.Handler, int]) -> None:
+    handler, previous = state
+    root = logging.getLogger()
+    root.removeHandler(handler)
+    root.setLevel(previous)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -199,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = parser.parse_args(args_list)
         except SystemExit as stop:  # --help, or a usage error already printed as one line
             return int(stop.code or 0) if not isinstance(stop.code, str) else 2
-        _configure_logging(args.verbose)
+        logging_state = _configure_logging(args.verbose)
         try:
             return int(args.handler(args) or 0)
         except CliError as error:
@@ -219,3 +241,5 @@ def main(argv: Sequence[str] | None = None) -> int:
             log.debug("command failed", exc_info=True)
             print(f"alumni: {_('error')}: {describe_exception(error)}", file=sys.stderr)
             return 1
+        finally:
+            _restore_logging(logging_state)
