@@ -17,7 +17,7 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, Forbidden
 
 from core.commands.types import ChatKind, Reply, Request
-from core.i18n import DEFAULT_LANGUAGE, _, is_rtl, language_from_locale, use_language
+from core.i18n import DEFAULT_LANGUAGE, N_, _, is_rtl, language_from_locale, use_language
 
 from . import errors
 
@@ -60,15 +60,17 @@ def _reply(request: Request, text: str) -> list[Reply]:
 async def check_bind(bot: Any, request: Request) -> list[Reply] | None:
     """None when the request may go to the core; else the adapter's own answer."""
     if request.chat.kind != ChatKind.GROUP:
-        return _reply(request, "Send this command in the Telegram group you want to bind to a channel.")
+        return _reply(request, N_("Send this command in the Telegram group you want to bind to a channel."))
     rights = await group_rights(bot, request.chat.chat_id, request.sender.user_id)
     if not rights.sender_is_admin:
-        return _reply(request, "Only an administrator of this group can bind it to a channel.")
+        return _reply(request, N_("Only an administrator of this group can bind it to a channel."))
     if not (rights.bot_is_admin and rights.bot_can_invite):
         return _reply(
             request,
-            "I am not an administrator of this group. Make me an administrator with the rights "
-            "“Invite users via link” and “Ban users”, then send the command again.",
+            N_(
+                "I am not an administrator of this group. Make me an administrator with the rights "
+                "“Invite users via link” and “Ban users”, then send the command again."
+            ),
         )
     if not rights.bot_can_ban:
         log.warning("bot lacks the ban right in %s: leaving a channel will not remove members", request.chat.chat_id)
