@@ -21,7 +21,15 @@ async def get_or_create_identity(
     Two updates from a new user can race; the unique (platform, user_id) constraint
     decides, and the loser reads the winner's row.
     """
-    identity = await find_identity(session, platform, user_id)
+    # One round trip for both rows: this runs at the start of every request.
+    row = (
+        await session.execute(
+            select(Identity, Member)
+            .join(Member, Member.id == Identity.member_id)
+            .where(Identity.platform == platform, Identity.user_id == user_id)
+        )
+    ).first()
+    identity, member = (row[0], row[1]) if row else (None, None)
     created = False
     if identity is None:
         try:
@@ -36,13 +44,15 @@ async def get_or_create_identity(
         except IntegrityError:
             identity = await find_identity(session, platform, user_id)
             assert identity is not None
+            member = None
     if display_name and identity.display_name != display_name:
         identity.display_name = display_name[:200]
     if locale and identity.platform_locale != locale:
         identity.platform_locale = locale[:20]
     if identity.unreachable_since is not None:
         identity.unreachable_since = None  # they wrote to us: reachable again
-    member = await session.get(Member, identity.member_id)
+    if member is None or member.id != identity.member_id:
+        member = await session.get(Member, identity.member_id)
     assert member is not None
     return identity, member, created
 

@@ -26,6 +26,9 @@ class Context:
     directory: "DirectorySearch"
     is_new: bool = False
     replies: list[Reply] = field(default_factory=list)
+    # The conversation row, read once per request; _UNREAD until then.
+    _conversation: "Conversation | None | object" = field(default=None, repr=False)
+    _conversation_read: bool = field(default=False, repr=False)
 
     @property
     def platform(self) -> str:
@@ -51,25 +54,30 @@ class Context:
     # ------------------------------------------------------------ conversation state
 
     async def conversation(self) -> Conversation | None:
-        return await self.session.scalar(
-            select(Conversation).where(
-                Conversation.identity_id == self.identity.id, Conversation.chat_id == self.request.chat.chat_id
+        if not self._conversation_read:
+            self._conversation = await self.session.scalar(
+                select(Conversation).where(
+                    Conversation.identity_id == self.identity.id, Conversation.chat_id == self.request.chat.chat_id
+                )
             )
-        )
+            self._conversation_read = True
+        return self._conversation  # type: ignore[return-value]
 
     async def set_conversation(self, flow: str, step: str, data: dict[str, object] | None = None) -> None:
         current = await self.conversation()
         if current is None:
-            self.session.add(
-                Conversation(
-                    identity_id=self.identity.id, chat_id=self.request.chat.chat_id, flow=flow, step=step, data=data or {}
-                )
+            self._conversation = Conversation(
+                identity_id=self.identity.id, chat_id=self.request.chat.chat_id, flow=flow, step=step, data=data or {}
             )
+            self.session.add(self._conversation)
         else:
             current.flow, current.step, current.data = flow, step, dict(data or {})
         await self.session.flush()
 
     async def end_conversation(self) -> None:
+        if self._conversation_read and self._conversation is None:
+            return  # nothing to end: spare the DELETE
+        self._conversation, self._conversation_read = None, True
         await self.session.execute(
             delete(Conversation).where(
                 Conversation.identity_id == self.identity.id, Conversation.chat_id == self.request.chat.chat_id
