@@ -39,6 +39,11 @@ class Context:
         """True when the request came from a button: replies may replace that message."""
         return self.request.action is not None
 
+    @property
+    def answering(self) -> bool:
+        """True when free text answers the running conversation (not a typed command or a button)."""
+        return self.request.command is None and self.request.action is None
+
     def hint(self, name: str, args: str = "") -> str:
         return command_hint(self.platform, name, args)
 

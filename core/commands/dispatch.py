@@ -67,5 +67,9 @@ async def dispatch(ctx: Context) -> None:
     if conversation is not None and conversation.step in TEXT_STEPS:
         await run_command(ctx, TEXT_STEPS[conversation.step], text)
         return
+    flow = commands().get(conversation.flow) if conversation is not None else None
+    if flow is not None and flow.conversational:
+        await flow.handler(ctx, text)
+        return
     if request.chat.kind is ChatKind.PRIVATE:
         ctx.reply(_("I didn't understand that. Send {hint} to see what I can do.").format(hint=ctx.hint("help")))

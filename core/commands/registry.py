@@ -16,19 +16,24 @@ class CommandSpec:
     handler: Handler
     usage: str = ""  # catalog msgid for the argument part, e.g. "<channel>"
     listed: bool = True  # shown in help and platform menus
+    # A multi-step flow: free text sent while its conversation runs comes back to this
+    # handler (``ctx.answering`` is then true, and the text is the args).
+    conversational: bool = False
 
 
 _COMMANDS: dict[str, CommandSpec] = {}
 # The order of SPEC.md, which help and the platform menus follow.
 SPEC_ORDER = (
     "start", "help", "language", "country", "timezone", "associations", "channels", "join", "leave",
-    "events", "event", "rsvp", "reminders", "newevent", "announce", "link", "mydata", "forget",
+    "events", "event", "rsvp", "reminders", "newevent", "announce", "link", "mydata", "forget", "cancel",
 )
 
 
-def command(name: str, description: str, usage: str = "", listed: bool = True) -> Callable[[Handler], Handler]:
+def command(
+    name: str, description: str, usage: str = "", listed: bool = True, conversational: bool = False
+) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
-        _COMMANDS[name] = CommandSpec(name, description, handler, usage, listed)
+        _COMMANDS[name] = CommandSpec(name, description, handler, usage, listed, conversational)
         return handler
 
     return register

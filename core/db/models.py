@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -34,7 +35,7 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON(), list[int]: JSON()}
 
 
 # ---------------------------------------------------------------- directory
@@ -85,6 +86,8 @@ class Member(Base):
     language: Mapped[str | None] = mapped_column(String(10))
     country_code: Mapped[str | None] = mapped_column(String(2))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # Minutes before an event to remind; None means the default (1 day and 1 hour), [] means off.
+    reminder_offsets: Mapped[list[int] | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -215,6 +218,109 @@ class StoredAction(Base):
 
     key: Mapped[str] = mapped_column(String(16), primary_key=True)
     payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ---------------------------------------------------------------- events
+
+
+class Event(Base):
+    """A meet-up, a forum, a webinar.
+
+    The time is kept as wall-clock time in an IANA zone (``starts_local`` + ``timezone``),
+    which is what the organiser means: a daylight-saving change never moves it.
+    ``starts_at``/``ends_at`` are the UTC instants derived from it, for ordering and reminders.
+    """
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(255), unique=True)  # iCalendar UID, stable across exports
+    texts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"fr": {"title": ..., "description": ...}}
+    language: Mapped[str] = mapped_column(String(10))  # the organiser's language: first fallback
+    starts_local: Mapped[datetime] = mapped_column(DateTime(timezone=False))
+    ends_local: Mapped[datetime | None] = mapped_column(DateTime(timezone=False))
+    timezone: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime | None] = mapped_column()
+    place: Mapped[str] = mapped_column(String(300), default="")
+    online_url: Mapped[str] = mapped_column(String(500), default="")
+    country_code: Mapped[str | None] = mapped_column(String(2), index=True)
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="SET NULL"), index=True)
+    association_id: Mapped[int | None] = mapped_column(ForeignKey("associations.id", ondelete="SET NULL"))
+    capacity: Mapped[int | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(12), default="scheduled")  # "scheduled" | "cancelled"
+    sequence: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE: bumped on every change
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Rsvp(Base):
+    """A member's answer to an event. ``waitlisted`` yes-answers wait for a freed place, in answer order."""
+
+    __tablename__ = "rsvps"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True)
+    answer: Mapped[str] = mapped_column(String(5))  # "yes" | "maybe" | "no"
+    waitlisted: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ---------------------------------------------------------------- announcements
+
+
+class Announcement(Base):
+    """A broadcast to one channel, with its text in one or more languages."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), index=True)
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    sender_name: Mapped[str] = mapped_column(String(200), default="")
+    texts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"fr": "...", "en": "..."}
+    fallback: Mapped[list[str]] = mapped_column(default=list)  # language order for readers of other languages
+    status: Mapped[str] = mapped_column(String(12), default="scheduled")  # "scheduled" | "planned" | "reported"
+    send_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    planned_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ---------------------------------------------------------------- the outbox
+
+
+class Delivery(Base):
+    """One push to one person or chat: the transactional outbox every bot sends from.
+
+    ``key`` says what, to whom and on which platform, so planning the same thing twice
+    writes nothing new. A process claims rows (``status`` "sending", ``lease_until``),
+    sends, and marks them; a lease that runs out after a crash puts the row back in play.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_ready", "status", "platform", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "announcement" | "reminder" | "notice" | "report"
+    platform: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(String(100))  # the platform's user id, or chat id when to_chat
+    to_chat: Mapped[bool] = mapped_column(Boolean, default=False)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    identity_id: Mapped[int | None] = mapped_column(ForeignKey("identities.id", ondelete="CASCADE"))
+    announcement_id: Mapped[int | None] = mapped_column(ForeignKey("announcements.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column()  # not sent after this (a reminder once the event began)
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    sent_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

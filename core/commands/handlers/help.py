@@ -15,3 +15,13 @@ async def help_(ctx: Context, args: str) -> None:
         usage = f" {_(spec.usage)}" if spec.usage else ""
         lines.append(f"{ctx.hint(name)}{usage} — {_(spec.description)}")
     ctx.reply("\n".join(lines), title=_("What I can do"))
+
+
+@command("cancel", N_("Stop what we were doing"))
+async def cancel(ctx: Context, args: str) -> None:
+    """Leaves any multi-step flow (a new event, an announcement draft); nothing of it is kept."""
+    if await ctx.conversation() is None:
+        ctx.reply(_("There is nothing to cancel."))
+        return
+    await ctx.end_conversation()
+    ctx.reply(_("Cancelled. Nothing was changed."))

@@ -1,0 +1,53 @@
+"""Writing to the outbox. Idempotent: a row whose key exists already is left alone."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db.models import Delivery
+from core.db.types import utcnow
+
+# Rows per INSERT statement: large enough to plan 100,000 rows quickly, small enough for
+# SQLite's variable limit and PostgreSQL's 65,535 parameters.
+CHUNK = 2000
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(Delivery).on_conflict_do_nothing(index_elements=["key"])
+
+
+async def enqueue_many(session: AsyncSession, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Add deliveries in the caller's transaction; rows whose ``key`` exists are skipped.
+
+    Each row needs ``key``, ``kind``, ``platform``, ``target`` and ``payload``; it may set
+    ``to_chat``, ``member_id``, ``identity_id``, ``announcement_id``, ``event_id``,
+    ``due_at`` (default now) and ``expires_at``. Returns how many rows were offered.
+    """
+    now = utcnow()
+    statement = _insert(session)
+    batch: list[dict[str, Any]] = []
+    offered = 0
+    for row in rows:
+        values = {
+            "to_chat": False, "member_id": None, "identity_id": None, "announcement_id": None,
+            "event_id": None, "due_at": now, "expires_at": None, "status": "pending", "attempts": 0,
+            "created_at": now, **row,
+        }
+        batch.append(values)
+        if len(batch) >= CHUNK:
+            await session.execute(statement, batch)
+            offered += len(batch)
+            batch = []
+    if batch:
+        await session.execute(statement, batch)
+        offered += len(batch)
+    return offered
+
+
+async def enqueue(session: AsyncSession, **row: Any) -> None:
+    await enqueue_many(session, [row])
