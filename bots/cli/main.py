@@ -163,6 +163,12 @@ def build_parser() -> Parser:
     ch_members.add_argument("slug", metavar="SLUG", help=_("the channel, e.g. tn or health"))
     ch_members.set_defaults(handler=commands.channels_members)
 
+    # ---------------------------------------------------------------- events, announcements
+    from . import announce, events
+
+    events.add_parser(groups, Parser)
+    announce.add_parser(groups, Parser)
+
     # ---------------------------------------------------------------- run
     run = groups.add_parser(
         "run",

@@ -1,0 +1,1 @@
+"""Importing this module registers every feature's timed jobs and delivery renderers."""
