@@ -1,13 +1,14 @@
 """Announcements in the core: rights, recipients, languages, idempotent planning, scheduling, reports."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
 
-from core.announcements.jobs import plan_due, report_settled
+from core.announcements.jobs import plan_due, plan_next, report_next, report_settled
 from core.announcements.planning import claim_and_plan, count_recipients, create_announcement, plan_announcement, progress
 from core.announcements.rights import may_announce
 from core.announcements.schedule import parse_send_at
@@ -242,3 +243,29 @@ async def test_report_once_after_every_row_settled(db: Database) -> None:
         assert await progress(session, announcement.id) == {
             "sent": 2, "failed": 1, "unreachable": 1, "skipped": 0, "pending": 0,
         }
+
+
+async def test_two_processes_never_plan_or_report_the_same_announcement(db: Database) -> None:
+    async with db.transaction() as session:
+        sender = await person(session, "telegram", "amb", language="fr", role="ambassador", country="TN")
+        for user in range(20):
+            await person(session, "discord", f"m{user}", language="fr", channels=("tn",))
+        tn = await channel(session, "tn")
+        later = utcnow() + timedelta(hours=1)
+        ids = [
+            (await create_announcement(session, tn, TEXTS, sender_id=sender.id, send_at=later)).id for _ in range(3)
+        ]
+        await session.execute(update(Announcement).values(send_at=utcnow() - timedelta(seconds=1)))
+    first, second = Database(db.url), Database(db.url)  # two processes' engines
+    try:
+        claimed = await asyncio.gather(*(plan_next(d) for d in (first, second, first, second)))
+        assert sorted(c for c in claimed if c is not None) == ids  # each planned by exactly one process
+        assert await rows(db) != [] and len(await rows(db)) == 60
+        async with db.transaction() as session:
+            await session.execute(update(Delivery).values(status="sent"))
+        reported = await asyncio.gather(*(report_next(d) for d in (first, second, first, second)))
+        assert sorted(r for r in reported if r is not None) == ids
+        assert len(await rows(db, "report")) == 3
+    finally:
+        await first.dispose()
+        await second.dispose()

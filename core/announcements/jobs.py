@@ -1,9 +1,10 @@
 """Timed work: plan announcements that fell due, and tell senders how theirs went.
 
-Both jobs run in every bot process. Each announcement is claimed with a conditional UPDATE of
-its status (and, on PostgreSQL, candidates are read with ``FOR UPDATE SKIP LOCKED``), so two
-processes never plan or report the same one; planning and the report's outbox key are
-idempotent besides.
+Both jobs run in every bot process. Each announcement is claimed by one conditional
+``UPDATE ... WHERE id = (next candidate) AND status = <old> RETURNING id`` that moves its
+status on, as the first statement of the transaction: of two processes only one gets the id
+(on PostgreSQL the candidate is picked ``FOR UPDATE SKIP LOCKED``, so the other takes the next
+one; SQLite serializes the writers). Planning and the report's outbox key are idempotent besides.
 """
 from __future__ import annotations
 
@@ -24,36 +25,51 @@ from core.i18n import _, is_rtl, use_language
 from core.jobs import periodic
 from core.memberships import channel_title
 
-from .planning import KIND, claim_and_plan, progress
+from .planning import KIND, plan_announcement, progress
 
 log = logging.getLogger(__name__)
 BATCH = 20
 
 
-def _locked(statement: Any, session: AsyncSession) -> Any:
+def _next(candidates: Any, session: AsyncSession) -> Any:
+    """The first candidate id as a subquery, skipping rows another process holds (PostgreSQL)."""
     if session.get_bind().dialect.name == "postgresql":
-        return statement.with_for_update(skip_locked=True)
-    return statement
+        candidates = candidates.with_for_update(skip_locked=True)
+    return candidates.limit(1).scalar_subquery()
+
+
+async def plan_next(db: Database) -> int | None:
+    """Claim and plan the next due announcement in one transaction; its id, or None when none is due."""
+    async with db.transaction() as session:
+        now = utcnow()
+        candidate = _next(
+            select(Announcement.id)
+            .where(Announcement.status == "scheduled", Announcement.send_at <= now)
+            .order_by(Announcement.send_at, Announcement.id),
+            session,
+        )
+        claimed = await session.scalar(
+            update(Announcement)
+            .where(Announcement.id == candidate, Announcement.status == "scheduled")
+            .values(status="planned", planned_at=now)
+            .returning(Announcement.id)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed is None:
+            return None
+        announcement = await session.get(Announcement, claimed)
+        assert announcement is not None
+        await plan_announcement(session, announcement)
+        log.info("announcement %s planned", claimed)
+        return claimed
 
 
 @periodic("announcements.plan", seconds=1)
 async def plan_due(db: Database) -> None:
-    """Plan every scheduled announcement whose time has come, each in its own transaction."""
+    """Plan the scheduled announcements whose time has come, each in its own transaction."""
     for _round in range(BATCH):
-        async with db.transaction() as session:
-            candidate = await session.scalar(
-                _locked(
-                    select(Announcement.id)
-                    .where(Announcement.status == "scheduled", Announcement.send_at <= utcnow())
-                    .order_by(Announcement.send_at, Announcement.id)
-                    .limit(1),
-                    session,
-                )
-            )
-            if candidate is None:
-                return
-            if await claim_and_plan(session, candidate):
-                log.info("announcement %s planned", candidate)
+        if await plan_next(db) is None:
+            return
 
 
 def report_reply(counts: dict[str, int], channel_slug: str, language: str | None) -> Reply:
@@ -70,24 +86,41 @@ def report_reply(counts: dict[str, int], channel_slug: str, language: str | None
         return Reply(text=text, title=_("Announcement report"), language=chosen, rtl=is_rtl(chosen))
 
 
-async def report(session: AsyncSession, announcement_id: int) -> bool:
-    """Claim a settled, planned announcement and enqueue its report to the sender (once)."""
-    result = await session.execute(
-        update(Announcement)
-        .where(Announcement.id == announcement_id, Announcement.status == "planned")
-        .values(status="reported")
-        .execution_options(synchronize_session=False)
+async def report_next(db: Database) -> int | None:
+    """Claim the next planned announcement whose rows are all settled, mark it reported and
+    enqueue its report to the sender (idempotent key); its id, or None when none is ready."""
+    unsettled = exists().where(
+        Delivery.announcement_id == Announcement.id,
+        Delivery.kind == KIND,
+        Delivery.status.in_(("pending", "sending")),
     )
-    if result.rowcount != 1:
-        return False
-    announcement = await session.get(Announcement, announcement_id, populate_existing=True)
-    assert announcement is not None
-    if announcement.sender_id is None:
-        return True  # sent from the command line: `alumni announce status` tells
+    async with db.transaction() as session:
+        candidate = _next(
+            select(Announcement.id).where(Announcement.status == "planned", ~unsettled).order_by(Announcement.id),
+            session,
+        )
+        claimed = await session.scalar(
+            update(Announcement)
+            .where(Announcement.id == candidate, Announcement.status == "planned")
+            .values(status="reported")
+            .returning(Announcement.id)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed is None:
+            return None
+        await _enqueue_report(session, claimed)
+        log.info("announcement %s reported", claimed)
+        return claimed
+
+
+async def _enqueue_report(session: AsyncSession, announcement_id: int) -> None:
+    announcement = await session.get(Announcement, announcement_id)
+    if announcement is None or announcement.sender_id is None:
+        return  # sent from the command line: `alumni announce status` tells
     sender = await session.get(Member, announcement.sender_id)
     identity = (await push_identities(session, [announcement.sender_id])).get(announcement.sender_id)
     if sender is None or identity is None:
-        return True
+        return
     slug = await session.scalar(select(Channel.slug).where(Channel.id == announcement.channel_id)) or ""
     counts = await progress(session, announcement_id)
     reply = report_reply(counts, slug, sender.language)
@@ -102,29 +135,11 @@ async def report(session: AsyncSession, announcement_id: int) -> bool:
         announcement_id=announcement_id,
         payload={"reply": reply_to_json(reply)},
     )
-    return True
 
 
 @periodic("announcements.report", seconds=5)
 async def report_settled(db: Database) -> None:
     """Report every planned announcement none of whose rows is still pending or being sent."""
-    unsettled = exists().where(
-        Delivery.announcement_id == Announcement.id,
-        Delivery.kind == KIND,
-        Delivery.status.in_(("pending", "sending")),
-    )
     for _round in range(BATCH):
-        async with db.transaction() as session:
-            candidate = await session.scalar(
-                _locked(
-                    select(Announcement.id)
-                    .where(Announcement.status == "planned", ~unsettled)
-                    .order_by(Announcement.planned_at, Announcement.id)
-                    .limit(1),
-                    session,
-                )
-            )
-            if candidate is None:
-                return
-            if await report(session, candidate):
-                log.info("announcement %s reported", candidate)
+        if await report_next(db) is None:
+            return
