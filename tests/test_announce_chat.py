@@ -79,7 +79,10 @@ async def test_administrator_schedules_with_validated_answers(db: Database) -> N
     admin = Person(CommandService(db), user_id="root")
     await admin.send("/announce")
     assert "announce health" in {b.action for b in admin.buttons()}
-    await admin.press_action("announce health")
+    await admin.send("Atlantis")  # typed instead of tapped: checked like any answer
+    assert admin.text() == said("en", "There is no channel “{value}”.", value="\u2068Atlantis\u2069")
+    await admin.send("Santé")
+    assert "Health" in admin.text()
     await admin.send("x" * 3001)
     assert "3000" in admin.text().replace(",", "").replace("\u202f", "").replace(".", "")
     await admin.send("Health week starts Monday.")
