@@ -34,7 +34,7 @@ def add_parser(groups: Any, parser_class: type[argparse.ArgumentParser]) -> None
         parser.add_argument(
             f"--text-{code}",
             metavar=_("TEXT"),
-            help=_("the text in {language}").format(language=language_name(code, reader)),
+            help=_("the text in {language}").format(language=language_name(code, reader, in_sentence=True)),
         )
     parser.add_argument(
         "--text",

@@ -133,7 +133,7 @@ async def _begin(ctx: Context, channel: Channel) -> None:
     await _save(ctx, "text", draft)
     ctx.reply(
         _("Announcement to the {channel} channel. Write its text in {language} (several lines are fine).").format(
-            channel=channel_title(channel.slug), language=language_name(language, current_language())
+            channel=channel_title(channel.slug), language=language_name(language, current_language(), in_sentence=True)
         ),
         buttons=[[await ctx.button(_("Cancel"), "announce", "!cancel")]],
         edit=ctx.pressed,
@@ -194,7 +194,7 @@ async def _offer_more(ctx: Context, draft: dict[str, Any], saved: bool) -> None:
     buttons = [await ctx.button(language_name(code), "announce", f"+{code}") for code in missing]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     rows.append([await ctx.button(_("Preview"), "announce", "!preview"), await ctx.button(_("Cancel"), "announce", "!cancel")])
-    given = ", ".join(language_name(code) for code in texts)
+    given = ", ".join(language_name(code, current_language(), in_sentence=True) for code in texts)
     text = _("Versions written: {languages}.").format(languages=given) + " " if saved else ""
     text += _("Add the text in another language, or preview the announcement.")
     ctx.reply(text, buttons=rows, edit=ctx.pressed)
@@ -211,7 +211,7 @@ async def _add_language(ctx: Context, code: str) -> None:
         return
     draft["lang"] = language
     await _save(ctx, "text", draft)
-    name = language_name(language, current_language())
+    name = language_name(language, current_language(), in_sentence=True)
     if language in (draft.get("texts") or {}):
         prompt = _("Write the text in {language}; it replaces the one you wrote.").format(language=name)
     else:
