@@ -15,7 +15,10 @@ MAX_AHEAD = timedelta(days=366)
 
 def parse_send_at(value: str, zone_name: str | None, now: datetime | None = None) -> datetime:
     """The UTC instant of a local date and time; must exist in the zone and lie ahead (within a year)."""
-    zone = ZoneInfo(zone_name or "UTC")
+    try:
+        zone = ZoneInfo(zone_name or "UTC")
+    except (KeyError, ValueError):  # ZoneInfoNotFoundError is a KeyError
+        raise TextError(N_("“{value}” is not a time zone I know."), value=str(zone_name)[:64]) from None
     text = " ".join(value.split())
     local = None
     for fmt in FORMATS:
