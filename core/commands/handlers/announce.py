@@ -76,7 +76,9 @@ def _sender_language(ctx: Context) -> str:
 
 async def _refuse(ctx: Context, slug: str | None) -> None:
     log_refusal(ctx.member.id, ctx.platform, slug)
-    if slug:
+    if slug in THEMES:
+        ctx.reply(_("You cannot announce to the {channel} channel: only the administrators can.").format(channel=channel_title(slug)))
+    elif slug:
         ctx.reply(
             _(
                 "You cannot announce to the {channel} channel: only the ambassadors of its country "
