@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 BIND_COMMANDS = ("bind", "unbind")
 # Short waits on a 429 are done inside discord.py (it follows the per-route buckets); longer
 # ones surface as discord.RateLimited so the delivery engine can reschedule instead of blocking.
-MAX_RATELIMIT_WAIT = 10.0
+MAX_RATELIMIT_WAIT = 30.0  # discord.py refuses less than 30 s
 
 
 def intents() -> discord.Intents:
