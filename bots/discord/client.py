@@ -28,6 +28,16 @@ BIND_COMMANDS = ("bind", "unbind")
 MAX_RATELIMIT_WAIT = 30.0  # discord.py refuses less than 30 s
 
 
+class _NoVoiceWarnings(logging.Filter):
+    """The bot has no voice features: discord.py's "voice will NOT be supported" lines are noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "voice will NOT be supported" not in record.getMessage()
+
+
+logging.getLogger("discord.client").addFilter(_NoVoiceWarnings())
+
+
 def intents() -> discord.Intents:
     chosen = discord.Intents.none()
     chosen.guilds = True
