@@ -21,7 +21,7 @@ from core.app import App, open_app
 from core.config import Settings
 from core.db.models import Channel, ChannelBinding, Identity, Member, Membership
 from core.directory.importer import import_rows
-from tests.fakes.discord_api import Call, FakeDiscord
+from tests.fakes.discord_api import MANAGE_ROLES, Call, FakeDiscord
 
 HOSTILE = "@everyone <@&123456789012345678> **Alumni** <@42> Tunis"
 USER_ID = 424242424242424242
@@ -149,3 +149,23 @@ async def test_first_conversation(fake: FakeDiscord, core: tuple[App, int]) -> N
     async with app.db.transaction() as session:
         joined = await session.scalar(select(Membership).where(Membership.member_id == (await member_of(app)).id))
     assert joined is None
+
+
+async def test_admin_binds_a_role_then_joining_gives_it(fake: FakeDiscord, core: tuple[App, int]) -> None:
+    app, _role = core
+    role_id = fake.add_role("Health", position=3)
+    role = {"id": str(role_id), "name": "Health", "position": 3, "color": 0, "hoist": False, "managed": False,
+            "mentionable": False, "permissions": "0"}
+    admin, member = fake.user(11, "admin", "Admin"), fake.user(USER_ID, "amel", "Amel")
+    fake.member_roles[USER_ID] = set()
+    async with bot(fake, app):
+        calls = await exchange(fake, lambda: fake.slash("bind", {"channel": "health", "role": role}, user=admin,
+                                                        in_guild=True, permissions=MANAGE_ROLES))
+        assert calls[0].json["type"] == 4
+        async with app.db.transaction() as session:
+            binding = await session.scalar(select(ChannelBinding).join(Channel).where(Channel.slug == "health"))
+            assert binding is not None and binding.platform == "discord"
+            assert binding.chat_id == str(fake.text_channel_id)
+            assert binding.data == {"guild_id": str(fake.guild_id), "role_id": str(role_id)}
+        await exchange(fake, lambda: fake.slash("join", {"channel": "health"}, user=member))
+    assert fake.member_roles[USER_ID] == {role_id}
