@@ -245,3 +245,17 @@ async def test_run_until_stopped(fake: FakeDiscord, tmp_path: Any) -> None:
     await asyncio.wait_for(fake.identified.wait(), 5)
     stop.set()
     assert await asyncio.wait_for(task, 10) == 0
+
+
+async def test_select_menu_choice_goes_to_the_core(fake: FakeDiscord) -> None:
+    service = StubService()
+    service.replies = [Reply(text="pick", buttons=[[Button(f"C{i}", f"country C{i}")] for i in range(8)])]
+    async with running(fake, service):
+        await fake.slash("country")
+        call = (await fake.wait_for("POST", CALLBACK))[0]
+        selects = [c for c in call.components() if c["type"] == 3]
+        assert [o["value"] for o in selects[0]["options"]] == [f"country C{i}" for i in range(8)]
+        service.replies = [Reply(text="done")]
+        await fake.press(fake.message_of(call), selects[0]["custom_id"], values=["country C5"])
+        await fake.wait_for("POST", CALLBACK, 2)
+    assert service.requests[-1].action == "country C5"

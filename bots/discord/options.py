@@ -95,18 +95,18 @@ async def complete_language(interaction: discord.Interaction, current: str) -> l
 
 
 def _countries(current: str, language: str, limit: int) -> list[tuple[str, str]]:
-    """(name in the reader's language, code): names starting with what is typed, then near misses."""
+    """(name in the reader's language, code): names starting with what is typed (sorted), then near misses."""
     typed = fold(current)
-    found: dict[str, str] = {}
-    if typed:
-        for code in country_codes():
-            if fold(country_name(code, language)).startswith(typed):
-                found[code] = country_name(code, language)
-        for match in suggest_countries(current, limit=limit, cutoff=70):
-            found.setdefault(match.code, country_name(match.code, language))
-    else:
-        found = {code: country_name(code, language) for code in country_codes()}
-    return sorted(((n, c) for c, n in found.items()), key=lambda item: fold(item[0]))[:limit]
+    if not typed:
+        return sorted(((country_name(c, language), c) for c in country_codes()), key=lambda item: fold(item[0]))[:limit]
+    found = sorted(((country_name(c, language), c) for c in country_codes() if fold(country_name(c, language)).startswith(typed)),
+                   key=lambda item: fold(item[0]))
+    seen = {code for _name, code in found}
+    for match in suggest_countries(current, limit=limit, cutoff=80):
+        if match.code not in seen:
+            seen.add(match.code)
+            found.append((country_name(match.code, language), match.code))
+    return found[:limit]
 
 
 async def complete_country(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
