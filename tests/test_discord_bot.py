@@ -259,3 +259,22 @@ async def test_select_menu_choice_goes_to_the_core(fake: FakeDiscord) -> None:
         await fake.press(fake.message_of(call), selects[0]["custom_id"], values=["country C5"])
         await fake.wait_for("POST", CALLBACK, 2)
     assert service.requests[-1].action == "country C5"
+
+
+async def test_a_failing_core_is_answered_and_the_bot_goes_on(fake: FakeDiscord) -> None:
+    service = StubService()
+    original = service.handle
+
+    async def failing(request: Request) -> list[Reply]:
+        if request.command == "forget":
+            raise RuntimeError("boom")
+        return await original(request)
+
+    service.handle = failing  # type: ignore[method-assign]
+    async with running(fake, service):
+        await fake.slash("forget")
+        first = (await fake.wait_for("POST", CALLBACK))[0]
+        await fake.slash("help")
+        second = (await fake.wait_for("POST", CALLBACK, 2))[1]
+    assert first.json["data"]["flags"] & 64 and first.text()
+    assert "got help" in second.text()

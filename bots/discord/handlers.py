@@ -15,6 +15,7 @@ from typing import Any
 import discord
 
 from core.commands.types import Chat, ChatKind, Reply, Request, Sender
+from core.i18n import DEFAULT_LANGUAGE, _, is_rtl, language_from_locale, use_language
 
 from . import access
 from .render import Outgoing, render
@@ -125,9 +126,19 @@ async def respond(interaction: discord.Interaction, request: Request, *, compone
                 await interaction.response.defer(thinking=True, ephemeral=ephemeral_defer)
         except discord.HTTPException as error:
             log.info("could not defer interaction %s: %s", interaction.id, error)
-    replies = await task
+    try:
+        replies = await task
+    except Exception:  # one failing request never stops the bot; the person is told, not left waiting
+        log.exception("interaction %s failed in the core", interaction.id)
+        replies = [failure_reply(request)]
     notes = await access.apply_access(interaction.client.http, interaction.user.id, [a for r in replies for a in r.access])
     await Responder(interaction, component).send_all(replies, notes)
+
+
+def failure_reply(request: Request) -> Reply:
+    with use_language(language_from_locale(request.sender.locale) or DEFAULT_LANGUAGE) as language:
+        return Reply(text=_("Something went wrong on my side. Please try again in a moment."),
+                     language=language, rtl=is_rtl(language), private=True)
 
 
 class Responder:
@@ -136,6 +147,7 @@ class Responder:
     def __init__(self, interaction: discord.Interaction, component: bool) -> None:
         self.interaction = interaction
         self.component = component
+        self._answered = False  # the first message may edit the pressed one; the others never do
 
     async def send_all(self, replies: list[Reply], notes: list[str] | None = None) -> None:
         if not replies and notes:
@@ -152,24 +164,19 @@ class Responder:
                     log.warning("a reply to interaction %s was not delivered: %s", self.interaction.id, error)
 
     async def send(self, outgoing: Outgoing, *, ephemeral: bool, edit: bool) -> None:
-        interaction = self.interaction
+        """Edit the pressed message when asked (and possible), else answer or follow up."""
+        interaction, response = self.interaction, self.interaction.response
         fields = _fields(outgoing)
-        response = interaction.response
-        deferred = response.is_done() and response.type in (
-            discord.InteractionResponseType.deferred_message_update,
-            discord.InteractionResponseType.deferred_channel_message,
-        ) and not getattr(self, "_answered", False)
-        if edit and self.component and not ephemeral and "file" not in fields:
+        first = not self._answered
+        self._answered = True
+        if edit and first and self.component and not ephemeral and "file" not in fields:
             if not response.is_done():
                 await response.edit_message(**fields, allowed_mentions=NO_MENTIONS)
-                self._answered = True
                 return
-            if deferred and response.type is discord.InteractionResponseType.deferred_message_update:
+            if response.type is discord.InteractionResponseType.deferred_message_update:
                 await interaction.edit_original_response(**fields, allowed_mentions=NO_MENTIONS)
-                self._answered = True
                 return
         if not response.is_done():
             await response.send_message(**fields, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
         else:
             await interaction.followup.send(**fields, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
-        self._answered = True
