@@ -135,7 +135,20 @@ async def test_private_replies_are_ephemeral_and_presses_edit(fake: FakeDiscord)
         await fake.press(message, "al0:help")
         await fake.wait_for("POST", CALLBACK, 2)
     assert service.requests[-1].action == "help"
-    assert fake.find("POST", CALLBACK)[1].json["type"] == 7  # UPDATE_MESSAGE: the pressed message is replaced
+    update = fake.find("POST", CALLBACK)[1].json
+    assert update["type"] == 7  # UPDATE_MESSAGE: the pressed message is replaced
+    assert update["data"]["components"] and update["data"]["embeds"] == []
+
+
+async def test_an_edit_without_buttons_removes_them(fake: FakeDiscord) -> None:
+    service = StubService()
+    async with running(fake, service):
+        await fake.slash("language")
+        call = (await fake.wait_for("POST", CALLBACK))[0]
+        service.replies = [Reply(text="done", edit=True)]
+        await fake.press(fake.message_of(call), "al0:help")
+        update = (await fake.wait_for("POST", CALLBACK, 2))[1].json
+    assert update["type"] == 7 and update["data"]["components"] == []
 
 
 async def test_autocomplete_reads_the_core(fake: FakeDiscord) -> None:

@@ -93,7 +93,11 @@ async def on_direct_message(client: Any, message: discord.Message) -> None:
     if message.author.bot or message.guild is not None or not message.content:
         return
     request = Request(sender=sender_of(message.author), chat=Chat(str(message.channel.id), ChatKind.PRIVATE), text=message.content)
-    replies = await _handle_in_order(client.service, request)
+    try:
+        replies = await _handle_in_order(client.service, request)
+    except Exception:  # noqa: BLE001 - told, logged; the bot goes on
+        log.exception("direct message %s failed in the core", message.id)
+        replies = [failure_reply(request)]
     notes = await access.apply_access(client.http, message.author.id, [a for r in replies for a in r.access])
     for index, reply in enumerate(replies):
         for outgoing in render(reply, notes if index == len(replies) - 1 else None):
@@ -170,6 +174,7 @@ class Responder:
         first = not self._answered
         self._answered = True
         if edit and first and self.component and not ephemeral and "file" not in fields:
+            fields.setdefault("view", None)  # an edit without components removes the old ones
             if not response.is_done():
                 await response.edit_message(**fields, allowed_mentions=NO_MENTIONS)
                 return

@@ -13,7 +13,7 @@ import unicodedata
 
 import discord
 
-from core.i18n import DEFAULT_LANGUAGE, N_, SUPPORTED_LANGUAGES, language_from_locale
+from core.i18n import N_, language_from_locale
 
 # Our language -> the Discord locales that read it. Arabic is not a Discord locale: Arabic
 # readers see the default (English) names and descriptions, and pick Arabic with /language;
@@ -102,6 +102,3 @@ def clip(text: str, limit: int = MAX_DESCRIPTION) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
-
-__all__ = ["DEFAULT_LANGUAGE", "SUPPORTED_LANGUAGES", "DISCORD_LOCALES", "SLASH_WORDS", "clip", "is_valid_name",
-           "language_of_locale", "locales_of", "localized_name"]
