@@ -291,3 +291,19 @@ async def test_a_failing_core_is_answered_and_the_bot_goes_on(fake: FakeDiscord)
         second = (await fake.wait_for("POST", CALLBACK, 2))[1]
     assert first.json["data"]["flags"] & 64 and first.text()
     assert "got help" in second.text()
+
+
+async def test_cli_run_discord_with_a_rejected_token(fake: FakeDiscord, tmp_path: Any) -> None:
+    """``alumni run discord`` as an administrator runs it: one line on stderr, exit 1, no traceback."""
+    import os
+    import sys
+
+    env = {**os.environ, "DISCORD_BOT_TOKEN": "revoked-token", "DISCORD_API_BASE_URL": fake.api_base_url,
+           "DISCORD_GATEWAY_URL": fake.gateway_url, "ALUMNI_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bots.cli", "run", "discord", env=env,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+    lines = err.decode().strip().splitlines()
+    assert process.returncode == 1
+    assert len(lines) == 1 and lines[0].startswith("error: Discord rejected DISCORD_BOT_TOKEN")
+    assert "revoked-token" not in err.decode() + out.decode()
