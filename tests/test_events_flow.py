@@ -29,9 +29,9 @@ async def test_french_ambassador_creates_and_arabic_member_answers(db: Database)
     assert "titre" in ambassador.text().lower()
     await ambassador.send("Forum des anciens")
     await ambassador.send("Rencontre annuelle à Paris")
-    await ambassador.press("arabe")  # another language, named in French
+    await ambassador.press("Arabe")  # another language, named in French
     await ambassador.send("منتدى الخريجين")
-    await ambassador.press("Ignorer")  # no Arabic description
+    await ambassador.press("Passer")  # no Arabic description
     await ambassador.press("Continuer")
     # The process restarts mid-flow: the answers so far are in the database.
     ambassador = Person(CommandService(Database(db.url)), user_id="amb", chat=Chat("dm-amb", ChatKind.PRIVATE))
@@ -43,12 +43,12 @@ async def test_french_ambassador_creates_and_arabic_member_answers(db: Database)
     await ambassador.send("ftp://example.org")  # not http(s): refused
     assert "https://" in ambassador.text()
     await ambassador.send("Maison de l'Amérique latine, Paris")
-    await ambassador.press("Ignorer")
+    await ambassador.press("Passer")
     await ambassador.press("France")
     await ambassador.send("40")
     assert "Forum des anciens" in ambassador.text() and "منتدى الخريجين" in ambassador.text()
     await ambassador.press("Créer")
-    assert "#" in ambassador.text()
+    assert "créé" in ambassador.text()
 
     async with db.transaction() as session:
         event = await session.scalar(select(Event))

@@ -63,7 +63,9 @@ def clean_url(text: str) -> str:
 
 
 def looks_like_url(text: str) -> bool:
-    return text.strip().lower().startswith(("http://", "https://", "www."))
+    """What was meant as a link (then checked as one): anything with a scheme, or "www."."""
+    value = text.strip().lower()
+    return "://" in value.split(" ", 1)[0] or value.startswith("www.")
 
 
 def clean_language(code: str) -> str:

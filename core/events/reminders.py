@@ -80,10 +80,11 @@ def format_offset(minutes: int) -> str:
 
 
 def describe_offsets(offsets: list[int]) -> str:
+    """Each reminder said on its own ("1 day before and 1 hour before"), so two are never read as one."""
     if not offsets:
         return _("Reminders are off: I won't remind you of events.")
-    return _("I remind you {offsets} before each event you answered yes or maybe.").format(
-        offsets=format_list([format_offset(o) for o in offsets])
+    return _("I remind you of each event you answered yes or maybe: {offsets}.").format(
+        offsets=format_list([_("{duration} before").format(duration=format_offset(o)) for o in offsets])
     )
 
 

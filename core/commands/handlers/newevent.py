@@ -5,6 +5,7 @@ Buttons send ``newevent !<choice>``; typed text arrives as the answer to the cur
 """
 from __future__ import annotations
 
+import copy
 from datetime import datetime, timedelta
 
 from core.channels import THEMES
@@ -115,7 +116,8 @@ async def newevent(ctx: Context, args: str) -> None:
     conversation = await ctx.conversation()
     running = conversation is not None and conversation.flow == FLOW
     if running and (ctx.answering or ctx.pressed):
-        await answer(ctx, conversation.step, dict(conversation.data or {}), args)  # type: ignore[union-attr]
+        # A deep copy: the stored JSON is compared with the new value to decide whether to write it.
+        await answer(ctx, conversation.step, copy.deepcopy(dict(conversation.data or {})), args)  # type: ignore[union-attr]
         return
     if ctx.pressed:
         ctx.reply(_("This button has expired. Send {hint} to start again.").format(hint=ctx.hint("newevent")))
