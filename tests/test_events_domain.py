@@ -3,7 +3,7 @@ list, rights, edits that notify and replan, and the reminder renderer."""
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest

@@ -249,7 +249,6 @@ def events_show(args: argparse.Namespace) -> int:
         print("  " + _("organised by: {association}").format(association=association))
     print("  " + counts_text(numbers or Counts(), event.capacity))
     print(f"  UID {event.uid} · SEQUENCE {event.sequence}")
-    del pick_text
     return 0
 
 

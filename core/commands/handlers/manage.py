@@ -5,7 +5,6 @@ the fields as buttons and asks for the value (a short conversation stored in the
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 
 from core.commands.context import Context
 from core.commands.registry import command
