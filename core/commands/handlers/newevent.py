@@ -91,8 +91,8 @@ async def ask(ctx: Context, step: str, data: dict[str, object], error: str | Non
         row = [await _button(ctx, channel_title(slug), f"!channel {slug}") for slug in await _channel_choices(ctx)]
         buttons = [row[i : i + 2] for i in range(0, len(row), 2)]
     elif step == "capacity":
-        text = _("How many places are there? Send a number, or skip if there is no limit.")
-        buttons = [[skip]]
+        # No buttons here: on the console a typed number would pick a button instead.
+        text = _("How many places are there? Send a number, or 0 if there is no limit.")
     else:
         text = ""
     if error:
@@ -230,7 +230,7 @@ async def _apply(ctx: Context, step: str, data: dict[str, object], value: str) -
         await _where(ctx, data, value[9:] if value.startswith("!channel ") else value)
         return "capacity"
     if step == "capacity":
-        data["capacity"] = None if skip else fields.clean_capacity(value)
+        data["capacity"] = None if skip or value.strip() in ("0", "-") else fields.clean_capacity(value)
         return "preview"
     if step == "preview":
         if value == CONFIRM:
