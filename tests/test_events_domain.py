@@ -302,3 +302,22 @@ async def test_reminder_renders_at_send_time(db: Database) -> None:
             assert format_time(event.starts_at, "Asia/Dubai") in reply.text
         await answer(session, event_id, member_id, "no")
         assert await render_delivery(session, row) is None  # no longer going: skipped
+
+
+async def test_two_answers_never_both_take_the_last_place(db: Database) -> None:
+    """On PostgreSQL the event row is locked while an answer is counted (SQLite has one writer anyway)."""
+    import asyncio
+
+    if db.backend != "postgresql":
+        pytest.skip("concurrent writers: PostgreSQL")
+    event_id = await make_event(db, datetime(YEAR, 6, 10, 19, 0), capacity=1)
+    first, second = await member_with(db, "x"), await member_with(db, "y")
+
+    async def answer_in_own_transaction(member_id: int) -> bool:
+        async with db.transaction() as session:
+            result = await answer(session, event_id, member_id, "yes")
+            await asyncio.sleep(0.2)  # hold the lock while the other one tries
+            return result.waitlisted
+
+    waitlisted = await asyncio.gather(answer_in_own_transaction(first), answer_in_own_transaction(second))
+    assert sorted(waitlisted) == [False, True]
