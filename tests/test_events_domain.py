@@ -321,3 +321,20 @@ async def test_two_answers_never_both_take_the_last_place(db: Database) -> None:
 
     waitlisted = await asyncio.gather(answer_in_own_transaction(first), answer_in_own_transaction(second))
     assert sorted(waitlisted) == [False, True]
+
+
+async def test_edit_texts_in_another_language(db: Database) -> None:
+    event_id = await make_event(db, datetime(YEAR, 6, 10, 19, 0))
+    await member_with(db, "admin", language="en", role="administrator")
+    admin = Person(CommandService(db), user_id="admin")
+    await admin.send(f"/editevent {event_id} title-ar منتدى الخريجين")
+    await admin.send(f"/editevent {event_id} description-ar لقاء سنوي")
+    texts = (await load_event(db, event_id)).texts
+    assert texts["ar"] == {"title": "منتدى الخريجين", "description": "لقاء سنوي"} and texts["fr"]["title"] == "Apéro des anciens"
+    await admin.send(f"/editevent {event_id} description-de Jährlich")
+    assert "needs a title" in admin.text()
+    await admin.send(f"/editevent {event_id} colour blue")
+    assert "I can change these" in admin.text()
+    await admin.send(f"/editevent {event_id} capacity lots")
+    assert "whole number" in admin.text()
+    assert (await load_event(db, event_id)).sequence == 2

@@ -46,12 +46,17 @@ async def apply_change(ctx: Context, event: Event, name: str, value: str) -> Non
     """Change one field, validate the whole event again, store it (SEQUENCE, notices, reminders)."""
     data = await input_of(ctx.session, event)
     language = current_language()
+    name, _sep, suffix = name.partition("-")  # "title-ar": the text in another language
+    if suffix:
+        language = fields.clean_language(suffix)
     empty = value.strip().lower() in NONE_WORDS
     if name == "title":
         entry = data.texts.setdefault(language, {"title": "", "description": ""})
         entry["title"] = fields.clean_title(value)
     elif name == "description":
         if language not in data.texts:
+            if suffix:
+                raise EventError(N_("A description needs a title in the same language."))
             language = data.language
         data.texts[language]["description"] = "" if empty else fields.clean_description(value)
     elif name == "start":
@@ -111,12 +116,12 @@ async def editevent(ctx: Context, args: str) -> None:
         ctx.reply(_("What would you like to change in event #{id}?").format(id=found.id),
                   buttons=[row[i : i + 2] for i in range(0, len(row), 2)])
         return
-    if name not in FIELDS:
+    if name.split("-", 1)[0] not in FIELDS or ("-" in name and name.split("-", 1)[0] not in ("title", "description")):
         ctx.reply(_("I can change these: {fields}.").format(fields=", ".join(FIELDS)))
         return
     if not value.strip():
         await ctx.set_conversation("editevent", "value", {"id": found.id, "field": name})
-        ctx.reply(_("Send the new value for “{field}”.").format(field=field_label(name)))
+        ctx.reply(_("Send the new value for “{field}”.").format(field=field_label(name.split("-", 1)[0])))
         return
     try:
         await apply_change(ctx, found, name, value)
