@@ -3,9 +3,9 @@ its times in their zone and locale. Used by the chat commands, notices and remin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +13,6 @@ from core.db.models import Event, Rsvp
 from core.i18n import _, current_language, ngettext
 from core.i18n.formatting import format_datetime, format_number, format_time
 
-from .times import UTC
 
 
 def pick_text(event: Event, language: str | None = None) -> tuple[str, str]:
@@ -51,11 +50,13 @@ def organiser_clock(event: Event, reader_zone: str | None) -> str | None:
     instant = event.starts_at
     if instant.astimezone(_zone(reader_zone)).utcoffset() == instant.astimezone(_zone(event.timezone)).utcoffset():
         return None
-    from core.commands.handlers.prompts import zone_label
+    return _("{time} local time in {city}").format(time=format_datetime(instant, event.timezone), city=zone_city(event.timezone))
 
-    return _("{time} local time in {city}").format(
-        time=format_datetime(instant, event.timezone), city=zone_label(event.timezone)
-    )
+
+def zone_city(zone: str) -> str:
+    """A zone's main city in the reader's language ("Le Caire"), as people name it."""
+    city = Locale.parse(current_language()).time_zones.get(zone, {}).get("city")
+    return city or zone.rsplit("/", 1)[-1].replace("_", " ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +97,3 @@ def counts_text(numbers: Counts, capacity: int | None) -> str:
             )
         )
     return " · ".join(parts)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
