@@ -22,11 +22,16 @@ from core.text import isolate
 from .render import organiser_clock, pick_text, when
 
 
-async def _members(session: AsyncSession, member_ids: Iterable[int]) -> dict[int, Member]:
+async def member_settings(session: AsyncSession, member_ids: Iterable[int]) -> dict[int, tuple[str | None, str | None]]:
+    """member id -> (language, time zone): plain columns, no ORM objects to build for thousands."""
     ids = list(set(member_ids))
-    if not ids:
-        return {}
-    return {m.id: m for m in await session.scalars(select(Member).where(Member.id.in_(ids)))}
+    found: dict[int, tuple[str | None, str | None]] = {}
+    for start in range(0, len(ids), 5000):
+        rows = await session.execute(
+            select(Member.id, Member.language, Member.timezone).where(Member.id.in_(ids[start : start + 5000]))
+        )
+        found.update({member_id: (language, zone) for member_id, language, zone in rows})
+    return found
 
 
 async def event_summary(event: Event, zone: str | None) -> str:
@@ -46,25 +51,15 @@ async def _rows(
     session: AsyncSession, event: Event, member_ids: list[int], kind: str, key_part: str
 ) -> list[dict[str, object]]:
     identities = await push_identities(session, member_ids)
-    members = await _members(session, identities)
+    settings = await member_settings(session, identities)
     details = await actions.encode(session, "event", str(event.id))
     rows: list[dict[str, object]] = []
+    rendered: dict[tuple[str, str | None], dict[str, object]] = {}  # readers share languages and zones
     for member_id, identity in identities.items():
-        member = members.get(member_id)
-        language = (member.language if member else None) or DEFAULT_LANGUAGE
-        zone = member.timezone if member else None
-        with use_language(language):
-            summary = await event_summary(event, zone)
-            if kind == "cancelled":
-                title, buttons = _("Event cancelled"), []
-                text = _("This event you answered has been cancelled:") + "\n" + summary
-            elif kind == "changed":
-                title, buttons = _("Event changed"), [[Button(_("Details"), details)]]
-                text = _("This event you answered has changed. Here is what it looks like now:") + "\n" + summary
-            else:
-                title, buttons = _("A place is yours"), [[Button(_("Details"), details)]]
-                text = _("A place freed up: you are now going to this event.") + "\n" + summary
-            reply = Reply(text=text, title=title, buttons=buttons, language=language, rtl=is_rtl(language))
+        stored_language, zone = settings.get(member_id, (None, None))
+        language = stored_language or DEFAULT_LANGUAGE
+        if (language, zone) not in rendered:
+            rendered[language, zone] = reply_to_json(await _notice(event, kind, language, zone, details))
         rows.append(
             {
                 "key": f"notice:event:{event.id}:{key_part}:{member_id}"[:200],
@@ -74,10 +69,25 @@ async def _rows(
                 "member_id": member_id,
                 "identity_id": identity.id,
                 "event_id": event.id,
-                "payload": {"reply": reply_to_json(reply)},
+                "payload": {"reply": rendered[language, zone]},
             }
         )
     return rows
+
+
+async def _notice(event: Event, kind: str, language: str, zone: str | None, details: str) -> Reply:
+    with use_language(language):
+        summary = await event_summary(event, zone)
+        if kind == "cancelled":
+            title, buttons = _("Event cancelled"), []
+            text = _("This event you answered has been cancelled:") + "\n" + summary
+        elif kind == "changed":
+            title, buttons = _("Event changed"), [[Button(_("Details"), details)]]
+            text = _("This event you answered has changed. Here is what it looks like now:") + "\n" + summary
+        else:
+            title, buttons = _("A place is yours"), [[Button(_("Details"), details)]]
+            text = _("A place freed up: you are now going to this event.") + "\n" + summary
+        return Reply(text=text, title=title, buttons=buttons, language=language, rtl=is_rtl(language))
 
 
 async def notify_answerers(session: AsyncSession, event: Event, cancelled: bool) -> int:

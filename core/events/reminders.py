@@ -104,25 +104,30 @@ async def _clear(session: AsyncSession, event_id: int, member_ids: list[int] | N
     await session.execute(statement)
 
 
-async def _plan(session: AsyncSession, event: Event, member_ids: list[int]) -> int:
-    if event.status == "cancelled" or not member_ids:
+async def _plan(session: AsyncSession, event: Event, member_ids: list[int] | None) -> int:
+    """Plan the reminders of the given members (None: everyone who answered) who are going or may go."""
+    if event.status == "cancelled" or member_ids == []:
         return 0
-    answered = set(
-        await session.scalars(
-            select(Rsvp.member_id).where(
-                Rsvp.event_id == event.id, Rsvp.member_id.in_(member_ids), Rsvp.answer.in_(("yes", "maybe")),
-                Rsvp.waitlisted.is_(False),
-            )
-        )
+    statement = select(Rsvp.member_id).where(
+        Rsvp.event_id == event.id, Rsvp.answer.in_(("yes", "maybe")), Rsvp.waitlisted.is_(False)
     )
+    if member_ids is not None:
+        statement = statement.where(Rsvp.member_id.in_(member_ids))
+    answered = set(await session.scalars(statement))
     if not answered:
         return 0
-    members = {m.id: m for m in await session.scalars(select(Member).where(Member.id.in_(answered)))}
+    offsets: dict[int, list[int]] = {}
+    ids = list(answered)
+    for start in range(0, len(ids), 5000):
+        rows = await session.execute(
+            select(Member.id, Member.reminder_offsets).where(Member.id.in_(ids[start : start + 5000]))
+        )
+        offsets.update({member_id: list(DEFAULT_OFFSETS) if chosen is None else list(chosen) for member_id, chosen in rows})
     identities = await push_identities(session, answered)
     now = utcnow()
     rows = []
     for member_id, identity in identities.items():
-        for offset in offsets_of(members[member_id]):
+        for offset in offsets.get(member_id, []):
             due = event.starts_at - timedelta(minutes=offset)
             if due <= now:
                 continue  # already past: not planned
@@ -153,8 +158,7 @@ async def replan_member(session: AsyncSession, event: Event, member_id: int) -> 
 async def replan_event(session: AsyncSession, event: Event) -> int:
     """Replace every pending reminder of an event (after an edit or a cancellation)."""
     await _clear(session, event.id, None)
-    member_ids = list(await session.scalars(select(Rsvp.member_id).where(Rsvp.event_id == event.id)))
-    return await _plan(session, event, member_ids)
+    return await _plan(session, event, None)
 
 
 async def replan_member_everywhere(session: AsyncSession, member_id: int) -> int:
