@@ -111,7 +111,8 @@ def _line(event: Any, slug: str | None) -> str:
     from core.events.render import pick_text
 
     title = pick_text(event)[0]
-    status = f" [{_('cancelled')}]" if event.status == "cancelled" else ""
+    cancelled = _("cancelled")
+    status = f" [{cancelled}]" if event.status == "cancelled" else ""
     where = " · ".join(p for p in (event.country_code or "", slug or "") if p)
     start = event.starts_local.strftime("%Y-%m-%d %H:%M")
     return f"{event.id:<5} {start} {event.timezone:<20} {where:<12} {title}{status}"
