@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.commands import actions
 from core.commands.types import Button, Reply
-from core.db.models import Event, Member, Rsvp
+from core.db.models import Delivery, Event, Member, Rsvp
 from core.delivery.outbox import enqueue_many
 from core.delivery.payload import reply_to_json
 from core.delivery.recipients import push_identities
@@ -94,6 +94,13 @@ async def notify_answerers(session: AsyncSession, event: Event, cancelled: bool)
     """Tell everyone who answered yes or maybe (waiting or not) that the event changed or was cancelled."""
     member_ids = list(
         await session.scalars(select(Rsvp.member_id).where(Rsvp.event_id == event.id, Rsvp.answer.in_(("yes", "maybe"))))
+    )
+    # A notice of an earlier change that has not gone out yet is superseded by this one.
+    await session.execute(
+        delete(Delivery).where(
+            Delivery.event_id == event.id, Delivery.kind == "notice", Delivery.status == "pending",
+            Delivery.key.like(f"notice:event:{event.id}:seq%"), Delivery.key.notlike("%:promoted:%"),
+        )
     )
     if not member_ids:
         return 0
