@@ -82,3 +82,38 @@ async def test_newevent_refused_to_members(db: Database) -> None:
     person = Person(CommandService(db), user_id="m")
     await person.send("/newevent")
     assert "Only ambassadors and administrators" in person.text()
+
+
+async def test_flow_reasks_each_bad_answer_and_can_be_abandoned(db: Database) -> None:
+    await member_with(db, "admin", language="en", zone="Europe/Paris", role="administrator")
+    person = Person(CommandService(db), user_id="admin")
+    year = next_year()
+    await person.send("/newevent")
+    await person.send("   ")  # nothing: the question again
+    await person.send("Webinar")
+    await person.press("Skip")
+    await person.press("Continue")
+    await person.send("next tuesday")
+    assert "couldn't read the date" in person.text() and "When does it start" in person.text()
+    await person.send(f"{year}-06-10 18:00")
+    await person.send(f"{year}-06-10 17:00")
+    assert "end must come after the start" in person.text()
+    await person.send("90m")
+    await person.send("Atlantis/Lost")
+    assert "not a time zone I know" in person.text()
+    await person.send("New York")
+    await person.send("https://example.org/webinar")
+    await person.press("Skip")
+    await person.send("Narnia")
+    assert "no channel" in person.text()
+    await person.press_action("newevent !channel health")
+    await person.send("many")
+    assert "whole number" in person.text()
+    await person.send("0")
+    assert "Shall I create it?" in person.text() and "New York" in person.text()
+    await person.press("Cancel")
+    assert "no event was created" in person.text()
+    async with db.transaction() as session:
+        assert await session.scalar(select(Event)) is None
+    await person.send("Webinar")  # the flow is over: free text is not an answer any more
+    assert "didn't understand" in person.text()

@@ -198,7 +198,10 @@ async def _apply(ctx: Context, step: str, data: dict[str, object], value: str) -
         data["end"] = None
         if not skip:
             start = datetime.fromisoformat(str(data["start"]))
-            data["end"] = _end(start, value).isoformat(timespec="minutes")
+            end = _end(start, value)
+            if end <= start:
+                raise EventError(N_("The end must come after the start."))
+            data["end"] = end.isoformat(timespec="minutes")
         return "zone"
     if step == "zone":
         zone = match_zone(value)
