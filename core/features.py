@@ -1,2 +1,3 @@
 """Importing this module registers every feature's timed jobs and delivery renderers."""
-from core.announcements import jobs as _announcement_jobs  # noqa: F401
+from core.announcements import jobs as _announcement_jobs  # noqa: F401 - planning and reports
+from core.events import reminders as _event_reminders  # noqa: F401 - the "reminder" renderer

@@ -1,0 +1,345 @@
+"""``newevent``: the guided creation of an event, one validated answer at a time.
+
+The answers so far live in the conversation row (JSON), so the flow survives restarts.
+Buttons send ``newevent !<choice>``; typed text arrives as the answer to the current step.
+"""
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timedelta
+
+from core.channels import THEMES
+from core.commands.context import Context
+from core.commands.registry import command
+from core.commands.types import Button
+from core.db.types import utcnow
+from core.events import fields
+from core.events.errors import EventError
+from core.events.render import pick_text, when
+from core.events.service import EventInput, create_event, may_create_any, validate
+from core.events.times import parse_clock, parse_duration, parse_local_datetime, parse_minutes, to_utc
+from core.geo.countries import country_name
+from core.geo.timezones import default_zone_for_country, match_zone, zones_for_country
+from core.i18n import N_, SUPPORTED_LANGUAGES, _, current_language, language_name, match_language
+from core.memberships import channel_title, resolve_channel
+from core.roles import ambassador_countries, is_administrator
+from core.text import isolate
+
+from .prompts import zone_label
+
+FLOW = "newevent"
+SKIP, DONE, CONFIRM, ABORT = "!skip", "!done", "!confirm", "!abort"
+EXAMPLE = datetime(2027, 3, 14, 18, 30)
+
+
+async def _button(ctx: Context, label: str, value: str) -> Button:
+    return await ctx.button(label, FLOW, value)
+
+
+def _local_example() -> str:
+    from babel.dates import format_datetime as babel_datetime
+
+    return babel_datetime(EXAMPLE, format="short", locale=current_language()).replace("\u202f", " ").replace("\u200f", "")
+
+
+# ---------------------------------------------------------------- questions
+
+
+async def ask(ctx: Context, step: str, data: dict[str, object], error: str | None = None) -> None:
+    """Ask the question of ``step`` (after an error, say it first) and store the state."""
+    lang = str(data.get("lang") or current_language())
+    skip = await _button(ctx, _("Skip"), SKIP)
+    buttons: list[list[Button]] = []
+    if step == "title":
+        if lang == data.get("language"):
+            text = _("Let's create an event. What is its title?")
+        else:
+            text = _("What is the title in {language}?").format(language=language_name(lang, current_language()))
+    elif step == "description":
+        text = _("Describe the event in a few words (or skip).")
+        buttons = [[skip]]
+    elif step == "more":
+        texts = data.get("texts") or {}
+        others = [code for code in SUPPORTED_LANGUAGES if code not in texts]
+        text = _("Would you like to add the title in another language? Pick one, or continue.")
+        row = [await _button(ctx, language_name(code, current_language()), f"!lang {code}") for code in others]
+        buttons = [row[i : i + 3] for i in range(0, len(row), 3)] + [[await _button(ctx, _("Continue"), DONE)]]
+    elif step == "start":
+        text = _("When does it start? Send the date and time, for example {example} or {local}.").format(
+            example="2027-03-14 18:30", local=_local_example())
+    elif step == "end":
+        text = _("How long does it last (for example 2h or 90m), or when does it end (for example 20:30)? You can skip.")
+        buttons = [[await _button(ctx, "1h", "1h"), await _button(ctx, "2h", "2h"), await _button(ctx, "3h", "3h")], [skip]]
+    elif step == "zone":
+        default = str(data.get("default_zone") or "")
+        text = _("In which time zone is that time? Type a city, or pick one.")
+        zones = [z for z in [default, *data.get("zones", [])] if z]  # type: ignore[list-item]
+        seen: list[str] = []
+        for zone in zones:
+            if zone not in seen:
+                seen.append(zone)
+        row = [await _button(ctx, zone_label(z), z) for z in seen[:12]]
+        buttons = [row[i : i + 2] for i in range(0, len(row), 2)]
+    elif step == "place":
+        text = _("Where does it take place? Send an address, or an online link (https://…).")
+    elif step == "place2":
+        text = (_("Is there also an online link? Send it, or skip.") if data.get("place")
+                else _("Is there also a place to meet? Send the address, or skip."))
+        buttons = [[skip]]
+    elif step == "where":
+        text = _("In which channel should it appear? Pick one, or type a country or a topic.")
+        row = [await _button(ctx, channel_title(slug), f"!channel {slug}") for slug in await _channel_choices(ctx)]
+        buttons = [row[i : i + 2] for i in range(0, len(row), 2)]
+    elif step == "capacity":
+        # No buttons here: on the console a typed number would pick a button instead.
+        text = _("How many places are there? Send a number, or 0 if there is no limit.")
+    else:
+        text = ""
+    if error:
+        text = error + "\n" + text
+    ctx.reply(text, buttons=buttons)
+    await ctx.set_conversation(FLOW, step, data)
+
+
+async def _channel_choices(ctx: Context) -> list[str]:
+    countries = await ambassador_countries(ctx.session, ctx.member.id)
+    if await is_administrator(ctx.session, ctx.member.id) and ctx.member.country_code and ctx.member.country_code not in countries:
+        countries.append(ctx.member.country_code)
+    return [c.lower() for c in countries] + list(THEMES)
+
+
+# ---------------------------------------------------------------- the flow
+
+
+@command("newevent", N_("Create an event (ambassadors and administrators)"), conversational=True)
+async def newevent(ctx: Context, args: str) -> None:
+    conversation = await ctx.conversation()
+    running = conversation is not None and conversation.flow == FLOW
+    if running and (ctx.answering or ctx.pressed):
+        # A deep copy: the stored JSON is compared with the new value to decide whether to write it.
+        await answer(ctx, conversation.step, copy.deepcopy(dict(conversation.data or {})), args)  # type: ignore[union-attr]
+        return
+    if ctx.pressed:
+        ctx.reply(_("This button has expired. Send {hint} to start again.").format(hint=ctx.hint("newevent")))
+        return
+    if not await may_create_any(ctx.session, ctx.member.id):
+        import logging
+
+        logging.getLogger(__name__).warning("refused: member %s may not create events", ctx.member.id)
+        ctx.reply(_("Only ambassadors and administrators can create events. Send {hint} to see upcoming ones.").format(
+            hint=ctx.hint("events")))
+        return
+    language = current_language()
+    countries = await ambassador_countries(ctx.session, ctx.member.id)
+    country = countries[0] if countries else ctx.member.country_code
+    zones: list[str] = []
+    for code in countries or ([country] if country else []):
+        zones += zones_for_country(code)[:6]
+    default_zone = ctx.member.timezone or (default_zone_for_country(country) if country else None) or (zones[0] if zones else "UTC")
+    data: dict[str, object] = {
+        "language": language, "lang": language, "texts": {}, "default_zone": default_zone, "zones": zones[:11],
+    }
+    await ask(ctx, "title", data)
+
+
+async def answer(ctx: Context, step: str, data: dict[str, object], text: str) -> None:
+    value = text.strip()
+    if value == ABORT:
+        await ctx.end_conversation()
+        ctx.reply(_("Cancelled: no event was created."), edit=ctx.pressed)
+        return
+    try:
+        following = await _apply(ctx, step, data, value)
+    except EventError as error:
+        await ask(ctx, step, data, error.translated())
+        return
+    if following == "preview":
+        await preview(ctx, data)
+    elif following in ("created", "start-asked"):
+        return
+    else:
+        await ask(ctx, following, data)
+
+
+def _texts(data: dict[str, object]) -> dict[str, dict[str, str]]:
+    texts = data.setdefault("texts", {})
+    assert isinstance(texts, dict)
+    return texts  # type: ignore[return-value]
+
+
+async def _apply(ctx: Context, step: str, data: dict[str, object], value: str) -> str:
+    """Store one answer; returns the next step. EventError re-asks the same step."""
+    lang = str(data.get("lang"))
+    skip = value == SKIP
+    if step == "title":
+        if skip or not value:
+            raise EventError(N_("The title cannot be empty."))
+        _texts(data)[lang] = {"title": fields.clean_title(value), "description": ""}
+        return "description"
+    if step == "description":
+        if not skip:
+            _texts(data)[lang]["description"] = fields.clean_description(value)
+        return "more"
+    if step == "more":
+        if value == DONE:
+            return "start"
+        code = match_language(value[6:] if value.startswith("!lang ") else value)
+        if code is None:
+            raise EventError(N_("Pick a language below, or continue."))
+        data["lang"] = code
+        return "title"
+    if step == "start":
+        if skip:
+            raise EventError(N_("Please give the time too, for example {example}."), example="2027-03-14 18:30")
+        start = parse_local_datetime(value, current_language())
+        data["start"] = start.isoformat(timespec="minutes")
+        return "end"
+    if step == "end":
+        data["end"] = None
+        if not skip:
+            start = datetime.fromisoformat(str(data["start"]))
+            end = _end(start, value)
+            if end <= start:
+                raise EventError(N_("The end must come after the start."))
+            data["end"] = end.isoformat(timespec="minutes")
+        return "zone"
+    if step == "zone":
+        zone = match_zone(value)
+        if zone is None:
+            raise EventError(N_("“{value}” is not a time zone I know."), value=value[:60])
+        start = datetime.fromisoformat(str(data["start"]))
+        try:
+            resolved = to_utc(start, zone)
+            if data.get("end"):
+                to_utc(datetime.fromisoformat(str(data["end"])), zone)
+        except EventError as error:
+            await ask(ctx, "start", data, error.translated())
+            return "start-asked"
+        if resolved.instant <= utcnow():
+            await ask(ctx, "start", data, _("This time is already past. Give a time in the future."))
+            return "start-asked"
+        data["zone"] = zone
+        return "place"
+    if step == "place":
+        if skip or not value:
+            raise EventError(N_("Give a place or an online link (or both)."))
+        _place_or_link(data, value)
+        return "place2"
+    if step == "place2":
+        if not skip:
+            _place_or_link(data, value)
+        return "where"
+    if step == "where":
+        await _where(ctx, data, value[9:] if value.startswith("!channel ") else value)
+        return "capacity"
+    if step == "capacity":
+        data["capacity"] = None if skip or value.strip() in ("0", "-") else fields.clean_capacity(value)
+        return "preview"
+    if step == "preview":
+        if value == CONFIRM:
+            await _create(ctx, data)
+            return "created"
+        return "preview"
+    return step
+
+
+def _end(start: datetime, value: str) -> datetime:
+    minutes = parse_minutes(value)
+    if minutes is not None and not any(ch in value for ch in ":/.-") and minutes > 0:
+        return start + parse_duration(value)
+    try:
+        return parse_local_datetime(value, current_language())
+    except EventError:
+        pass
+    try:
+        clock = parse_clock(value)
+    except EventError:
+        raise EventError(N_("I couldn't read the duration “{value}”. Write it like 2h or 90m."), value=value[:40]) from None
+    end = datetime.combine(start.date(), clock)
+    return end if end > start else end + timedelta(days=1)
+
+
+def _place_or_link(data: dict[str, object], value: str) -> None:
+    if fields.looks_like_url(value):
+        link = value if "://" in value else "https://" + value
+        data["url"] = fields.clean_url(link)
+    else:
+        data["place"] = fields.clean_place(value)
+
+
+async def _where(ctx: Context, data: dict[str, object], value: str) -> None:
+    lookup = resolve_channel(value)
+    if lookup.slug is None:
+        raise EventError(N_("There is no channel “{value}”."), value=value[:60])
+    countries = await ambassador_countries(ctx.session, ctx.member.id)
+    admin = await is_administrator(ctx.session, ctx.member.id)
+    if lookup.slug in THEMES:
+        country = countries[0] if countries and not admin else None
+        if not admin and not countries:
+            raise EventError(N_("Only administrators can create or change events that belong to no country."))
+        data["channel"], data["country"] = lookup.slug, country
+        return
+    code = lookup.slug.upper()
+    if not admin and code not in countries:
+        import logging
+
+        logging.getLogger(__name__).warning("refused: member %s may not create an event in %s", ctx.member.id, code)
+        raise EventError(N_("Only the ambassadors of this country and the administrators can create or change its events."))
+    data["channel"], data["country"] = lookup.slug, code
+
+
+def _input(data: dict[str, object]) -> EventInput:
+    return EventInput(
+        texts=_texts(data),
+        language=str(data["language"]),
+        starts_local=datetime.fromisoformat(str(data["start"])),
+        ends_local=datetime.fromisoformat(str(data["end"])) if data.get("end") else None,
+        timezone=str(data["zone"]),
+        place=str(data.get("place") or ""),
+        online_url=str(data.get("url") or ""),
+        country_code=data.get("country") or None,  # type: ignore[arg-type]
+        channel_slug=data.get("channel") or None,  # type: ignore[arg-type]
+        capacity=data.get("capacity"),  # type: ignore[arg-type]
+    )
+
+
+async def preview(ctx: Context, data: dict[str, object]) -> None:
+    try:
+        valid = await validate(ctx.session, _input(data))
+    except EventError as error:
+        await ask(ctx, "start", data, error.translated())
+        return
+    lines = [_("Here is the event. Shall I create it?"), ""]
+    for code, entry in valid.data.texts.items():
+        lines.append(f"{language_name(code, current_language())}: {isolate(entry['title'])}")
+        if entry.get("description"):
+            lines.append(f"  {entry['description']}")
+    from core.db.models import Event
+
+    shown = Event(texts=valid.data.texts, language=valid.data.language, timezone=valid.data.timezone,
+                  starts_at=valid.starts_at, ends_at=valid.ends_at)
+    lines.append(_("When: {when}").format(when=when(shown, valid.data.timezone)) + f" ({zone_label(valid.data.timezone)})")
+    if valid.ambiguous:
+        lines.append(_("That time happens twice that night, when the clocks go back: I take the first one."))
+    if valid.data.place:
+        lines.append(_("Where: {place}").format(place=isolate(valid.data.place)))
+    if valid.data.online_url:
+        lines.append(_("Online: {url}").format(url=valid.data.online_url))
+    channel = valid.data.channel_slug
+    lines.append(_("Channel: {channel}").format(channel=channel_title(channel) if channel else country_name(valid.data.country_code or "")))
+    if valid.data.capacity:
+        lines.append(_("Places: {count}").format(count=valid.data.capacity))
+    ctx.reply("\n".join(lines), buttons=[[await _button(ctx, _("Create the event"), CONFIRM),
+                                           await _button(ctx, _("Cancel"), ABORT)]])
+    await ctx.set_conversation(FLOW, "preview", data)
+
+
+async def _create(ctx: Context, data: dict[str, object]) -> None:
+    created, valid = await create_event(ctx.session, _input(data), ctx.member.id)
+    await ctx.end_conversation()
+    title = pick_text(created)[0]
+    text = _("Event #{id} created: “{title}”. Members can now see it with {hint}.").format(
+        id=created.id, title=isolate(title), hint=ctx.hint("events", valid.data.channel_slug or ""))
+    if valid.ambiguous:
+        text += "\n" + _("That time happens twice that night, when the clocks go back: I take the first one.")
+    ctx.reply(text, buttons=[[await ctx.button(_("Details"), "event", str(created.id))]], edit=ctx.pressed)

@@ -1,0 +1,163 @@
+"""Wall-clock times in IANA zones: parsing what people type, and the UTC instant behind it.
+
+A local time in a spring-forward gap does not exist and is refused; a local time in an
+autumn fold happens twice and means the first occurrence (``fold=0``).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+
+from core.i18n import N_
+
+from .errors import EventError
+
+UTC = timezone.utc
+MAX_DURATION = timedelta(days=31)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    instant: datetime  # aware, UTC
+    ambiguous: bool  # the local time happened twice (autumn fold): the first one was taken
+
+
+def zone_or_error(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError):
+        raise EventError(N_("“{value}” is not a time zone I know."), value=name) from None
+
+
+def to_utc(local: datetime, zone_name: str) -> Resolved:
+    """The UTC instant of a wall-clock time; EventError when it falls in a daylight-saving gap."""
+    zone = zone_or_error(zone_name)
+    first = local.replace(tzinfo=zone, fold=0)
+    instant = first.astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != local.replace(fold=0, tzinfo=None):
+        raise EventError(
+            N_("{time} does not exist in {zone}: the clocks jump forward that night. Pick another time."),
+            time=local.strftime("%Y-%m-%d %H:%M"),
+            zone=zone_name,
+        )
+    second = local.replace(tzinfo=zone, fold=1)
+    return Resolved(instant, first.utcoffset() != second.utcoffset())
+
+
+def from_utc(instant: datetime, zone_name: str) -> datetime:
+    return instant.astimezone(zone_or_error(zone_name)).replace(tzinfo=None)
+
+
+# ---------------------------------------------------------------- typed dates and times
+
+
+def ascii_digits(text: str) -> str:
+    """"١٨:٣٠" -> "18:30": any Unicode decimal digit becomes its ASCII digit."""
+    return "".join(str(unicodedata.digit(ch)) if ch.isdigit() and not ch.isascii() else ch for ch in text)
+
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(.+))?$")
+_NUMERIC = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})\.?(?:[ ,،]+(.+))?$")
+_CLOCK = re.compile(r"^(\d{1,2})(?:\s*[:h.]\s*(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|h|ص|م)?$")
+
+
+def _month_first(language: str) -> bool:
+    pattern = Locale.parse(language).date_formats["short"].pattern
+    return pattern.lstrip("‏").upper().startswith("M")
+
+
+def parse_clock(text: str) -> time:
+    """"18:30", "18h30", "18h", "6:30 pm", "6pm"."""
+    value = ascii_digits(text).strip().lower().replace("\u202f", " ")
+    match = _CLOCK.match(value)
+    if not match:
+        raise EventError(N_("I couldn't read the time “{value}”. Write it like 18:30."), value=text)
+    hour, minute, suffix = int(match.group(1)), int(match.group(2) or 0), (match.group(3) or "").replace(".", "")
+    suffix = {"ص": "am", "م": "pm"}.get(suffix, suffix)
+    if suffix in ("am", "pm"):
+        if not 1 <= hour <= 12:
+            raise EventError(N_("I couldn't read the time “{value}”. Write it like 18:30."), value=text)
+        hour = hour % 12 + (12 if suffix == "pm" else 0)
+    if hour > 23 or minute > 59:
+        raise EventError(N_("I couldn't read the time “{value}”. Write it like 18:30."), value=text)
+    return time(hour, minute)
+
+
+def parse_local_datetime(text: str, language: str = "en") -> datetime:
+    """A date and a time as people type them: ISO ``2027-03-14 18:30`` or the locale's
+    order (``14/03/2027 18:30`` in French, ``3/14/2027 6:30 PM`` in English)."""
+    value = " ".join(ascii_digits(text).replace("\u200f", "").replace("\u202f", " ").split())
+    example = {"value": text, "example": "2027-03-14 18:30"}
+    iso = _ISO.match(value)
+    if iso:
+        year, month, day, clock = int(iso.group(1)), int(iso.group(2)), int(iso.group(3)), iso.group(4)
+    else:
+        numeric = _NUMERIC.match(value)
+        if not numeric:
+            raise EventError(N_("I couldn't read the date “{value}”. Write it like {example}."), **example)
+        a, b, c, clock = numeric.group(1), numeric.group(2), numeric.group(3), numeric.group(4)
+        if len(a) == 4:  # 2027/03/14
+            year, month, day = int(a), int(b), int(c)
+        elif _month_first(language):
+            month, day, year = int(a), int(b), int(c)
+        else:
+            day, month, year = int(a), int(b), int(c)
+        if year < 100:
+            year += 2000
+    if not clock:
+        raise EventError(N_("Please give the time too, for example {example}."), example="2027-03-14 18:30")
+    try:
+        day_value = date(year, month, day)
+    except ValueError:
+        raise EventError(N_("I couldn't read the date “{value}”. Write it like {example}."), **example) from None
+    return datetime.combine(day_value, parse_clock(clock))
+
+
+_DURATION_PART = re.compile(r"(\d+)\s*([a-zа-я\u0600-\u06ff]*)")
+_UNITS = {
+    "": 60, "m": 1, "min": 1, "mn": 1, "mins": 1, "minute": 1, "minutes": 1, "minuten": 1, "minutos": 1, "د": 1, "دقيقة": 1,
+    "h": 60, "hr": 60, "hrs": 60, "hour": 60, "hours": 60, "heure": 60, "heures": 60, "hora": 60, "horas": 60,
+    "std": 60, "stunde": 60, "stunden": 60, "س": 60, "ساعة": 60, "ساعات": 60,
+    "d": 1440, "day": 1440, "days": 1440, "j": 1440, "jour": 1440, "jours": 1440, "t": 1440, "tag": 1440,
+    "tage": 1440, "dia": 1440, "dias": 1440, "día": 1440, "días": 1440, "ي": 1440, "يوم": 1440, "أيام": 1440,
+}
+
+
+def parse_minutes(text: str) -> int | None:
+    """One span: "2h", "90m", "1d", "2h15", "1h30m", "2 heures"; a bare number means hours. None if unreadable."""
+    value = ascii_digits(text).strip().lower()
+    if not value or not value[0].isdigit():
+        return None
+    total, position = 0, 0
+    previous_unit: int | None = None
+    for match in _DURATION_PART.finditer(value):
+        if match.start() != position and value[position : match.start()].strip():
+            return None
+        unit_text = match.group(2)
+        if unit_text == "" and previous_unit == 60:
+            unit = 1  # "2h15": minutes after hours
+        else:
+            unit = _UNITS.get(unit_text)
+            if unit is None:
+                return None
+        total += int(match.group(1)) * unit
+        previous_unit = unit
+        position = match.end()
+    if value[position:].strip():
+        return None
+    return total
+
+
+def parse_duration(text: str) -> timedelta:
+    minutes = parse_minutes(text)
+    if minutes is None or minutes <= 0:
+        raise EventError(N_("I couldn't read the duration “{value}”. Write it like 2h or 90m."), value=text)
+    duration = timedelta(minutes=minutes)
+    if duration > MAX_DURATION:
+        raise EventError(N_("An event can last at most 31 days."))
+    return duration

@@ -1,0 +1,141 @@
+"""iCalendar export, channel feed and import (idempotent by UID; SEQUENCE decides updates)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import icalendar
+from sqlalchemy import func, select
+
+from core.db.engine import Database
+from core.db.models import Base, Channel, Event
+from core.db.types import utcnow
+from core.events.ical import channel_feed, export_event, import_ics
+from core.events.rsvp import answer
+from core.events.service import cancel_event
+from tests.test_events_domain import clocks_change
+from tests.events_helpers import deliveries, load_event, make_event, member_with
+
+YEAR = utcnow().year + 1
+GAP_DAY = clocks_change("Europe/Paris", YEAR, 3).strftime("%Y%m%d")
+
+
+async def test_export_has_zone_uid_sequence_and_status(db: Database) -> None:
+    event_id = await make_event(db, datetime(YEAR, 3, 20, 18, 30), capacity=30,
+                                texts={"fr": {"title": "Forum", "description": "Venez"}, "ar": {"title": "منتدى", "description": ""}})
+    event = await load_event(db, event_id)
+    text = export_event(event).decode()
+    assert "BEGIN:VTIMEZONE" in text and "TZID:Europe/Paris" in text
+    assert f"DTSTART;TZID=Europe/Paris:{YEAR}0320T183000" in text
+    assert f"UID:{event.uid}" in text and "SEQUENCE:0" in text and "STATUS:CONFIRMED" in text
+    assert "LOCATION:Café de Flore" in text and "X-ALUMNI-SUMMARY;LANGUAGE=ar:منتدى" in text
+    async with db.transaction() as session:
+        stored = await session.get(Event, event_id)
+        assert stored is not None
+        await cancel_event(session, stored, None)
+    text = export_event(await load_event(db, event_id)).decode()
+    assert "STATUS:CANCELLED" in text and "SEQUENCE:1" in text
+
+
+async def test_channel_feed_lists_upcoming_events_of_the_channel(db: Database) -> None:
+    first = await make_event(db, datetime(YEAR, 5, 1, 10, 0), country="FR")
+    second = await make_event(db, datetime(YEAR, 5, 2, 10, 0), country=None, channel="health", title="Santé")
+    await make_event(db, datetime(YEAR, 5, 3, 10, 0), country="TN", title="Tunis")
+    async with db.transaction() as session:
+        fr = await session.scalar(select(Channel).where(Channel.slug == "fr"))
+        health = await session.scalar(select(Channel).where(Channel.slug == "health"))
+        assert fr is not None and health is not None
+        uids = lambda content: [str(e["UID"]) for e in icalendar.Calendar.from_ical(content).walk("VEVENT")]  # noqa: E731
+        assert uids(await channel_feed(session, fr)) == [(await session.get(Event, first)).uid]  # type: ignore[union-attr]
+        assert uids(await channel_feed(session, health)) == [(await session.get(Event, second)).uid]  # type: ignore[union-attr]
+
+
+async def test_round_trip_into_another_database_and_idempotent_import(db: Database, tmp_path) -> None:  # noqa: ANN001
+    event_id = await make_event(db, datetime(YEAR, 10, 20, 18, 30), capacity=12,
+                                texts={"fr": {"title": "Forum", "description": "Ligne 1\nLigne 2"}, "en": {"title": "Forum EN", "description": "Hi"}})
+    original = await load_event(db, event_id)
+    content = export_event(original)
+
+    other = Database(f"sqlite:///{tmp_path / 'other.db'}")
+    async with other.engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    try:
+        async with other.transaction() as session:
+            report = await import_ics(session, content)
+        assert (report.created, report.updated, report.unchanged, report.rejected) == (1, 0, 0, [])
+        async with other.transaction() as session:
+            copy = await session.scalar(select(Event))
+            assert copy is not None
+            assert copy.uid == original.uid and copy.texts == original.texts and copy.language == "fr"
+            assert (copy.starts_local, copy.ends_local, copy.timezone) == (original.starts_local, original.ends_local, original.timezone)
+            assert copy.starts_at == original.starts_at and copy.place == original.place and copy.capacity == 12
+            assert copy.country_code == "FR"
+    finally:
+        await other.dispose()
+
+    # The same file again: nothing changes. A higher SEQUENCE: updated, answerers told.
+    member = await member_with(db, "m", language="en")
+    async with db.transaction() as session:
+        await answer(session, event_id, member, "yes")
+        report = await import_ics(session, content)
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 1)
+    changed = content.replace(b"SEQUENCE:0", b"SEQUENCE:3").replace(b"T183000", b"T190000")
+    async with db.transaction() as session:
+        report = await import_ics(session, changed)
+        assert (report.created, report.updated) == (0, 1)
+        report = await import_ics(session, changed)
+        assert report.unchanged == 1
+    event = await load_event(db, event_id)
+    assert event.sequence == 3 and event.starts_local.hour == 19
+    assert [n.key for n in await deliveries(db, "notice")] == [f"notice:event:{event_id}:seq3:{member}"]
+    assert all(r.key.endswith(":s3") for r in await deliveries(db, "reminder"))
+
+
+BAD_AND_GOOD = f"""BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//
+BEGIN:VEVENT
+UID:good-1
+SUMMARY;LANGUAGE=es:Encuentro
+DTSTART;TZID=America/Bogota:{YEAR}0601T180000
+DTEND;TZID=America/Bogota:{YEAR}0601T200000
+URL:https://example.org/meet
+SEQUENCE:2
+END:VEVENT
+BEGIN:VEVENT
+UID:no-start
+SUMMARY:Sans début
+END:VEVENT
+BEGIN:VEVENT
+UID:gap
+SUMMARY:In the gap
+DTSTART;TZID=Europe/Paris:{GAP_DAY}T023000
+LOCATION:Paris
+END:VEVENT
+BEGIN:VEVENT
+UID:bad-link
+SUMMARY:Bad link
+DTSTART:{YEAR}0601T180000Z
+URL:javascript:alert(1)
+END:VEVENT
+BEGIN:VEVENT
+SUMMARY:No uid
+DTSTART:{YEAR}0601T180000Z
+LOCATION:x
+END:VEVENT
+END:VCALENDAR
+""".replace("\n", "\r\n").encode()
+
+
+async def test_bad_events_are_reported_and_good_ones_imported(db: Database) -> None:
+    async with db.transaction() as session:
+        report = await import_ics(session, BAD_AND_GOOD, country="CO")
+    assert report.created == 1
+    reasons = dict(report.rejected)
+    assert set(reasons) == {"no-start", "gap", "bad-link", "#5"}
+    assert "clocks" in reasons["gap"]
+    assert "DTSTART" in reasons["no-start"] and "web link" in reasons["bad-link"] and "UID" in reasons["#5"]
+    async with db.transaction() as session:
+        event = await session.scalar(select(Event).where(Event.uid == "good-1"))
+        assert event is not None and event.language == "es" and event.timezone == "America/Bogota"
+        assert event.sequence == 2 and event.online_url == "https://example.org/meet" and event.country_code == "CO"
+        assert await session.scalar(select(func.count()).select_from(Event)) == 1
