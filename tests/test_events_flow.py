@@ -43,6 +43,8 @@ async def test_french_ambassador_creates_and_arabic_member_answers(db: Database)
     await ambassador.send("ftp://example.org")  # not http(s): refused
     assert "https://" in ambassador.text()
     await ambassador.send("Maison de l'Amérique latine, Paris")
+    await ambassador.send("1")  # asked for a link: a stray answer must not replace the place
+    assert "https://" in ambassador.text()
     await ambassador.press("Passer")
     await ambassador.press("France")
     await ambassador.send("40")
@@ -56,6 +58,7 @@ async def test_french_ambassador_creates_and_arabic_member_answers(db: Database)
         assert event.starts_local == datetime(year, 3, 14, 18, 30) and event.timezone == "Europe/Paris"
         assert event.starts_at == datetime(year, 3, 14, 17, 30, tzinfo=timezone.utc)  # CET, before the change
         assert event.country_code == "FR" and event.capacity == 40 and event.language == "fr"
+        assert (event.place, event.online_url) == ("Maison de l'Amérique latine, Paris", "")
         event_id = event.id
 
     await member_with(db, "reader", language="ar", country="FR", zone="America/New_York")

@@ -54,7 +54,7 @@ async def ask(ctx: Context, step: str, data: dict[str, object], error: str | Non
         if lang == data.get("language"):
             text = _("Let's create an event. What is its title?")
         else:
-            text = _("What is the title in {language}?").format(language=language_name(lang, current_language()))
+            text = _("What is the title in {language}?").format(language=language_name(lang, current_language(), in_sentence=True))
     elif step == "description":
         text = _("Describe the event in a few words (or skip).")
         buttons = [[skip]]
@@ -227,6 +227,10 @@ async def _apply(ctx: Context, step: str, data: dict[str, object], value: str) -
         return "place2"
     if step == "place2":
         if not skip:
+            if data.get("place") and not fields.looks_like_url(value):
+                raise EventError(N_("“{value}” is not a link. Send a link starting with https://, or skip."), value=value[:60])
+            if data.get("url") and fields.looks_like_url(value):
+                raise EventError(N_("You already gave a link. Send the address of the place, or skip."))
             _place_or_link(data, value)
         return "where"
     if step == "where":
