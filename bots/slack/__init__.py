@@ -1,4 +1,8 @@
-"""The Slack app: a thin adapter between slack-bolt (async) and the core's command service.
+"""The Slack app: a thin slack-bolt (async) adapter over ``core.commands``.
 
-``alumni run slack`` starts it (``runner.run``); see README.md for setting up a real app.
+Modules: ``render`` (Reply -> Block Kit, pure), ``handlers`` (payload -> Request, answers),
+``application`` (the bolt AsyncApp and its listeners), ``home`` (App Home tab), ``access``
+(invites into bound channels), ``bind`` (who may bind a channel), ``profiles`` (users.info),
+``transport`` (the delivery engine's Slack transport), ``errors``, ``modals`` (seam), ``runner``
+(``alumni run slack``). Setting up a real app: README.md.
 """

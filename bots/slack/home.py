@@ -90,11 +90,8 @@ async def profile(view: HomeView) -> list[Block]:
     language = language_name(member.language, view.language) if member.language else unset
     country = country_name(member.country_code, view.language) if member.country_code else unset
     zone = member.timezone or unset
-    fields = [
-        mrkdwn(f"*{esc(_('Language'))}*\n{esc(language)}"),
-        mrkdwn(f"*{esc(_('Country'))}*\n{esc(country)}"),
-        mrkdwn(f"*{esc(_('Time zone'))}*\n{esc(zone)}"),
-    ]
+    labels = (_("Language"), _("Country"), _("Time zone"))
+    fields = [mrkdwn(f"*{esc(label)}*\n{esc(value)}") for label, value in zip(labels, (language, country, zone))]
     return [
         {"type": "divider"},
         {"type": "section", "fields": fields},
@@ -115,7 +112,8 @@ async def channels(view: HomeView) -> list[Block]:
     if member is None:
         return []
     slugs = sorted(await joined_slugs(view.session, member.id), key=channel_title)
-    title = f"*{esc(_('Your channels'))}*"
+    heading = _("Your channels")
+    title = f"*{esc(heading)}*"
     if slugs:
         body = "\n".join(f"• {esc(channel_title(slug))}" for slug in slugs)
     else:
