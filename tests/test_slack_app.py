@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import func, select
 
-from bots.slack import bind, runner
+from bots.slack import runner
 from core.app import App
 from core.db.models import ChannelBinding, Identity, Membership
 from tests.fakes.slack_api import SIGNING_SECRET, FakeSlack, SlackSender
@@ -82,18 +82,19 @@ async def test_bind_by_a_workspace_admin_then_join_invites_the_member(
     slack.channel("C0DE", app_is_member=False)
 
     # in a DM: refused, nothing stored
-    await exchange(slack, lambda: sender.command("bind de", user="U0ADM", channel="D0ADM"))
+    replies = await exchange(slack, lambda: sender.command("bind de", user="U0ADM", channel="D0ADM"))
+    assert "Send this command in the group or channel" in replies[0].mrkdwn()
     # not an admin: refused
-    await exchange(slack, lambda: sender.command("bind de", user="U0NOT", channel="C0DE"))
+    replies = await exchange(slack, lambda: sender.command("bind de", user="U0NOT", channel="C0DE"))
+    assert "Only an administrator" in replies[0].mrkdwn()
     # the app is not in the channel: refused with what to do
-    await exchange(slack, lambda: sender.command("bind de", user="U0ADM", channel="C0DE"))
+    replies = await exchange(slack, lambda: sender.command("bind de", user="U0ADM", channel="C0DE"))
+    assert "/invite" in replies[0].mrkdwn()
     async with core.db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(ChannelBinding)) == 1  # the fixture's only
 
     slack.channels["C0DE"]["is_member"] = True
     await exchange(slack, lambda: sender.command("bind de", user="U0ADM", channel="C0DE"))
-    if not bind.core_has_bind_contract():  # before the core's bind contract: the adapter's checks only
-        return
     async with core.db.transaction() as session:
         binding = await session.scalar(select(ChannelBinding).where(ChannelBinding.chat_id == "C0DE"))
         assert binding is not None and binding.platform == "slack"

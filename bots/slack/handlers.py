@@ -219,10 +219,7 @@ class Adapter:
         self._waiting[key] += 1
         try:
             async with lock:
-                replies = await bind.check(self, request)
-                if replies is None:
-                    prepared = await bind.prepare(self, request)
-                    replies = await self.service.handle(prepared)
+                replies = await self.service.handle(await bind.prepare(self, request))
                 if not replies and retry_as_command and request.text:
                     # "/alumni jion" in a channel: not an answer to anything, so say it is an unknown command
                     name, _sep, rest = request.text.partition(" ")

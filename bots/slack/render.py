@@ -37,7 +37,6 @@ ACTION_PREFIX = "alumni:"  # every interactive element's action_id starts with i
 NOOP_ACTION = "_"  # the page counter: answered by the adapter, never sent to the core
 PREVIOUS_LABEL = "◀"
 NEXT_LABEL = "▶"
-SELECTED_MARK = "✓ "
 _SAFE_URL = re.compile(r"^https?://[^\s<>|]+$", re.IGNORECASE)
 _MENTION_WORDS = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 WORD_JOINER = "\u2060"
@@ -156,10 +155,7 @@ def action_value(action: str) -> str:
 
 
 def button_label(button: Button) -> str:
-    label = one_line(button.label)
-    if button.selected and not label.startswith(SELECTED_MARK.strip()):
-        label = SELECTED_MARK + label
-    return label
+    return one_line(button.label)
 
 
 class _Ids:
@@ -180,7 +176,7 @@ def button_element(button: Button, ids: _Ids) -> dict[str, Any]:
         "text": plain(button_label(button), MAX_BUTTON_TEXT),
         "value": action_value(button.action),
     }
-    if button.selected:
+    if button.selected:  # the current choice: Slack's native emphasis
         element["style"] = "primary"
     return element
 
