@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bots.slack import runner
 from core.app import App
 from core.db.models import ChannelBinding, Identity, Membership
-from tests.fakes.slack_api import SIGNING_SECRET, FakeSlack, SlackSender
+from tests.fakes.slack_api import APP_TOKEN, SIGNING_SECRET, FakeSlack, SlackSender
 from tests.test_slack_conversation import app_url, core, exchange, sender, settings_for, slack, with_value  # noqa: F401
 
 INJECTIONS = ("<!channel>", "<!here>", "<!everyone>", "<@U999>", "<https://evil")
@@ -167,3 +167,43 @@ async def test_missing_or_malformed_secret_is_refused_before_anything(slack: Fak
 
 def test_signing_secret_fixture_looks_like_a_real_one() -> None:
     assert runner._SIGNING_SECRET.match(SIGNING_SECRET)
+
+
+# ---------------------------------------------------------------- redeliveries
+
+
+async def test_an_event_delivered_twice_is_answered_once(slack: FakeSlack, core: App, sender: SlackSender) -> None:
+    slack.user("U1001", locale="en-US", tz="Africa/Tunis")
+    assert (await sender.dm("join tn", event_id="Ev42")).status == 200
+    assert (await sender.dm("join tn", event_id="Ev42")).status == 200  # Slack's retry of the same event
+    await slack.wait_for(lambda: bool(slack.sent()))
+    await slack.settle()
+    assert len(slack.calls_to("conversations.invite")) == 1
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    await exchange(slack, lambda: sender.dm("leave tn", event_id="Ev43"))  # a new event is handled
+    assert len(slack.calls_to("conversations.kick")) == 1
+
+
+# ---------------------------------------------------------------- Socket Mode
+
+
+async def test_socket_mode_serves_the_slash_command_without_http(slack: FakeSlack, core: App) -> None:
+    slack.user("U1001", locale="fr-FR", tz="Africa/Tunis")
+    settings = settings_for(slack, core, slack_app_token=APP_TOKEN, slack_signing_secret=None)
+    running = await runner.start(settings, core.commands)
+    try:
+        assert running.runner is None and running.socket is not None  # no HTTP server in Socket Mode
+        form = SlackSender("unused", slack).command_form("help")
+        envelope = await slack.push_envelope("slash_commands", form)
+        await slack.wait_for(lambda: envelope in slack.acks and bool(slack.calls_to("respond")))
+        (answer,) = slack.calls_to("respond")
+        assert "/alumni help" in answer.mrkdwn()
+        (opened,) = slack.calls_to("apps.connections.open")
+    finally:
+        await runner.stop(running)
+
+
+async def test_socket_mode_with_a_bad_app_token_is_one_line(slack: FakeSlack, core: App, capsys) -> None:
+    settings = settings_for(slack, core, slack_app_token="xapp-wrong", slack_signing_secret=None)
+    assert await runner.run(settings) == 1
+    assert capsys.readouterr().err.startswith("error: Slack rejected SLACK_APP_TOKEN (invalid_auth)")

@@ -28,12 +28,23 @@ DEFAULT_BASE_URL = "https://slack.com/api/"
 _ACTIONS = re.compile("^" + re.escape(ACTION_PREFIX))
 
 
+class _DropClientTokenNotice(logging.Filter):
+    """bolt warns that the token is unused when it reads SLACK_BOT_TOKEN beside our client: it is
+    the same token, already in the client."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("As you gave `client`")
+
+
 def quiet_http_logs() -> None:
     """slack_sdk logs request details (headers included) at DEBUG: keep its loggers at INFO or above."""
     for name in ("slack_sdk", "slack_bolt", "aiohttp.access"):
         logger = logging.getLogger(name)
         if logger.level < logging.INFO:
             logger.setLevel(logging.INFO)
+    bolt = logging.getLogger("slack_bolt.AsyncApp")
+    if not any(isinstance(f, _DropClientTokenNotice) for f in bolt.filters):
+        bolt.addFilter(_DropClientTokenNotice())
 
 
 def web_client(token: str, base_url: str | None = None) -> AsyncWebClient:
@@ -121,9 +132,11 @@ def register(app: AsyncApp, adapter: Adapter) -> None:
         await adapter.handle(origin, request)
 
     @app.event("message")
-    async def on_message(event: dict[str, Any]) -> None:
+    async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id") or not event.get("user"):
             return  # channel chatter, edits, joins, our own messages
+        if adapter.seen(body.get("event_id")):
+            return
         origin = Origin(channel_id=str(event["channel"]), user_id=str(event["user"]), kind=handlers.ChatKind.PRIVATE)
         command, args, text = parse_line(str(event.get("text") or ""))
         if command is None and text is None:
@@ -132,8 +145,8 @@ def register(app: AsyncApp, adapter: Adapter) -> None:
         await adapter.handle(origin, request)
 
     @app.event("app_mention")
-    async def on_mention(event: dict[str, Any]) -> None:
-        if event.get("bot_id") or not event.get("user"):
+    async def on_mention(event: dict[str, Any], body: dict[str, Any]) -> None:
+        if event.get("bot_id") or not event.get("user") or adapter.seen(body.get("event_id")):
             return
         channel_id = str(event["channel"])
         origin = Origin(channel_id=channel_id, user_id=str(event["user"]), kind=chat_kind(channel_id),

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -38,6 +38,7 @@ from .render import Block, Message, code_block, esc, mrkdwn, render
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
 RESPONSE_URL_USES = 5  # Slack accepts five messages per response_url
+SEEN_EVENTS = 2000  # event ids remembered against Slack's redeliveries
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 
@@ -197,8 +198,21 @@ class Adapter:
     client: AsyncWebClient
     profiles: Profiles
     home_seen: dict[str, str] = field(default_factory=dict)  # user id -> fingerprint of the published Home
+    _events: OrderedDict[str, None] = field(default_factory=OrderedDict)
     _locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict)
     _waiting: defaultdict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+
+    def seen(self, event_id: str | None) -> bool:
+        """True for an event already handled: Slack delivers an event again when it doubts the first
+        delivery arrived, and a message must not be answered (or a join done) twice."""
+        if not event_id:
+            return False
+        if event_id in self._events:
+            return True
+        self._events[event_id] = None
+        if len(self._events) > SEEN_EVENTS:
+            self._events.popitem(last=False)
+        return False
 
     async def request_for(self, origin: Origin, *, command: str | None = None, args: str = "",
                           text: str | None = None, action: str | None = None, title: str | None = None) -> Request:

@@ -91,12 +91,16 @@ async def start(settings: Settings, service: Any, args: Any = None) -> Running:
     bot_user = await check_token(app)
     if socket_mode:
         handler = AsyncSocketModeHandler(app, settings.slack_app_token)
+        # The first websocket URL is asked here, so that a bad app token is one clear line:
+        # slack_sdk's own connect loop would retry it forever.
         try:
-            await handler.connect_async()
+            opened = await app.client.apps_connections_open(app_token=settings.slack_app_token or "")
         except SlackApiError as error:
             await handler.close_async()
             raise StartupError(f"Slack rejected SLACK_APP_TOKEN ({errors.error_code(error) or 'error'}); "
-                               "it needs the connections:write scope") from error
+                               "it must be an app-level token with the connections:write scope") from error
+        handler.client.wss_uri = str(opened["url"])
+        await handler.connect_async()
         log.info("slack app %s connected in Socket Mode", bot_user)
         return Running(app, adapter, socket=handler)
     runner = web.AppRunner(app.web_app(path=EVENTS_PATH), access_log=None, handle_signals=False)

@@ -27,6 +27,7 @@ import aiohttp
 from aiohttp import web
 
 BOT_TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-test-token"
 SIGNING_SECRET = "8f742231b10e8888abcd99000111a5a5"  # 32 hexadecimal characters, like a real one
 BOT_USER = "UBOT"
 TEAM = "T0001"
@@ -98,8 +99,11 @@ class Failure:
 
 
 class FakeSlack:
-    def __init__(self, token: str = BOT_TOKEN) -> None:
+    def __init__(self, token: str = BOT_TOKEN, app_token: str = APP_TOKEN) -> None:
         self.token = token
+        self.app_token = app_token
+        self.sockets: list[web.WebSocketResponse] = []
+        self.acks: dict[str, dict[str, Any]] = {}  # envelope_id -> the app's acknowledgement
         self.calls: list[Call] = []
         self.failures: list[Failure] = []
         self.users: dict[str, dict[str, Any]] = {}
@@ -127,6 +131,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{id}", self._respond)
         app.router.add_post("/upload/{id}", self._upload)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -135,6 +140,8 @@ class FakeSlack:
         return self
 
     async def stop(self) -> None:
+        for socket in list(self.sockets):
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -220,7 +227,8 @@ class FakeSlack:
         method = request.match_info["method"]
         params = await self._params(request)
         call = Call(method, params)
-        if request.headers.get("Authorization") != f"Bearer {self.token}" and params.get("token") != self.token:
+        token = self.app_token if method == "apps.connections.open" else self.token
+        if request.headers.get("Authorization") != f"Bearer {token}" and params.get("token") != token:
             call.result = {"ok": False, "error": "invalid_auth"}
             await self._record(call)
             return web.json_response(call.result)
@@ -241,6 +249,8 @@ class FakeSlack:
         if method == "auth.test":
             return {**ok, "url": "https://alumni.slack.com/", "team": "Alumni", "user": "alumni", "team_id": TEAM,
                     "user_id": BOT_USER, "bot_id": "BBOT"}
+        if method == "apps.connections.open":
+            return {**ok, "url": f"ws://127.0.0.1:{self.port}/socket"}
         if method == "chat.postMessage":
             ts = f"{time.time():.0f}.{next(self._ts):06d}"
             return {**ok, "channel": params.get("channel"), "ts": ts, "message": {"ts": ts, "text": params.get("text")}}
@@ -290,6 +300,31 @@ class FakeSlack:
             return {**ok, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
         return {"ok": False, "error": "unknown_method"}
 
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then read the app's acknowledgements of the envelopes we push."""
+        socket = web.WebSocketResponse(autoping=True)
+        await socket.prepare(request)
+        self.sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"}})
+        try:
+            async for message in socket:
+                if message.type == aiohttp.WSMsgType.TEXT:
+                    ack = json.loads(message.data)
+                    self.acks[str(ack.get("envelope_id"))] = ack
+                    await self._record(Call("socket.ack", ack))
+        finally:
+            self.sockets.remove(socket)
+        return socket
+
+    async def push_envelope(self, kind: str, payload: dict[str, Any]) -> str:
+        """Send one Socket Mode envelope ("slash_commands", "interactive", "events_api") to the app."""
+        await self.wait_for(lambda: bool(self.sockets))
+        envelope_id = f"env-{next(self._responses)}"
+        await self.sockets[-1].send_json({"envelope_id": envelope_id, "type": kind, "payload": payload,
+                                          "accepts_response_payload": kind != "events_api", "retry_attempt": 0,
+                                          "retry_reason": ""})
+        return envelope_id
+
     async def _respond(self, request: web.Request) -> web.Response:
         body = await request.json()
         await self._record(Call("respond", body, {"url": str(request.url)}))
@@ -332,12 +367,7 @@ class SlackSender:
                 return response
 
     async def command(self, text: str, user: str = "U1001", channel: str = "D1001", **options: Any) -> aiohttp.ClientResponse:
-        form = {
-            "token": "legacy", "team_id": TEAM, "channel_id": channel,
-            "channel_name": "directmessage" if channel.startswith("D") else channel.lower(),
-            "user_id": user, "user_name": user.lower(), "command": "/alumni", "text": text,
-            "response_url": self.slack.response_url(), "trigger_id": "1.2.3", "api_app_id": "A1",
-        }
+        form = self.command_form(text, user, channel)
         return await self.post(urlencode(form).encode(), "application/x-www-form-urlencoded", **options)
 
     async def press(self, value: str, call: Call, user: str = "U1001", channel: str | None = None,
@@ -372,14 +402,25 @@ class SlackSender:
         }
         return await self.post(urlencode({"payload": json.dumps(payload)}).encode(), "application/x-www-form-urlencoded")
 
-    async def event(self, event: dict[str, Any], **options: Any) -> aiohttp.ClientResponse:
-        body = {"token": "legacy", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback",
-                "event_id": f"Ev{time.time_ns()}", "event_time": int(time.time()), "event": event}
+    def event_body(self, event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+        return {"token": "legacy", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback",
+                "event_id": event_id or f"Ev{time.time_ns()}", "event_time": int(time.time()), "event": event}
+
+    def command_form(self, text: str, user: str = "U1001", channel: str = "D1001") -> dict[str, str]:
+        return {
+            "token": "legacy", "team_id": TEAM, "channel_id": channel,
+            "channel_name": "directmessage" if channel.startswith("D") else channel.lower(),
+            "user_id": user, "user_name": user.lower(), "command": "/alumni", "text": text,
+            "response_url": self.slack.response_url(), "trigger_id": "1.2.3", "api_app_id": "A1",
+        }
+
+    async def event(self, event: dict[str, Any], event_id: str | None = None, **options: Any) -> aiohttp.ClientResponse:
+        body = self.event_body(event, event_id)
         return await self.post(json.dumps(body).encode(), "application/json", **options)
 
-    async def dm(self, text: str, user: str = "U1001") -> aiohttp.ClientResponse:
+    async def dm(self, text: str, user: str = "U1001", event_id: str | None = None) -> aiohttp.ClientResponse:
         return await self.event({"type": "message", "channel_type": "im", "channel": "D" + user.lstrip("U"),
-                                 "user": user, "text": text, "ts": f"{time.time():.6f}"})
+                                 "user": user, "text": text, "ts": f"{time.time():.6f}"}, event_id)
 
     async def mention(self, text: str, user: str = "U1001", channel: str = "C0100") -> aiohttp.ClientResponse:
         return await self.event({"type": "app_mention", "channel": channel, "user": user,
