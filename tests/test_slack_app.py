@@ -148,8 +148,9 @@ async def test_app_home_shows_the_members_world_and_follows_changes(
 # ---------------------------------------------------------------- start-up
 
 
-async def test_rejected_token_is_one_line_and_a_non_zero_exit(slack: FakeSlack, core: App, capsys) -> None:
-    settings = settings_for(slack, core, slack_bot_token="xoxb-wrong")
+async def test_rejected_token_is_one_line_and_a_non_zero_exit(slack: FakeSlack, core: App, capsys, tmp_path) -> None:
+    # run() opens (and on SQLite migrates) its own database, as `alumni run slack` does
+    settings = settings_for(slack, core, slack_bot_token="xoxb-wrong", database_url=f"sqlite:///{tmp_path / 'run.db'}")
     code = await runner.run(settings, SimpleNamespace(port=0, listen="127.0.0.1"))
     err = capsys.readouterr().err.strip()
     assert code == 1 and err == "error: Slack rejected SLACK_BOT_TOKEN (invalid_auth)"
@@ -203,7 +204,8 @@ async def test_socket_mode_serves_the_slash_command_without_http(slack: FakeSlac
         await runner.stop(running)
 
 
-async def test_socket_mode_with_a_bad_app_token_is_one_line(slack: FakeSlack, core: App, capsys) -> None:
-    settings = settings_for(slack, core, slack_app_token="xapp-wrong", slack_signing_secret=None)
+async def test_socket_mode_with_a_bad_app_token_is_one_line(slack: FakeSlack, core: App, capsys, tmp_path) -> None:
+    settings = settings_for(slack, core, slack_app_token="xapp-wrong", slack_signing_secret=None,
+                            database_url=f"sqlite:///{tmp_path / 'run.db'}")
     assert await runner.run(settings) == 1
     assert capsys.readouterr().err.startswith("error: Slack rejected SLACK_APP_TOKEN (invalid_auth)")

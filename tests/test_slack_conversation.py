@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy import select
 
 from bots.slack import runner
-from core.app import App, open_app
+from core.app import App
 from core.config import Settings
+from core.db.engine import Database
 from core.db.models import Channel, ChannelBinding, Identity, Member, Membership
 from core.directory.importer import import_rows
 from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, Call, FakeSlack, SlackSender
@@ -27,16 +28,14 @@ BOUND_CHANNEL = "C0TN"
 
 
 @pytest.fixture
-async def core(database_url: str) -> AsyncIterator[App]:
-    app = await open_app(Settings(database_url=database_url), migrate=True)
+async def core(db: Database, database_url: str) -> AsyncIterator[App]:
+    """The core on the shared test schema (created directly: migrations have their own test)."""
+    app = App(settings=Settings(database_url=database_url), db=db)
     await import_rows(app.db, [(1, {"name": HOSTILE, "country": "TN", "city": "Tunis", "website": "https://aae.tn"})])
     async with app.db.transaction() as session:
         channel = await session.scalar(select(Channel).where(Channel.slug == "tn"))
         session.add(ChannelBinding(channel_id=channel.id, platform="slack", chat_id=BOUND_CHANNEL, title="alumni-tunisie"))
-    try:
-        yield app
-    finally:
-        await app.close()
+    yield app  # the db fixture disposes of the engine
 
 
 @pytest.fixture

@@ -190,7 +190,7 @@ class FakeSlack:
 
         await asyncio.wait_for(waiter(), timeout)
 
-    async def settle(self, quiet: float = 0.25, timeout: float = 10.0) -> None:
+    async def settle(self, quiet: float = 0.15, timeout: float = 10.0) -> None:
         """Wait until no call arrived for ``quiet`` seconds."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
