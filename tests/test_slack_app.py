@@ -3,6 +3,7 @@ request signatures, mention injection, binding a channel, the App Home tab, and 
 from __future__ import annotations
 
 import json
+import time
 from types import SimpleNamespace
 
 from sqlalchemy import func, select
@@ -41,6 +42,19 @@ async def test_forged_and_stale_signatures_are_refused_and_change_nothing(
     assert (await sender.command("start")).status == 200
     await slack.wait_for(lambda: bool(slack.sent()))
     assert await identities(core) == 1
+
+
+async def test_slash_commands_and_presses_are_acknowledged_before_the_work(
+    slack: FakeSlack, core: App, sender: SlackSender
+) -> None:
+    """Slack gives an app 3 s to answer the HTTP request: the listeners ack first, then work."""
+    slack.user("U1001", locale="en-US", tz="Africa/Tunis")
+    slack.delays["users.info"] = 1.5  # a slow Slack: the answer needs more time than the ack may take
+    started = time.monotonic()
+    response = await sender.command("help")
+    assert response.status == 200 and time.monotonic() - started < 1.0
+    assert slack.sent() == []
+    await slack.wait_for(lambda: bool(slack.sent()))
 
 
 # ---------------------------------------------------------------- injection

@@ -89,7 +89,6 @@ class Origin:
     kind: ChatKind
     response_url: str | None = None
     message_ts: str | None = None  # the message whose button was pressed
-    from_home: bool = False
     thread_ts: str | None = None
     response_uses: int = 0
 
@@ -104,7 +103,8 @@ class Responder:
         self.client = client
         self.origin = origin
         self.request = request
-        self._dm: str | None = origin.channel_id if origin.kind == ChatKind.PRIVATE and not origin.from_home else None
+        # In a DM with the app, that DM is where files go; elsewhere it is opened when needed.
+        self._dm: str | None = origin.channel_id if origin.kind == ChatKind.PRIVATE else None
 
     async def send_all(self, replies: list[Reply]) -> None:
         for reply in replies:
@@ -142,14 +142,9 @@ class Responder:
             if response.status_code == 200:
                 return
             log.info("response_url answered %s; posting through the Web API", response.status_code)
-        if origin.from_home or (private and shared and not origin.channel_id):
-            channel = await self.dm_channel()
-            await self.client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks,
-                                               unfurl_links=False, unfurl_media=False)
-            return
         if private and shared:
             await self.client.chat_postEphemeral(channel=origin.channel_id, user=origin.user_id, text=message.text,
-                                                 blocks=message.blocks)
+                                                 blocks=message.blocks, thread_ts=origin.thread_ts)
             return
         if edit and origin.message_ts:
             try:

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from core.commands.types import Reply
+from core.config import Settings
 from core.delivery.transport import PermanentError, Target
 from core.i18n import _, use_language
 
@@ -30,6 +31,11 @@ class SlackTransport:
         self.client = client or AsyncWebClient(token=token, base_url=base_url or DEFAULT_BASE_URL, timeout=timeout,
                                                retry_handlers=[])
         self._dms: dict[str, str] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "SlackTransport":
+        """The transport for ``SLACK_BOT_TOKEN`` and ``SLACK_API_URL``."""
+        return cls(settings.slack_bot_token or "", base_url=settings.slack_api_url)
 
     async def send(self, target: Target, reply: Reply) -> None:
         to_person = not target.to_chat

@@ -103,6 +103,7 @@ class FakeSlack:
         self.token = token
         self.app_token = app_token
         self.sockets: list[web.WebSocketResponse] = []
+        self.delays: dict[str, float] = {}  # method -> seconds to wait before answering (a slow Slack)
         self.acks: dict[str, dict[str, Any]] = {}  # envelope_id -> the app's acknowledgement
         self.calls: list[Call] = []
         self.failures: list[Failure] = []
@@ -226,6 +227,8 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
+        if self.delays.get(method):
+            await asyncio.sleep(self.delays[method])
         call = Call(method, params)
         token = self.app_token if method == "apps.connections.open" else self.token
         if request.headers.get("Authorization") != f"Bearer {token}" and params.get("token") != token:
