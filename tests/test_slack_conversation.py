@@ -169,3 +169,14 @@ async def test_mention_in_a_channel_answers_and_private_data_is_ephemeral(
     (complete,) = slack.calls_to("files.completeUploadExternal")
     assert complete.params["channel_id"] == "D4004"
     assert slack.calls_to("upload")
+
+
+async def test_personal_answers_in_a_dm_between_people_are_ephemeral(
+    slack: FakeSlack, core: App, sender: SlackSender
+) -> None:
+    """/alumni in a DM with someone else (not the app's DM): a link code must not be shown to them."""
+    slack.user("U1001", locale="en-US", tz="Africa/Tunis")
+    replies = await exchange(slack, lambda: sender.command("link", channel="D7777"))
+    assert replies and all(c.params["response_type"] == "ephemeral" for c in replies)
+    replies = await exchange(slack, lambda: sender.command("link"))  # in the app's own DM: a normal message
+    assert all(c.params["response_type"] == "in_channel" for c in replies)

@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetr
 from slack_sdk.web.async_client import AsyncWebClient
 
 from . import handlers
-from .handlers import Adapter, Origin, chat_kind, parse_line, without_mentions
+from .handlers import Adapter, Origin, parse_line, without_mentions
 from .profiles import Profiles
 from .render import ACTION_PREFIX, NOOP_ACTION
 
@@ -93,8 +93,8 @@ def register(app: AsyncApp, adapter: Adapter) -> None:
     @app.command(SLASH_COMMAND)
     async def on_command(ack: Any, body: dict[str, Any]) -> None:
         await ack()
-        channel_id = str(body.get("channel_id") or "")
-        origin = Origin(channel_id=channel_id, user_id=str(body["user_id"]), kind=chat_kind(channel_id),
+        channel_id, user_id = str(body.get("channel_id") or ""), str(body["user_id"])
+        origin = Origin(channel_id=channel_id, user_id=user_id, kind=await adapter.kind_of(channel_id, user_id),
                         response_url=body.get("response_url"))
         command, args, text = parse_line(str(body.get("text") or ""))
         if command is None and text is None:
@@ -112,19 +112,16 @@ def register(app: AsyncApp, adapter: Adapter) -> None:
         user_id = str((body.get("user") or {}).get("id") or "")
         container = body.get("container") or {}
         if container.get("type") == "view":  # the Home tab: answers go to the person's DM
-            try:
-                opened = await adapter.client.conversations_open(users=user_id)
-            except Exception as error:  # noqa: BLE001 - nowhere to answer
-                log.warning("conversations.open for %s failed: %s", user_id, error)
-                return
-            channel_id = str(opened["channel"]["id"])
-            origin = Origin(channel_id=channel_id, user_id=user_id, kind=handlers.ChatKind.PRIVATE)
+            dm = await adapter.app_dm(user_id)
+            if dm is None:
+                return  # nowhere to answer
+            origin = Origin(channel_id=dm, user_id=user_id, kind=handlers.ChatKind.PRIVATE)
         else:
             channel_id = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
             origin = Origin(
                 channel_id=channel_id,
                 user_id=user_id,
-                kind=chat_kind(channel_id),
+                kind=await adapter.kind_of(channel_id, user_id),
                 response_url=body.get("response_url"),
                 message_ts=container.get("message_ts") or (body.get("message") or {}).get("ts"),
             )
@@ -138,6 +135,7 @@ def register(app: AsyncApp, adapter: Adapter) -> None:
         if adapter.seen(body.get("event_id")):
             return
         origin = Origin(channel_id=str(event["channel"]), user_id=str(event["user"]), kind=handlers.ChatKind.PRIVATE)
+        adapter.remember_dm(origin.user_id, origin.channel_id)
         command, args, text = parse_line(str(event.get("text") or ""))
         if command is None and text is None:
             return
@@ -148,8 +146,8 @@ def register(app: AsyncApp, adapter: Adapter) -> None:
     async def on_mention(event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("bot_id") or not event.get("user") or adapter.seen(body.get("event_id")):
             return
-        channel_id = str(event["channel"])
-        origin = Origin(channel_id=channel_id, user_id=str(event["user"]), kind=chat_kind(channel_id),
+        # A mention is always in a conversation with others (the app's DM has no mentions).
+        origin = Origin(channel_id=str(event["channel"]), user_id=str(event["user"]), kind=handlers.ChatKind.GROUP,
                         thread_ts=event.get("thread_ts"))
         command, args, text = parse_line(without_mentions(str(event.get("text") or "")))
         if command is None and text is None:

@@ -45,9 +45,10 @@ _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 # ---------------------------------------------------------------- payload -> Request
 
 
-def chat_kind(channel_id: str | None, channel_type: str | None = None) -> ChatKind:
-    """A DM ("D…" or channel_type "im") is private; channels and group DMs are groups."""
-    if channel_type == "im" or (channel_id or "").startswith("D"):
+def chat_kind(channel_id: str | None, app_dm: str | None) -> ChatKind:
+    """Private only in the person's DM with the app; channels, group DMs and DMs between people are
+    groups (someone else reads along, so personal answers there are ephemeral)."""
+    if channel_id and channel_id == app_dm:
         return ChatKind.PRIVATE
     return ChatKind.GROUP
 
@@ -194,6 +195,7 @@ class Adapter:
     profiles: Profiles
     home_seen: dict[str, str] = field(default_factory=dict)  # user id -> fingerprint of the published Home
     _events: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    _dms: dict[str, str] = field(default_factory=dict)  # user id -> their DM with the app
     _locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict)
     _waiting: defaultdict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
 
@@ -208,6 +210,32 @@ class Adapter:
         if len(self._events) > SEEN_EVENTS:
             self._events.popitem(last=False)
         return False
+
+    async def app_dm(self, user_id: str) -> str | None:
+        """The person's DM with the app (``conversations.open``, remembered), or None if Slack refuses."""
+        channel = self._dms.get(user_id)
+        if channel is None:
+            try:
+                response = await self.client.conversations_open(users=user_id)
+            except SlackApiError as error:
+                log.info("conversations.open %s: %s", user_id, errors.error_code(error))
+                return None
+            channel = str(response["channel"]["id"])
+            if len(self._dms) >= SEEN_EVENTS:
+                self._dms.clear()
+            self._dms[user_id] = channel
+        return channel
+
+    def remember_dm(self, user_id: str, channel_id: str) -> None:
+        """A ``message.im`` event names the person's DM with the app: no need to ask."""
+        self._dms[user_id] = channel_id
+
+    async def kind_of(self, channel_id: str, user_id: str) -> ChatKind:
+        """Where a slash command or a button press happened. Only a "D…" channel can be the app's DM;
+        which one it is, ``conversations.open`` says."""
+        if not channel_id.startswith("D"):
+            return ChatKind.GROUP
+        return chat_kind(channel_id, await self.app_dm(user_id))
 
     async def request_for(self, origin: Origin, *, command: str | None = None, args: str = "",
                           text: str | None = None, action: str | None = None, title: str | None = None) -> Request:
