@@ -180,3 +180,14 @@ async def test_personal_answers_in_a_dm_between_people_are_ephemeral(
     assert replies and all(c.params["response_type"] == "ephemeral" for c in replies)
     replies = await exchange(slack, lambda: sender.command("link"))  # in the app's own DM: a normal message
     assert all(c.params["response_type"] == "in_channel" for c in replies)
+
+
+async def test_a_long_choice_list_is_a_select_menu_that_works(slack: FakeSlack, core: App, sender: SlackSender) -> None:
+    slack.user("U1001", locale="en-US", tz="Africa/Tunis")
+    replies = await exchange(slack, lambda: sender.command("country"))
+    region = next(v for c in replies for v in c.values() if v.startswith("country @"))
+    replies = await exchange(slack, lambda: sender.press(region, with_value(replies, region)))
+    menu = next(c for c in replies if any(e["type"] == "static_select" for e in c.elements()))
+    choice = next(v for v in menu.values() if v.startswith("country ") and "@" not in v)
+    await exchange(slack, lambda: sender.press(choice, menu))
+    assert (await member_of(core, "U1001")).country_code == choice.split()[1].upper()

@@ -9,7 +9,7 @@ message is the markup this module writes.
 
 Block Kit's limits are respected by construction: section text 3000 characters (longer
 texts are split at line breaks into several sections), header 150, button text 75,
-option text 75, action value 2000, 25 elements per actions block, 100 options per
+option text 75, button value 2000, option value 150, 25 elements per actions block, 100 options per
 select, 50 blocks per message (more blocks give several messages).
 """
 from __future__ import annotations
@@ -25,6 +25,7 @@ MAX_HEADER = 150
 MAX_BUTTON_TEXT = 75
 MAX_OPTION_TEXT = 75
 MAX_ACTION_VALUE = 2000
+MAX_OPTION_VALUE = 150
 MAX_ELEMENTS = 25
 MAX_OPTIONS = 100
 MAX_BLOCKS = 50
@@ -148,9 +149,9 @@ def _cut_line(line: str, limit: int) -> list[str]:
 # ---------------------------------------------------------------- elements
 
 
-def action_value(action: str) -> str:
-    if len(action) > MAX_ACTION_VALUE:  # the core keeps payloads short; never send what Slack refuses
-        raise ValueError(f"button payload over {MAX_ACTION_VALUE} characters: {action[:20]!r}…")
+def action_value(action: str, limit: int = MAX_ACTION_VALUE) -> str:
+    if len(action) > limit:  # the core keeps payloads short (64 bytes); never send what Slack refuses
+        raise ValueError(f"button payload over {limit} characters: {action[:20]!r}…")
     return action
 
 
@@ -194,7 +195,8 @@ def select_elements(buttons: list[Button], ids: _Ids, placeholder: str = "…") 
     for start in range(0, len(buttons), MAX_OPTIONS):
         chunk = buttons[start : start + MAX_OPTIONS]
         options = [
-            {"text": plain(one_line(b.label), MAX_OPTION_TEXT), "value": action_value(b.action)} for b in chunk
+            {"text": plain(one_line(b.label), MAX_OPTION_TEXT), "value": action_value(b.action, MAX_OPTION_VALUE)}
+            for b in chunk
         ]
         element: dict[str, Any] = {
             "type": "static_select",
