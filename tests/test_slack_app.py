@@ -6,12 +6,13 @@ import json
 import time
 from types import SimpleNamespace
 
+import aiohttp
 from sqlalchemy import func, select
 
 from bots.slack import runner
 from core.app import App
 from core.db.models import ChannelBinding, Identity, Membership
-from tests.fakes.slack_api import APP_TOKEN, SIGNING_SECRET, FakeSlack, SlackSender
+from tests.fakes.slack_api import APP_TOKEN, SIGNING_SECRET, FakeSlack, SlackSender, signature
 from tests.test_slack_conversation import app_url, core, exchange, sender, settings_for, slack, with_value  # noqa: F401
 
 INJECTIONS = ("<!channel>", "<!here>", "<!everyone>", "<@U999>", "<https://evil")
@@ -55,6 +56,17 @@ async def test_slash_commands_and_presses_are_acknowledged_before_the_work(
     assert response.status == 200 and time.monotonic() - started < 1.0
     assert slack.sent() == []
     await slack.wait_for(lambda: bool(slack.sent()))
+
+
+async def test_url_verification_challenge_is_answered(app_url: str, slack: FakeSlack) -> None:
+    """What Slack sends when an admin saves the Event Subscriptions URL."""
+    body = json.dumps({"token": "legacy", "challenge": "c-123", "type": "url_verification"}).encode()
+    async with aiohttp.ClientSession() as session:
+        timestamp = str(int(time.time()))
+        headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": timestamp,
+                   "X-Slack-Signature": signature(SIGNING_SECRET, timestamp, body)}
+        async with session.post(app_url, data=body, headers=headers) as response:
+            assert response.status == 200 and (await response.json())["challenge"] == "c-123"
 
 
 # ---------------------------------------------------------------- injection

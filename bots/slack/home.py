@@ -2,13 +2,9 @@
 
 The view is a list of sections, each built by a *provider*: an async function that reads
 what it needs in one read-only transaction and returns Block Kit blocks. Providers are
-registered with ``@home_section(order)``; the tab shows them in that order. Profile and
-channels are here; upcoming events (with RSVP buttons) and reminder settings are meant to
-be added as two more providers once those features are on main, e.g.::
-
-    @home_section(30)
-    async def upcoming_events(view: HomeView) -> list[Block]:
-        ...  # core.events query for view.member, buttons from core actions
+registered with ``@home_section(order)``; the tab shows them in that order. Greeting (0),
+profile (10) and channels (20) are built; upcoming events with RSVP buttons (30) and reminder
+settings (40) are placeholders returning nothing until those core features are on main.
 
 Every text is escaped (see ``render``); buttons carry ordinary core command payloads, so a
 press on the Home tab goes through the same path as a press in a message.
@@ -130,6 +126,20 @@ async def channels(view: HomeView) -> list[Block]:
             ],
         },
     ]
+
+
+@home_section(30)
+async def upcoming_events(view: HomeView) -> list[Block]:
+    """Placeholder: the next events of the member's channels, each with RSVP buttons (core actions
+    such as ``rsvp <id> yes``). To be filled once the core's events are on main."""
+    return []
+
+
+@home_section(40)
+async def reminder_settings(view: HomeView) -> list[Block]:
+    """Placeholder: the member's reminder offsets (``Member.reminder_offsets``) with buttons to change
+    them. To be filled once the core's reminders are on main."""
+    return []
 
 
 # ---------------------------------------------------------------- building
