@@ -123,7 +123,7 @@ async def test_bind_by_a_workspace_admin_then_join_invites_the_member(
     await exchange(slack, lambda: sender.command("bind de", user="U0ADM", channel="C0DE"))
     async with core.db.transaction() as session:
         binding = await session.scalar(select(ChannelBinding).where(ChannelBinding.chat_id == "C0DE"))
-        assert binding is not None and binding.platform == "slack"
+        assert binding is not None and binding.platform == "slack" and binding.title == "#c0de"
 
     await exchange(slack, lambda: sender.command("join de", user="U0NOT", channel="D0NOT"))
     invites = [c for c in slack.calls_to("conversations.invite") if c.params["channel"] == "C0DE"]

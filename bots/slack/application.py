@@ -136,7 +136,7 @@ def register(app: AsyncApp, adapter: Adapter) -> None:
             return
         origin = Origin(channel_id=str(event["channel"]), user_id=str(event["user"]), kind=handlers.ChatKind.PRIVATE)
         adapter.remember_dm(origin.user_id, origin.channel_id)
-        command, args, text = parse_line(str(event.get("text") or ""))
+        command, args, text = parse_line(without_mentions(str(event.get("text") or "")))
         if command is None and text is None:
             return
         request = await adapter.request_for(origin, command=command, args=args, text=text)

@@ -27,13 +27,15 @@ log = logging.getLogger(__name__)
 BIND_COMMANDS = frozenset({"bind", "unbind"})
 
 
-async def app_in_channel(adapter: "Adapter", channel_id: str) -> bool:
+async def channel_facts(adapter: "Adapter", channel_id: str) -> tuple[bool, str | None]:
+    """(the app is a member, the channel's name) from ``conversations.info``."""
     try:
         response = await adapter.client.conversations_info(channel=channel_id)
     except SlackApiError as error:  # a private channel the app is not in is "channel_not_found"
         log.info("conversations.info %s: %s", channel_id, errors.error_code(error))
-        return False
-    return bool((response.get("channel") or {}).get("is_member"))
+        return False, None
+    channel = response.get("channel") or {}
+    return bool(channel.get("is_member")), (str(channel["name"]) if channel.get("name") else None)
 
 
 async def prepare(adapter: "Adapter", request: Request) -> Request:
@@ -42,5 +44,7 @@ async def prepare(adapter: "Adapter", request: Request) -> Request:
     if name not in BIND_COMMANDS or request.chat.kind == ChatKind.PRIVATE:
         return request  # in a DM the core answers "send this in the channel" by itself
     profile = await adapter.profiles.get(request.sender.user_id, fresh=True)
-    in_channel = await app_in_channel(adapter, request.chat.chat_id)
-    return replace(request, chat_admin=profile.is_admin, bot_can_invite=in_channel)
+    in_channel, name = await channel_facts(adapter, request.chat.chat_id)
+    # The binding's title: the channel's real name (slash commands say "privategroup" for private ones).
+    chat = replace(request.chat, title=f"#{name}") if name else request.chat
+    return replace(request, chat=chat, chat_admin=profile.is_admin, bot_can_invite=in_channel)
