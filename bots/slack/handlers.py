@@ -28,12 +28,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from core.commands.registry import commands
-from core.commands.types import Chat, ChatAccess, ChatKind, Reply, Request, Sender
+from core.commands.types import Chat, ChatKind, Reply, Request, Sender
 from core.i18n import _, use_language
 
 from . import access, bind, errors, home
 from .profiles import Profile, Profiles
-from .render import Block, Message, code_block, esc, mrkdwn, render
+from .render import Message, code_block, esc, mrkdwn, render
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
@@ -289,22 +289,3 @@ class Adapter:
             await self.publish_home(user_id)
         except Exception as error:  # noqa: BLE001 - the Home tab is a convenience; the answer was sent
             log.info("views.publish for %s failed: %s", user_id, error)
-
-
-def blocks_text(blocks: list[Block]) -> str:  # debugging and tests: the visible text of blocks
-    parts: list[str] = []
-    for block in blocks:
-        text = block.get("text")
-        if isinstance(text, dict):
-            parts.append(text.get("text", ""))
-        for f in block.get("fields", []) or []:
-            parts.append(f.get("text", ""))
-        for element in block.get("elements", []) or []:
-            if isinstance(element.get("text"), dict):
-                parts.append(element["text"].get("text", ""))
-            elif isinstance(element.get("text"), str):
-                parts.append(element["text"])
-    return "\n".join(parts)
-
-
-__all__ = ["Adapter", "ChatAccess", "Origin", "Responder", "chat_kind", "parse_line", "without_mentions"]

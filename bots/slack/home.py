@@ -20,14 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.commands import actions
 from core.commands.syntax import command_hint
+from core.commands.types import Button
 from core.db.models import Member
 from core.geo.countries import country_name
 from core.i18n import DEFAULT_LANGUAGE, _, language_from_locale, language_name, use_language
 from core.members import find_identity
 from core.memberships import channel_title, joined_slugs
 
-from .render import Block, button_element, esc, mrkdwn, plain, _Ids
-from core.commands.types import Button
+from .render import ActionIds, Block, button_element, esc, mrkdwn, plain
 
 PLATFORM = "slack"
 MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab view
@@ -41,7 +41,7 @@ class HomeView:
     member: Member | None
     user_id: str
     language: str
-    ids: _Ids = field(default_factory=_Ids)
+    ids: ActionIds = field(default_factory=ActionIds)
 
     async def button(self, label: str, command: str, args: str = "") -> dict[str, Any]:
         action = await actions.encode(self.session, command, args)

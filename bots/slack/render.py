@@ -159,7 +159,7 @@ def button_label(button: Button) -> str:
     return one_line(button.label)
 
 
-class _Ids:
+class ActionIds:
     """Unique action_ids within a message (Slack refuses duplicates in a block)."""
 
     def __init__(self) -> None:
@@ -170,7 +170,7 @@ class _Ids:
         return f"{ACTION_PREFIX}{self.count}"
 
 
-def button_element(button: Button, ids: _Ids) -> dict[str, Any]:
+def button_element(button: Button, ids: ActionIds) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "button",
         "action_id": ids.next(),
@@ -182,14 +182,14 @@ def button_element(button: Button, ids: _Ids) -> dict[str, Any]:
     return element
 
 
-def url_button(label: str, url: str, ids: _Ids) -> dict[str, Any] | None:
+def url_button(label: str, url: str, ids: ActionIds) -> dict[str, Any] | None:
     target = url.strip() if url and _SAFE_URL.match(url.strip()) else None
     if target is None:
         return None
     return {"type": "button", "action_id": ids.next(), "text": plain(label or "➜", MAX_BUTTON_TEXT), "url": target}
 
 
-def select_elements(buttons: list[Button], ids: _Ids, placeholder: str = "…") -> list[dict[str, Any]]:
+def select_elements(buttons: list[Button], ids: ActionIds, placeholder: str = "…") -> list[dict[str, Any]]:
     """A long choice list as static_select menus (100 options each); the selected choice is preselected."""
     elements = []
     for start in range(0, len(buttons), MAX_OPTIONS):
@@ -225,7 +225,7 @@ def text_sections(text: str) -> list[Block]:
     return [{"type": "section", "text": mrkdwn(piece)} for piece in split_text(esc(text))]
 
 
-def card_blocks(card: Card, ids: _Ids) -> list[Block]:
+def card_blocks(card: Card, ids: ActionIds) -> list[Block]:
     lines = [f"*{link(card.title, card.url)}*"]
     if card.subtitle:
         lines.append(f"_{esc(one_line(card.subtitle))}_")
@@ -248,7 +248,7 @@ def card_blocks(card: Card, ids: _Ids) -> list[Block]:
 
 def reply_blocks(reply: Reply, placeholder: str = "…") -> list[Block]:
     """Every block of a reply, in order (not yet cut to 50 per message)."""
-    ids = _Ids()
+    ids = ActionIds()
     blocks: list[Block] = []
     if reply.title:
         blocks.append({"type": "header", "text": plain(reply.title, MAX_HEADER)})
