@@ -235,3 +235,21 @@ async def test_socket_mode_with_a_bad_app_token_is_one_line(slack: FakeSlack, co
                             database_url=f"sqlite:///{tmp_path / 'run.db'}")
     assert await runner.run(settings) == 1
     assert capsys.readouterr().err.startswith("error: Slack rejected SLACK_APP_TOKEN (invalid_auth)")
+
+
+async def test_cli_run_slack_with_a_rejected_token(slack: FakeSlack, tmp_path) -> None:
+    """``alumni run slack`` as an administrator runs it: one line on stderr, exit 1, no traceback."""
+    import asyncio
+    import os
+    import sys
+
+    env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-revoked", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+           "SLACK_API_URL": slack.base_url, "ALUMNI_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    env.pop("SLACK_APP_TOKEN", None)
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bots.cli", "run", "slack", "--port", "0",
+                                                   env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+    lines = err.decode().strip().splitlines()
+    assert process.returncode == 1
+    assert lines == ["error: Slack rejected SLACK_BOT_TOKEN (invalid_auth)"]
+    assert "xoxb-revoked" not in err.decode() + out.decode() and SIGNING_SECRET not in err.decode() + out.decode()
