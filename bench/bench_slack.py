@@ -15,6 +15,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from bots.slack import runner
+from bots.slack.transport import SlackTransport
+from core.commands.types import Card, Reply
+from core.commands.types import Field as CardField
+from core.delivery.transport import Target
 from core.app import open_app
 from core.config import Settings
 from core.directory.importer import import_file
@@ -60,9 +64,27 @@ async def main() -> None:
             finally:
                 await runner.stop(running)
         await app.close()
+    sends = await transport_rate()
     print(f"slack slash command over HTTP: {len(acks)} commands  "
           f"ack p50 {statistics.median(acks):.1f} ms p99 {percentile(acks, 0.99):.1f} ms (Slack allows 3000 ms)  "
           f"first answer p50 {statistics.median(answers):.1f} ms p99 {percentile(answers, 0.99):.1f} ms")
+    print(f"SlackTransport: {sends:.0f} pushes/s to the local fake (render + chat.postMessage; Slack itself "
+          f"allows about 1 message/s per channel, the engine paces)")
+
+
+async def transport_rate(count: int = 500) -> float:
+    """Pushes per second through SlackTransport (one kept-alive session), half to DMs, half to channels."""
+    reply = Reply(text="Picnic on Sunday", title="News", cards=[Card("Club", fields=(CardField("City", "Tunis"),))])
+    async with FakeSlack() as slack:
+        transport = SlackTransport(BOT_TOKEN, base_url=slack.base_url)
+        try:
+            started = time.perf_counter()
+            for index in range(count):
+                target = Target("slack", f"U{index % 50}") if index % 2 else Target("slack", "C0TN", to_chat=True)
+                await transport.send(target, reply)
+            return count / (time.perf_counter() - started)
+        finally:
+            await transport.close()
 
 
 if __name__ == "__main__":

@@ -19,8 +19,10 @@ async def slack() -> AsyncIterator[FakeSlack]:
 
 
 @pytest.fixture
-def transport(slack: FakeSlack) -> SlackTransport:
-    return SlackTransport(BOT_TOKEN, base_url=slack.base_url)
+async def transport(slack: FakeSlack) -> AsyncIterator[SlackTransport]:
+    transport = SlackTransport(BOT_TOKEN, base_url=slack.base_url)
+    yield transport
+    await transport.close()
 
 
 NEWS = Reply(text="Picnic on Sunday <!channel>", title="News", cards=[Card("Club & co")])

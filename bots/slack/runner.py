@@ -31,6 +31,7 @@ from core.config import Settings
 from . import errors
 from .application import build_app
 from .handlers import Adapter
+from .transport import SlackTransport
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -45,10 +46,12 @@ class StartupError(Exception):
 
 @dataclass
 class Running:
-    """What ``start`` started, for ``stop``."""
+    """What ``start`` started, for ``stop``; ``transport`` is the delivery engine's way to send on Slack
+    (the engine is wired beside the bots: ``DeliveryEngine(db, {"slack": running.transport, ...})``)."""
 
     app: AsyncApp
     adapter: Adapter
+    transport: SlackTransport
     runner: web.AppRunner | None = None
     socket: AsyncSocketModeHandler | None = None
     port: int | None = None
@@ -102,7 +105,7 @@ async def start(settings: Settings, service: Any, args: Any = None) -> Running:
         handler.client.wss_uri = str(opened["url"])
         await handler.connect_async()
         log.info("slack app %s connected in Socket Mode", bot_user)
-        return Running(app, adapter, socket=handler)
+        return Running(app, adapter, SlackTransport.from_settings(settings), socket=handler)
     runner = web.AppRunner(app.web_app(path=EVENTS_PATH), access_log=None, handle_signals=False)
     await runner.setup()
     port = getattr(args, "port", None)
@@ -115,10 +118,11 @@ async def start(settings: Settings, service: Any, args: Any = None) -> Running:
         raise StartupError(f"cannot listen on port {port}: {error.strerror or error}") from error
     bound = site._server.sockets[0].getsockname()[1] if site._server and site._server.sockets else port  # type: ignore[union-attr]
     log.info("slack app %s listening on port %s, path %s", bot_user, bound, EVENTS_PATH)
-    return Running(app, adapter, runner=runner, port=int(bound))
+    return Running(app, adapter, SlackTransport.from_settings(settings), runner=runner, port=int(bound))
 
 
 async def stop(running: Running) -> None:
+    await running.transport.close()
     if running.socket is not None:
         await running.socket.close_async()
     if running.runner is not None:

@@ -4,10 +4,12 @@ A person is written to in their DM with the app (``conversations.open``, remembe
 process), a channel with ``chat.postMessage``. Block Kit rendering is the same as for
 answers (``render``), so pushes are escaped the same way. slack_sdk's own retry handlers
 are off: every failure is reported as a ``core.delivery.transport`` error and the engine
-decides when to try again (429 -> ``RetryAfter`` with Slack's ``Retry-After``).
+decides when to try again (429 -> ``RetryAfter`` with Slack's ``Retry-After``). One HTTP
+session serves every push; ``close()`` ends it (the runner does, when the app stops).
 """
 from __future__ import annotations
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -31,6 +33,16 @@ class SlackTransport:
         self.client = client or AsyncWebClient(token=token, base_url=base_url or DEFAULT_BASE_URL, timeout=timeout,
                                                retry_handlers=[])
         self._dms: dict[str, str] = {}
+        self._own_session = client is None
+
+    async def _connect(self) -> None:
+        """One HTTP session for every push (keep-alive), opened on first use inside the running loop."""
+        if self._own_session and (self.client.session is None or self.client.session.closed):
+            self.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
+
+    async def close(self) -> None:
+        if self._own_session and self.client.session is not None and not self.client.session.closed:
+            await self.client.session.close()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "SlackTransport":
@@ -39,6 +51,7 @@ class SlackTransport:
 
     async def send(self, target: Target, reply: Reply) -> None:
         to_person = not target.to_chat
+        await self._connect()
         try:
             channel = await self._dm(target.address) if to_person else target.address
             with use_language(reply.language):
