@@ -88,3 +88,18 @@ async def test_a_file_is_uploaded_or_shown_inline(slack: FakeSlack, transport: S
     await transport.send(Target("slack", "U1001"), reply)
     inline = slack.calls_to("chat.postMessage")[-2]
     assert "```" in inline.mrkdwn() and "&lt;!here&gt;" in inline.mrkdwn()
+
+
+async def test_answers_beyond_five_per_response_url_go_through_the_web_api(slack: FakeSlack) -> None:
+    """Slack takes five messages per response_url; a longer answer continues with chat.postMessage."""
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bots.slack.handlers import Origin, Responder
+    from core.commands.types import Chat, ChatKind, Request, Sender
+
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.base_url)
+    origin = Origin(channel_id="C0100", user_id="U1", kind=ChatKind.GROUP, response_url=slack.response_url())
+    request = Request(Sender("slack", "U1"), Chat("C0100", ChatKind.GROUP), command="help")
+    await Responder(client, origin, request).send_all([Reply(text=f"part {i}") for i in range(7)])
+    assert [c.method for c in slack.sent()] == ["respond"] * 5 + ["chat.postMessage"] * 2
+    assert [c.mrkdwn().splitlines()[-1] for c in slack.sent()] == [f"part {i}" for i in range(7)]
