@@ -76,16 +76,25 @@ class Call:
                 return element
         raise AssertionError(f"no element with value {value!r} in {self.values()}")
 
-    def mrkdwn(self) -> str:
-        """Every mrkdwn / plain text of the call (top-level text and blocks), joined."""
-        parts = [str(self.params.get("text") or "")]
+    def _texts(self, kind: str) -> list[str]:
+        found = []
         for block in self.blocks:
-            texts = [block.get("text")] + list(block.get("fields") or []) + list(block.get("elements") or [])
-            for text in texts:
-                if isinstance(text, dict):
-                    inner = text.get("text")
-                    parts.append(inner.get("text", "") if isinstance(inner, dict) else str(inner or ""))
-        return "\n".join(parts)
+            for obj in [block.get("text"), *(block.get("fields") or []), *(block.get("elements") or [])]:
+                if isinstance(obj, dict):
+                    inner = obj.get("text")
+                    if isinstance(inner, dict):  # a button: its label object
+                        obj, inner = inner, inner.get("text")
+                    if obj.get("type") == kind:
+                        found.append(str(inner or ""))
+        return found
+
+    def mrkdwn(self) -> str:
+        """What Slack parses: the top-level text and every mrkdwn object of the blocks."""
+        return "\n".join([str(self.params.get("text") or ""), *self._texts("mrkdwn")])
+
+    def plain(self) -> str:
+        """What Slack shows as typed (headers, buttons, options): plain_text objects."""
+        return "\n".join(self._texts("plain_text"))
 
 
 @dataclass
