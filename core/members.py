@@ -7,6 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.models import Identity, Member, Membership, RoleGrant
 from core.db.types import utcnow
+from core.geo.timezones import all_zones
+
+
+def is_known_zone(name: str) -> bool:
+    """A platform's zone name we accept as a member's zone ("Europe/Paris", not "UTC+2" or junk)."""
+    return name in all_zones()
 
 
 async def find_identity(session: AsyncSession, platform: str, user_id: str) -> Identity | None:
@@ -23,9 +29,17 @@ _IDENTITY_AND_MEMBER = (
 
 
 async def get_or_create_identity(
-    session: AsyncSession, platform: str, user_id: str, display_name: str | None = None, locale: str | None = None
+    session: AsyncSession,
+    platform: str,
+    user_id: str,
+    display_name: str | None = None,
+    locale: str | None = None,
+    timezone: str | None = None,
 ) -> tuple[Identity, Member, bool]:
     """The identity and its member, created on first contact. Returns (identity, member, created).
+
+    ``timezone`` (the platform's zone for this person) is kept only for a new member, and only
+    when it is a known IANA zone: an existing member's choice is never overwritten.
 
     Two updates from a new user can race; the unique (platform, user_id) constraint
     decides, and the loser reads the winner's row.
@@ -37,7 +51,7 @@ async def get_or_create_identity(
     if identity is None:
         try:
             async with session.begin_nested():
-                member = Member()
+                member = Member(timezone=timezone if timezone and is_known_zone(timezone) else None)
                 session.add(member)
                 await session.flush()
                 identity = Identity(member_id=member.id, platform=platform, user_id=user_id)

@@ -179,8 +179,12 @@ def build_parser() -> Parser:
     run.add_argument(
         "--webhook-url", metavar="URL", help=_("telegram: public HTTPS URL for webhooks (default: long polling)")
     )
-    run.add_argument("--listen", metavar="ADDRESS", default="0.0.0.0", help=_("telegram: webhook listen address"))
-    run.add_argument("--port", type=int, default=8443, help=_("telegram: webhook listen port (default 8443)"))
+    run.add_argument(
+        "--listen", metavar="ADDRESS", default="0.0.0.0", help=_("telegram webhook and slack HTTP server: listen address")
+    )
+    run.add_argument(
+        "--port", type=int, default=8443, help=_("telegram webhook and slack HTTP server: listen port (default 8443)")
+    )
     run.set_defaults(handler=commands.run_bots)
     return parser
 

@@ -35,6 +35,7 @@ class CommandService:
                     request.sender.user_id,
                     request.sender.display_name,
                     request.sender.locale,
+                    request.sender.timezone,
                 )
                 with use_language(member.language or guessed):
                     ctx = Context(session, request, identity, member, self.directory, is_new=created)

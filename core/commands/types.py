@@ -22,6 +22,7 @@ class Sender:
     user_id: str
     display_name: str | None = None
     locale: str | None = None  # the platform's locale for this user ("pt-BR"), used to guess a language
+    timezone: str | None = None  # the platform's time zone for this user ("Europe/Paris"), kept for a new member
 
 
 @dataclass(frozen=True, slots=True)

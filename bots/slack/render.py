@@ -1,0 +1,305 @@
+"""Reply -> Slack Block Kit messages. Pure; no I/O.
+
+Every string of a Reply is plain text (see ``core.commands.types``). Here it is either
+put in a ``plain_text`` object (headers, buttons, options: Slack never parses those) or
+escaped for mrkdwn (``&``, ``<``, ``>``) inside a ``verbatim`` mrkdwn object, so that no
+name, description or answer can write ``<!channel>``, ``<!here>``, ``<@U123>`` or a link,
+and Slack's automatic parsing of "@here" or "#general" is off. The only markup in a
+message is the markup this module writes.
+
+Block Kit's limits are respected by construction: section text 3000 characters (longer
+texts are split at line breaks into several sections), header 150, button text 75,
+option text 75, button value 2000, option value 150, 25 elements per actions block, 100 options per
+select, 50 blocks per message (more blocks give several messages).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.commands.types import Button, Card, Reply
+
+MAX_SECTION_TEXT = 3000
+MAX_HEADER = 150
+MAX_BUTTON_TEXT = 75
+MAX_OPTION_TEXT = 75
+MAX_ACTION_VALUE = 2000
+MAX_OPTION_VALUE = 150
+MAX_ELEMENTS = 25
+MAX_OPTIONS = 100
+MAX_BLOCKS = 50
+MAX_FIELDS = 10
+MAX_FIELD_TEXT = 2000
+MAX_FALLBACK = 3000  # the notification text; Slack allows more, nobody reads more
+BUTTONS_BEFORE_SELECT = 10  # more choices than this in one reply become a select menu
+
+ACTION_PREFIX = "alumni:"  # every interactive element's action_id starts with it (routing)
+NOOP_ACTION = "_"  # the page counter: answered by the adapter, never sent to the core
+PREVIOUS_LABEL = "◀"
+NEXT_LABEL = "▶"
+_SAFE_URL = re.compile(r"^https?://[^\s<>|]+$", re.IGNORECASE)
+_MENTION_WORDS = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+
+Block = dict[str, Any]
+
+
+@dataclass(slots=True)
+class Message:
+    """One Slack message: its blocks and the plain fallback text (notifications, screen readers)."""
+
+    blocks: list[Block]
+    text: str
+    element_count: int = field(default=0)
+
+
+# ---------------------------------------------------------------- escaping
+
+
+def esc(text: str | None) -> str:
+    """Plain text -> mrkdwn that shows exactly that text.
+
+    ``&``, ``<``, ``>`` are the only characters Slack parses as control sequences; the
+    bare words "@here", "@channel", "@everyone" get an invisible word joiner after the
+    "@" in case a client parses them anyway.
+    """
+    escaped = (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MENTION_WORDS.sub(lambda m: "@" + WORD_JOINER + m.group(1), escaped)
+
+
+def one_line(text: str | None) -> str:
+    """A text that must stay on one line (titles, labels): line breaks become spaces."""
+    return " ".join((text or "").split())
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it may be used in a link (http, https, no Slack control characters), else None."""
+    if url and _SAFE_URL.match(url.strip()):
+        return url.strip().replace("&", "&amp;")
+    return None
+
+
+def link(label: str, url: str | None) -> str:
+    """``<url|label>`` when the URL is safe, else the escaped label."""
+    target = safe_url(url)
+    shown = esc(one_line(label)).replace("|", "∣")
+    if target is None:
+        return shown
+    return f"<{target}|{shown}>" if shown else f"<{target}>"
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    """A mrkdwn text object that is already escaped; ``verbatim`` turns automatic parsing off."""
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
+def plain(text: str, limit: int = MAX_SECTION_TEXT) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(one_line(text) or "·", limit), "emoji": True}
+
+
+def plain_fallback(reply: Reply) -> str:
+    """The top-level ``text`` of a message: escaped too (it is mrkdwn), short."""
+    return clip(esc(reply.plain_text()) or "…", MAX_FALLBACK)
+
+
+# ---------------------------------------------------------------- text splitting
+
+
+def split_text(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
+    """Escaped mrkdwn lines joined into pieces of at most ``limit`` characters.
+
+    Cuts only between lines; a single line over the limit is cut at a space (never inside
+    an ``&amp;`` entity).
+    """
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        for part in _cut_line(line, limit):
+            candidate = f"{current}\n{part}" if current else part
+            if current and len(candidate) > limit:
+                pieces.append(current)
+                current = part
+            else:
+                current = candidate
+    if current.strip():
+        pieces.append(current)
+    return [p.strip("\n") for p in pieces if p.strip()]
+
+
+def _cut_line(line: str, limit: int) -> list[str]:
+    parts: list[str] = []
+    while len(line) > limit:
+        cut = line.rfind(" ", limit // 2, limit)
+        if cut == -1:
+            cut = limit
+        amp = line.rfind("&", 0, cut)
+        if amp != -1 and ";" not in line[amp:cut]:
+            cut = amp
+        parts.append(line[:cut])
+        line = line[cut:].lstrip(" ")
+    parts.append(line)
+    return parts
+
+
+# ---------------------------------------------------------------- elements
+
+
+def action_value(action: str, limit: int = MAX_ACTION_VALUE) -> str:
+    if len(action) > limit:  # the core keeps payloads short (64 bytes); never send what Slack refuses
+        raise ValueError(f"button payload over {limit} characters: {action[:20]!r}…")
+    return action
+
+
+def button_label(button: Button) -> str:
+    return one_line(button.label)
+
+
+class ActionIds:
+    """Unique action_ids within a message (Slack refuses duplicates in a block)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def next(self) -> str:
+        self.count += 1
+        return f"{ACTION_PREFIX}{self.count}"
+
+
+def button_element(button: Button, ids: ActionIds) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "button",
+        "action_id": ids.next(),
+        "text": plain(button_label(button), MAX_BUTTON_TEXT),
+        "value": action_value(button.action),
+    }
+    if button.selected:  # the current choice: Slack's native emphasis
+        element["style"] = "primary"
+    return element
+
+
+def url_button(label: str, url: str, ids: ActionIds) -> dict[str, Any] | None:
+    target = url.strip() if url and _SAFE_URL.match(url.strip()) else None
+    if target is None:
+        return None
+    return {"type": "button", "action_id": ids.next(), "text": plain(label or "➜", MAX_BUTTON_TEXT), "url": target}
+
+
+def select_elements(buttons: list[Button], ids: ActionIds, placeholder: str = "…") -> list[dict[str, Any]]:
+    """A long choice list as static_select menus (100 options each); the selected choice is preselected."""
+    elements = []
+    for start in range(0, len(buttons), MAX_OPTIONS):
+        chunk = buttons[start : start + MAX_OPTIONS]
+        options = [
+            {"text": plain(one_line(b.label), MAX_OPTION_TEXT), "value": action_value(b.action, MAX_OPTION_VALUE)}
+            for b in chunk
+        ]
+        element: dict[str, Any] = {
+            "type": "static_select",
+            "action_id": ids.next(),
+            "placeholder": plain(placeholder, MAX_OPTION_TEXT),
+            "options": options,
+        }
+        selected = [option for option, b in zip(options, chunk) if b.selected]
+        if selected:
+            element["initial_option"] = selected[0]
+        elements.append(element)
+    return elements
+
+
+def actions_blocks(elements: list[dict[str, Any]]) -> list[Block]:
+    return [
+        {"type": "actions", "elements": elements[i : i + MAX_ELEMENTS]} for i in range(0, len(elements), MAX_ELEMENTS)
+    ]
+
+
+# ---------------------------------------------------------------- blocks
+
+
+def text_sections(text: str) -> list[Block]:
+    """A plain text as sections of escaped mrkdwn."""
+    return [{"type": "section", "text": mrkdwn(piece)} for piece in split_text(esc(text))]
+
+
+def card_blocks(card: Card, ids: ActionIds) -> list[Block]:
+    lines = [f"*{link(card.title, card.url)}*"]
+    if card.subtitle:
+        lines.append(f"_{esc(one_line(card.subtitle))}_")
+    if card.body:
+        lines.append(esc(card.body))
+    if card.url and safe_url(card.url) is None:
+        lines.append(esc(card.url))
+    pieces = split_text("\n".join(lines))
+    blocks: list[Block] = [{"type": "section", "text": mrkdwn(piece)} for piece in pieces]
+    if card.fields:
+        fields = [
+            mrkdwn(clip(f"*{esc(one_line(f.label))}*\n{esc(one_line(f.value))}", MAX_FIELD_TEXT))
+            for f in card.fields[:MAX_FIELDS]
+        ]
+        blocks.append({"type": "section", "fields": fields})
+    if card.buttons:
+        blocks.extend(actions_blocks([button_element(b, ids) for b in card.buttons]))
+    return blocks
+
+
+def reply_blocks(reply: Reply, placeholder: str = "…") -> list[Block]:
+    """Every block of a reply, in order (not yet cut to 50 per message)."""
+    ids = ActionIds()
+    blocks: list[Block] = []
+    if reply.title:
+        blocks.append({"type": "header", "text": plain(reply.title, MAX_HEADER)})
+    if reply.text:
+        blocks.extend(text_sections(reply.text))
+    for index, card in enumerate(reply.cards):
+        if index or blocks:
+            blocks.append({"type": "divider"})
+        blocks.extend(card_blocks(card, ids))
+    if reply.links:
+        lines = [link(l.label, l.url) if safe_url(l.url) else f"{esc(one_line(l.label))}: {esc(l.url)}" for l in reply.links]
+        blocks.extend({"type": "section", "text": mrkdwn(p)} for p in split_text("\n".join(lines)))
+    choices = [b for row in reply.buttons for b in row]
+    if len(choices) > BUTTONS_BEFORE_SELECT:
+        blocks.extend(actions_blocks(select_elements(choices, ids, placeholder)))
+    else:
+        for row in reply.buttons:
+            if row:
+                blocks.extend(actions_blocks([button_element(b, ids) for b in row]))
+    pager = reply.pager
+    if pager and pager.pages > 1:
+        elements = []
+        if pager.previous:
+            elements.append({"type": "button", "action_id": ids.next(), "text": plain(PREVIOUS_LABEL),
+                             "value": action_value(pager.previous.action)})
+        elements.append({"type": "button", "action_id": ids.next(), "text": plain(f"{pager.page}/{pager.pages}"),
+                         "value": NOOP_ACTION})
+        if pager.next:
+            elements.append({"type": "button", "action_id": ids.next(), "text": plain(NEXT_LABEL),
+                             "value": action_value(pager.next.action)})
+        blocks.append({"type": "actions", "elements": elements})
+    return blocks
+
+
+def render(reply: Reply, placeholder: str = "…", extra_blocks: list[Block] | None = None) -> list[Message]:
+    """The messages of a reply: at most 50 blocks each. A file-only reply with no text gives []."""
+    blocks = list(extra_blocks or []) + reply_blocks(reply, placeholder)
+    if not blocks:
+        return []
+    fallback = plain_fallback(reply)
+    return [Message(blocks[i : i + MAX_BLOCKS], fallback) for i in range(0, len(blocks), MAX_BLOCKS)]
+
+
+def code_block(filename: str, content: bytes, limit: int = MAX_SECTION_TEXT) -> list[Block] | None:
+    """A small text file shown inline (the fallback when a file cannot be uploaded); None when too big."""
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    body = esc(text).replace("```", "`\u200b``")
+    framed = f"*{esc(one_line(filename))}*\n```{body}```"
+    if len(framed) > limit:
+        return None
+    return [{"type": "section", "text": mrkdwn(framed)}]

@@ -1,0 +1,181 @@
+"""``alumni run slack``: Socket Mode when ``SLACK_APP_TOKEN`` is set, else an HTTP server.
+
+``run(settings, args)`` is the entry point called by the CLI (a coroutine, so that ``alumni run
+all`` can run it beside the other bots in one event loop; ``args``: an argparse Namespace with
+``port`` and ``listen``, both optional). It returns the exit code: a missing or rejected token,
+or a signing secret that cannot be one, is one clear line on stderr and a non-zero code, never
+a traceback. The token is checked with ``auth.test`` before anything is served.
+
+Over HTTP, one path (``/slack/events``) receives the Events API, the slash command and
+interactivity; bolt checks every request's signature and timestamp with the signing secret.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import signal
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from core.app import open_app
+from core.config import Settings
+
+from . import errors
+from .application import build_app
+from .handlers import Adapter
+from .transport import SlackTransport
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+DEFAULT_PORT = 3000
+DEFAULT_LISTEN = "0.0.0.0"
+_SIGNING_SECRET = re.compile(r"^[0-9a-fA-F]{32,}$")
+
+
+class StartupError(Exception):
+    """A condition that stops the app before it runs, with a message for one line of stderr."""
+
+
+@dataclass
+class Running:
+    """What ``start`` started, for ``stop``; ``transport`` is the delivery engine's way to send on Slack
+    (the engine is wired beside the bots: ``DeliveryEngine(db, {"slack": running.transport, ...})``)."""
+
+    app: AsyncApp
+    adapter: Adapter
+    transport: SlackTransport
+    runner: web.AppRunner | None = None
+    socket: AsyncSocketModeHandler | None = None
+    port: int | None = None
+
+
+def check_settings(settings: Settings) -> None:
+    if not settings.slack_bot_token:
+        raise StartupError("SLACK_BOT_TOKEN is not set (the app's Bot User OAuth Token, xoxb-...)")
+    if not settings.slack_app_token:
+        if not settings.slack_signing_secret:
+            raise StartupError("SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials); "
+                               "or set SLACK_APP_TOKEN for Socket Mode")
+        if not _SIGNING_SECRET.match(settings.slack_signing_secret):
+            raise StartupError("SLACK_SIGNING_SECRET is not a Slack signing secret (32 hexadecimal characters)")
+
+
+async def check_token(app: AsyncApp) -> str:
+    """``auth.test``: the bot user id, or StartupError with the reason in one line."""
+    try:
+        response = await app.client.auth_test()
+    except SlackApiError as error:
+        code = errors.error_code(error) or f"HTTP {getattr(error.response, 'status_code', '?')}"
+        raise StartupError(f"Slack rejected SLACK_BOT_TOKEN ({code})") from error
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+        raise StartupError(f"cannot reach the Slack Web API at {app.client.base_url}: {type(error).__name__}") from error
+    return str(response.get("user_id") or "")
+
+
+async def start(settings: Settings, service: Any, args: Any = None) -> Running:
+    """Check the settings and the token, then connect (Socket Mode) or listen (HTTP)."""
+    check_settings(settings)
+    socket_mode = bool(settings.slack_app_token)
+    app, adapter = build_app(
+        settings.slack_bot_token or "",
+        settings.slack_signing_secret,
+        service,
+        base_url=settings.slack_api_url,
+        socket_mode=socket_mode,
+    )
+    bot_user = await check_token(app)
+    if socket_mode:
+        handler = AsyncSocketModeHandler(app, settings.slack_app_token)
+        # The first websocket URL is asked here, so that a bad app token is one clear line:
+        # slack_sdk's own connect loop would retry it forever.
+        try:
+            opened = await app.client.apps_connections_open(app_token=settings.slack_app_token or "")
+        except SlackApiError as error:
+            await handler.close_async()
+            raise StartupError(f"Slack rejected SLACK_APP_TOKEN ({errors.error_code(error) or 'error'}); "
+                               "it must be an app-level token with the connections:write scope") from error
+        handler.client.wss_uri = str(opened["url"])
+        await handler.connect_async()
+        log.info("slack app %s connected in Socket Mode", bot_user)
+        return Running(app, adapter, SlackTransport.from_settings(settings), socket=handler)
+    runner = web.AppRunner(app.web_app(path=EVENTS_PATH), access_log=None, handle_signals=False)
+    await runner.setup()
+    port = getattr(args, "port", None)
+    port = DEFAULT_PORT if port is None else int(port)  # 0: any free port (tests)
+    site = web.TCPSite(runner, getattr(args, "listen", None) or DEFAULT_LISTEN, port)
+    try:
+        await site.start()
+    except OSError as error:
+        await runner.cleanup()
+        raise StartupError(f"cannot listen on port {port}: {error.strerror or error}") from error
+    bound = site._server.sockets[0].getsockname()[1] if site._server and site._server.sockets else port  # type: ignore[union-attr]
+    log.info("slack app %s listening on port %s, path %s", bot_user, bound, EVENTS_PATH)
+    return Running(app, adapter, SlackTransport.from_settings(settings), runner=runner, port=int(bound))
+
+
+async def stop(running: Running) -> None:
+    await running.transport.close()
+    if running.socket is not None:
+        await running.socket.close_async()
+    if running.runner is not None:
+        await running.runner.cleanup()
+    session = getattr(running.app.client, "session", None)
+    if session is not None and not session.closed:
+        await session.close()
+
+
+_stop_events: set[asyncio.Event] = set()
+
+
+def _stop_all() -> None:
+    for event in list(_stop_events):
+        event.set()
+
+
+async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event | None = None) -> int:
+    """Run the app until SIGTERM, Ctrl-C (cancellation) or ``stop_event``. Returns the exit code."""
+    try:
+        check_settings(settings)
+    except StartupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    app = await open_app(settings)
+    stop_event = stop_event or asyncio.Event()
+    _stop_events.add(stop_event)
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, _stop_all)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread / not Unix
+        pass
+    running: Running | None = None
+    try:
+        try:
+            running = await start(settings, app.commands, args)
+        except StartupError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        await stop_event.wait()
+        return 0
+    finally:
+        if running is not None:
+            try:
+                await stop(running)
+            except Exception:  # noqa: BLE001 - never turn a clean stop into a traceback
+                log.debug("error while stopping", exc_info=True)
+        _stop_events.discard(stop_event)
+        await app.close()
+
+
+def main(settings: Settings, args: Any = None) -> int:
+    """Synchronous entry point: the exit code."""
+    try:
+        return asyncio.run(run(settings, args))
+    except KeyboardInterrupt:
+        return 0
