@@ -1,6 +1,7 @@
 """Shared set-up for the delivery tests: members with Telegram identities and outbox rows."""
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -17,16 +18,17 @@ from core.delivery.outbox import enqueue_many
 from core.delivery.payload import reply_to_json
 
 FIRST_USER = 500_000
+_next_user = itertools.count(FIRST_USER)
 
 
 async def add_members(db: Database, count: int, platform: str = "telegram", language: str = "en") -> list[Identity]:
-    """``count`` members, each with one identity (user ids FIRST_USER, FIRST_USER + 1, ...)."""
+    """``count`` members, each with one identity (user ids from FIRST_USER up, never twice in a run)."""
     async with db.transaction() as session:
         members = [Member(language=language) for _ in range(count)]
         session.add_all(members)
         await session.flush()
         identities = [
-            Identity(member_id=m.id, platform=platform, user_id=str(FIRST_USER + i)) for i, m in enumerate(members)
+            Identity(member_id=m.id, platform=platform, user_id=str(next(_next_user))) for m in members
         ]
         session.add_all(identities)
         await session.flush()
@@ -71,7 +73,7 @@ async def identity(db: Database, user_id: str, platform: str = "telegram") -> Id
 @asynccontextmanager
 async def telegram_bot(base_url: str, token: str) -> AsyncIterator[Bot]:
     """The real PTB Bot, with a connection pool large enough for concurrent sends."""
-    bot = Bot(token, base_url=base_url, request=HTTPXRequest(connection_pool_size=128))
+    bot = Bot(token, base_url=base_url, request=HTTPXRequest(connection_pool_size=16))
     await bot.initialize()
     try:
         yield bot

@@ -30,7 +30,7 @@ async def main(argv: list[str]) -> int:
     parser.add_argument("--lease", type=float, default=120.0)
     args = parser.parse_args(argv)
     db = Database(args.db)
-    bot = Bot(args.token, base_url=args.api, request=HTTPXRequest(connection_pool_size=256))
+    bot = Bot(args.token, base_url=args.api, request=HTTPXRequest(connection_pool_size=16))
     await bot.initialize()
     engine = DeliveryEngine(db, [TelegramTransport(bot)], worker_id=args.worker, poll_interval=0.05,
                             limits=Limits(scale=args.scale), lease=args.lease, jobs=[])

@@ -66,9 +66,9 @@ class TelegramTransport:
 
 def translate(error: TelegramError) -> core.DeliveryError:
     """PTB's exception -> the core's delivery error (order matters: BadRequest is a NetworkError)."""
-    message = " ".join(str(error).split())[:200]
     if isinstance(error, RetryAfter):
         return core.RetryAfter(retry_after_seconds(error), scope="global")
+    message = " ".join(str(error).split())[:200]
     if isinstance(error, Forbidden):
         return core.Unreachable(message)
     if isinstance(error, ChatMigrated):

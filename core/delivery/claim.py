@@ -28,7 +28,7 @@ from sqlalchemy import and_, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from core.db.models import Delivery
+from core.db.models import Delivery, Identity
 from core.db.types import utcnow
 from core.members import mark_unreachable as mark_identity_unreachable
 
@@ -112,8 +112,31 @@ async def claim(
         .execution_options(synchronize_session=False)
     )
     rows = list((await session.scalars(statement)).all())
+    rows = await _drop_unreachable(session, rows, worker)
     rows.sort(key=lambda row: (row.due_at, row.id))
     return rows
+
+
+async def _drop_unreachable(session: AsyncSession, rows: list[Delivery], worker: str) -> list[Delivery]:
+    """Rows to people already known unreachable are marked so, never sent (planned before they blocked us)."""
+    personal: dict[str, set[str]] = {}
+    for row in rows:
+        if not row.to_chat:
+            personal.setdefault(row.platform, set()).add(row.target)
+    gone: set[tuple[str, str]] = set()
+    for platform, targets in personal.items():
+        found = await session.scalars(
+            select(Identity.user_id).where(
+                Identity.platform == platform, Identity.user_id.in_(sorted(targets)),
+                Identity.unreachable_since.is_not(None),
+            )
+        )
+        gone.update((platform, user_id) for user_id in found)
+    if not gone:
+        return rows
+    dropped = [r.id for r in rows if not r.to_chat and (r.platform, r.target) in gone]
+    await _finish(session, dropped, worker, status=UNREACHABLE, last_error="identity unreachable")
+    return [r for r in rows if r.id not in set(dropped)]
 
 
 def _ours(ids: Collection[int], worker: str) -> ColumnElement[bool]:

@@ -88,6 +88,8 @@ class Dispatcher:
         self.claiming = True
         self.changed = asyncio.Event()  # a send finished: there may be room for more
         self.stats: dict[str, int] = {}
+        self._sent: list[tuple[int, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------ claiming
 
@@ -129,22 +131,42 @@ class Dispatcher:
 
     # ------------------------------------------------------------ one row
 
-    def _count(self, what: str) -> None:
-        self.stats[what] = self.stats.get(what, 0) + 1
+    def _count(self, what: str, number: int = 1) -> None:
+        self.stats[what] = self.stats.get(what, 0) + number
 
-    async def _mark(self, what: str, action: Callable[..., Awaitable[object]], *args: object) -> None:
+    async def _mark(self, what: str, action: Callable[..., Awaitable[object]], *args: object, number: int = 1) -> None:
         """Run one mark in its own short transaction, retrying a busy database a few times."""
         for attempt in range(MARK_TRIES):
             try:
                 async with self.db.transaction() as session:
                     await action(session, *args)
-                self._count(what)
+                self._count(what, number)
                 return
             except Exception:  # noqa: BLE001 - a mark that never lands leaves the row to its lease
                 if attempt == MARK_TRIES - 1:
                     log.exception("could not mark delivery %s as %s", args[0], what)
                     return
                 await asyncio.sleep(0.05 * (attempt + 1))
+
+    async def _mark_sent(self, row_id: int) -> None:
+        """Record a send at once. Sends that finish while a mark is being written are marked
+        together by the next one (group commit): no added wait, one transaction under load."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._sent.append((row_id, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_sent())
+        await asyncio.shield(done)
+
+    async def _flush_sent(self) -> None:
+        while self._sent:
+            batch, self._sent = self._sent, []
+            ids = [row_id for row_id, _ in batch]
+            try:
+                await self._mark("sent", outbox_claim.mark_sent, ids, self.worker, number=len(ids))
+            finally:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
 
     async def _render(self, row: Delivery) -> Reply | None:
         if "reply" in row.payload:
@@ -222,7 +244,7 @@ class Dispatcher:
                 log.info("delivery %s: transient error, will retry: %s", row.id, error)
                 await self._mark("retried", outbox_claim.mark_retry, row, self.worker, error)
                 return
-            await self._mark("sent", outbox_claim.mark_sent, ids, self.worker)
+            await self._mark_sent(row.id)
             return
         await self._mark("deferred", outbox_claim.defer, ids, self.worker, utcnow() + timedelta(seconds=1))
 
