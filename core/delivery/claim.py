@@ -203,6 +203,17 @@ async def defer(session: AsyncSession, ids: Collection[int], worker: str, until:
     return await _finish(session, ids, worker, status=PENDING, claimed_by=None, due_at=until)
 
 
+async def renew(session: AsyncSession, ids: Collection[int], worker: str, until: datetime) -> int:
+    """Keep holding rows that are still on their way (their lease would run out first)."""
+    if not ids:
+        return 0
+    result = await session.execute(
+        update(Delivery).where(_ours(ids, worker)).values(lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
 async def release(session: AsyncSession, ids: Collection[int], worker: str) -> int:
     """Give claimed rows that were not sent back to the pool, due as before (a clean stop)."""
     return await _finish(session, ids, worker, status=PENDING, claimed_by=None)

@@ -123,11 +123,22 @@ class Dispatcher:
             async with self.db.transaction() as session:
                 rows = await outbox_claim.claim(session, [scopes[platform]], self.worker, limit=free, lease=self.lease)
             for row in rows:
+                if row.id in self.flights:  # our own lease ran out while it waited: it is still ours
+                    continue
                 flight = _Flight(row)
                 self.flights[row.id] = flight
                 flight.task = asyncio.create_task(self._deliver(flight), name=f"delivery-{row.id}")
             claimed += len(rows)
         return claimed
+
+    async def renew(self) -> None:
+        """Extend the lease of every row this process holds (some wait long for a busy chat)."""
+        ids = list(self.flights)
+        if not ids:
+            return
+        until = utcnow() + timedelta(seconds=self.lease)
+        async with self.db.transaction() as session:
+            await outbox_claim.renew(session, ids, self.worker, until)
 
     # ------------------------------------------------------------ one row
 

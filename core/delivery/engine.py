@@ -108,8 +108,16 @@ class DeliveryEngine:
     async def _dispatch_loop(self) -> None:
         dispatcher = self.dispatcher
         self._loop_started = True
+        loop = asyncio.get_running_loop()
+        renewed = loop.time()
         try:
             while not self._stopping:
+                if loop.time() - renewed > dispatcher.lease / 3:
+                    renewed = loop.time()
+                    try:
+                        await dispatcher.renew()
+                    except Exception:  # noqa: BLE001 - next time; the lease is long
+                        log.exception("renewing delivery leases failed")
                 try:
                     claimed = await dispatcher.dispatch()
                 except Exception:  # noqa: BLE001 - the database may be briefly away: try again
