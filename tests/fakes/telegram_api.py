@@ -100,6 +100,7 @@ class FakeBotAPI:
         self.blocked: set[str] = set()
         self.limits: TelegramLimits | None = None
         self.too_many: list[Call] = []  # sendMessage calls answered 429 by the limits
+        self.refused_by: list[str] = []  # which limit each 429 was for
         self._overall: Bucket | None = None
         self._chat_buckets: dict[str, list[Bucket]] = {}
         self.delay = 0.0  # seconds each sendMessage takes (a slow network)
@@ -209,6 +210,7 @@ class FakeBotAPI:
             bucket.tokens = min(bucket.capacity, bucket.tokens + (now - bucket.stamp) * bucket.rate)
             bucket.stamp = now
             if bucket.tokens < 1:
+                self.refused_by.append("overall" if bucket is self._overall else "chat" if bucket is buckets[0] else "group")
                 return (1 - bucket.tokens) / bucket.rate
         for bucket in [self._overall, *buckets]:
             bucket.tokens -= 1
@@ -431,3 +433,54 @@ class FakeBotAPI:
         self.chat_members[(str(chat_id), str(user_id))] = {
             "status": "administrator", "user": user, "can_manage_chat": True,
             "can_invite_users": can_invite_users, **rights}
+
+
+# ---------------------------------------------------------------- a stand-alone server (bench/)
+
+async def _serve(scale: float) -> None:
+    """Run the fake in its own process (its CPU apart from the client's); ``GET /_stats`` reports."""
+    fake = FakeBotAPI()
+    fake.enforce_limits(TelegramLimits(scale=scale))
+    stamps: list[float] = []
+    original = fake.api_sendMessage
+
+    async def stamped(params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        stamps.append(time.monotonic())
+        return await original(params, files)
+
+    fake.api_sendMessage = stamped  # type: ignore[method-assign]
+
+    async def stats(request: web.Request) -> web.Response:
+        accepted = fake.messages()
+        return web.json_response({
+            "accepted": len(accepted),
+            "too_many": len(fake.too_many),
+            "texts": [str(c.params.get("text")) for c in accepted],
+            "first": stamps[0] if stamps else None,
+            "last": stamps[-1] if stamps else None,
+        })
+
+    await fake.start()
+    assert fake._runner is not None
+    stats_app = web.Application()
+    stats_app.router.add_get("/_stats", stats)
+    stats_runner = web.AppRunner(stats_app, handle_signals=False, access_log=None)
+    await stats_runner.setup()
+    site = web.TCPSite(stats_runner, "127.0.0.1", 0)
+    await site.start()
+    stats_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    print(f"{fake.port} {stats_port} {fake.token}", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await stats_runner.cleanup()
+        await fake.stop()
+
+
+if __name__ == "__main__":
+    import sys
+
+    try:
+        asyncio.run(_serve(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0))
+    except KeyboardInterrupt:
+        pass
