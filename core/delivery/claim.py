@@ -22,9 +22,9 @@ from __future__ import annotations
 import random
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, false, or_, select, update
+from sqlalchemy import and_, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -75,13 +75,27 @@ def _ready(scopes: Iterable[Scope], now: datetime) -> ColumnElement[bool]:
     return and_(or_(*[scope.condition() for scope in scopes]), due)
 
 
-async def has_due(session: AsyncSession, scopes: Collection[Scope], now: datetime | None = None) -> bool:
-    """A read-only look before claiming, so an idle poll never takes SQLite's write lock."""
+async def next_due(session: AsyncSession, scopes: Collection[Scope]) -> datetime | None:
+    """When the next row becomes claimable (a pending row's due time, or a lease that runs out).
+
+    A read-only look before claiming, so an idle poll never takes SQLite's write lock, and the
+    dispatcher can sleep until exactly then rather than a whole poll interval.
+    """
     if not scopes:
-        return False
-    now = now or utcnow()
-    found = await session.scalar(select(Delivery.id).where(_ready(scopes, now)).limit(1))
-    return found is not None
+        return None
+    where = or_(*[scope.condition() for scope in scopes])
+    pending = select(func.min(Delivery.due_at)).where(where, Delivery.status == PENDING).scalar_subquery()
+    leased = select(func.min(Delivery.lease_until)).where(where, Delivery.status == SENDING).scalar_subquery()
+    first, second = (await session.execute(select(pending, leased))).one()
+    # (aggregates come back naive from a scalar subquery on SQLite: read them as UTC)
+    moments = [m if m.tzinfo else m.replace(tzinfo=timezone.utc) for m in (first, second) if m is not None]
+    return min(moments) if moments else None
+
+
+async def has_due(session: AsyncSession, scopes: Collection[Scope], now: datetime | None = None) -> bool:
+    """Is anything claimable now."""
+    moment = await next_due(session, scopes)
+    return moment is not None and moment <= (now or utcnow())
 
 
 async def claim(

@@ -16,7 +16,7 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -91,6 +91,7 @@ class Dispatcher:
         self.claiming = True
         self.changed = asyncio.Event()  # a send finished: there may be room for more
         self.stats: dict[str, int] = {}
+        self.next_due: datetime | None = None  # when the next row falls due (after an idle look)
         self._wire = {platform: asyncio.Semaphore(CONCURRENT_SENDS) for platform in self.transports}
         self._sent: list[tuple[int, asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
@@ -120,8 +121,10 @@ class Dispatcher:
             return 0
         scopes = {p: serves(self.transports[p]) for p in room}
         async with self.db.sessions() as session:
-            if not await outbox_claim.has_due(session, list(scopes.values())):
-                return 0
+            self.next_due = await outbox_claim.next_due(session, list(scopes.values()))
+        if self.next_due is None or self.next_due > utcnow():
+            return 0
+        self.next_due = None
         claimed = 0
         for platform, free in room.items():
             async with self.db.transaction() as session:

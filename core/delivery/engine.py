@@ -129,8 +129,12 @@ class DeliveryEngine:
                 if claimed or dispatcher.flights:
                     dispatcher.changed.clear()
                     waits.append(asyncio.ensure_future(dispatcher.changed.wait()))
+                timeout = self.poll_interval
+                if not claimed and dispatcher.next_due is not None:  # sleep until exactly then if sooner
+                    until = (dispatcher.next_due - datetime.now(timezone.utc)).total_seconds()
+                    timeout = min(timeout, max(0.0, until) + 0.001)
                 try:
-                    await asyncio.wait(waits, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED)
+                    await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
                 finally:
                     for waiting in waits:
                         waiting.cancel()

@@ -27,6 +27,7 @@ class Call:
     params: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
     result: Any = None  # what the fake answered (the sent Message for sendMessage)
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
