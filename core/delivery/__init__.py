@@ -14,3 +14,4 @@ raising ``RetryAfter``/``TransientError``/``PermanentError``/``Unreachable``. Op
 ``send_paced(target, reply, pace)`` for a reply that becomes several platform messages
 (await ``pace()`` before each), and ``addresses`` (a set of user ids) to serve only those
 people (the console serves the person at the keyboard). Nothing else: no limits, no retries.
+"""

@@ -71,6 +71,10 @@ class DeliveryEngine:
         """Start the scheduler: the dispatch loop now, each periodic job at its interval."""
         if self._scheduler is not None:
             return
+        for name in ("apscheduler.executors.default", "apscheduler.scheduler"):
+            logger = logging.getLogger(name)
+            if logger.level == logging.NOTSET:  # "job executed" every second is noise; problems still show
+                logger.setLevel(logging.WARNING)
         scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone=timezone.utc)
         now = datetime.now(timezone.utc)
         scheduler.add_job(self._dispatch_loop, id=DISPATCH_JOB, name=DISPATCH_JOB, next_run_time=now,

@@ -150,6 +150,11 @@ class PlatformLimiter:
         chat = self._chats.get((target.address, target.to_chat))
         if chat is not None:
             moment = max(moment, chat.earliest(now))
+            # sends already queued for this chat go first, each at least its spacing apart
+            step = chat.interval
+            if chat.window is not None and chat.window.maxlen:
+                step = max(step, 60.0 / chat.window.maxlen)
+            moment += chat.users * step
         return moment - now
 
     async def acquire(self, target: Target, gate: Callable[[], Awaitable[None]] | None = None) -> None:
