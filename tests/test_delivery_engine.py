@@ -220,3 +220,27 @@ async def test_periodic_jobs_run_on_the_one_scheduler_and_wake_the_dispatcher(db
         finally:
             await engine.stop()
     assert len(runs) >= 3
+
+
+async def test_a_long_push_is_split_and_a_429_in_the_middle_repeats_nothing(db: Database, api: FakeBotAPI) -> None:
+    people = await add_members(db, 1)
+    long_text = "\n".join(f"line {i} " + "x" * 90 for i in range(100))  # ~10,000 characters: three messages
+    await enqueue(db, [{**row(people[0], "long"), "payload": {"reply": {"text": long_text}}}])
+    original = api.api_sendMessage
+    seen = 0
+
+    async def second_refused(params, files):  # type: ignore[no-untyped-def]
+        nonlocal seen
+        seen += 1
+        if seen == 2:
+            api.fail("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+        return await original(params, files)
+
+    api.api_sendMessage = second_refused  # type: ignore[method-assign]
+    await run_engine(db, api)
+    parts = texts(api.messages())
+    refused = [c for c in api.calls if c.method == "sendMessage" and c.result is None]
+    assert len(refused) == 1 and refused[0].params["text"] == parts[2]  # the third part, sent after the wait
+    assert len(parts) == 3 and len(set(parts)) == 3
+    assert "\n".join(parts).count("line 0 ") == 1 and "line 99 " in parts[-1]
+    assert set((await statuses(db)).values()) == {"sent"}

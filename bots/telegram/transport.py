@@ -14,6 +14,7 @@ transport can send twice, and it is logged as a transient error on the row.
 """
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from telegram import Bot
@@ -28,6 +29,7 @@ from .errors import retry_after_seconds
 from .render import render
 
 Pace = Callable[[], Awaitable[None]]
+MID_REPLY_RETRIES = 3
 
 
 async def _no_pace() -> None:
@@ -50,18 +52,26 @@ class TelegramTransport:
         chunks = render(reply)
         if not chunks:
             raise core.PermanentError("nothing to send")
-        for chunk in chunks:
-            await pace()
-            try:
-                await self.bot.send_message(
-                    chat_id=int(target.address),
-                    text=chunk.html,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=chunk.markup,
-                    disable_web_page_preview=True,
-                )
-            except TelegramError as error:
-                raise translate(error) from error
+        for index, chunk in enumerate(chunks):
+            for attempt in range(MID_REPLY_RETRIES + 1):
+                await pace()
+                try:
+                    await self.bot.send_message(
+                        chat_id=int(target.address),
+                        text=chunk.html,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=chunk.markup,
+                        disable_web_page_preview=True,
+                    )
+                    break
+                except RetryAfter as error:
+                    # Part of a long reply is out already: starting again would repeat it, so
+                    # wait here. (The first part's 429 goes to the core, which pauses everyone.)
+                    if index == 0 or attempt == MID_REPLY_RETRIES:
+                        raise translate(error) from error
+                    await asyncio.sleep(retry_after_seconds(error))
+                except TelegramError as error:
+                    raise translate(error) from error
 
 
 def translate(error: TelegramError) -> core.DeliveryError:
