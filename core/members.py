@@ -1,7 +1,7 @@
 """Members and their chat identities."""
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +13,15 @@ async def find_identity(session: AsyncSession, platform: str, user_id: str) -> I
     return await session.scalar(select(Identity).where(Identity.platform == platform, Identity.user_id == user_id))
 
 
+# Built once: this runs at the start of every request, and SQLAlchemy memoizes a
+# statement's cache key on the statement object.
+_IDENTITY_AND_MEMBER = (
+    select(Identity, Member)
+    .join(Member, Member.id == Identity.member_id)
+    .where(Identity.platform == bindparam("platform"), Identity.user_id == bindparam("user_id"))
+)
+
+
 async def get_or_create_identity(
     session: AsyncSession, platform: str, user_id: str, display_name: str | None = None, locale: str | None = None
 ) -> tuple[Identity, Member, bool]:
@@ -22,13 +31,7 @@ async def get_or_create_identity(
     decides, and the loser reads the winner's row.
     """
     # One round trip for both rows: this runs at the start of every request.
-    row = (
-        await session.execute(
-            select(Identity, Member)
-            .join(Member, Member.id == Identity.member_id)
-            .where(Identity.platform == platform, Identity.user_id == user_id)
-        )
-    ).first()
+    row = (await session.execute(_IDENTITY_AND_MEMBER, {"platform": platform, "user_id": user_id})).first()
     identity, member = (row[0], row[1]) if row else (None, None)
     created = False
     if identity is None:

@@ -1,11 +1,15 @@
 """The first conversation, through the real command layer and database."""
 from __future__ import annotations
 
+import json
+from datetime import datetime, timezone
+
 from sqlalchemy import select
 
 from core.commands.service import CommandService
 from core.db.engine import Database
-from core.db.models import Channel, Identity, Member, Membership
+from core.db.models import Announcement, Channel, Delivery, Event, Identity, Member, Membership, Rsvp
+from core.delivery.outbox import enqueue
 from tests.chat import Person
 
 
@@ -101,9 +105,29 @@ async def test_link_merges_and_forget_erases(db: Database) -> None:
     assert len(owners) == 1
     await discord.send(f"/link {code}")  # single use
     assert "expired" in discord.text() or "expiré" in discord.text()
+    # what the member did elsewhere: an answer to an event, an announcement, a message waiting for them
+    async with db.transaction() as session:
+        member_id = await session.scalar(select(Identity.member_id))
+        channel = await session.scalar(select(Channel).where(Channel.slug == "health"))
+        start = datetime(2030, 5, 4, 18, 0)
+        event = Event(uid="e1@test", texts={"fr": {"title": "Forum"}}, language="fr", starts_local=start,
+                      timezone="Europe/Paris", starts_at=start.replace(tzinfo=timezone.utc))
+        announcement = Announcement(channel_id=channel.id, sender_id=member_id, sender_name="Amel", texts={"fr": "Salut"})
+        session.add_all([event, announcement])
+        await session.flush()
+        session.add(Rsvp(event_id=event.id, member_id=member_id, answer="yes"))
+        await enqueue(session, key="notice:test", kind="notice", platform="discord", target="20", member_id=member_id,
+                      payload={"reply": {"text": "hi"}})
     await discord.send("/mydata")
-    assert discord.last[0].file is not None and b"health" in discord.last[0].file.content
+    exported = json.loads(discord.last[0].file.content)
+    assert [c["channel"] for c in exported["channels"]] == ["health"]
+    assert exported["event_answers"][0]["answer"] == "yes"
+    assert exported["announcements_sent"][0]["texts"] == {"fr": "Salut"}
+    assert exported["messages_to_you"][0]["kind"] == "notice"
     await discord.send("/forget")
     await discord.press_action("forget yes-")
     async with db.transaction() as session:
         assert (await session.scalar(select(Member))) is None
+        assert (await session.scalar(select(Rsvp))) is None and (await session.scalar(select(Delivery))) is None
+        kept = await session.scalar(select(Announcement))
+        assert (kept.sender_id, kept.sender_name, kept.texts) == (None, "", {"fr": "Salut"})

@@ -306,28 +306,3 @@ async def test_rejected_token_is_one_line_and_non_zero(api: FakeBotAPI, capsys: 
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "rejected" in err and "Traceback" not in err
     assert "WRONG-secret-value" not in err + caplog.text
-
-
-async def test_bind_needs_a_group_admin_and_an_admin_bot(api: FakeBotAPI, service: StubService) -> None:
-    group = api.chat(GROUP_ID, "supergroup", "Alumni Tunisie")
-    admin = api.user(1001, "Amel", "en")
-    async with running(api, service):
-        # a plain member: refused by the adapter, the core is not asked
-        replies = len(api.sent())
-        api.push_message("/bind@alumni_test_bot tn", user=api.user(2002, "Bob", "en"), chat=group)
-        await api.wait_for(lambda: len(api.sent()) > replies)
-        assert "administrator" in api.sent()[-1].params["text"]
-        # an administrator, but the bot is not one: says so clearly
-        api.set_admin(GROUP_ID, 1001)
-        api.push_message("/bind@alumni_test_bot tn", user=admin, chat=group)
-        await api.wait_for(lambda: len(api.sent()) > replies + 1)
-        assert "I am not an administrator of this group" in api.sent()[-1].params["text"]
-        assert service.requests == []
-        # both administrators: the core gets the command
-        api.set_admin(GROUP_ID, api.bot["id"], is_bot=True)
-        api.push_message("/bind@alumni_test_bot tn", user=admin, chat=group)
-        await settle(api, service, 1, replies + 3)
-    (request,) = service.requests
-    assert (request.command, request.args, request.chat.chat_id) == ("bind", "tn", str(GROUP_ID))
-    checked = {(c.params["chat_id"], c.params["user_id"]) for c in api.calls_to("getChatMember")}
-    assert (str(GROUP_ID), "123456") in checked and (str(GROUP_ID), "1001") in checked

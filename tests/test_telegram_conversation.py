@@ -177,3 +177,44 @@ def _dump(api: FakeBotAPI) -> None:  # debugging aid: print what the bot said
     for call in api.calls:
         if call.method in ("sendMessage", "editMessageText"):
             print(call.method, repr(call.params["text"][:150]), call.callback_data(), [b.get("url") for b in call.buttons if "url" in b])
+
+
+async def test_bind_asks_telegram_who_administers_the_group_and_the_core_decides(api: FakeBotAPI, core: App) -> None:
+    group_id = -100777
+    group = api.chat(group_id, "supergroup", "Alumni Santé")
+    admin, bob = api.user(1001, "Amel", "en"), api.user(2002, "Bob", "en")
+
+    async def bindings() -> list[tuple[str, str, str | None]]:
+        async with core.db.transaction() as session:
+            rows = await session.execute(
+                select(ChannelBinding.chat_id, Channel.slug, ChannelBinding.title).join(Channel).where(ChannelBinding.chat_id == str(group_id))
+            )
+            return [tuple(r) for r in rows]
+
+    application = await start_bot(api, core)
+    try:
+        # in private: told where to send it
+        (reply,) = await exchange(api, lambda: api.push_message("/bind health", user=admin))
+        assert "group" in reply.params["text"] and await bindings() == []
+        # a plain member of the group: refused, nothing stored
+        (reply,) = await exchange(api, lambda: api.push_message("/bind@alumni_test_bot health", user=bob, chat=group))
+        assert "administrator" in reply.params["text"] and await bindings() == []
+        # an administrator, but the bot is not one: says so clearly
+        api.set_admin(group_id, 1001)
+        (reply,) = await exchange(api, lambda: api.push_message("/bind@alumni_test_bot health", user=admin, chat=group))
+        assert "I am not an administrator of this group" in reply.params["text"] and await bindings() == []
+        # both administrators: bound, with the group's title
+        api.set_admin(group_id, api.bot["id"], is_bot=True)
+        (reply,) = await exchange(api, lambda: api.push_message("/bind@alumni_test_bot health", user=admin, chat=group))
+        assert await bindings() == [(str(group_id), "health", "Alumni Santé")]
+        checked = {(c.params["chat_id"], c.params["user_id"]) for c in api.calls_to("getChatMember")}
+        assert (str(group_id), str(api.bot["id"])) in checked and (str(group_id), "1001") in checked
+        # a member joining the channel in private now gets a single-use link to that group
+        await exchange(api, lambda: api.push_message("/join health", user=bob))
+        (invite,) = api.calls_to("createChatInviteLink")
+        assert invite.params["chat_id"] == str(group_id) and invite.params["member_limit"] == "1"
+        # unbind: gone
+        await exchange(api, lambda: api.push_message("/unbind@alumni_test_bot", user=admin, chat=group))
+        assert await bindings() == []
+    finally:
+        await runner.stop(application)

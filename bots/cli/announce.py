@@ -1,9 +1,174 @@
-"""``alumni announce ...``: broadcast to a channel from the command line."""
+"""``alumni announce ...``: broadcast to a channel from the command line.
+
+``alumni announce --channel tn --text-fr ... --text-en ...`` plans the announcement into the
+outbox (running bots deliver it); ``alumni announce status ID`` tells how it is going. The
+command line is the installation's administrator, so every channel is allowed.
+"""
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
+from core.i18n import N_, SUPPORTED_LANGUAGES, _, current_language, language_name, match_language
+
+from .errors import CliError
+
+STATES = {"scheduled": N_("scheduled"), "planned": N_("planned"), "reported": N_("reported")}
+
 
 def add_parser(groups: Any, parser_class: type[argparse.ArgumentParser]) -> None:
-    """Adds the ``announce`` command to the ``alumni`` parser (filled in with the announcements feature)."""
+    """Adds the ``announce`` command to the ``alumni`` parser."""
+    parser = groups.add_parser(
+        "announce",
+        help=_("broadcast an announcement to a channel"),
+        description=_(
+            "Broadcast an announcement to a channel's members on every platform (and its bound chats). "
+            "Each member gets the text in their language, else in the fallback order. "
+            "The running bots deliver it. 'status ID' shows how an announcement is going."
+        ),
+    )
+    parser.add_argument("action", nargs="*", metavar="status ID", help=_("show the delivery counts of an announcement"))
+    parser.add_argument("--channel", metavar="SLUG", help=_("the channel, e.g. tn or health"))
+    reader = current_language()
+    for code in SUPPORTED_LANGUAGES:
+        parser.add_argument(
+            f"--text-{code}",
+            metavar=_("TEXT"),
+            help=_("the text in {language}").format(language=language_name(code, reader, in_sentence=True)),
+        )
+    parser.add_argument(
+        "--text",
+        action="append",
+        default=[],
+        metavar="LANG=TEXT",
+        help=_("the text in another way: language code, '=', text (repeatable)"),
+    )
+    parser.add_argument(
+        "--fallback",
+        metavar="fr,en",
+        help=_("languages for readers whose language has no text, in order (default: the order given)"),
+    )
+    parser.add_argument("--at", metavar=_("'YYYY-MM-DD HH:MM'"), help=_("send later, at this local date and time"))
+    parser.add_argument("--timezone", metavar=_("ZONE"), help=_("time zone of --at, e.g. Africa/Tunis (default UTC)"))
+    parser.add_argument("--from", dest="sender", metavar=_("NAME"), help=_("the sender's name shown to readers"))
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.action:
+        if len(args.action) != 2 or args.action[0] != "status" or not args.action[1].isdigit():
+            raise CliError(_("unknown action {value!r}: use 'status ID'").format(value=" ".join(args.action)), 2)
+        return status(int(args.action[1]))
+    return plan(args)
+
+
+def _texts(args: argparse.Namespace) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for code in SUPPORTED_LANGUAGES:
+        value = getattr(args, f"text_{code}")
+        if value is not None:
+            texts[code] = value
+    for item in args.text:
+        name, separator, value = item.partition("=")
+        language = match_language(name) if separator else None
+        if language is None:
+            raise CliError(_("--text needs LANG=TEXT with a supported language, got {value!r}").format(value=item[:40]), 2)
+        texts[language] = value
+    if not texts:
+        raise CliError(_("give the text: --text-fr TEXT, --text-en TEXT, ... or --text LANG=TEXT"), 2)
+    return texts
+
+
+def _fallback(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    order = []
+    for part in value.split(","):
+        language = match_language(part)
+        if language is None:
+            raise CliError(_("unsupported language {value!r}: use en, fr, es, ar, pt or de").format(value=part.strip()), 2)
+        order.append(language)
+    return order
+
+
+def plan(args: argparse.Namespace) -> int:
+    from core.announcements.planning import count_recipients, create_announcement
+    from core.announcements.schedule import parse_send_at
+    from core.announcements.texts import TextError
+    from core.commands.handlers.prompts import valid_zone
+    from core.i18n.formatting import format_datetime
+    from core.memberships import channel_by_slug, channel_title, resolve_channel
+
+    from .commands import out, with_app
+
+    if not args.channel:
+        raise CliError(_("give the channel: --channel SLUG, e.g. --channel tn"), 2)
+    texts = _texts(args)
+    fallback = _fallback(args.fallback)
+    zone = args.timezone or "UTC"
+    if not valid_zone(zone):
+        raise CliError(_("unknown time zone {value!r}").format(value=zone), 2)
+    if args.timezone and not args.at:
+        raise CliError(_("--timezone goes with --at"), 2)
+    try:
+        send_at = parse_send_at(args.at, zone) if args.at else None
+    except TextError as error:
+        raise CliError(error.localized(), 2) from None
+    slug = resolve_channel(args.channel).slug
+
+    async def work(app: Any) -> tuple[int, str, int, Any]:
+        async with app.db.transaction() as session:
+            channel = await channel_by_slug(session, slug) if slug else None
+            if channel is None:
+                raise CliError(_("no channel {value!r}").format(value=args.channel), 2)
+            announcement = await create_announcement(
+                session, channel, texts, fallback=fallback, sender_name=args.sender or "", send_at=send_at
+            )
+            count = await count_recipients(session, channel.id)
+            return announcement.id, announcement.status, count, announcement.send_at
+
+    try:
+        identifier, state, count, when = with_app(work)
+    except TextError as error:
+        raise CliError(error.localized(), 2) from None
+    if state == "scheduled":
+        out(
+            _("announcement {id} to {channel}: scheduled for {time}, {count} recipients now").format(
+                id=identifier, channel=channel_title(slug or ""), time=format_datetime(when, zone), count=count
+            )
+        )
+    else:
+        out(
+            _("announcement {id} to {channel}: planned for {count} recipients; running bots deliver it").format(
+                id=identifier, channel=channel_title(slug or ""), count=count
+            )
+        )
+    return 0
+
+
+def status(identifier: int) -> int:
+    from core.announcements.planning import progress
+    from core.db.models import Announcement, Channel
+    from core.memberships import channel_title
+
+    from .commands import out, with_app
+
+    async def work(app: Any) -> tuple[str, str, dict[str, int]] | None:
+        async with app.db.transaction() as session:
+            announcement = await session.get(Announcement, identifier)
+            if announcement is None:
+                return None
+            channel = await session.get(Channel, announcement.channel_id)
+            return (channel.slug if channel else "?"), announcement.status, await progress(session, identifier)
+
+    found = with_app(work)
+    if found is None:
+        raise CliError(_("no announcement {id}").format(id=identifier))
+    slug, state, counts = found
+    out(
+        _("announcement {id} to {channel} ({status}): {sent} sent, {failed} failed, {unreachable} unreachable, "
+          "{pending} pending").format(
+            id=identifier, channel=channel_title(slug), status=_(STATES.get(state, state)), **counts
+        )
+    )
+    return 0

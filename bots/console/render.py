@@ -5,6 +5,7 @@ number, counted across all the replies of the response: typing that number press
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,11 +25,19 @@ class Rendered:
     files: list[tuple[str, bytes]] = field(default_factory=list)  # (file name, content) to save
 
 
+# Plain printable ASCII and newlines need no check; only the rest is looked up, one character at a time.
+_TO_CHECK = re.compile(r"[^\n\x20-\x7e]")
+
+
+def _keep(match: re.Match[str]) -> str:
+    ch = match.group()
+    return ch if ch in _KEPT_FORMAT or unicodedata.category(ch) not in ("Cc", "Cf") else ""
+
+
 def safe(text: str) -> str:
     """Text from the core (and so from users) without terminal escapes or other control characters.
     Bidi marks are kept: the core uses isolates so that Latin names stay readable in Arabic."""
-    text = text.replace("\t", "    ")
-    return "".join(ch for ch in text if ch == "\n" or ch in _KEPT_FORMAT or unicodedata.category(ch) not in ("Cc", "Cf"))
+    return _TO_CHECK.sub(_keep, text.replace("\t", "    "))
 
 
 class _Writer:

@@ -1,23 +1,19 @@
-"""``/bind <channel>`` and ``/unbind <channel>`` in a group: the Telegram half.
+"""``/bind <channel>`` and ``/unbind`` in a group: what only Telegram can tell the core.
 
-Telegram knows who administers a group and what the bot may do there; the core stores the
-binding. So the adapter checks, and forwards the command to the core only when both hold:
-- the sender is an administrator (or the creator) of the group;
-- the bot is an administrator with the right to invite users (and to ban, for ``leave``).
-Otherwise it answers itself, clearly. (The core's ``bind``/``unbind`` handlers store or drop
-the ``ChannelBinding``; until they exist the core answers "unknown command".)
+The core decides who may bind a chat (``core/commands/handlers/bind.py``); Telegram knows
+whether the sender administers the group and whether the bot may invite and remove people.
+This module asks Telegram (getChatMember) and puts both answers in the request.
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, Forbidden
 
-from core.commands.types import ChatKind, Reply, Request
-from core.i18n import DEFAULT_LANGUAGE, N_, _, is_rtl, language_from_locale, use_language
+from core.commands.types import ChatKind, Request
 
 from . import errors
 
@@ -52,26 +48,11 @@ async def group_rights(bot: Any, chat_id: str, user_id: str) -> GroupRights:
     )
 
 
-def _reply(request: Request, text: str) -> list[Reply]:
-    with use_language(language_from_locale(request.sender.locale) or DEFAULT_LANGUAGE) as language:
-        return [Reply(text=_(text), language=language, rtl=is_rtl(language))]
-
-
-async def check_bind(bot: Any, request: Request) -> list[Reply] | None:
-    """None when the request may go to the core; else the adapter's own answer."""
+async def with_group_rights(bot: Any, request: Request) -> Request:
+    """The request with ``chat_admin`` and ``bot_can_invite`` filled in from Telegram (groups only)."""
     if request.chat.kind != ChatKind.GROUP:
-        return _reply(request, N_("Send this command in the Telegram group you want to bind to a channel."))
+        return request
     rights = await group_rights(bot, request.chat.chat_id, request.sender.user_id)
-    if not rights.sender_is_admin:
-        return _reply(request, N_("Only an administrator of this group can bind it to a channel."))
-    if not (rights.bot_is_admin and rights.bot_can_invite):
-        return _reply(
-            request,
-            N_(
-                "I am not an administrator of this group. Make me an administrator with the rights "
-                "“Invite users via link” and “Ban users”, then send the command again."
-            ),
-        )
-    if not rights.bot_can_ban:
+    if rights.bot_can_invite and not rights.bot_can_ban:
         log.warning("bot lacks the ban right in %s: leaving a channel will not remove members", request.chat.chat_id)
-    return None
+    return replace(request, chat_admin=rights.sender_is_admin, bot_can_invite=rights.bot_is_admin and rights.bot_can_invite)

@@ -291,11 +291,10 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         async with lock:
             errors.mark_reachable(request.sender.user_id)
-            replies = None
-            if request.command in bind.BIND_COMMANDS:
-                replies = await bind.check_bind(bot, request)
-            if replies is None:
-                replies = await _service(context).handle(request)
+            if request.command in bind.BIND_COMMANDS or (request.action is not None and request.chat.kind is ChatKind.GROUP):
+                # a button in a group may be a bind suggestion: the core needs the rights either way
+                request = await bind.with_group_rights(bot, request)
+            replies = await _service(context).handle(request)
             await Delivery(bot, _service(context), request, carrier).send_all(replies)
     finally:
         _users[key] -= 1

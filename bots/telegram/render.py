@@ -108,7 +108,7 @@ def reply_lines(reply: Reply) -> list[str]:
 
 def _button(button: Button) -> InlineKeyboardButton:
     label = _one_line(button.label)
-    if button.selected and not label.startswith(SELECTED_MARK.strip()):  # the core may have marked it already
+    if button.selected:
         label = SELECTED_MARK + label
     data = button.action
     if len(data.encode()) > MAX_CALLBACK_DATA:  # the core keeps payloads short; never send a request Telegram refuses

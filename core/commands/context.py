@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.commands import actions
@@ -15,6 +15,11 @@ from core.i18n import current_language, is_rtl
 
 if TYPE_CHECKING:
     from core.directory.search import DirectorySearch
+
+
+_CONVERSATION = select(Conversation).where(
+    Conversation.identity_id == bindparam("identity_id"), Conversation.chat_id == bindparam("chat_id")
+)
 
 
 @dataclass
@@ -61,9 +66,7 @@ class Context:
     async def conversation(self) -> Conversation | None:
         if not self._conversation_read:
             self._conversation = await self.session.scalar(
-                select(Conversation).where(
-                    Conversation.identity_id == self.identity.id, Conversation.chat_id == self.request.chat.chat_id
-                )
+                _CONVERSATION, {"identity_id": self.identity.id, "chat_id": self.request.chat.chat_id}
             )
             self._conversation_read = True
         return self._conversation  # type: ignore[return-value]

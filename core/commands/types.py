@@ -46,12 +46,18 @@ class Request:
     args: str = ""
     text: str | None = None
     action: str | None = None
+    # What only the platform knows, for binding a chat to a channel (None: not asked / unknown):
+    chat_admin: bool | None = None  # the sender administers this chat (group, workspace, server)
+    bot_can_invite: bool | None = None  # the bot may give and take access in this chat
+    binding: dict[str, str] | None = None  # platform extras kept with the binding (a Discord role id)
 
 
 @dataclass(frozen=True, slots=True)
 class Button:
     label: str
     action: str  # opaque payload, at most 64 bytes of UTF-8 (Telegram's callback_data limit)
+    # The current choice (my language, a channel I joined). The label never carries a mark:
+    # each adapter shows it natively (a ✓ on Telegram, a primary button on Slack, green on Discord).
     selected: bool = False
 
 

@@ -11,6 +11,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from . import sqlite_driver
+
 log = logging.getLogger(__name__)
 
 
@@ -23,7 +25,7 @@ def async_url(url: str | URL) -> URL:
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return parsed.set(drivername="sqlite+aiosqlite")
+        return parsed.set(drivername=f"sqlite+{sqlite_driver.DRIVER}")
     if backend == "postgresql":
         return parsed.set(drivername="postgresql+psycopg")
     raise DatabaseUrlError(f"unsupported database {backend!r}: use sqlite or postgresql")

@@ -76,13 +76,15 @@ class Dispatcher:
     def __init__(
         self,
         db: Database,
-        transports: Iterable[Transport],
+        transports: Iterable[Transport] | Mapping[str, Transport],
         *,
         worker_id: str | None = None,
         limits: Limits | None = None,
         lease: float = LEASE,
     ) -> None:
         self.db = db
+        if isinstance(transports, Mapping):  # {"discord": transport} is accepted too
+            transports = transports.values()
         self.transports: dict[str, Transport] = {t.platform: t for t in transports}
         self.worker = worker_id or new_worker_id()
         self.limits = limits or Limits()
@@ -321,6 +323,3 @@ class Dispatcher:
 class _Expired(Exception):
     """The row's deadline passed while it waited for its slot."""
 
-
-def transports_by_platform(transports: Iterable[Transport]) -> Mapping[str, Transport]:
-    return {t.platform: t for t in transports}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -39,7 +39,7 @@ class DeliveryEngine:
     def __init__(
         self,
         db: Database,
-        transports: Iterable[Transport],
+        transports: Iterable[Transport] | Mapping[str, Transport],
         worker_id: str | None = None,
         poll_interval: float = 0.2,
         *,

@@ -16,11 +16,18 @@ def is_rtl(language: str) -> bool:
     return language in RTL_LANGUAGES
 
 
-def language_name(code: str, in_language: str | None = None) -> str:
-    """The name of a language, in another language or (default) in itself: "français"."""
+def language_name(code: str, in_language: str | None = None, *, in_sentence: bool = False) -> str:
+    """The name of a language, in another language or (default) in itself.
+
+    Standalone (a button, a list) it starts with a capital: "Français". Inside a sentence
+    it keeps CLDR's casing, which follows each language's rule: "je vous parlerai français",
+    "hablaré español", but "ich spreche Deutsch".
+    """
     locale = Locale.parse(in_language or code)
     name = locale.languages.get(code) or code
-    return name[:1].upper() + name[1:] if (in_language or code) != "ar" else name
+    if in_sentence:
+        return name
+    return name[:1].upper() + name[1:]
 
 
 @lru_cache(maxsize=1)

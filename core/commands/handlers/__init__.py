@@ -1,2 +1,2 @@
 """Importing this package registers every chat command."""
-from . import channels, directory, help, link, preferences, privacy, start  # noqa: F401
+from . import announce, bind, channels, directory, help, link, preferences, privacy, start  # noqa: F401

@@ -37,12 +37,12 @@ async def channels(ctx: Context, args: str) -> None:
     buttons = []
     for slug in slugs:
         joined = slug in mine
-        label = ("✓ " if joined else "") + channel_title(slug)
-        buttons.append(await ctx.button(label, "leave" if joined else "join", slug, selected=joined))
+        buttons.append(await ctx.button(channel_title(slug), "leave" if joined else "join", slug, selected=joined))
     ctx.reply(text, title=_("Channels"), buttons=[buttons[i : i + 2] for i in range(0, len(buttons), 2)], edit=ctx.pressed)
 
 
-async def _resolve(ctx: Context, args: str, verb: str) -> Channel | None:
+async def resolve_or_explain(ctx: Context, args: str, verb: str) -> Channel | None:
+    """The channel meant by ``args``; otherwise a reply that helps (examples, suggestions) and None."""
     if not args:
         ctx.reply(
             _("Which channel? For example {example}, or send {channels} to see them all.").format(
@@ -73,7 +73,7 @@ async def _resolve(ctx: Context, args: str, verb: str) -> Channel | None:
 
 @command("join", N_("Join a country or topic channel"), usage=N_("<channel>"))
 async def join(ctx: Context, args: str) -> None:
-    channel = await _resolve(ctx, args, "join")
+    channel = await resolve_or_explain(ctx, args, "join")
     if channel is None:
         return
     title = channel_title(channel.slug)
@@ -94,7 +94,7 @@ async def join(ctx: Context, args: str) -> None:
 
 @command("leave", N_("Leave a channel"), usage=N_("<channel>"))
 async def leave(ctx: Context, args: str) -> None:
-    channel = await _resolve(ctx, args, "leave")
+    channel = await resolve_or_explain(ctx, args, "leave")
     if channel is None:
         return
     title = channel_title(channel.slug)

@@ -34,7 +34,7 @@ async def language(ctx: Context, args: str) -> None:
     onboarding = await _in_onboarding(ctx) or ctx.member.country_code is None
     ctx.member.language = code
     with use_language(code):
-        ctx.reply(_("Done: from now on I will speak {language} with you.").format(language=language_name(code)), edit=ctx.pressed)
+        ctx.reply(_("Done: from now on I will speak {language} with you.").format(language=language_name(code, in_sentence=True)), edit=ctx.pressed)
         if onboarding:
             from .start import continue_onboarding
 

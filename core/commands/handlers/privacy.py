@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.commands.context import Context
 from core.commands.registry import command
 from core.commands.types import ChatAccess, FileAttachment
-from core.db.models import Channel, ChannelBinding, Identity, Member, Membership, RoleGrant
+from core.db.models import Announcement, Channel, ChannelBinding, Delivery, Identity, Member, Membership, RoleGrant, Rsvp
 from core.i18n import N_, _
 
 
@@ -24,12 +24,23 @@ async def member_data(ctx: Context) -> dict[str, object]:
         .order_by(Channel.slug)
     )
     roles = await session.scalars(select(RoleGrant).where(RoleGrant.member_id == member.id).order_by(RoleGrant.id))
+    rsvps = await session.scalars(select(Rsvp).where(Rsvp.member_id == member.id).order_by(Rsvp.event_id))
+    announcements = await session.execute(
+        select(Announcement, Channel.slug)
+        .join(Channel, Channel.id == Announcement.channel_id)
+        .where(Announcement.sender_id == member.id)
+        .order_by(Announcement.id)
+    )
+    deliveries = await session.scalars(
+        select(Delivery).where(Delivery.member_id == member.id, Delivery.kind != "report").order_by(Delivery.id)
+    )
     return {
         "member": {
             "id": member.id,
             "language": member.language,
             "country": member.country_code,
             "timezone": member.timezone,
+            "reminder_offsets_minutes": member.reminder_offsets,
             "created_at": member.created_at.isoformat(),
         },
         "identities": [
@@ -44,6 +55,18 @@ async def member_data(ctx: Context) -> dict[str, object]:
         ],
         "channels": [{"channel": slug, "joined_at": at.isoformat(), "muted": muted} for slug, at, muted in memberships],
         "roles": [{"role": r.role, "country": r.country_code or None} for r in roles],
+        "event_answers": [
+            {"event": r.event_id, "answer": r.answer, "waiting_list": r.waitlisted, "answered_at": r.answered_at.isoformat()}
+            for r in rsvps
+        ],
+        "announcements_sent": [
+            {"id": a.id, "channel": slug, "texts": a.texts, "send_at": a.send_at.isoformat()} for a, slug in announcements
+        ],
+        "messages_to_you": [
+            {"kind": d.kind, "platform": d.platform, "status": d.status, "due_at": d.due_at.isoformat(),
+             "sent_at": d.sent_at.isoformat() if d.sent_at else None}
+            for d in deliveries
+        ],
     }
 
 
@@ -70,6 +93,10 @@ async def forget(ctx: Context, args: str) -> None:
             ctx.reply(_("This confirmation has expired. Send {hint} again.").format(hint=ctx.hint("forget")), private=True)
             return
         access = await _all_access(ctx)
+        # Announcements they sent stay with their channel, without their name.
+        await ctx.session.execute(
+            update(Announcement).where(Announcement.sender_id == ctx.member.id).values(sender_name="", sender_id=None)
+        )
         await ctx.session.delete(ctx.member)
         await ctx.session.flush()
         ctx.reply(_("Done: everything I knew about you is erased. Goodbye!"), private=True, edit=ctx.pressed, access=access)

@@ -45,7 +45,7 @@ async def continue_onboarding(ctx: Context) -> None:
     ]
     ctx.reply(
         _("You are all set: I speak {language} with you and you live in {country}. Send {hint} to see everything I can do.").format(
-            language=language_name(member.language), country=country, hint=ctx.hint("help")
+            language=language_name(member.language, in_sentence=True), country=country, hint=ctx.hint("help")
         ),
         buttons=[[b] for b in buttons],
     )

@@ -1,0 +1,96 @@
+"""Roles for bound channels: what ``/bind`` needs to know, and giving or taking a role.
+
+A core channel bound on Discord is a text channel of a server plus, optionally, a role
+(``ChannelBinding.data``: ``guild_id``, ``role_id``). Joining the channel through the bot
+gives the role, leaving takes it away. The bot can do so only with the Manage Roles
+permission and a top role above the bound role (Discord's hierarchy rule).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import discord
+
+from core.commands.types import ChatAccess
+from core.i18n import _
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class BindRights:
+    chat_admin: bool
+    bot_can_invite: bool | None
+    binding: dict[str, str]
+
+
+def sender_administers(interaction: discord.Interaction) -> bool:
+    """Manage Server or Manage Roles (Administrator implies both) in this channel."""
+    permissions = interaction.permissions
+    return bool(permissions.manage_guild or permissions.manage_roles)
+
+
+async def bot_member(interaction: discord.Interaction) -> discord.Member | None:
+    guild = interaction.guild
+    if guild is None:
+        return None
+    if guild.me is not None:
+        return guild.me
+    try:
+        return await guild.fetch_member(interaction.client.user.id)  # type: ignore[union-attr]
+    except discord.HTTPException as error:
+        log.info("cannot read the bot's own member in guild %s: %s", guild.id, error)
+        return None
+
+
+async def bind_rights(interaction: discord.Interaction, role: discord.Role | None) -> BindRights:
+    """The facts the core's ``bind`` decides on; only a role needs the bot's rights."""
+    guild_id = str(interaction.guild_id or "")
+    binding = {"guild_id": guild_id}
+    if role is None:
+        return BindRights(sender_administers(interaction), None, binding)
+    binding["role_id"] = str(role.id)
+    can = bool(interaction.app_permissions.manage_roles) and not role.managed and not role.is_default()
+    if can:
+        me = await bot_member(interaction)
+        can = me is not None and me.top_role > role
+    return BindRights(sender_administers(interaction), can, binding)
+
+
+def role_of(item: ChatAccess) -> tuple[int, int] | None:
+    """(guild id, role id) of a bound chat, or None when the binding gives no role."""
+    try:
+        return int(str(item.data["guild_id"])), int(str(item.data["role_id"]))
+    except (KeyError, ValueError):
+        return None
+
+
+async def apply_access(http: discord.http.HTTPClient, user_id: int, access: list[ChatAccess]) -> list[str]:
+    """Give or take the roles; returns what the person must be told about failures (translated)."""
+    notes: list[str] = []
+    for item in access:
+        target = role_of(item)
+        if target is None:
+            continue
+        guild_id, role_id = target
+        name = item.title or item.channel_slug
+        reason = f"alumni channel {item.channel_slug}: {'joined' if item.grant else 'left'}"
+        try:
+            if item.grant:
+                await http.add_role(guild_id, user_id, role_id, reason=reason)
+            else:
+                await http.remove_role(guild_id, user_id, role_id, reason=reason)
+        except discord.Forbidden as error:
+            log.warning("cannot %s role %s in guild %s for %s: %s — does the bot have Manage Roles, above that role?",
+                        "give" if item.grant else "take", role_id, guild_id, item.channel_slug, error)
+            notes.append(
+                _("I could not change your role for {chat}: I lack the permission in that server. Please tell one of its administrators.").format(chat=name)
+            )
+        except discord.NotFound as error:
+            log.info("role %s in guild %s for %s: %s", role_id, guild_id, item.channel_slug, error)
+            if item.grant:
+                notes.append(_("You are not in the Discord server of {chat} yet, so I could not give you its role.").format(chat=name))
+        except discord.HTTPException as error:
+            log.warning("role change failed in guild %s: %s", guild_id, error)
+    return notes

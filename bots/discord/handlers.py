@@ -1,0 +1,187 @@
+"""Interactions -> core Requests; core Replies -> interaction responses and follow-ups.
+
+A slash command, a button press, a select choice or a direct message becomes one Request.
+The first message answers the interaction (an edit of the pressed message when the core
+asks for one), the others are follow-ups. Replies about personal data (``Reply.private``)
+are ephemeral. An interaction must be answered within 3 seconds: when the core takes
+longer than ``DEFER_AFTER`` the bot defers first and answers with follow-ups.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import discord
+
+from core.commands.types import Chat, ChatKind, Reply, Request, Sender
+from core.i18n import DEFAULT_LANGUAGE, _, is_rtl, language_from_locale, use_language
+
+from . import access
+from .render import Outgoing, render
+
+log = logging.getLogger(__name__)
+PLATFORM = "discord"
+DEFER_AFTER = 2.0  # seconds; Discord drops an interaction not answered within 3
+NO_MENTIONS = discord.AllowedMentions.none()
+# Commands whose answers are about the person: deferred as ephemeral when deferral is needed.
+PERSONAL = frozenset({"mydata", "forget", "link"})
+
+
+def sender_of(user: discord.abc.User, locale: discord.Locale | None = None) -> Sender:
+    return Sender(
+        platform=PLATFORM,
+        user_id=str(user.id),
+        display_name=getattr(user, "display_name", None) or user.name or None,
+        locale=locale.value if isinstance(locale, discord.Locale) else locale,
+    )
+
+
+def chat_of(interaction: discord.Interaction) -> Chat:
+    channel = interaction.channel
+    if interaction.guild_id is None:
+        return Chat(chat_id=str(interaction.channel_id or interaction.user.id), kind=ChatKind.PRIVATE)
+    name = getattr(channel, "name", None)
+    return Chat(chat_id=str(interaction.channel_id), kind=ChatKind.GROUP, title=f"#{name}" if name else None)
+
+
+def request_of(interaction: discord.Interaction, **fields: Any) -> Request:
+    return Request(sender=sender_of(interaction.user, interaction.locale), chat=chat_of(interaction), **fields)
+
+
+# ---------------------------------------------------------------- ordering
+
+# One request at a time per person and chat, in arrival order.
+_locks: dict[tuple[str, str], asyncio.Lock] = {}
+_waiting: dict[tuple[str, str], int] = {}
+
+
+async def _handle_in_order(service: Any, request: Request) -> list[Reply]:
+    key = (request.chat.chat_id, request.sender.user_id)
+    lock = _locks.setdefault(key, asyncio.Lock())
+    _waiting[key] = _waiting.get(key, 0) + 1
+    try:
+        async with lock:
+            return await service.handle(request)
+    finally:
+        _waiting[key] -= 1
+        if not _waiting[key]:
+            del _waiting[key]
+            _locks.pop(key, None)
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def _service(interaction: discord.Interaction) -> Any:
+    return interaction.client.service  # type: ignore[attr-defined]
+
+
+async def on_command(interaction: discord.Interaction, name: str, args: str, **extra: Any) -> None:
+    """A slash command (its options already joined into ``args``)."""
+    request = request_of(interaction, command=name, args=args, **extra)
+    await respond(interaction, request, ephemeral_defer=name in PERSONAL)
+
+
+async def on_action(interaction: discord.Interaction, action: str) -> None:
+    """A button press or a select choice: the core's action payload."""
+    await respond(interaction, request_of(interaction, action=action), component=True)
+
+
+async def on_direct_message(client: Any, message: discord.Message) -> None:
+    """Free text in a DM: the answer to a running conversation (a country typed in full)."""
+    if message.author.bot or message.guild is not None or not message.content:
+        return
+    request = Request(sender=sender_of(message.author), chat=Chat(str(message.channel.id), ChatKind.PRIVATE), text=message.content)
+    try:
+        replies = await _handle_in_order(client.service, request)
+    except Exception:  # noqa: BLE001 - told, logged; the bot goes on
+        log.exception("direct message %s failed in the core", message.id)
+        replies = [failure_reply(request)]
+    notes = await access.apply_access(client.http, message.author.id, [a for r in replies for a in r.access])
+    for index, reply in enumerate(replies):
+        for outgoing in render(reply, notes if index == len(replies) - 1 else None):
+            await message.channel.send(**_fields(outgoing), allowed_mentions=NO_MENTIONS)
+
+
+# ---------------------------------------------------------------- responding
+
+
+def _fields(outgoing: Outgoing) -> dict[str, Any]:
+    fields: dict[str, Any] = {"content": outgoing.content or None, "embeds": outgoing.embeds}
+    if outgoing.view is not None:
+        fields["view"] = outgoing.view
+    file = outgoing.discord_file()
+    if file is not None:
+        fields["file"] = file
+    return fields
+
+
+async def respond(interaction: discord.Interaction, request: Request, *, component: bool = False,
+                  ephemeral_defer: bool = False) -> None:
+    service = _service(interaction)
+    task = asyncio.ensure_future(_handle_in_order(service, request))
+    done, _pending = await asyncio.wait({task}, timeout=DEFER_AFTER)
+    if not done:
+        try:
+            if component:
+                await interaction.response.defer()  # "updating the message"
+            else:
+                await interaction.response.defer(thinking=True, ephemeral=ephemeral_defer)
+        except discord.HTTPException as error:
+            log.info("could not defer interaction %s: %s", interaction.id, error)
+    try:
+        replies = await task
+    except Exception:  # one failing request never stops the bot; the person is told, not left waiting
+        log.exception("interaction %s failed in the core", interaction.id)
+        replies = [failure_reply(request)]
+    notes = await access.apply_access(interaction.client.http, interaction.user.id, [a for r in replies for a in r.access])
+    await Responder(interaction, component).send_all(replies, notes)
+
+
+def failure_reply(request: Request) -> Reply:
+    with use_language(language_from_locale(request.sender.locale) or DEFAULT_LANGUAGE) as language:
+        return Reply(text=_("Something went wrong on my side. Please try again in a moment."),
+                     language=language, rtl=is_rtl(language), private=True)
+
+
+class Responder:
+    """Sends the replies to one interaction: the response first, then follow-ups."""
+
+    def __init__(self, interaction: discord.Interaction, component: bool) -> None:
+        self.interaction = interaction
+        self.component = component
+        self._answered = False  # the first message may edit the pressed one; the others never do
+
+    async def send_all(self, replies: list[Reply], notes: list[str] | None = None) -> None:
+        if not replies and notes:
+            replies = [Reply()]
+        if not replies and not self.interaction.response.is_done():
+            await self.interaction.response.defer()  # a press with nothing to say: acknowledge it
+            return
+        for index, reply in enumerate(replies):
+            extra = notes if index == len(replies) - 1 else None
+            for position, outgoing in enumerate(render(reply, extra)):
+                try:
+                    await self.send(outgoing, ephemeral=reply.private, edit=reply.edit and position == 0)
+                except discord.HTTPException as error:
+                    log.warning("a reply to interaction %s was not delivered: %s", self.interaction.id, error)
+
+    async def send(self, outgoing: Outgoing, *, ephemeral: bool, edit: bool) -> None:
+        """Edit the pressed message when asked (and possible), else answer or follow up."""
+        interaction, response = self.interaction, self.interaction.response
+        fields = _fields(outgoing)
+        first = not self._answered
+        self._answered = True
+        if edit and first and self.component and not ephemeral and "file" not in fields:
+            fields.setdefault("view", None)  # an edit without components removes the old ones
+            if not response.is_done():
+                await response.edit_message(**fields, allowed_mentions=NO_MENTIONS)
+                return
+            if response.type is discord.InteractionResponseType.deferred_message_update:
+                await interaction.edit_original_response(**fields, allowed_mentions=NO_MENTIONS)
+                return
+        if not response.is_done():
+            await response.send_message(**fields, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.followup.send(**fields, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)

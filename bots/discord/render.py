@@ -1,0 +1,283 @@
+"""Reply -> Discord messages: escaped markdown text, embeds for cards, buttons or select menus.
+
+Pure, no I/O. Every string of a Reply is plain text (``core.commands.types``), so every one
+goes through ``esc``: markdown is escaped and anything that could mention or render as a
+mention (``@everyone``, ``@here``, ``<@id>``, ``<@&role>``, ``<#channel>``, ``</cmd:id>``)
+is broken with a zero-width space. The messages are also sent with
+``AllowedMentions.none()``, so even a mention that slipped through could not ping.
+
+Limits kept: 2000 characters of content (split at line breaks), 10 embeds and 6000 embed
+characters per message, embed title 256 / description 4096 / 25 fields of 256 + 1024,
+5 rows of 5 buttons, 25 options per select menu, 80 characters per label, custom ids of 100.
+
+Buttons carry the core's action payload in their custom id (``al<index>:<action>``), select
+menus carry it in their options' values: nothing is kept in memory, so a button sent before a
+restart still works after it (``components.py`` dispatches them).
+"""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+
+import discord
+from discord.utils import escape_markdown, escape_mentions
+
+from core.commands.types import Button, Card, Reply
+
+MAX_CONTENT = 2000
+MAX_EMBEDS = 10
+MAX_EMBED_TOTAL = 6000
+MAX_TITLE = 256
+MAX_DESCRIPTION = 4096
+MAX_FIELDS = 25
+MAX_FIELD_NAME = 256
+MAX_FIELD_VALUE = 1024
+MAX_ROWS = 5
+MAX_PER_ROW = 5
+MAX_OPTIONS = 25
+MAX_LABEL = 80
+MAX_OPTION_VALUE = 100
+MAX_CUSTOM_ID = 100
+BUTTON_PREFIX = "al"
+SELECT_PREFIX = "als"
+NOOP_ID = "al:page"
+PREVIOUS_LABEL = "◀"
+NEXT_LABEL = "▶"
+SELECTED_MARK = "✓ "
+EMPTY_TEXT = "…"
+EMBED_COLOUR = discord.Colour(0x2B6CB0)
+_SAFE_URL = re.compile(r"^https?://[^\s<>]+$", re.IGNORECASE)
+_ANGLE = re.compile(r"<(?=[@#/:]|a:|t:)")
+
+
+@dataclass
+class Outgoing:
+    """One Discord message: content, embeds, components, file."""
+
+    content: str = ""
+    embeds: list[discord.Embed] = field(default_factory=list)
+    view: discord.ui.View | None = None
+    file: tuple[str, bytes] | None = None
+
+    def discord_file(self) -> discord.File | None:
+        if self.file is None:
+            return None
+        return discord.File(io.BytesIO(self.file[1]), filename=self.file[0])
+
+
+def esc(text: str | None) -> str:
+    """Plain text made inert for Discord: no markdown, no mention, no mention-like syntax."""
+    text = escape_markdown(text or "", ignore_links=True)
+    text = escape_mentions(text)
+    return _ANGLE.sub("<\u200b", text)
+
+
+def one_line(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def safe_url(url: str | None) -> str | None:
+    if url and _SAFE_URL.match(url.strip()):
+        return url.strip()
+    return None
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------- text
+
+
+def reply_lines(reply: Reply) -> list[str]:
+    lines: list[str] = []
+    if reply.title:
+        lines.append(f"**{esc(one_line(reply.title))}**")
+    if reply.text:
+        lines.extend(esc(line) for line in reply.text.split("\n"))
+    for link in reply.links:
+        target = safe_url(link.url)
+        label = esc(one_line(link.label))
+        lines.append(f"{label}: <{target}>" if target else f"{label}: {esc(link.url)}")
+    return lines
+
+
+def _split_long_line(line: str, limit: int) -> list[str]:
+    """A single line over the limit: cut at a space, never after a lone escaping backslash."""
+    pieces = []
+    while len(line) > limit:
+        cut = line.rfind(" ", limit // 2, limit)
+        cut = cut if cut > 0 else limit
+        while cut > 1 and line[cut - 1] == "\\":
+            cut -= 1
+        pieces.append(line[:cut])
+        line = line[cut:].lstrip(" ")
+    pieces.append(line)
+    return pieces
+
+
+def split_lines(lines: list[str], limit: int = MAX_CONTENT) -> list[str]:
+    """Join lines into texts of at most ``limit`` characters, breaking between lines."""
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        for piece in _split_long_line(line, limit) if len(line) > limit else [line]:
+            extra = len(piece) + (1 if current else 0)
+            if current and size + extra > limit:
+                chunks.append("\n".join(current))
+                current, size, extra = [], 0, len(piece)
+            current.append(piece)
+            size += extra
+    if current:
+        chunks.append("\n".join(current))
+    return [c.strip("\n") for c in chunks if c.strip()]
+
+
+# ---------------------------------------------------------------- embeds
+
+
+def card_embed(card: Card) -> discord.Embed:
+    description = []
+    if card.subtitle:
+        description.append(f"*{esc(one_line(card.subtitle))}*")
+    if card.body:
+        description.append(esc(card.body))
+    url = safe_url(card.url)
+    if card.url and url is None:
+        description.append(esc(card.url))
+    embed = discord.Embed(
+        title=_cut(esc(one_line(card.title)) or EMPTY_TEXT, MAX_TITLE),
+        url=url,
+        description=_cut("\n".join(description), MAX_DESCRIPTION) or None,
+        colour=EMBED_COLOUR,
+    )
+    for item in card.fields[:MAX_FIELDS]:
+        embed.add_field(
+            name=_cut(esc(one_line(item.label)) or EMPTY_TEXT, MAX_FIELD_NAME),
+            value=_cut(esc(item.value) or EMPTY_TEXT, MAX_FIELD_VALUE),
+            inline=True,
+        )
+    return embed
+
+
+def embed_groups(embeds: list[discord.Embed]) -> list[list[discord.Embed]]:
+    """Embeds in groups that one message may carry (10 embeds, 6000 characters)."""
+    groups: list[list[discord.Embed]] = []
+    current: list[discord.Embed] = []
+    size = 0
+    for embed in embeds:
+        length = len(embed)
+        if current and (len(current) == MAX_EMBEDS or size + length > MAX_EMBED_TOTAL):
+            groups.append(current)
+            current, size = [], 0
+        current.append(embed)
+        size += length
+    if current:
+        groups.append(current)
+    return groups
+
+
+# ---------------------------------------------------------------- components
+
+
+def _label(button: Button) -> str:
+    label = _cut(one_line(button.label), MAX_LABEL)
+    return label or "·"
+
+
+def button_id(index: int, action: str) -> str:
+    custom_id = f"{BUTTON_PREFIX}{index}:{action}"
+    if len(custom_id) > MAX_CUSTOM_ID:  # the core keeps payloads to 64 bytes; never send what Discord refuses
+        raise ValueError(f"button payload too long: {action[:20]!r}…")
+    return custom_id
+
+
+def _button_rows(reply: Reply) -> list[list[Button]]:
+    rows = [list(card.buttons) for card in reply.cards if card.buttons]
+    rows += [list(row) for row in reply.buttons if row]
+    wrapped: list[list[Button]] = []
+    for row in rows:
+        wrapped.extend(row[i : i + MAX_PER_ROW] for i in range(0, len(row), MAX_PER_ROW))
+    return wrapped
+
+
+def _pager_row(reply: Reply, start: int) -> list[discord.ui.Item]:
+    pager = reply.pager
+    if pager is None or not (pager.previous or pager.next):
+        return []
+    items: list[discord.ui.Item] = []
+    if pager.previous:
+        items.append(discord.ui.Button(label=PREVIOUS_LABEL, custom_id=button_id(start, pager.previous.action), row=None))
+    items.append(discord.ui.Button(label=f"{pager.page}/{pager.pages}", custom_id=NOOP_ID, disabled=True))
+    if pager.next:
+        items.append(discord.ui.Button(label=NEXT_LABEL, custom_id=button_id(start + 1, pager.next.action)))
+    return items
+
+
+def build_view(reply: Reply) -> discord.ui.View | None:
+    """Buttons when they fit in the rows left by the pager; otherwise select menus of 25 options."""
+    rows = _button_rows(reply)
+    pager_items = _pager_row(reply, start=sum(len(r) for r in rows))
+    free_rows = MAX_ROWS - (1 if pager_items else 0)
+    if not rows and not pager_items:
+        return None
+    view = discord.ui.View(timeout=None)
+    if len(rows) <= free_rows:
+        index = 0
+        for row_number, row in enumerate(rows):
+            for button in row:
+                style = discord.ButtonStyle.success if button.selected else discord.ButtonStyle.secondary
+                view.add_item(discord.ui.Button(label=_label(button), custom_id=button_id(index, button.action),
+                                                style=style, row=row_number))
+                index += 1
+    else:
+        buttons = [b for row in rows for b in row]
+        seen: set[str] = set()
+        unique = [b for b in buttons if not (b.action in seen or seen.add(b.action))]
+        for number in range(min(free_rows, -(-len(unique) // MAX_OPTIONS))):
+            part = unique[number * MAX_OPTIONS : (number + 1) * MAX_OPTIONS]
+            select = discord.ui.Select(
+                custom_id=f"{SELECT_PREFIX}{number}",
+                placeholder=_cut(f"{_label(part[0])} … {_label(part[-1])}", 150),
+                options=[
+                    discord.SelectOption(label=(SELECTED_MARK if b.selected else "") + _label(b), value=b.action[:MAX_OPTION_VALUE])
+                    for b in part
+                ],
+                row=number,
+            )
+            view.add_item(select)
+    pager_row = min(MAX_ROWS - 1, len(view.children) and max((i.row or 0) for i in view.children) + 1)
+    for item in pager_items:
+        item.row = pager_row
+        view.add_item(item)
+    view.stop()  # nothing to remember: the dispatcher reads the custom id (and survives restarts)
+    return view
+
+
+# ---------------------------------------------------------------- messages
+
+
+def render(reply: Reply, extra_lines: list[str] | None = None) -> list[Outgoing]:
+    """The messages of a reply: text chunks, then embeds; components and file ride on the last one."""
+    lines = reply_lines(reply) + [esc(line) for line in extra_lines or []]
+    if reply.pager and reply.pager.pages > 1 and not (reply.pager.previous or reply.pager.next):
+        lines.append(f"{reply.pager.page}/{reply.pager.pages}")
+    messages = [Outgoing(content=text) for text in split_lines(lines)]
+    groups = embed_groups([card_embed(card) for card in reply.cards])
+    for index, group in enumerate(groups):
+        if index == 0 and messages and not messages[-1].embeds:
+            messages[-1].embeds = group
+        else:
+            messages.append(Outgoing(embeds=group))
+    view = build_view(reply)
+    if reply.file is not None:
+        if not messages:
+            messages.append(Outgoing())
+        messages[-1].file = (reply.file.filename, reply.file.content)
+    if view is not None:
+        if not messages:
+            messages.append(Outgoing(content=EMPTY_TEXT))
+        messages[-1].view = view
+    return messages

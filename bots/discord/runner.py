@@ -1,0 +1,124 @@
+"""``alumni run discord``: connect to the gateway and answer interactions until stopped.
+
+``run(settings, args)`` is what the CLI calls (a coroutine, so ``alumni run all`` runs it
+beside the other bots). ``DISCORD_API_BASE_URL`` and ``DISCORD_GATEWAY_URL``, when set,
+replace discord.py's REST base (``discord.http.Route.BASE``) and gateway
+(``DiscordWebSocket.DEFAULT_GATEWAY``): a plain ``discord.Client`` connects straight to the
+default gateway (it asks ``/gateway/bot`` only when sharded) and adds ``v``, ``encoding`` and
+``compress`` query parameters itself, so the variable is the bare websocket URL. A missing or
+rejected token is one line on stderr and a non-zero exit code.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from typing import Any
+
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from core.app import open_app
+from core.config import Settings
+
+from .client import AlumniBot
+
+log = logging.getLogger(__name__)
+DEFAULT_API_BASE = Route.BASE
+DEFAULT_GATEWAY = DiscordWebSocket.DEFAULT_GATEWAY
+
+
+def configure_endpoints(api_base_url: str | None, gateway_url: str | None) -> None:
+    """Point discord.py at another REST base and gateway (a local server in tests), or back."""
+    Route.BASE = (api_base_url or DEFAULT_API_BASE).rstrip("/")
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url) if gateway_url else DEFAULT_GATEWAY
+
+
+class StartupError(Exception):
+    """Stops the bot before it runs; the message is one line of stderr."""
+
+
+async def start(client: AlumniBot, token: str) -> asyncio.Task[None]:
+    """Log in (the token is checked here, commands are published), then connect in a task."""
+    try:
+        await client.login(token)
+    except discord.LoginFailure as error:
+        raise StartupError("Discord rejected DISCORD_BOT_TOKEN (invalid or revoked token)") from error
+    except (discord.HTTPException, OSError) as error:
+        raise StartupError(f"cannot reach the Discord API: {error}") from error
+    return asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
+
+
+async def wait_ready(client: AlumniBot, connection: asyncio.Task[None], timeout: float = 60.0) -> None:
+    """Until READY, or the gateway connection failed (then its error is raised)."""
+    ready = asyncio.ensure_future(client.wait_until_ready())
+    done, _pending = await asyncio.wait({ready, connection}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    if connection in done:
+        ready.cancel()
+        connection.result()  # raises the gateway's error
+        raise StartupError("the Discord gateway closed the connection")
+    if ready not in done:
+        ready.cancel()
+        raise StartupError("the Discord gateway did not answer in time")
+
+
+_stop_events: set[asyncio.Event] = set()
+
+
+def _stop_all() -> None:
+    for event in list(_stop_events):
+        event.set()
+
+
+async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event | None = None) -> int:
+    """Run the bot until SIGTERM, Ctrl-C (cancellation) or ``stop_event``. Returns the exit code."""
+    if not settings.discord_bot_token:
+        print("error: DISCORD_BOT_TOKEN is not set (create a bot at https://discord.com/developers/applications)",
+              file=sys.stderr)
+        return 2
+    configure_endpoints(settings.discord_api_base_url, settings.discord_gateway_url)
+    app = await open_app(settings)
+    stop_event = stop_event or asyncio.Event()
+    _stop_events.add(stop_event)
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, _stop_all)
+    except (NotImplementedError, RuntimeError, ValueError):
+        pass
+    client = AlumniBot(app.commands)
+    try:
+        try:
+            connection = await start(client, settings.discord_bot_token)
+            await wait_ready(client, connection)
+        except StartupError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        except discord.PrivilegedIntentsRequired:
+            print("error: Discord refused the bot's intents (enable them in the developer portal)", file=sys.stderr)
+            return 1
+        except (discord.DiscordException, OSError) as error:
+            print(f"error: Discord refused to start the bot: {error}", file=sys.stderr)
+            return 1
+        stopped = asyncio.ensure_future(stop_event.wait())
+        await asyncio.wait({stopped, connection}, return_when=asyncio.FIRST_COMPLETED)
+        if connection.done() and not connection.cancelled() and connection.exception() is not None:
+            print(f"error: the Discord connection ended: {connection.exception()}", file=sys.stderr)
+            return 1
+        stopped.cancel()
+        return 0
+    finally:
+        try:
+            await client.close()
+        except Exception:  # noqa: BLE001 - never turn a clean stop into a traceback
+            log.debug("error while stopping", exc_info=True)
+        _stop_events.discard(stop_event)
+        await app.close()
+
+
+def main(settings: Settings, args: Any = None) -> int:
+    try:
+        return asyncio.run(run(settings, args))
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,90 @@
+"""``DiscordTransport``: the delivery engine's way to send a reply on Discord.
+
+A target is a user (``Target.address`` = user id: the DM channel is opened once and
+remembered) or a channel (``to_chat``: a text channel id). It uses the bot's logged-in
+``discord.Client``, so pushes share its HTTP session and rate limits: discord.py's HTTP
+client already follows Discord's per-route buckets and the global limit from the
+``X-RateLimit-*`` headers (it waits before a request when a bucket is empty and retries
+short 429s itself). A 429 longer than the client's ``max_ratelimit_timeout`` is raised here
+as ``RetryAfter`` for the engine to reschedule.
+
+Errors: 429 -> RetryAfter(retry_after); 403 code 50007 (cannot send messages to this user)
+and unknown user -> Unreachable; other 403/404 (unknown channel, missing access) and 400 ->
+PermanentError; 5xx and network trouble -> TransientError.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+import discord
+
+from core.commands.types import Reply
+from core.delivery.transport import PermanentError, RetryAfter, Target, TransientError, Unreachable
+
+from .render import render
+
+log = logging.getLogger(__name__)
+CANNOT_DM = 50007
+UNKNOWN_USER = 10013
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def delivery_error(error: BaseException) -> Exception:
+    """The delivery contract's exception for a discord.py (or network) failure."""
+    if isinstance(error, discord.RateLimited):
+        return RetryAfter(float(error.retry_after), scope="chat")
+    if isinstance(error, discord.HTTPException):
+        if error.status == 429:
+            retry = 1.0
+            body = getattr(error, "response", None)
+            headers = getattr(body, "headers", {}) or {}
+            try:
+                retry = float(headers.get("Retry-After", retry))
+            except (TypeError, ValueError):
+                pass
+            scope = "global" if str(headers.get("X-RateLimit-Global", "")).lower() == "true" else "chat"
+            return RetryAfter(retry, scope=scope)
+        if error.status >= 500:
+            return TransientError(f"discord {error.status}: {error.text[:200]}")
+        if error.code in (CANNOT_DM, UNKNOWN_USER):
+            return Unreachable(f"discord {error.status}/{error.code}: {error.text[:200]}")
+        return PermanentError(f"discord {error.status}/{error.code}: {error.text[:200]}")
+    if isinstance(error, (aiohttp.ClientError, asyncio.TimeoutError, OSError)):
+        return TransientError(f"network: {type(error).__name__}: {error}")
+    return PermanentError(f"{type(error).__name__}: {error}")
+
+
+class DiscordTransport:
+    platform = "discord"
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+        self._dm_channels: dict[str, int] = {}
+
+    async def _channel_id(self, target: Target) -> int:
+        if target.to_chat:
+            return int(target.address)
+        known = self._dm_channels.get(target.address)
+        if known is None:
+            data: dict[str, Any] = await self.client.http.start_private_message(int(target.address))
+            known = self._dm_channels[target.address] = int(data["id"])
+        return known
+
+    async def send(self, target: Target, reply: Reply) -> None:
+        try:
+            channel = self.client.get_partial_messageable(await self._channel_id(target))
+            for outgoing in render(reply):
+                fields: dict[str, Any] = {"content": outgoing.content or None, "embeds": outgoing.embeds}
+                if outgoing.view is not None:
+                    fields["view"] = outgoing.view
+                file = outgoing.discord_file()
+                if file is not None:
+                    fields["file"] = file
+                await channel.send(**fields, allowed_mentions=NO_MENTIONS)
+        except (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+            mapped = delivery_error(error)
+            log.info("discord delivery to %s failed: %s", target.address, mapped)
+            raise mapped from error

@@ -1,0 +1,339 @@
+"""``announce``: an ambassador (or an administrator) writes, previews and sends an announcement.
+
+A conversational flow whose draft lives in the conversation row (so it survives restarts):
+channel -> text in the sender's language -> more languages or preview -> optional schedule ->
+confirm. Buttons run ``announce`` with an argument: a channel slug, ``+<language>`` to add a
+version, or ``!<step>`` (preview, more, schedule, now, cancel, confirm-<nonce>).
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from core.announcements.planning import count_recipients, create_announcement
+from core.announcements.rights import ambassador_channels, log_refusal, may_announce, may_announce_somewhere
+from core.announcements.schedule import parse_send_at
+from core.announcements.texts import TextError, clean_text, render_version
+from core.channels import THEMES
+from core.commands.context import Context
+from core.commands.registry import command
+from core.commands.types import ChatKind
+from core.db.models import Channel
+from core.i18n import N_, SUPPORTED_LANGUAGES, _, current_language, language_name, match_language, ngettext
+from core.i18n.formatting import format_datetime
+from core.memberships import channel_by_slug, channel_title, resolve_channel
+from core.roles import is_administrator
+from core.text import isolate
+
+FLOW = "announce"
+
+
+@command(
+    "announce",
+    N_("Send an announcement to a channel (ambassadors and administrators)"),
+    usage=N_("[channel]"),
+    conversational=True,
+)
+async def announce(ctx: Context, args: str) -> None:
+    if ctx.request.chat.kind is not ChatKind.PRIVATE:
+        ctx.reply(_("Write to me in a private chat to prepare an announcement."))
+        return
+    if ctx.answering:
+        await _answer(ctx, args)
+    elif args.startswith("!"):
+        await _step(ctx, args[1:])
+    elif args.startswith("+"):
+        await _add_language(ctx, args[1:])
+    else:
+        await _start(ctx, args)
+
+
+# ---------------------------------------------------------------- the draft
+
+
+async def _draft(ctx: Context) -> dict[str, Any] | None:
+    conversation = await ctx.conversation()
+    if conversation is None or conversation.flow != FLOW:
+        return None
+    return dict(conversation.data or {})
+
+
+async def _save(ctx: Context, step: str, draft: dict[str, Any]) -> None:
+    await ctx.set_conversation(FLOW, step, draft)
+
+
+async def _expired(ctx: Context) -> None:
+    ctx.reply(_("This announcement draft is no longer open. Send {hint} to start again.").format(hint=ctx.hint("announce")))
+
+
+def _sender_language(ctx: Context) -> str:
+    return ctx.member.language if ctx.member.language in SUPPORTED_LANGUAGES else current_language()
+
+
+# ---------------------------------------------------------------- choosing the channel
+
+
+async def _refuse(ctx: Context, slug: str | None) -> None:
+    log_refusal(ctx.member.id, ctx.platform, slug)
+    if slug in THEMES:
+        ctx.reply(_("You cannot announce to the {channel} channel: only the administrators can.").format(channel=channel_title(slug)))
+    elif slug:
+        ctx.reply(
+            _(
+                "You cannot announce to the {channel} channel: only the ambassadors of its country "
+                "and the administrators can."
+            ).format(channel=channel_title(slug))
+        )
+    else:
+        ctx.reply(_("Only ambassadors and administrators can send announcements."))
+
+
+async def _start(ctx: Context, args: str) -> None:
+    if not args:
+        if not await may_announce_somewhere(ctx.session, ctx.member.id):
+            await _refuse(ctx, None)
+            return
+        await _ask_channel(ctx)
+        return
+    lookup = resolve_channel(args)
+    channel = await channel_by_slug(ctx.session, lookup.slug) if lookup.slug else None
+    if channel is None:
+        buttons = [[await ctx.button(channel_title(slug), "announce", slug)] for slug in lookup.suggestions]
+        ctx.reply(_("There is no channel “{value}”.").format(value=isolate(args[:60])), buttons=buttons)
+        return
+    if not await may_announce(ctx.session, ctx.member.id, channel):
+        await _refuse(ctx, channel.slug)
+        return
+    await _begin(ctx, channel)
+
+
+async def _ask_channel(ctx: Context) -> None:
+    mine = [channel.slug for channel in await ambassador_channels(ctx.session, ctx.member.id)]
+    administrator = await is_administrator(ctx.session, ctx.member.id)
+    if len(mine) == 1 and not administrator:
+        channel = await channel_by_slug(ctx.session, mine[0])
+        if channel is not None:
+            await _begin(ctx, channel)
+            return
+    slugs = list(mine)
+    if administrator:
+        if ctx.member.country_code and ctx.member.country_code.lower() not in slugs:
+            slugs.append(ctx.member.country_code.lower())
+        slugs += [slug for slug in THEMES if slug not in slugs]
+    buttons = [await ctx.button(channel_title(slug), "announce", slug) for slug in slugs]
+    text = _("Which channel is the announcement for?")
+    if administrator:
+        text += " " + _("Tap one or type its name, for example {example}.").format(example="tn")
+    ctx.reply(text, buttons=[buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+    await _save(ctx, "channel", {})
+
+
+async def _begin(ctx: Context, channel: Channel) -> None:
+    language = _sender_language(ctx)
+    draft = {"channel": channel.slug, "texts": {}, "lang": language, "send_at": None, "nonce": secrets.token_hex(4)}
+    await _save(ctx, "text", draft)
+    ctx.reply(
+        _("Announcement to the {channel} channel. Write its text in {language} (several lines are fine).").format(
+            channel=channel_title(channel.slug), language=language_name(language, current_language(), in_sentence=True)
+        ),
+        buttons=[[await ctx.button(_("Cancel"), "announce", "!cancel")]],
+        edit=ctx.pressed,
+    )
+
+
+# ---------------------------------------------------------------- answers (free text)
+
+
+async def _answer(ctx: Context, args: str) -> None:
+    conversation = await ctx.conversation()
+    draft = await _draft(ctx)
+    if conversation is None or draft is None:
+        await _expired(ctx)
+        return
+    step = conversation.step
+    if step == "channel":
+        await _start(ctx, args)
+    elif step == "text":
+        await _take_text(ctx, draft)
+    elif step == "more":
+        language = match_language(args)
+        if language is None:
+            ctx.reply(_("Tap a language to add a version, or Preview to see the announcement."))
+            await _offer_more(ctx, draft, saved=False)
+        else:
+            await _add_language(ctx, language)
+    elif step == "when":
+        try:
+            send_at = parse_send_at(args, ctx.member.timezone)
+        except TextError as error:
+            ctx.reply(error.localized())
+            return
+        draft["send_at"] = send_at.isoformat()
+        await _preview(ctx, draft)
+    else:  # the preview waits for a button
+        ctx.reply(_("Tap Send to confirm, or Cancel."))
+        await _preview(ctx, draft)
+
+
+async def _take_text(ctx: Context, draft: dict[str, Any]) -> None:
+    raw = ctx.request.text or ""  # the whole message: the command layer's one-line cleaning is not for texts
+    try:
+        text = clean_text(raw)
+    except TextError as error:
+        ctx.reply(error.localized())
+        return
+    texts = dict(draft.get("texts") or {})
+    texts[draft["lang"]] = text
+    draft["texts"] = texts
+    await _offer_more(ctx, draft, saved=True)
+
+
+async def _offer_more(ctx: Context, draft: dict[str, Any], saved: bool) -> None:
+    await _save(ctx, "more", draft)
+    texts = draft.get("texts") or {}
+    missing = [code for code in SUPPORTED_LANGUAGES if code not in texts]
+    buttons = [await ctx.button(language_name(code), "announce", f"+{code}") for code in missing]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    rows.append([await ctx.button(_("Preview"), "announce", "!preview"), await ctx.button(_("Cancel"), "announce", "!cancel")])
+    given = ", ".join(language_name(code, current_language(), in_sentence=True) for code in texts)
+    text = _("Versions written: {languages}.").format(languages=given) + " " if saved else ""
+    text += _("Add the text in another language, or preview the announcement.")
+    ctx.reply(text, buttons=rows, edit=ctx.pressed)
+
+
+async def _add_language(ctx: Context, code: str) -> None:
+    draft = await _draft(ctx)
+    if draft is None or not draft.get("channel"):
+        await _expired(ctx)
+        return
+    language = match_language(code)
+    if language is None:
+        ctx.reply(_("I don't know the language “{value}”.").format(value=isolate(code[:40])))
+        return
+    draft["lang"] = language
+    await _save(ctx, "text", draft)
+    name = language_name(language, current_language(), in_sentence=True)
+    if language in (draft.get("texts") or {}):
+        prompt = _("Write the text in {language}; it replaces the one you wrote.").format(language=name)
+    else:
+        prompt = _("Write the text in {language}.").format(language=name)
+    ctx.reply(prompt, buttons=[[await ctx.button(_("Cancel"), "announce", "!cancel")]], edit=ctx.pressed)
+
+
+# ---------------------------------------------------------------- steps (buttons)
+
+
+async def _step(ctx: Context, name: str) -> None:
+    draft = await _draft(ctx)
+    if draft is None or not draft.get("channel"):
+        await _expired(ctx)
+        return
+    if name == "cancel":
+        await ctx.end_conversation()
+        ctx.reply(_("Cancelled. Nothing was sent."), edit=ctx.pressed)
+        return
+    if not draft.get("texts"):
+        ctx.reply(_("Write the text first."))
+        return
+    if name == "preview":
+        await _preview(ctx, draft)
+    elif name == "more":
+        await _offer_more(ctx, draft, saved=False)
+    elif name == "schedule":
+        await _save(ctx, "when", draft)
+        zone = ctx.member.timezone or "UTC"
+        ctx.reply(
+            _("When should it go out? Write the date and time in your time zone ({zone}), for example {example}.").format(
+                zone=isolate(zone), example="2026-12-01 18:30"
+            ),
+            buttons=[[await ctx.button(_("Send now"), "announce", "!now")]],
+        )
+    elif name == "now":
+        draft["send_at"] = None
+        await _preview(ctx, draft)
+    elif name.startswith("confirm-"):
+        if not secrets.compare_digest(name[len("confirm-"):], str(draft.get("nonce", ""))):
+            await _expired(ctx)
+            return
+        await _confirm(ctx, draft)
+    else:
+        await _preview(ctx, draft)
+
+
+def _send_at(draft: dict[str, Any]) -> datetime | None:
+    value = draft.get("send_at")
+    return datetime.fromisoformat(value) if value else None
+
+
+async def _preview(ctx: Context, draft: dict[str, Any]) -> None:
+    await _save(ctx, "preview", draft)
+    channel = await channel_by_slug(ctx.session, draft["channel"])
+    if channel is None:
+        await _expired(ctx)
+        return
+    name = ctx.identity.display_name or ""
+    texts: dict[str, str] = draft["texts"]
+    for language, text in texts.items():  # exactly what readers of that language will get
+        ctx.replies.append(render_version(language, language, text, name, channel.slug))
+    count = await count_recipients(ctx.session, channel.id)
+    summary = ngettext(
+        "Above, each version as its readers will see it. It will reach {count} recipient.",
+        "Above, each version as its readers will see it. It will reach {count} recipients.",
+        count,
+    ).format(count=count)
+    send_at = _send_at(draft)
+    if send_at is not None:
+        summary += " " + _("It will go out on {time}.").format(time=format_datetime(send_at, ctx.member.timezone))
+    buttons = [
+        [await ctx.button(_("Send"), "announce", f"!confirm-{draft['nonce']}")],
+        [
+            await ctx.button(_("Add a language"), "announce", "!more"),
+            await ctx.button(_("Schedule"), "announce", "!schedule"),
+        ],
+        [await ctx.button(_("Cancel"), "announce", "!cancel")],
+    ]
+    ctx.reply(summary, buttons=buttons)
+
+
+async def _confirm(ctx: Context, draft: dict[str, Any]) -> None:
+    channel = await channel_by_slug(ctx.session, draft["channel"])
+    if channel is None:
+        await _expired(ctx)
+        return
+    if not await may_announce(ctx.session, ctx.member.id, channel):  # the role may have gone meanwhile
+        await ctx.end_conversation()
+        await _refuse(ctx, channel.slug)
+        return
+    send_at = _send_at(draft)
+    try:
+        announcement = await create_announcement(
+            ctx.session,
+            channel,
+            draft["texts"],
+            fallback=list(draft["texts"]),
+            sender_id=ctx.member.id,
+            sender_name=ctx.identity.display_name or "",
+            send_at=send_at,
+        )
+    except TextError as error:
+        ctx.reply(error.localized())
+        return
+    await ctx.end_conversation()
+    if announcement.status == "scheduled":
+        ctx.reply(
+            _("Scheduled: your announcement to the {channel} channel will go out on {time}.").format(
+                channel=channel_title(channel.slug), time=format_datetime(announcement.send_at, ctx.member.timezone)
+            ),
+            edit=ctx.pressed,
+        )
+        return
+    count = await count_recipients(ctx.session, channel.id)
+    ctx.reply(
+        ngettext(
+            "Sent: your announcement is on its way to {count} recipient. I will tell you when it has gone out.",
+            "Sent: your announcement is on its way to {count} recipients. I will tell you when it has gone out.",
+            count,
+        ).format(count=count),
+        edit=ctx.pressed,
+    )

@@ -1,0 +1,61 @@
+"""Shared set-up for the announcement tests: members, identities, channels, rows."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db.engine import Database
+from core.db.models import Channel, Delivery, Identity, Member
+from core.members import get_or_create_identity
+from core.memberships import join
+from core.roles import grant_role
+
+
+async def person(
+    session: AsyncSession,
+    platform: str,
+    user_id: str,
+    *,
+    language: str | None = None,
+    locale: str | None = None,
+    channels: tuple[str, ...] = (),
+    role: str | None = None,
+    country: str | None = None,
+    name: str | None = None,
+) -> Member:
+    """A member with one identity, a language, channels joined and maybe a role."""
+    _identity, member, _created = await get_or_create_identity(session, platform, user_id, name, locale)
+    member.language = language
+    for slug in channels:
+        channel = await session.scalar(select(Channel).where(Channel.slug == slug))
+        assert channel is not None
+        await join(session, member.id, channel)
+    if role:
+        await grant_role(session, member.id, role, country)
+    await session.flush()
+    return member
+
+
+async def add_identity(session: AsyncSession, member: Member, platform: str, user_id: str) -> Identity:
+    identity = Identity(member_id=member.id, platform=platform, user_id=user_id)
+    session.add(identity)
+    await session.flush()
+    return identity
+
+
+async def channel(session: AsyncSession, slug: str) -> Channel:
+    found = await session.scalar(select(Channel).where(Channel.slug == slug))
+    assert found is not None
+    return found
+
+
+async def rows(db: Database, kind: str = "announcement") -> list[Delivery]:
+    async with db.transaction() as session:
+        return list(await session.scalars(select(Delivery).where(Delivery.kind == kind).order_by(Delivery.id)))
+
+
+def by_target(deliveries: list[Delivery]) -> dict[str, dict[str, Any]]:
+    """target -> the reply JSON it carries."""
+    return {d.target: d.payload["reply"] for d in deliveries}
