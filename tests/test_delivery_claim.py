@@ -4,7 +4,10 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from sqlalchemy import func, select
+
 from core.db.engine import Database
+from core.db.models import Delivery
 from core.db.types import utcnow
 from core.delivery import claim
 from core.delivery.claim import Scope
@@ -125,3 +128,16 @@ async def test_release_expire_skip_and_defer(db: Database) -> None:
     assert [stored[x.id].status for x in (a, b, c, d)] == ["pending", "expired", "skipped", "pending"]
     assert stored[d.id].attempts == 0 and stored[d.id].due_at > utcnow() + timedelta(minutes=4)
     assert [r.id for r in await take(db, "w2")] == [a.id]  # the deferred one is not due yet
+
+
+async def test_rows_planned_alone_in_a_transaction_are_committed(db: Database) -> None:
+    """A transaction whose only statement is the batch INSERT (executemany) must commit it."""
+    people = await add_members(db, 3)
+    async with db.transaction() as session:
+        await session.scalar(select(func.count()).select_from(Delivery))  # a read first: nothing to commit yet
+    await enqueue(db, [row(p, "planned") for p in people])
+    other = Database(db.url)  # another connection sees only what was committed
+    try:
+        assert len(await statuses(other)) == 3
+    finally:
+        await other.dispose()
