@@ -58,16 +58,6 @@ class Bucket:
         self.tokens = capacity
         self.stamp = time.monotonic()
 
-    def take(self) -> float:
-        """0 when a token was taken, else the seconds until one is available."""
-        now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return 0.0
-        return (1 - self.tokens) / self.rate
-
 
 @dataclass
 class TelegramLimits:
