@@ -13,11 +13,12 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from core.commands.types import Chat, Request, Sender
+from core.commands.types import Chat, Reply, Request, Sender
 from core.i18n import _, use_language
 
-from .render import Rendered
+from .render import Rendered, render
 from .session import ConsoleSession, Handler, NoSuchChoice
+from .transport import ConsoleTransport
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class ConsoleLoop:
         self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
         self.interactive = interactive
         self.failures = 0
+        self.reading = False  # waiting at the prompt: a push must redraw it
 
     def print(self, line: str = "") -> None:
         self.stdout.write(line + "\n")
@@ -82,14 +84,30 @@ class ConsoleLoop:
         if rendered.lines or rendered.files:
             self.print()  # a blank line closes each response
 
+    def push(self, reply: Reply) -> None:
+        """A reminder or an announcement arrived: show it between prompts; its buttons become the choices."""
+        rendered = render([reply], styled=self.session.styled)
+        if self.reading and self.interactive:
+            self.print()
+        self.show(rendered)
+        if rendered.choices:
+            self.session.choices = rendered.choices
+        if self.reading and self.interactive:
+            self.stdout.write("> ")
+            self.stdout.flush()
+
     async def read_line(self) -> str | None:
-        if self.interactive:
-            try:
-                return await asyncio.to_thread(input, "> ")
-            except EOFError:
-                return None
-        line = await asyncio.to_thread(self.stdin.readline)
-        return line if line else None
+        self.reading = True
+        try:
+            if self.interactive:
+                try:
+                    return await asyncio.to_thread(input, "> ")
+                except EOFError:
+                    return None
+            line = await asyncio.to_thread(self.stdin.readline)
+            return line if line else None
+        finally:
+            self.reading = False
 
     async def step(self, request: Request) -> None:
         try:
@@ -141,8 +159,14 @@ async def run_console(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
     interactive: bool | None = None,
+    deliver: bool = True,
 ) -> int:
-    """Talk to the core (``app.commands.handle``, or ``handle``) from a terminal or a pipe."""
+    """Talk to the core (``app.commands.handle``, or ``handle``) from a terminal or a pipe.
+
+    With an ``app`` (and ``deliver``), the delivery engine runs meanwhile: pushes to this
+    console user are printed between prompts, and the timed jobs (reminders, scheduled
+    announcements) run in this process too.
+    """
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
@@ -153,4 +177,15 @@ async def run_console(
     user_id = (user or default_user()).strip() or "local"
     sender = Sender(platform="console", user_id=user_id, display_name=user_id, locale=locale or default_locale())
     session = ConsoleSession(handle, sender, Chat(chat_id="console"), styled=interactive and stdout.isatty())
-    return await ConsoleLoop(session, stdin, stdout, stderr, interactive).run()
+    loop = ConsoleLoop(session, stdin, stdout, stderr, interactive)
+    db = getattr(app, "db", None)
+    if not deliver or db is None:
+        return await loop.run()
+    from core.delivery.engine import DeliveryEngine
+
+    engine = DeliveryEngine(db, [ConsoleTransport(user_id, loop.push)])
+    await engine.start()
+    try:
+        return await loop.run()
+    finally:
+        await engine.stop()

@@ -21,9 +21,11 @@ from telegram.ext import Application
 
 from core.app import open_app
 from core.config import Settings
+from core.delivery.engine import DeliveryEngine
 
 from . import menu
 from .application import ALLOWED_UPDATES, build_application
+from .transport import TelegramTransport
 
 log = logging.getLogger(__name__)
 DEFAULT_PORT = 8443
@@ -101,6 +103,9 @@ async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event
     except (NotImplementedError, RuntimeError, ValueError):  # not the main thread / not Unix
         pass
     application = build_application(settings.telegram_bot_token, app.commands, base_url=settings.telegram_api_base_url)
+    # pushes (reminders, announcements): the core's engine and scheduler, started once the bot
+    # is up and stopped before it goes down, so in-flight sends finish through a live client
+    engine = DeliveryEngine(app.db, [TelegramTransport(application.bot)])
     try:
         try:
             await start(application, args)
@@ -110,9 +115,14 @@ async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event
         except TelegramError as error:
             print(f"error: Telegram refused to start the bot: {error}", file=sys.stderr)
             return 1
+        await engine.start()
         await stop_event.wait()
         return 0
     finally:
+        try:
+            await engine.stop()
+        except Exception:  # noqa: BLE001 - unsent claims run out their lease and are sent later
+            log.warning("delivery engine did not stop cleanly", exc_info=True)
         try:
             await stop(application)
         except Exception:  # noqa: BLE001 - never turn a clean stop into a traceback

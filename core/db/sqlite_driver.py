@@ -64,6 +64,12 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             self.rowcount = rowcount
 
 
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        # a batch (an INSERT of many rows) opens a transaction too: COMMIT must not be skipped
+        self._adapt_connection.may_be_in_transaction = True  # type: ignore[attr-defined]
+        return super().executemany(operation, seq_of_parameters)
+
+
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ("may_be_in_transaction",)
 

@@ -1,5 +1,17 @@
 """The delivery engine: every push (reminder, announcement, notice) goes through the outbox here.
 
-Planning code calls ``outbox.enqueue_many`` inside its own transaction; a dispatcher
-claims due rows, renders them, and hands them to a platform ``Transport``.
+Planning code calls ``outbox.enqueue_many`` inside its own transaction (idempotent by
+``key``); once it commits, the engines of this process are woken. A bot process runs one
+``engine.DeliveryEngine(db, transports)``: one APScheduler running the dispatch loop and
+every ``core.jobs`` periodic job. The dispatcher (``dispatcher.py``) claims due rows
+(``claim.py``: leases, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), renders them in the
+recipient's language (``renderers.py``), paces them (``limits.py``: the platforms'
+published limits, 429s) and hands them to the platform's ``Transport``, then marks each
+row (statuses are listed in ``claim.py``).
+
+Writing a transport (``transport.py``): a ``platform`` name and ``async send(target, reply)``
+raising ``RetryAfter``/``TransientError``/``PermanentError``/``Unreachable``. Optional:
+``send_paced(target, reply, pace)`` for a reply that becomes several platform messages
+(await ``pace()`` before each), and ``addresses`` (a set of user ids) to serve only those
+people (the console serves the person at the keyboard). Nothing else: no limits, no retries.
 """

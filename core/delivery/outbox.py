@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +22,19 @@ def _insert(session: AsyncSession) -> Any:
     return module.insert(Delivery).on_conflict_do_nothing(index_elements=["key"])
 
 
+def _wake_after_commit(session: AsyncSession) -> None:
+    """Once the planning transaction commits, this process's delivery engines look at once."""
+    sync_session = session.sync_session
+    if not event.contains(sync_session, "after_commit", _after_commit):
+        event.listen(sync_session, "after_commit", _after_commit)
+
+
+def _after_commit(_session: object) -> None:
+    from core.delivery.engine import wakeup_all
+
+    wakeup_all()
+
+
 async def enqueue_many(session: AsyncSession, rows: Iterable[Mapping[str, Any]]) -> int:
     """Add deliveries in the caller's transaction; rows whose ``key`` exists are skipped.
 
@@ -29,6 +43,7 @@ async def enqueue_many(session: AsyncSession, rows: Iterable[Mapping[str, Any]])
     ``due_at`` (default now) and ``expires_at``. Returns how many rows were offered.
     """
     now = utcnow()
+    _wake_after_commit(session)
     statement = _insert(session)
     batch: list[dict[str, Any]] = []
     offered = 0

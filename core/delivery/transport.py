@@ -19,6 +19,14 @@ class Target:
 
 
 class Transport(Protocol):
+    """What an adapter gives the delivery engine.
+
+    Optional extras, looked up with getattr by the dispatcher:
+    ``send_paced(target, reply, pace)`` -- a reply sent as several platform messages awaits
+    ``pace()`` before each one (the core's rate limits count messages, not replies);
+    ``addresses`` -- a set of user ids: only private pushes to those are claimed for it.
+    """
+
     platform: str
 
     async def send(self, target: Target, reply: Reply) -> None:

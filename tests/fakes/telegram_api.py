@@ -2,13 +2,16 @@
 
 Requests arrive at ``{base_url}{token}/{method}``, form-encoded, multipart (files) or JSON.
 Every call is recorded in ``calls``; updates pushed by a test are served by ``getUpdates``
-(long polling); errors are injected with ``fail``.
+(long polling); errors are injected with ``fail``. ``enforce_limits`` makes sendMessage keep
+Telegram's published limits (429 with ``retry_after`` when exceeded) and ``block`` answers
+403 "bot was blocked by the user" for a chat, as Telegram does.
 """
 from __future__ import annotations
 
 import asyncio
 import itertools
 import json
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +27,7 @@ class Call:
     params: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
     result: Any = None  # what the fake answered (the sent Message for sendMessage)
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
@@ -45,6 +49,28 @@ class Failure:
     times: int = 1
 
 
+class Bucket:
+    """A token bucket: ``rate`` tokens a second, at most ``capacity`` saved (a short burst)."""
+
+    def __init__(self, rate: float, capacity: float) -> None:
+        self.rate = rate
+        self.capacity = capacity
+        self.tokens = capacity
+        self.stamp = time.monotonic()
+
+
+@dataclass
+class TelegramLimits:
+    """Telegram's broadcasting limits (about 30 messages a second overall, 1 a second per chat,
+    20 a minute per group), with the short bursts Telegram tolerates; ``scale`` speeds all up."""
+
+    per_second: float = 30.0
+    chat_per_second: float = 1.0
+    chat_burst: float = 3.0
+    group_per_minute: float = 20.0
+    scale: float = 1.0
+
+
 class FakeBotAPI:
     def __init__(self, token: str = "123456:TEST-token", username: str = "alumni_test_bot", bot_id: int = 123456) -> None:
         self.token = token
@@ -62,6 +88,16 @@ class FakeBotAPI:
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
         self._closing = False
+        self.blocked: set[str] = set()
+        self.limits: TelegramLimits | None = None
+        self.too_many: list[Call] = []  # sendMessage calls answered 429 by the limits
+        self.refused_by: list[str] = []  # which limit each 429 was for
+        self._overall: Bucket | None = None
+        self._chat_buckets: dict[str, list[Bucket]] = {}
+        self.delay = 0.0  # seconds each sendMessage takes (a slow network)
+        self._gate = asyncio.Event()
+        self._gate.set()
+        self.held = 0  # sendMessage requests waiting at a closed gate
 
     # ------------------------------------------------------------ lifecycle
 
@@ -135,6 +171,54 @@ class FakeBotAPI:
              chat_id: str | int | None = None, times: int = 1) -> None:
         self.failures.append(Failure(method, status, description, retry_after,
                                      None if chat_id is None else str(chat_id), times))
+
+    def block(self, chat_id: int | str) -> None:
+        """From now on sendMessage to this chat answers 403, as when the person blocked the bot."""
+        self.blocked.add(str(chat_id))
+
+    def enforce_limits(self, limits: TelegramLimits | None = None) -> TelegramLimits:
+        """Answer 429 (with retry_after, whole seconds like Telegram) to sends over the limits."""
+        self.limits = limits or TelegramLimits()
+        rate = self.limits.per_second * self.limits.scale
+        self._overall = Bucket(rate, rate)  # one second's worth of burst
+        self._chat_buckets = {}
+        return self.limits
+
+    def _over_limit(self, chat_id: str) -> float:
+        """0 if a message to ``chat_id`` may go now (tokens taken), else seconds to wait."""
+        limits = self.limits
+        if limits is None or self._overall is None:
+            return 0.0
+        buckets = self._chat_buckets.get(chat_id)
+        if buckets is None:
+            buckets = [Bucket(limits.chat_per_second * limits.scale, limits.chat_burst)]
+            if chat_id.startswith("-"):
+                per_minute = limits.group_per_minute * limits.scale
+                buckets.append(Bucket(per_minute / 60.0, per_minute))
+            self._chat_buckets[chat_id] = buckets
+        for bucket in [self._overall, *buckets]:
+            now = time.monotonic()
+            bucket.tokens = min(bucket.capacity, bucket.tokens + (now - bucket.stamp) * bucket.rate)
+            bucket.stamp = now
+            if bucket.tokens < 1:
+                self.refused_by.append("overall" if bucket is self._overall else "chat" if bucket is buckets[0] else "group")
+                return (1 - bucket.tokens) / bucket.rate
+        for bucket in [self._overall, *buckets]:
+            bucket.tokens -= 1
+        return 0.0
+
+    def hold(self) -> None:
+        """Stop answering sendMessage: requests wait, unprocessed, until ``open_gate``.
+
+        A request whose client went away meanwhile (a killed process) is dropped unprocessed."""
+        self._gate.clear()
+
+    def open_gate(self) -> None:
+        self._gate.set()
+
+    def messages(self) -> list[Call]:
+        """sendMessage calls Telegram accepted (what people received), in order."""
+        return [c for c in self.calls if c.method == "sendMessage" and c.result is not None]
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -210,6 +294,31 @@ class FakeBotAPI:
             if failure.retry_after is not None:
                 body["parameters"] = {"retry_after": failure.retry_after}
             return web.json_response(body, status=failure.status)
+        if method == "sendMessage" and not self._gate.is_set():
+            self.held += 1
+            try:
+                await self._gate.wait()
+            finally:
+                self.held -= 1
+            if request.transport is None or request.transport.is_closing():
+                return web.json_response({"ok": False, "error_code": 499, "description": "client gone"}, status=499)
+        if method == "sendMessage":
+            chat_id = str(params.get("chat_id"))
+            if chat_id in self.blocked:
+                await self._record(call)
+                forbidden = "Forbidden: bot was blocked by the user" if not chat_id.startswith("-") \
+                    else "Forbidden: bot was kicked from the supergroup chat"
+                return web.json_response({"ok": False, "error_code": 403, "description": forbidden}, status=403)
+            wait = self._over_limit(chat_id)
+            if wait > 0:
+                await self._record(call)
+                self.too_many.append(call)
+                seconds = max(1, math.ceil(wait))
+                return web.json_response({"ok": False, "error_code": 429,
+                                          "description": f"Too Many Requests: retry after {seconds}",
+                                          "parameters": {"retry_after": seconds}}, status=429)
+            if self.delay:
+                await asyncio.sleep(self.delay)
         handler = getattr(self, "api_" + method, None)
         if handler is None:
             await self._record(call)
@@ -315,3 +424,54 @@ class FakeBotAPI:
         self.chat_members[(str(chat_id), str(user_id))] = {
             "status": "administrator", "user": user, "can_manage_chat": True,
             "can_invite_users": can_invite_users, **rights}
+
+
+# ---------------------------------------------------------------- a stand-alone server (bench/)
+
+async def _serve(scale: float) -> None:
+    """Run the fake in its own process (its CPU apart from the client's); ``GET /_stats`` reports."""
+    fake = FakeBotAPI()
+    fake.enforce_limits(TelegramLimits(scale=scale))
+    stamps: list[float] = []
+    original = fake.api_sendMessage
+
+    async def stamped(params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        stamps.append(time.monotonic())
+        return await original(params, files)
+
+    fake.api_sendMessage = stamped  # type: ignore[method-assign]
+
+    async def stats(request: web.Request) -> web.Response:
+        accepted = fake.messages()
+        return web.json_response({
+            "accepted": len(accepted),
+            "too_many": len(fake.too_many),
+            "texts": [str(c.params.get("text")) for c in accepted],
+            "first": stamps[0] if stamps else None,
+            "last": stamps[-1] if stamps else None,
+        })
+
+    await fake.start()
+    assert fake._runner is not None
+    stats_app = web.Application()
+    stats_app.router.add_get("/_stats", stats)
+    stats_runner = web.AppRunner(stats_app, handle_signals=False, access_log=None)
+    await stats_runner.setup()
+    site = web.TCPSite(stats_runner, "127.0.0.1", 0)
+    await site.start()
+    stats_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    print(f"{fake.port} {stats_port} {fake.token}", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await stats_runner.cleanup()
+        await fake.stop()
+
+
+if __name__ == "__main__":
+    import sys
+
+    try:
+        asyncio.run(_serve(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0))
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,90 @@
+"""Pushes to Telegram: the core's delivery engine hands over a rendered Reply and a target.
+
+Rendering is the same as for answers (``render.py``: escaped HTML, split at 4096 UTF-16
+units, the inline keyboard on the last message). Pacing and retries belong to the core;
+this module only turns python-telegram-bot's errors into the core's:
+
+- ``RetryAfter`` (429) -> ``RetryAfter`` (global: Telegram does not say which limit it was);
+- ``Forbidden`` (403: blocked, kicked from the group, account deleted, never started) -> ``Unreachable``;
+- ``BadRequest`` (400: chat not found, text refused) and ``ChatMigrated`` -> ``PermanentError``;
+- ``NetworkError``/``TimedOut``, 5xx and anything else -> ``TransientError`` (retried later).
+
+A timeout may hide a message Telegram did accept: that retry is the one case where this
+transport can send twice, and it is logged as a transient error on the row.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+
+from core.commands.types import Reply
+from core.delivery import transport as core
+from core.delivery.transport import Target
+
+from .errors import retry_after_seconds
+from .render import render
+
+Pace = Callable[[], Awaitable[None]]
+MID_REPLY_RETRIES = 3
+
+
+async def _no_pace() -> None:
+    return None
+
+
+class TelegramTransport:
+    """Sends through a python-telegram-bot ``Bot`` (the Application's, or any initialized one)."""
+
+    platform = "telegram"
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, target: Target, reply: Reply) -> None:
+        await self.send_paced(target, reply, _no_pace)
+
+    async def send_paced(self, target: Target, reply: Reply, pace: Pace) -> None:
+        """Send every message of the reply, waiting for the core's pace before each one."""
+        chunks = render(reply)
+        if not chunks:
+            raise core.PermanentError("nothing to send")
+        for index, chunk in enumerate(chunks):
+            for attempt in range(MID_REPLY_RETRIES + 1):
+                await pace()
+                try:
+                    await self.bot.send_message(
+                        chat_id=int(target.address),
+                        text=chunk.html,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=chunk.markup,
+                        disable_web_page_preview=True,
+                    )
+                    break
+                except RetryAfter as error:
+                    # Part of a long reply is out already: starting again would repeat it, so
+                    # wait here. (The first part's 429 goes to the core, which pauses everyone.)
+                    if index == 0 or attempt == MID_REPLY_RETRIES:
+                        raise translate(error) from error
+                    await asyncio.sleep(retry_after_seconds(error))
+                except TelegramError as error:
+                    raise translate(error) from error
+
+
+def translate(error: TelegramError) -> core.DeliveryError:
+    """PTB's exception -> the core's delivery error (order matters: BadRequest is a NetworkError)."""
+    if isinstance(error, RetryAfter):
+        return core.RetryAfter(retry_after_seconds(error), scope="global")
+    message = " ".join(str(error).split())[:200]
+    if isinstance(error, Forbidden):
+        return core.Unreachable(message)
+    if isinstance(error, ChatMigrated):
+        return core.PermanentError(f"group became a supergroup {error.new_chat_id}")
+    if isinstance(error, BadRequest):
+        return core.PermanentError(message)
+    if isinstance(error, (NetworkError, InvalidToken)):
+        return core.TransientError(message)
+    return core.TransientError(message)

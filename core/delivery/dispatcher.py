@@ -1,0 +1,325 @@
+"""Sending claimed rows: render, pace, send, mark. One task per row, many at once.
+
+A row's life here: claimed (``sending``) -> rendered in the recipient's language ->
+waits for its slot in the platform's limiter -> sent -> marked in its own short
+transaction right away. The window between a successful send and its mark is a few
+milliseconds; a SIGKILL exactly inside it is the only way a push goes out twice (the
+lease runs out and another process sends it again). Everything else -- a crash before
+the send, a clean stop, a 429, a network error -- ends with the row sent exactly once.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from core.commands.types import Reply
+from core.db.engine import Database
+from core.db.models import Delivery, Member
+from core.db.types import utcnow
+from core.delivery import claim as outbox_claim
+from core.delivery.claim import Scope
+from core.delivery.limits import Limits, PlatformLimiter
+from core.delivery.renderers import UnknownRenderer, render_delivery
+from core.delivery.transport import PermanentError, RetryAfter, Target, TransientError, Transport, Unreachable
+from core.i18n import DEFAULT_LANGUAGE, use_language
+
+log = logging.getLogger(__name__)
+
+Pace = Callable[[], Awaitable[None]]
+
+LEASE = 120.0  # seconds a claim holds a row; far longer than a row waits in a limiter here
+DEFER_AFTER = 20.0  # a row that would wait longer than this for its chat goes back to the table
+RETRY_AFTER_IN_PLACE = 5  # 429s answered by waiting and sending again before the row is deferred
+MARK_TRIES = 5
+# Platform calls on the wire at once, per platform. More only queue inside the HTTP client,
+# which gets slower with every waiting request; the limiter already sets the pace.
+CONCURRENT_SENDS = 8
+
+
+def new_worker_id() -> str:
+    """Who claims: host, process and a random part (a restarted process is a new worker)."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def serves(transport: Transport) -> Scope:
+    """The rows a transport takes: its platform, narrowed by an optional ``addresses`` attribute."""
+    addresses = getattr(transport, "addresses", None)
+    return Scope(transport.platform, None if addresses is None else frozenset(addresses))
+
+
+def capacity(limits: Limits, platform: str) -> int:
+    """Rows of one platform in flight at once: about two seconds of sending at its rate."""
+    rate = limits.rate(platform)
+    if rate is None:
+        return 50
+    return max(4, min(2000, int(rate * 2)))
+
+
+@dataclass
+class _Flight:
+    row: Delivery
+    started: bool = False  # the first platform call began: from here the row may be out
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+class Dispatcher:
+    """Claims due rows for its transports and sends them within the platforms' limits."""
+
+    def __init__(
+        self,
+        db: Database,
+        transports: Iterable[Transport] | Mapping[str, Transport],
+        *,
+        worker_id: str | None = None,
+        limits: Limits | None = None,
+        lease: float = LEASE,
+    ) -> None:
+        self.db = db
+        if isinstance(transports, Mapping):  # {"discord": transport} is accepted too
+            transports = transports.values()
+        self.transports: dict[str, Transport] = {t.platform: t for t in transports}
+        self.worker = worker_id or new_worker_id()
+        self.limits = limits or Limits()
+        self.lease = lease
+        self.flights: dict[int, _Flight] = {}
+        self.claiming = True
+        self.changed = asyncio.Event()  # a send finished: there may be room for more
+        self.stats: dict[str, int] = {}
+        self.next_due: datetime | None = None  # when the next row falls due (after an idle look)
+        self._wire = {platform: asyncio.Semaphore(CONCURRENT_SENDS) for platform in self.transports}
+        self._sent: list[tuple[int, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------ claiming
+
+    def room(self) -> dict[str, int]:
+        """Per platform, how many more rows may be claimed now."""
+        busy: dict[str, int] = {}
+        for flight in self.flights.values():
+            busy[flight.row.platform] = busy.get(flight.row.platform, 0) + 1
+        room = {}
+        for platform in self.transports:
+            most = capacity(self.limits, platform)
+            free = most - busy.get(platform, 0)
+            # refill in batches (a quarter of the capacity) rather than one row per finished send
+            if free >= max(1, most // 4) or busy.get(platform, 0) == 0:
+                room[platform] = free
+        return room
+
+    async def dispatch(self) -> int:
+        """Claim what fits and start sending it. Returns how many rows were claimed."""
+        if not self.claiming:
+            return 0
+        room = self.room()
+        if not room:
+            return 0
+        scopes = {p: serves(self.transports[p]) for p in room}
+        async with self.db.sessions() as session:
+            self.next_due = await outbox_claim.next_due(session, list(scopes.values()))
+        if self.next_due is None or self.next_due > utcnow():
+            return 0
+        self.next_due = None
+        claimed = 0
+        for platform, free in room.items():
+            async with self.db.transaction() as session:
+                rows = await outbox_claim.claim(session, [scopes[platform]], self.worker, limit=free, lease=self.lease)
+            for row in rows:
+                if row.id in self.flights:  # our own lease ran out while it waited: it is still ours
+                    continue
+                flight = _Flight(row)
+                self.flights[row.id] = flight
+                flight.task = asyncio.create_task(self._deliver(flight), name=f"delivery-{row.id}")
+            claimed += len(rows)
+        return claimed
+
+    async def renew(self) -> None:
+        """Extend the lease of every row this process holds (some wait long for a busy chat)."""
+        ids = list(self.flights)
+        if not ids:
+            return
+        until = utcnow() + timedelta(seconds=self.lease)
+        async with self.db.transaction() as session:
+            await outbox_claim.renew(session, ids, self.worker, until)
+
+    # ------------------------------------------------------------ one row
+
+    def _count(self, what: str, number: int = 1) -> None:
+        self.stats[what] = self.stats.get(what, 0) + number
+
+    async def _mark(self, what: str, action: Callable[..., Awaitable[object]], *args: object, number: int = 1) -> None:
+        """Run one mark in its own short transaction, retrying a busy database a few times."""
+        for attempt in range(MARK_TRIES):
+            try:
+                async with self.db.transaction() as session:
+                    await action(session, *args)
+                self._count(what, number)
+                return
+            except Exception:  # noqa: BLE001 - a mark that never lands leaves the row to its lease
+                if attempt == MARK_TRIES - 1:
+                    log.exception("could not mark delivery %s as %s", args[0], what)
+                    return
+                await asyncio.sleep(0.05 * (attempt + 1))
+
+    async def _mark_sent(self, row_id: int) -> None:
+        """Record a send at once. Sends that finish while a mark is being written are marked
+        together by the next one (group commit): no added wait, one transaction under load."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._sent.append((row_id, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_sent())
+        await asyncio.shield(done)
+
+    async def _flush_sent(self) -> None:
+        while self._sent:
+            batch, self._sent = self._sent, []
+            ids = [row_id for row_id, _ in batch]
+            try:
+                await self._mark("sent", outbox_claim.mark_sent, ids, self.worker, number=len(ids))
+            finally:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+    async def _render(self, row: Delivery) -> Reply | None:
+        if "reply" in row.payload:
+            return await render_delivery(None, row)  # type: ignore[arg-type] - needs no session
+        async with self.db.sessions() as session:
+            language = None
+            if row.member_id is not None:
+                language = await session.scalar(select(Member.language).where(Member.id == row.member_id))
+            with use_language(language or DEFAULT_LANGUAGE):
+                return await render_delivery(session, row)
+
+    async def _deliver(self, flight: _Flight) -> None:
+        row = flight.row
+        try:
+            await self._deliver_row(flight)
+        except asyncio.CancelledError:
+            if not flight.started:
+                await asyncio.shield(self._mark("released", outbox_claim.release, [row.id], self.worker))
+            raise
+        except Exception as error:  # noqa: BLE001 - one bad row never stops the others
+            log.exception("delivery %s failed unexpectedly", row.id)
+            await self._mark("failed", outbox_claim.mark_failed, [row.id], self.worker, error)
+        finally:
+            self.flights.pop(row.id, None)
+            self.changed.set()
+
+    def _expired(self, row: Delivery) -> bool:
+        return row.expires_at is not None and utcnow() >= row.expires_at
+
+    async def _deliver_row(self, flight: _Flight) -> None:
+        row = flight.row
+        ids = [row.id]
+        if self._expired(row):
+            await self._mark("expired", outbox_claim.mark_expired, ids, self.worker)
+            return
+        try:
+            reply = await self._render(row)
+        except UnknownRenderer as error:  # a process without that feature: let another one, or later, try
+            await self._mark("retried", outbox_claim.mark_retry, row, self.worker, f"no renderer {error}")
+            return
+        if reply is None:
+            await self._mark("skipped", outbox_claim.mark_skipped, ids, self.worker)
+            return
+        transport = self.transports[row.platform]
+        limiter = self.limits[row.platform]
+        target = Target(row.platform, row.target, bool(row.to_chat))
+        for _attempt in range(RETRY_AFTER_IN_PLACE):
+            wait = limiter.estimate(target)
+            if wait > DEFER_AFTER:
+                until = utcnow() + timedelta(seconds=wait)
+                await self._mark("deferred", outbox_claim.defer, ids, self.worker, until)
+                return
+            try:
+                await self._send(flight, transport, limiter, target, reply)
+            except RetryAfter as error:
+                limiter.pause(error.seconds, error.scope, target)
+                self._count("retry_after")
+                if error.seconds > DEFER_AFTER:
+                    until = utcnow() + timedelta(seconds=error.seconds)
+                    await self._mark("deferred", outbox_claim.defer, ids, self.worker, until)
+                    return
+                continue
+            except _Expired:
+                await self._mark("expired", outbox_claim.mark_expired, ids, self.worker)
+                return
+            except Unreachable as error:
+                log.info("delivery %s: %s unreachable (%s)", row.id, row.platform, error.reason)
+                await self._mark("unreachable", outbox_claim.mark_unreachable, row, self.worker, error)
+                return
+            except PermanentError as error:
+                log.warning("delivery %s failed for good: %s", row.id, error.reason)
+                await self._mark("failed", outbox_claim.mark_failed, ids, self.worker, error)
+                return
+            except TransientError as error:
+                log.info("delivery %s: transient error, will retry: %s", row.id, error)
+                await self._mark("retried", outbox_claim.mark_retry, row, self.worker, error)
+                return
+            await self._mark_sent(row.id)
+            return
+        await self._mark("deferred", outbox_claim.defer, ids, self.worker, utcnow() + timedelta(seconds=1))
+
+    async def _send(self, flight: _Flight, transport: Transport, limiter: PlatformLimiter, target: Target,
+                    reply: Reply) -> None:
+        first = True
+        wire = self._wire[target.platform]
+        holding = False
+
+        async def take_wire() -> None:
+            nonlocal holding
+            await wire.acquire()
+            holding = True
+
+        async def pace() -> None:
+            nonlocal first
+            if not first:
+                await limiter.acquire(target)
+                return
+            first = False
+            await limiter.acquire(target, gate=take_wire)
+            if self._expired(flight.row):  # the wait ran past the deadline: do not send late
+                raise _Expired()
+            if not self.claiming and not flight.started:
+                raise asyncio.CancelledError()  # stopping: give the row back rather than start it
+            flight.started = True
+
+        try:
+            send_paced = getattr(transport, "send_paced", None)
+            if send_paced is not None:
+                await send_paced(target, reply, pace)
+            else:
+                await pace()
+                await transport.send(target, reply)
+        finally:
+            if holding:
+                wire.release()
+
+    # ------------------------------------------------------------ stopping
+
+    async def stop(self, timeout: float) -> None:
+        """Stop claiming; let sends that began finish (up to ``timeout``); give back the rest."""
+        self.claiming = False
+        waiting = [f.task for f in self.flights.values() if not f.started and f.task is not None]
+        for task in waiting:
+            task.cancel()
+        tasks = [f.task for f in list(self.flights.values()) if f.task is not None]
+        if tasks:
+            done, pending = await asyncio.wait(tasks, timeout=timeout)
+            for task in pending:  # a send stuck past the timeout: its row stays claimed until the lease ends
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=1.0)
+
+
+class _Expired(Exception):
+    """The row's deadline passed while it waited for its slot."""
+
