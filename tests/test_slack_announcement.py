@@ -1,25 +1,22 @@
-"""An announcement reaching Slack: the core plans the outbox rows (members once each, the bound
-Slack channel once), and SlackTransport sends each row's reply as Block Kit, every text escaped.
-
-The delivery engine that claims rows is being built elsewhere; here each planned Slack row is
-rendered and sent once, in order, which is the engine's job in its simplest form.
-"""
+"""An announcement reaching Slack through the running app: the core plans the outbox rows
+(members once each, the bound Slack channel once) and the delivery engine that ``runner.start``
+runs beside the bolt app sends each row as Block Kit, every text escaped."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
-from bots.slack.transport import SlackTransport
+from bots.slack import runner
 from core.announcements.planning import create_announcement
-from core.commands.service import CommandService
+from core.app import App
 from core.commands.types import Chat, ChatKind, Request, Sender
+from core.config import Settings
 from core.db.engine import Database
 from core.db.models import Channel, ChannelBinding, Delivery
-from core.delivery.renderers import render_delivery
-from core.delivery.transport import Target
-from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
+from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlack
 
 INJECTIONS = ("<!channel>", "<!here>", "<!everyone>", "<@U999>")
 
@@ -30,30 +27,42 @@ async def slack() -> AsyncIterator[FakeSlack]:
         yield fake
 
 
-async def test_an_announcement_reaches_members_and_the_bound_channel_once(db: Database, slack: FakeSlack) -> None:
-    service = CommandService(db)
+async def test_an_announcement_reaches_members_and_the_bound_channel_once(
+    db: Database, database_url: str, slack: FakeSlack
+) -> None:
+    core = App(settings=Settings(database_url=database_url), db=db)
+    service = core.commands
     for user, locale in (("U1", "fr-FR"), ("U2", "en-US")):
         sender = Sender("slack", user, "Member", locale, "Africa/Tunis")
         await service.handle(Request(sender, Chat("D" + user, ChatKind.PRIVATE), command="language", args=locale[:2]))
         await service.handle(Request(sender, Chat("D" + user, ChatKind.PRIVATE), command="join", args="tn"))
-    async with db.transaction() as session:
-        channel = await session.scalar(select(Channel).where(Channel.slug == "tn"))
-        session.add(ChannelBinding(channel_id=channel.id, platform="slack", chat_id="C0TN", title="#alumni-tn"))
-        await session.flush()
-        await create_announcement(session, channel, {"en": "Picnic <!channel> & <@U999> on Sunday",
-                                                     "fr": "Pique-nique <!here> dimanche"},
-                                  sender_name="<!everyone> Ambassador")
-
-    transport = SlackTransport(BOT_TOKEN, base_url=slack.base_url)
+    settings = Settings(database_url=database_url, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
+                        slack_api_url=slack.base_url)
+    running = await runner.start(settings, service, SimpleNamespace(port=0, listen="127.0.0.1"))
     try:
+        assert running.engine is not None and running.engine.running
         async with db.transaction() as session:
-            rows = list(await session.scalars(select(Delivery).where(Delivery.platform == "slack").order_by(Delivery.id)))
-            for row in rows:
-                reply = await render_delivery(session, row)
-                assert reply is not None
-                await transport.send(Target("slack", row.target, row.to_chat), reply)
+            channel = await session.scalar(select(Channel).where(Channel.slug == "tn"))
+            session.add(ChannelBinding(channel_id=channel.id, platform="slack", chat_id="C0TN", title="#alumni-tn"))
+            await session.flush()
+            await create_announcement(session, channel, {"en": "Picnic <!channel> & <@U999> on Sunday",
+                                                         "fr": "Pique-nique <!here> dimanche"},
+                                      sender_name="<!everyone> Ambassador")
+        await slack.wait_for(lambda: len(slack.calls_to("chat.postMessage")) >= 3)
+        await slack.settle(quiet=0.5)
+
+        async def statuses() -> list[str]:
+            async with db.transaction() as session:
+                return list(await session.scalars(select(Delivery.status).where(Delivery.platform == "slack")))
+
+        for _attempt in range(50):  # the engine records "sent" just after Slack answered
+            if all(status == "sent" for status in await statuses()):
+                break
+            await slack.settle(quiet=0.05)
+        assert sorted(await statuses()) == ["sent"] * 3
     finally:
-        await transport.close()
+        await runner.stop(running)
+    assert not running.engine.running  # stopped with the app
 
     posts = slack.calls_to("chat.postMessage")
     assert sorted(p.params["channel"] for p in posts) == ["C0TN", "D1", "D2"]  # each once

@@ -27,6 +27,7 @@ from slack_sdk.errors import SlackApiError
 
 from core.app import open_app
 from core.config import Settings
+from core.delivery.engine import DeliveryEngine
 
 from . import errors
 from .application import build_app
@@ -46,12 +47,13 @@ class StartupError(Exception):
 
 @dataclass
 class Running:
-    """What ``start`` started, for ``stop``; ``transport`` is the delivery engine's way to send on Slack
-    (the engine is wired beside the bots: ``DeliveryEngine(db, {"slack": running.transport, ...})``)."""
+    """What ``start`` started, for ``stop``: the bolt app, and the core's delivery engine sending
+    pushes (reminders, announcements) through ``transport``."""
 
     app: AsyncApp
     adapter: Adapter
     transport: SlackTransport
+    engine: DeliveryEngine | None = None
     runner: web.AppRunner | None = None
     socket: AsyncSocketModeHandler | None = None
     port: int | None = None
@@ -80,8 +82,18 @@ async def check_token(app: AsyncApp) -> str:
     return str(response.get("user_id") or "")
 
 
-async def start(settings: Settings, service: Any, args: Any = None) -> Running:
-    """Check the settings and the token, then connect (Socket Mode) or listen (HTTP)."""
+async def start(settings: Settings, service: Any, args: Any = None, *, deliveries: bool = True) -> Running:
+    """Check the settings and the token, connect (Socket Mode) or listen (HTTP), then start the
+    delivery engine on the service's database (``deliveries=False``: no pushes from this process)."""
+    running = await _serve(settings, service, args)
+    if deliveries:
+        # started once the app is up, stopped first in ``stop``: in-flight sends finish on a live client
+        running.engine = DeliveryEngine(service.db, {"slack": running.transport})
+        await running.engine.start()
+    return running
+
+
+async def _serve(settings: Settings, service: Any, args: Any = None) -> Running:
     check_settings(settings)
     socket_mode = bool(settings.slack_app_token)
     app, adapter = build_app(
@@ -122,6 +134,11 @@ async def start(settings: Settings, service: Any, args: Any = None) -> Running:
 
 
 async def stop(running: Running) -> None:
+    if running.engine is not None:
+        try:
+            await running.engine.stop()
+        except Exception:  # noqa: BLE001 - unsent claims run out their lease and are sent later
+            log.warning("delivery engine did not stop cleanly", exc_info=True)
     await running.transport.close()
     if running.socket is not None:
         await running.socket.close_async()
