@@ -3,8 +3,7 @@
 The view is a list of sections, each built by a *provider*: an async function that reads
 what it needs in one read-only transaction and returns Block Kit blocks. Providers are
 registered with ``@home_section(order)``; the tab shows them in that order. Greeting (0),
-profile (10) and channels (20) are built; upcoming events with RSVP buttons (30) and reminder
-settings (40) are placeholders returning nothing until those core features are on main.
+profile (10), channels (20), upcoming events with RSVP buttons (30) and reminder settings (40).
 
 Every text is escaped (see ``render``); buttons carry ordinary core command payloads, so a
 press on the Home tab goes through the same path as a press in a message.
@@ -22,6 +21,9 @@ from core.commands import actions
 from core.commands.syntax import command_hint
 from core.commands.types import Button
 from core.db.models import Member
+from core.events.listing import RSVP_CHOICES, answers_of, upcoming_for_member
+from core.events.reminders import REMINDER_PRESETS, describe_offsets, offsets_of, parse_offsets
+from core.events.render import Counts, counts, counts_text, pick_text, when
 from core.geo.countries import country_name
 from core.i18n import DEFAULT_LANGUAGE, _, language_from_locale, language_name, use_language
 from core.members import find_identity
@@ -31,6 +33,7 @@ from .render import ActionIds, Block, button_element, esc, mrkdwn, plain
 
 PLATFORM = "slack"
 MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab view
+HOME_EVENTS = 5  # events shown on the Home tab; "All events" lists the rest
 
 
 @dataclass
@@ -43,9 +46,9 @@ class HomeView:
     language: str
     ids: ActionIds = field(default_factory=ActionIds)
 
-    async def button(self, label: str, command: str, args: str = "") -> dict[str, Any]:
+    async def button(self, label: str, command: str, args: str = "", selected: bool = False) -> dict[str, Any]:
         action = await actions.encode(self.session, command, args)
-        return button_element(Button(label=label, action=action), self.ids)
+        return button_element(Button(label=label, action=action, selected=selected), self.ids)
 
 
 Provider = Callable[[HomeView], Awaitable[list[Block]]]
@@ -130,16 +133,53 @@ async def channels(view: HomeView) -> list[Block]:
 
 @home_section(30)
 async def upcoming_events(view: HomeView) -> list[Block]:
-    """Placeholder: the next events of the member's channels, each with RSVP buttons (core actions
-    such as ``rsvp <id> yes``). To be filled once the core's events are on main."""
-    return []
+    """The member's next events (the core's ``events`` rule), each a card with RSVP buttons that run
+    the core's ``rsvp`` command; the member's answer is the primary button."""
+    member = view.member
+    if member is None:
+        return []
+    found = await upcoming_for_member(view.session, member, HOME_EVENTS)
+    heading = f"*{esc(_('Upcoming events'))}*"
+    if not found:
+        text = _("No upcoming event in your country or your channels. Try {example}.").format(
+            example=command_hint(PLATFORM, "events", "tn"))
+        return [{"type": "divider"}, {"type": "section", "text": mrkdwn(f"{heading}\n{esc(text)}")}]
+    numbers = await counts(view.session, [e.id for e in found])
+    mine = await answers_of(view.session, member.id, [e.id for e in found])
+    zone = member.timezone
+    blocks: list[Block] = [{"type": "divider"}, {"type": "section", "text": mrkdwn(heading)}]
+    for event in found:
+        title, _description = pick_text(event)
+        lines = [f"*{esc(title)}* (#{event.id})", esc(when(event, zone or event.timezone))]
+        if event.place:
+            lines.append(esc(event.place))
+        lines.append(esc(counts_text(numbers.get(event.id, Counts()), event.capacity)))
+        blocks.append({"type": "section", "text": mrkdwn("\n".join(lines)[:3000])})
+        answer = mine.get(event.id)
+        elements = [
+            await view.button(_(label), "rsvp", f"{event.id} {value}", selected=answer is not None and answer.answer == value)
+            for value, label in RSVP_CHOICES
+        ]
+        elements.append(await view.button(_("Details"), "event", str(event.id)))
+        blocks.append({"type": "actions", "elements": elements})
+    blocks.append({"type": "actions", "elements": [await view.button(_("All events"), "events")]})
+    return blocks
 
 
 @home_section(40)
 async def reminder_settings(view: HomeView) -> list[Block]:
-    """Placeholder: the member's reminder offsets (``Member.reminder_offsets``) with buttons to change
-    them. To be filled once the core's reminders are on main."""
-    return []
+    """The member's reminder offsets in words, with the core's presets as buttons (the current one
+    primary); a press runs ``reminders <value>`` and the Home is re-published."""
+    member = view.member
+    if member is None:
+        return []
+    current = offsets_of(member)
+    elements = []
+    for label, value in REMINDER_PRESETS:
+        shown = _(label) if value == "off" else label
+        elements.append(await view.button(shown, "reminders", value, selected=parse_offsets(value) == current))
+    text = f"*{esc(_('Reminders'))}*\n{esc(describe_offsets(current))}"
+    return [{"type": "divider"}, {"type": "section", "text": mrkdwn(text[:3000])}, {"type": "actions", "elements": elements}]
 
 
 # ---------------------------------------------------------------- building

@@ -31,6 +31,8 @@ from .times import parse_minutes
 DEFAULT_OFFSETS = (1440, 60)
 MAX_OFFSETS = 5
 MAX_OFFSET = 30 * 1440
+# The settings offered as buttons: (label, value for ``reminders``); the "off" label is a msgid.
+REMINDER_PRESETS: tuple[tuple[str, str], ...] = (("1d 1h", "1d 1h"), ("1h", "1h"), ("30m", "30m"), (N_("Off"), "off"))
 OFF_WORDS = frozenset({"off", "none", "non", "aucun", "no", "ninguno", "nao", "nenhum", "aus", "keine", "nein", "ايقاف", "لا"})
 
 

@@ -1,17 +1,18 @@
 """``events``, ``event``, ``rsvp`` and ``reminders``: what members see of events."""
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from core.commands.context import Context
 from core.commands.registry import command
 from core.commands.syntax import split_page
 from core.commands.types import Button, Card, Field, FileAttachment, Link, Pager
-from core.db.models import Association, Channel, Event, Membership, Rsvp
+from core.db.models import Association, Channel, Event, Rsvp
 from core.db.types import utcnow
 from core.events import ical
 from core.events.errors import EventError
-from core.events.reminders import describe_offsets, offsets_of, parse_offsets, replan_member_everywhere
+from core.events.listing import RSVP_CHOICES, answers_of, member_scope, upcoming
+from core.events.reminders import REMINDER_PRESETS, describe_offsets, offsets_of, parse_offsets, replan_member_everywhere
 from core.events.render import Counts, counts, counts_text, organiser_clock, pick_text, when
 from core.events.rsvp import answer as record_answer
 from core.events.rsvp import parse_answer, waiting_position
@@ -34,23 +35,14 @@ def reader_zone(ctx: Context, event: Event) -> str:
 
 
 async def rsvp_buttons(ctx: Context, event: Event, mine: str | None) -> list[Button]:
-    labels = (("yes", _("Going")), ("maybe", _("Maybe")), ("no", _("Not going")))
     return [
-        await ctx.button(("✓ " if mine == value else "") + label, "rsvp", f"{event.id} {value}", selected=mine == value)
-        for value, label in labels
+        await ctx.button(("✓ " if mine == value else "") + _(label), "rsvp", f"{event.id} {value}", selected=mine == value)
+        for value, label in RSVP_CHOICES
     ]
 
 
 async def _my_answers(ctx: Context, event_ids: list[int]) -> dict[int, Rsvp]:
-    if not event_ids:
-        return {}
-    rows = await ctx.session.scalars(select(Rsvp).where(Rsvp.member_id == ctx.member.id, Rsvp.event_id.in_(event_ids)))
-    return {r.event_id: r for r in rows}
-
-
-def upcoming() -> object:
-    now = utcnow()
-    return (Event.status == "scheduled") & or_(Event.starts_at > now, Event.ends_at > now)
+    return await answers_of(ctx.session, ctx.member.id, event_ids)
 
 
 # ---------------------------------------------------------------- events
@@ -86,18 +78,15 @@ async def events(ctx: Context, args: str) -> None:
             return
         where = ical.channel_events_filter(channel)
     else:
-        joined = list(await ctx.session.scalars(select(Membership.channel_id).where(Membership.member_id == ctx.member.id)))
-        if not ctx.member.country_code and not joined:
+        scope = await member_scope(ctx.session, ctx.member)
+        if scope is None:
             ctx.reply(
                 _("Tell me your country with {country} or join a channel, or name one: {example}.").format(
                     country=ctx.hint("country"), example=ctx.hint("events", "tn")
                 )
             )
             return
-        conditions = [Event.channel_id.in_(joined)] if joined else []
-        if ctx.member.country_code:
-            conditions.append(Event.country_code == ctx.member.country_code)
-        where = or_(*conditions)
+        where = scope
     statement = select(Event).where(where, upcoming())
     total = int(await ctx.session.scalar(select(func.count()).select_from(statement.subquery())) or 0)
     name = channel_title(channel.slug) if channel else None
@@ -256,7 +245,7 @@ async def rsvp(ctx: Context, args: str) -> None:
 @command("reminders", N_("When I remind you of events you answered (e.g. 1d 1h), or off"), usage=N_("[offsets or off]"))
 async def reminders(ctx: Context, args: str) -> None:
     if not args:
-        presets = (("1d 1h", "1d 1h"), ("1h", "1h"), ("30m", "30m"), (_("Off"), "off"))
+        presets = [(_(label) if value == "off" else label, value) for label, value in REMINDER_PRESETS]
         ctx.reply(
             describe_offsets(offsets_of(ctx.member)) + "\n"
             + _("To change it, send for example {example} (m for minutes, h for hours, d for days) or {off}.").format(

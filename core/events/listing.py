@@ -1,0 +1,50 @@
+"""Which events a member sees: the upcoming ones of their country and joined channels.
+
+Shared by the ``events`` command and the adapters' summaries (Slack's Home tab), so that the
+rule of what is "your events" lives in one place.
+"""
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db.models import Event, Member, Membership, Rsvp
+from core.db.types import utcnow
+from core.i18n import N_
+
+# The RSVP choices, in the order buttons show them: (stored answer, label msgid).
+RSVP_CHOICES: tuple[tuple[str, str], ...] = (("yes", N_("Going")), ("maybe", N_("Maybe")), ("no", N_("Not going")))
+
+
+def upcoming() -> ColumnElement[bool]:
+    """Scheduled and not over yet."""
+    now = utcnow()
+    return (Event.status == "scheduled") & or_(Event.starts_at > now, Event.ends_at > now)
+
+
+async def member_scope(session: AsyncSession, member: Member) -> ColumnElement[bool] | None:
+    """Events of the member's country or joined channels; None when they have neither."""
+    joined = list(await session.scalars(select(Membership.channel_id).where(Membership.member_id == member.id)))
+    if not member.country_code and not joined:
+        return None
+    conditions = [Event.channel_id.in_(joined)] if joined else []
+    if member.country_code:
+        conditions.append(Event.country_code == member.country_code)
+    return or_(*conditions)
+
+
+async def upcoming_for_member(session: AsyncSession, member: Member, limit: int) -> list[Event]:
+    """The member's next ``limit`` events, soonest first."""
+    scope = await member_scope(session, member)
+    if scope is None:
+        return []
+    statement = select(Event).where(scope, upcoming()).order_by(Event.starts_at, Event.id).limit(limit)
+    return list(await session.scalars(statement))
+
+
+async def answers_of(session: AsyncSession, member_id: int, event_ids: list[int]) -> dict[int, Rsvp]:
+    """The member's RSVP per event id, for those they answered."""
+    if not event_ids:
+        return {}
+    rows = await session.scalars(select(Rsvp).where(Rsvp.member_id == member_id, Rsvp.event_id.in_(event_ids)))
+    return {r.event_id: r for r in rows}
