@@ -1,8 +1,9 @@
 """Building the slack-bolt AsyncApp for the core's command service.
 
-Listeners: the ``/alumni`` slash command, button presses and menu choices (``block_actions``
-whose action_id starts with ``alumni:``), messages in the app's DM, mentions of the app,
-and ``app_home_opened``. Each acknowledges first (Slack wants an answer within 3 s) and
+Listeners: the ``/alumni`` slash command (``newevent`` and ``announce`` open a modal, see
+``modals``), modal submissions (``view_submission``), button presses and menu choices
+(``block_actions`` whose action_id starts with ``alumni:``), messages in the app's DM, mentions
+of the app, and ``app_home_opened``. Each acknowledges first (Slack wants an answer within 3 s) and
 then runs the core. Request signatures are checked by bolt (``request_verification``
 stays on; Socket Mode requests come over the authenticated websocket instead).
 """
@@ -17,7 +18,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler, AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from . import handlers
+from . import dialogs, handlers, modals
 from .handlers import Adapter, Origin, parse_line, without_mentions
 from .profiles import Profiles
 from .render import ACTION_PREFIX, NOOP_ACTION
@@ -101,7 +102,15 @@ def register(app: AsyncApp, adapter: Adapter) -> None:
             command = "help"
         title = body.get("channel_name") if origin.kind != handlers.ChatKind.PRIVATE else None
         request = await adapter.request_for(origin, command=command, args=args, text=text, title=title)
+        if command in modals.MODAL_COMMANDS and body.get("trigger_id"):
+            if await dialogs.open_for_command(adapter, origin, request, str(body["trigger_id"])):
+                return
         await adapter.handle(origin, request, retry_as_command=text is not None)
+
+    @app.view(modals.MODAL_CALLBACK_ID)
+    async def on_submission(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        # acknowledged once the core has answered: the answer (errors, next page, close) is the ack
+        await dialogs.submit(adapter, ack, body, view)
 
     @app.action(_ACTIONS)
     async def on_action(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:

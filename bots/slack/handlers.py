@@ -20,6 +20,8 @@ import asyncio
 import logging
 import re
 from collections import OrderedDict, defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -251,24 +253,30 @@ class Adapter:
 
     async def handle(self, origin: Origin, request: Request, *, retry_as_command: bool = False) -> list[Reply]:
         """Run one request through the core (one at a time per person and channel) and answer it."""
+        async with self.turn(origin):
+            replies = await self.service.handle(await bind.prepare(self, request))
+            if not replies and retry_as_command and request.text:
+                # "/alumni jion" in a channel: not an answer to anything, so say it is an unknown command
+                name, _sep, rest = request.text.partition(" ")
+                replies = await self.service.handle(replace(request, command=name, args=rest, text=None))
+            await Responder(self.client, origin, request).send_all(replies)
+        await self.refresh_home(origin.user_id)
+        return replies
+
+    @asynccontextmanager
+    async def turn(self, origin: Origin) -> AsyncIterator[None]:
+        """One request at a time per person and channel, so that answers keep their order."""
         key = (origin.channel_id, origin.user_id)
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] += 1
         try:
             async with lock:
-                replies = await self.service.handle(await bind.prepare(self, request))
-                if not replies and retry_as_command and request.text:
-                    # "/alumni jion" in a channel: not an answer to anything, so say it is an unknown command
-                    name, _sep, rest = request.text.partition(" ")
-                    replies = await self.service.handle(replace(request, command=name, args=rest, text=None))
-                await Responder(self.client, origin, request).send_all(replies)
+                yield
         finally:
             self._waiting[key] -= 1
             if self._waiting[key] == 0:
                 del self._waiting[key]
                 self._locks.pop(key, None)
-        await self.refresh_home(origin.user_id)
-        return replies
 
     # ------------------------------------------------------------ Home tab
 

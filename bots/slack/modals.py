@@ -1,29 +1,111 @@
-"""Seam for Slack modals (``views.open``): multi-step core flows as one form.
+"""Slack modals for the core's forms (``core.commands.forms``): ``newevent`` and ``announce``.
 
-Not built yet, on purpose. The core's multi-step flows (``newevent``, ``announce`` with a
-preview) are conversations today: one question per message, answered in the DM. On Slack
-they will read better as a modal, with Slack showing the core's validation errors next to
-the right field (``response_action: "errors"``). That needs one thing the core does not
-offer yet: a *form* description of a flow (its fields, their kinds and limits, and a
-validation call that returns errors per field). When it exists, this module will:
+``/alumni newevent`` or ``/alumni announce`` asks the core with ``Request.forms``; a reply
+carrying a ``Form`` is opened as a modal (``views.open`` with the command's ``trigger_id``).
+On submit (``view_submission``) the values go back to the core as ``Request.form_values``, and
+the acknowledgement answers Slack within its 3 s:
+- ``response_action: errors``: the core refused fields, each message under its field;
+- ``response_action: update``: the core's next page (the announcement preview);
+- ``response_action: clear``: done; the core's replies are posted in the person's DM.
 
-1. ``form_view(form, language) -> dict``: turn the core form into a ``modal`` view
-   (``input`` blocks: ``plain_text_input``, ``datepicker``/``timepicker``,
-   ``static_select``; labels and hints as ``plain_text``; ``private_metadata`` carrying the
-   flow name and the chat to answer in);
-2. ``submission_values(view) -> dict[str, str]``: read a ``view_submission`` back into the
-   form's field values;
-3. be wired in ``application.register``: a command whose core reply asks for a form opens
-   the modal with the interaction's ``trigger_id`` (within 3 s), and
-   ``@app.view("alumni:form")`` acks with ``{"response_action": "errors", "errors": {...}}``
-   when the core refuses a field, or clears the modal and posts the core's replies.
-
-Until then those flows work as conversations in the app's DM, like on every other platform.
+Every field is a Block Kit ``input`` whose ``block_id`` is the core's field id, so errors land on
+the right field. Dates and times are typed in the core's format (``2027-03-14 18:30``, said in
+the hint): the core reads them as wall-clock time in the zone the form names, which Slack's
+pickers, tied to the viewer's own zone, cannot express. Labels and notes are plain text; notes
+are escaped mrkdwn, so nothing typed in a form can mention anyone.
 """
 from __future__ import annotations
 
-# The callback_id every Alumni modal will use, so that one ``@app.view`` listener routes them.
-MODAL_CALLBACK_ID = "alumni:form"
+import json
+from typing import Any
 
-# Commands that will open a modal instead of a conversation once the core offers forms.
-MODAL_COMMANDS: frozenset[str] = frozenset()
+from core.commands.forms import FieldKind, Form, FormField
+
+from .render import Block, esc, mrkdwn, plain
+
+# The callback_id of every Alumni modal, so that one ``@app.view`` listener routes them.
+MODAL_CALLBACK_ID = "alumni:form"
+# Slash commands answered with a modal: the core offers a form for them when asked.
+MODAL_COMMANDS: frozenset[str] = frozenset({"newevent", "announce"})
+VALUE_ACTION = "value"  # the action_id of each field's element
+MAX_TITLE = 24  # Slack's limit for a modal's title, submit and close labels
+MAX_LABEL = 2000
+MAX_HINT = 2000
+MAX_INPUT = 3000  # plain_text_input max_length
+MAX_OPTIONS = 100
+MAX_OPTION_TEXT = 75
+MAX_BLOCKS = 100
+MAX_NOTE = 3000
+
+
+def _element(spec: FormField) -> dict[str, Any]:
+    if spec.kind is FieldKind.SELECT:
+        options = [{"text": plain(choice.label, MAX_OPTION_TEXT), "value": choice.value[:150]}
+                   for choice in spec.choices[:MAX_OPTIONS]]
+        element: dict[str, Any] = {"type": "static_select", "action_id": VALUE_ACTION, "options": options}
+        chosen = next((o for o in options if o["value"] == spec.initial), None)
+        if chosen is not None:
+            element["initial_option"] = chosen
+        return element
+    element = {"type": "plain_text_input", "action_id": VALUE_ACTION,
+               "multiline": spec.kind is FieldKind.MULTILINE,
+               "max_length": min(spec.max_length or MAX_INPUT, MAX_INPUT)}
+    if spec.initial:
+        element["initial_value"] = spec.initial[:MAX_INPUT]
+    return element
+
+
+def _input_block(spec: FormField) -> Block:
+    block: dict[str, Any] = {"type": "input", "block_id": spec.id, "label": plain(spec.label, MAX_LABEL),
+                             "optional": not spec.required, "element": _element(spec)}
+    if spec.hint:
+        block["hint"] = plain(spec.hint, MAX_HINT)
+    return block
+
+
+def form_view(form: Form, metadata: dict[str, str], close_label: str) -> dict[str, Any]:
+    """The modal for one page of a core form. ``metadata`` (where to answer, what to run) rides in
+    ``private_metadata`` and comes back with the submission."""
+    blocks: list[Block] = [{"type": "section", "text": mrkdwn(esc(note)[:MAX_NOTE])} for note in form.notes if note]
+    blocks += [_input_block(spec) for spec in form.fields]
+    meta = {**metadata, "command": form.command, "args": form.args, "form": form.id}
+    return {
+        "type": "modal",
+        "callback_id": MODAL_CALLBACK_ID,
+        "title": plain(form.title, MAX_TITLE),
+        "submit": plain(form.submit_label, MAX_TITLE),
+        "close": plain(close_label, MAX_TITLE),
+        "private_metadata": json.dumps(meta, ensure_ascii=False)[:3000],
+        "blocks": blocks[:MAX_BLOCKS],
+    }
+
+
+def metadata_of(view: dict[str, Any]) -> dict[str, str]:
+    """What ``form_view`` stored; {} when it is not ours or unreadable."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in meta.items()} if isinstance(meta, dict) else {}
+
+
+def submission_values(view: dict[str, Any]) -> dict[str, str]:
+    """A ``view_submission``'s state -> {field id: text}; an empty field is ""."""
+    values: dict[str, str] = {}
+    for block_id, actions in ((view.get("state") or {}).get("values") or {}).items():
+        action = (actions or {}).get(VALUE_ACTION) or {}
+        if action.get("type") == "static_select":
+            values[str(block_id)] = str((action.get("selected_option") or {}).get("value") or "")
+        else:
+            values[str(block_id)] = str(action.get("value") or "")
+    return values
+
+
+def slack_errors(errors: dict[str, str], view: dict[str, Any]) -> dict[str, str]:
+    """The core's errors keyed by the blocks of the view (an error for a field not shown goes on the first input)."""
+    blocks = [b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input"]
+    shown: dict[str, str] = {}
+    for field_id, message in errors.items():
+        target = field_id if field_id in blocks else (blocks[0] if blocks else field_id)
+        shown[str(target)] = (shown.get(str(target), "") + " " + message).strip()[:MAX_LABEL]
+    return shown

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.commands.forms import Form
 
 
 class ChatKind(StrEnum):
@@ -51,6 +55,9 @@ class Request:
     chat_admin: bool | None = None  # the sender administers this chat (group, workspace, server)
     bot_can_invite: bool | None = None  # the bot may give and take access in this chat
     binding: dict[str, str] | None = None  # platform extras kept with the binding (a Discord role id)
+    # Dialogs (see core.commands.forms): the platform can show a Form; a submitted form's values.
+    forms: bool = False
+    form_values: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +139,8 @@ class Reply:
     private: bool = False  # personal data: ephemeral where the platform allows
     edit: bool = False  # a button press: replace the message that carried the button, where possible
     access: list[ChatAccess] = field(default_factory=list)  # bound chats on the sender's platform
+    form: "Form | None" = None  # show this dialog (only when the request said ``forms``)
+    form_errors: dict[str, str] = field(default_factory=dict)  # a refused submission: {field id: message}
 
     def plain_text(self) -> str:
         """A simple text rendering, for logs of tests and the console's fallback."""

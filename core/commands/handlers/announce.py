@@ -41,6 +41,17 @@ async def announce(ctx: Context, args: str) -> None:
         return
     if ctx.answering:
         await _answer(ctx, args)
+    elif ctx.request.form_values is not None and not args.startswith("!"):
+        from . import announce_form  # the dialog version of this flow (it builds on the helpers below)
+
+        await announce_form.submit(ctx)
+    elif ctx.request.forms and not args.startswith(("!", "+")):
+        if not await may_announce_somewhere(ctx.session, ctx.member.id):
+            await _refuse(ctx, None)
+            return
+        from . import announce_form
+
+        await announce_form.offer(ctx, resolve_channel(args).slug or "" if args else "")
     elif args.startswith("!"):
         await _step(ctx, args[1:])
     elif args.startswith("+"):
@@ -74,19 +85,21 @@ def _sender_language(ctx: Context) -> str:
 # ---------------------------------------------------------------- choosing the channel
 
 
+def refusal_text(slug: str | None) -> str:
+    """Why the sender may not announce to ``slug`` (or anywhere, for None)."""
+    if slug in THEMES:
+        return _("You cannot announce to the {channel} channel: only the administrators can.").format(channel=channel_title(slug))
+    if slug:
+        return _(
+            "You cannot announce to the {channel} channel: only the ambassadors of its country "
+            "and the administrators can."
+        ).format(channel=channel_title(slug))
+    return _("Only ambassadors and administrators can send announcements.")
+
+
 async def _refuse(ctx: Context, slug: str | None) -> None:
     log_refusal(ctx.member.id, ctx.platform, slug)
-    if slug in THEMES:
-        ctx.reply(_("You cannot announce to the {channel} channel: only the administrators can.").format(channel=channel_title(slug)))
-    elif slug:
-        ctx.reply(
-            _(
-                "You cannot announce to the {channel} channel: only the ambassadors of its country "
-                "and the administrators can."
-            ).format(channel=channel_title(slug))
-        )
-    else:
-        ctx.reply(_("Only ambassadors and administrators can send announcements."))
+    ctx.reply(refusal_text(slug))
 
 
 async def _start(ctx: Context, args: str) -> None:

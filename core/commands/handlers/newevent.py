@@ -129,6 +129,11 @@ async def newevent(ctx: Context, args: str) -> None:
         ctx.reply(_("Only ambassadors and administrators can create events. Send {hint} to see upcoming ones.").format(
             hint=ctx.hint("events")))
         return
+    if ctx.request.form_values is not None or ctx.request.forms:
+        from . import newevent_form  # the dialog version of this flow (it builds on the helpers below)
+
+        await (newevent_form.submit(ctx) if ctx.request.form_values is not None else newevent_form.offer(ctx))
+        return
     language = current_language()
     countries = await ambassador_countries(ctx.session, ctx.member.id)
     country = countries[0] if countries else ctx.member.country_code
