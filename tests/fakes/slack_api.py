@@ -414,6 +414,32 @@ class SlackSender:
         }
         return await self.post(urlencode({"payload": json.dumps(payload)}).encode(), "application/x-www-form-urlencoded")
 
+    async def submit_view(self, view: dict[str, Any], values: dict[str, str], user: str = "U1001") -> dict[str, Any]:
+        """Submit the modal ``view`` (as the app opened it) with {block_id: typed text or chosen value};
+        returns the app's acknowledgement body ({} for a plain ack)."""
+        state: dict[str, Any] = {}
+        for block in view.get("blocks", []):
+            if block.get("type") != "input":
+                continue
+            element = block["element"]
+            typed = values.get(block["block_id"])
+            if element["type"] == "static_select":
+                option = next((o for o in element["options"] if o["value"] == typed), None)
+                option = option or element.get("initial_option")
+                state[block["block_id"]] = {element["action_id"]: {"type": "static_select", "selected_option": option}}
+            else:
+                value = typed if typed is not None else element.get("initial_value")
+                state[block["block_id"]] = {element["action_id"]: {"type": "plain_text_input", "value": value}}
+        payload = {
+            "type": "view_submission", "team": {"id": TEAM}, "user": {"id": user}, "api_app_id": "A1",
+            "trigger_id": "1.2.4",
+            "view": {**view, "id": "V9", "state": {"values": state}, "hash": "h"},
+        }
+        response = await self.post(urlencode({"payload": json.dumps(payload)}).encode(), "application/x-www-form-urlencoded")
+        assert response.status == 200, response.status
+        body = response._body or b""  # read (and kept) by post
+        return json.loads(body) if body.strip() else {}
+
     def event_body(self, event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
         return {"token": "legacy", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback",
                 "event_id": event_id or f"Ev{time.time_ns()}", "event_time": int(time.time()), "event": event}
