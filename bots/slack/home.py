@@ -139,7 +139,8 @@ async def upcoming_events(view: HomeView) -> list[Block]:
     if member is None:
         return []
     found = await upcoming_for_member(view.session, member, HOME_EVENTS)
-    heading = f"*{esc(_('Upcoming events'))}*"
+    title = _("Upcoming events")
+    heading = f"*{esc(title)}*"
     if not found:
         text = _("No upcoming event in your country or your channels. Try {example}.").format(
             example=command_hint(PLATFORM, "events", "tn"))
@@ -178,7 +179,8 @@ async def reminder_settings(view: HomeView) -> list[Block]:
     for label, value in REMINDER_PRESETS:
         shown = _(label) if value == "off" else label
         elements.append(await view.button(shown, "reminders", value, selected=parse_offsets(value) == current))
-    text = f"*{esc(_('Reminders'))}*\n{esc(describe_offsets(current))}"
+    title = _("Reminders")
+    text = f"*{esc(title)}*\n{esc(describe_offsets(current))}"
     return [{"type": "divider"}, {"type": "section", "text": mrkdwn(text[:3000])}, {"type": "actions", "elements": elements}]
 
 
