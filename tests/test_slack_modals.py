@@ -71,6 +71,11 @@ async def test_newevent_modal_shows_errors_on_their_fields_then_creates_the_even
     assert await count(core, Event) == 0
     assert slack.calls_to("chat.postMessage") == []
 
+    # a forged or stale submission is refused by bolt's signature check and creates nothing
+    assert await sender.submit_view(view, EVENT, forge=True) == {"status": 401}
+    assert await sender.submit_view(view, EVENT, age=10 * 60) == {"status": 401}
+    assert await count(core, Event) == 0
+
     before = len(slack.sent())
     answer = await sender.submit_view(view, EVENT)
     assert answer == {"response_action": "clear"}

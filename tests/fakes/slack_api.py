@@ -414,7 +414,8 @@ class SlackSender:
         }
         return await self.post(urlencode({"payload": json.dumps(payload)}).encode(), "application/x-www-form-urlencoded")
 
-    async def submit_view(self, view: dict[str, Any], values: dict[str, str], user: str = "U1001") -> dict[str, Any]:
+    async def submit_view(self, view: dict[str, Any], values: dict[str, str], user: str = "U1001",
+                          **options: Any) -> dict[str, Any]:
         """Submit the modal ``view`` (as the app opened it) with {block_id: typed text or chosen value};
         returns the app's acknowledgement body ({} for a plain ack)."""
         state: dict[str, Any] = {}
@@ -435,8 +436,10 @@ class SlackSender:
             "trigger_id": "1.2.4",
             "view": {**view, "id": "V9", "state": {"values": state}, "hash": "h"},
         }
-        response = await self.post(urlencode({"payload": json.dumps(payload)}).encode(), "application/x-www-form-urlencoded")
-        assert response.status == 200, response.status
+        response = await self.post(urlencode({"payload": json.dumps(payload)}).encode(), "application/x-www-form-urlencoded",
+                                   **options)
+        if response.status != 200:
+            return {"status": response.status}
         body = response._body or b""  # read (and kept) by post
         return json.loads(body) if body.strip() else {}
 

@@ -7,6 +7,7 @@ One language is written here; more can be added later with ``editevent``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from core.commands.context import Context
@@ -72,9 +73,9 @@ async def submit(ctx: Context) -> None:
     data: dict[str, object] = {"language": language, "lang": language, "texts": {}}
     errors = FieldErrors()
 
-    def check(field_id: str, work: "object") -> None:
+    def check(field_id: str, work: Callable[[], None]) -> None:
         try:
-            work()  # type: ignore[operator]
+            work()
         except EventError as error:
             errors.add(field_id, error.translated())
 
