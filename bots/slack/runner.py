@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import signal
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from bots.lifecycle import run_until_stopped, stop_on_sigterm
 from core.app import open_app
 from core.config import Settings
 from core.delivery.engine import DeliveryEngine
@@ -88,7 +88,7 @@ async def start(settings: Settings, service: Any, args: Any = None, *, deliverie
     running = await _serve(settings, service, args)
     if deliveries:
         # started once the app is up, stopped first in ``stop``: in-flight sends finish on a live client
-        running.engine = DeliveryEngine(service.db, {"slack": running.transport})
+        running.engine = DeliveryEngine(service.db, {"slack": running.transport}, lease=settings.delivery_lease_seconds)
         await running.engine.start()
     return running
 
@@ -149,14 +149,6 @@ async def stop(running: Running) -> None:
         await session.close()
 
 
-_stop_events: set[asyncio.Event] = set()
-
-
-def _stop_all() -> None:
-    for event in list(_stop_events):
-        event.set()
-
-
 async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event | None = None) -> int:
     """Run the app until SIGTERM, Ctrl-C (cancellation) or ``stop_event``. Returns the exit code."""
     try:
@@ -165,12 +157,11 @@ async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event
         print(f"error: {error}", file=sys.stderr)
         return 2
     app = await open_app(settings)
-    stop_event = stop_event or asyncio.Event()
-    _stop_events.add(stop_event)
-    try:
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, _stop_all)
-    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread / not Unix
-        pass
+    with stop_on_sigterm(stop_event) as stop_event:
+        return await _run_until_stopped(settings, args, app, stop_event)
+
+
+async def _run_until_stopped(settings: Settings, args: Any, app: Any, stop_event: asyncio.Event) -> int:
     running: Running | None = None
     try:
         try:
@@ -186,13 +177,9 @@ async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event
                 await stop(running)
             except Exception:  # noqa: BLE001 - never turn a clean stop into a traceback
                 log.debug("error while stopping", exc_info=True)
-        _stop_events.discard(stop_event)
         await app.close()
 
 
 def main(settings: Settings, args: Any = None) -> int:
     """Synchronous entry point: the exit code."""
-    try:
-        return asyncio.run(run(settings, args))
-    except KeyboardInterrupt:
-        return 0
+    return run_until_stopped(run, settings, args)

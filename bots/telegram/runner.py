@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import signal
 import sys
 from typing import Any
 from urllib.parse import urlparse
@@ -20,6 +19,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from core.app import open_app
+from bots.lifecycle import run_until_stopped, stop_on_sigterm
 from core.config import Settings
 from core.delivery.engine import DeliveryEngine
 
@@ -81,13 +81,6 @@ async def stop(application: Application) -> None:
     await application.shutdown()
 
 
-# Every running bot's stop event: SIGTERM stops them all (SIGINT cancels the main task, which stops them too).
-_stop_events: set[asyncio.Event] = set()
-
-
-def _stop_all() -> None:
-    for event in list(_stop_events):
-        event.set()
 
 
 async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event | None = None) -> int:
@@ -96,12 +89,11 @@ async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event
         print("error: TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)", file=sys.stderr)
         return 2
     app = await open_app(settings)
-    stop_event = stop_event or asyncio.Event()
-    _stop_events.add(stop_event)
-    try:
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, _stop_all)
-    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread / not Unix
-        pass
+    with stop_on_sigterm(stop_event) as stop_event:
+        return await _run_until_stopped(settings, args, app, stop_event)
+
+
+async def _run_until_stopped(settings: Settings, args: Any, app: Any, stop_event: asyncio.Event) -> int:
     application = build_application(settings.telegram_bot_token, app.commands, base_url=settings.telegram_api_base_url)
     # pushes (reminders, announcements): the core's engine and scheduler, started once the bot
     # is up and stopped before it goes down, so in-flight sends finish through a live client
@@ -127,13 +119,9 @@ async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event
             await stop(application)
         except Exception:  # noqa: BLE001 - never turn a clean stop into a traceback
             log.debug("error while stopping", exc_info=True)
-        _stop_events.discard(stop_event)
         await app.close()
 
 
 def main(settings: Settings, args: Any = None) -> int:
     """Synchronous entry point: the exit code."""
-    try:
-        return asyncio.run(run(settings, args))
-    except KeyboardInterrupt:
-        return 0
+    return run_until_stopped(run, settings, args)
