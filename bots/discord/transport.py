@@ -1,7 +1,8 @@
 """``DiscordTransport``: the delivery engine's way to send a reply on Discord.
 
 A target is a user (``Target.address`` = user id: the DM channel is opened once and
-remembered) or a channel (``to_chat``: a text channel id). It uses the bot's logged-in
+remembered), a channel (``to_chat``: a text channel id), or a server's scheduled events
+(``events:<server id>``: the core's event mirrors, see ``scheduled.py``). It uses the bot's logged-in
 ``discord.Client``, so pushes share its HTTP session and rate limits: discord.py's HTTP
 client already follows Discord's per-route buckets and the global limit from the
 ``X-RateLimit-*`` headers (it waits before a request when a bucket is empty and retries
@@ -25,6 +26,7 @@ from core.commands.types import Reply
 from core.delivery.transport import PermanentError, RetryAfter, Target, TransientError, Unreachable
 
 from .render import render
+from .scheduled import ScheduledEvents, is_mirror_address
 
 log = logging.getLogger(__name__)
 CANNOT_DM = 50007
@@ -63,6 +65,7 @@ class DiscordTransport:
     def __init__(self, client: discord.Client) -> None:
         self.client = client
         self._dm_channels: dict[str, int] = {}
+        self.scheduled = ScheduledEvents(client)
 
     async def _channel_id(self, target: Target) -> int:
         if target.to_chat:
@@ -75,6 +78,9 @@ class DiscordTransport:
 
     async def send(self, target: Target, reply: Reply) -> None:
         try:
+            if target.to_chat and is_mirror_address(target.address):
+                await self.scheduled.apply(target.address, reply)
+                return
             channel = self.client.get_partial_messageable(await self._channel_id(target))
             for outgoing in render(reply):
                 fields: dict[str, Any] = {"content": outgoing.content or None, "embeds": outgoing.embeds}
