@@ -22,7 +22,7 @@ from bots.discord.client import AlumniBot
 from core.commands.types import Button, ChatAccess, ChatKind, Reply, Request
 from core.config import Settings
 from core.commands.service import CommandService
-from tests.fakes.discord_api import MANAGE_EVENTS, MANAGE_GUILD, FakeDiscord
+from tests.fakes.discord_api import CREATE_EVENTS, MANAGE_GUILD, FakeDiscord
 
 
 class StubService:
@@ -201,7 +201,7 @@ async def test_bind_reports_what_the_server_says(fake: FakeDiscord) -> None:
         await fake.slash("bind", {"channel": "tn", "role": {"id": str(high), "name": "Moderators", "position": 9, "color": 0,
                                                            "hoist": False, "managed": False, "mentionable": False,
                                                            "permissions": "0"}}, in_guild=True, permissions=MANAGE_GUILD)
-        fake.app_permissions &= ~MANAGE_EVENTS  # the bot may not manage this server's events: no mirrors asked
+        fake.app_permissions &= ~CREATE_EVENTS  # the bot may not manage this server's events: no mirrors asked
         await fake.slash("bind", {"channel": "tn"}, in_guild=True)
         await fake.wait_for("POST", CALLBACK, 3)
     good, too_high, not_admin = service.requests

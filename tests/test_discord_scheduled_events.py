@@ -4,7 +4,8 @@ engine inside the bot), the fake Discord and the real core.
 An admin binds #tunisia to the tn channel (the bot may manage events, so the binding asks for
 mirrors); an event of tn is created -> one external scheduled event (place, UTC times, mention
 made inert); edited -> the same one is changed; deleted by hand then edited -> made again;
-cancelled -> deleted. Events of another country never reach this server.
+cancelled -> deleted; over -> deleted by the window job. Events of another country never reach
+this server.
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from bots.discord import runner
 from core.app import App, open_app
 from core.config import Settings
 from core.db.models import Channel, ChannelBinding, Delivery, Event
+from core.db.types import utcnow
+from core.events.mirror import plan_window
 from core.events.service import cancel_event, input_of, update_event
 from tests.events_helpers import make_event
 from tests.fakes.discord_api import MANAGE_ROLES, FakeDiscord
@@ -106,6 +109,15 @@ async def test_events_of_a_bound_channel_are_mirrored_and_kept_in_sync(fake: Fak
             await cancel_event(session, await session.get(Event, event_id), None)
         await until(lambda: not fake.scheduled_events)
         await until(lambda: bool(fake.find("DELETE", rf"/guilds/{fake.guild_id}/scheduled-events/{again['id']}$")))
+
+        # an event that is over loses its mirror at the next pass of the window job
+        past_id = await make_event(app.db, later(6), "Africa/Tunis", country="TN", channel="tn", title="Randonnée")
+        await until(lambda: len(fake.scheduled_events) == 1)
+        async with app.db.transaction() as session:
+            past = await session.get(Event, past_id)
+            past.starts_at, past.ends_at = utcnow() - timedelta(hours=3), utcnow() - timedelta(hours=1)
+        await plan_window(app.db)
+        await until(lambda: not fake.scheduled_events)
     finally:
         stop.set()
         assert await asyncio.wait_for(running, 30) == 0
@@ -116,4 +128,4 @@ async def test_events_of_a_bound_channel_are_mirrored_and_kept_in_sync(fake: Fak
         mirrors = list(await session.scalars(select(Delivery).where(Delivery.kind == "mirror")))
     assert mirrors and {m.status for m in mirrors} <= {"sent", "skipped"}
     assert {m.target for m in mirrors} == {f"events:{fake.guild_id}"}
-    assert len(fake.find("POST", rf"/guilds/{fake.guild_id}/scheduled-events$")) == 2
+    assert len(fake.find("POST", rf"/guilds/{fake.guild_id}/scheduled-events$")) == 3

@@ -1,7 +1,7 @@
 """Roles for bound channels: what ``/bind`` needs to know, and giving or taking a role.
 
 A core channel bound on Discord is a text channel of a server plus, optionally, a role
-(``ChannelBinding.data``: ``guild_id``, ``role_id``; and ``mirror_to`` when the bot may manage
+(``ChannelBinding.data``: ``guild_id``, ``role_id``; and ``mirror_to`` when the bot may create
 the server's events: the channel's events are then mirrored as scheduled events). Joining the channel through the bot
 gives the role, leaving takes it away. The bot can do so only with the Manage Roles
 permission and a top role above the bound role (Discord's hierarchy rule).
@@ -52,7 +52,8 @@ async def bind_rights(interaction: discord.Interaction, role: discord.Role | Non
     """The facts the core's ``bind`` decides on; only a role needs the bot's rights."""
     guild_id = str(interaction.guild_id or "")
     binding = {"guild_id": guild_id}
-    if guild_id and interaction.app_permissions.manage_events:
+    rights = interaction.app_permissions
+    if guild_id and (rights.create_events or rights.manage_events):
         binding[MIRROR_KEY] = mirror_address(guild_id)  # events of the channel mirrored as scheduled events
     if role is None:
         return BindRights(sender_administers(interaction), None, binding)

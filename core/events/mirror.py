@@ -8,7 +8,8 @@ time, the event as it is then: a reply whose file is the event in iCalendar (UID
 times, place, link, STATUS). STATUS:CANCELLED means "remove the mirror": the event was
 cancelled, is over, or is no longer among the next ``MAX_MIRRORED`` of that address (platforms
 cap them: Discord keeps at most 100 per server). The periodic ``events.mirror`` job plans rows
-for events entering that window as earlier ones pass. Keys carry the SEQUENCE, so planning the
+for events entering that window as earlier ones pass, and removals for mirrored events that
+left it (over, or pushed back by earlier ones). Keys carry the SEQUENCE, so planning the
 same state twice writes nothing.
 
 The platform's own id of each mirror is kept by its adapter with ``remember``/``recall``, in the
@@ -62,9 +63,9 @@ async def targets_of(session: AsyncSession, event: Event) -> set[tuple[str, str]
     return found
 
 
-def _row(event: Event, platform: str, address: str) -> dict[str, Any]:
+def _row(event: Event, platform: str, address: str, step: str = "") -> dict[str, Any]:
     return {
-        "key": f"{KIND}:event:{event.id}:seq{event.sequence}:{platform}:{address}"[:200],
+        "key": f"{KIND}:event:{event.id}:seq{event.sequence}{step}:{platform}:{address}"[:200],
         "kind": KIND, "platform": platform, "target": address, "to_chat": True, "event_id": event.id,
         "payload": {"render": RENDERER, "event_id": event.id, "sequence": event.sequence},
     }
@@ -116,11 +117,24 @@ async def render_mirror(session: AsyncSession, delivery: Delivery) -> Reply | No
 
 @periodic("events.mirror", seconds=900)
 async def plan_window(db: Database) -> None:
-    """Events that entered an address's window (earlier ones passed) get their mirror row."""
+    """Keep each address's mirrors to its window: events that entered it (earlier ones passed) get
+    their mirror; mirrored events that left it (over, or pushed back by earlier ones) lose theirs."""
     async with db.transaction() as session:
-        addresses = {(b.platform, str(b.data[MIRROR_KEY])) for b, _c in await _mirror_bindings(session)}
-        rows = [_row(event, platform, address) for platform, address in sorted(addresses)
-                for event in await _window(session, platform, address)]
+        bindings = await _mirror_bindings(session)
+        addresses = sorted({(b.platform, str(b.data[MIRROR_KEY])) for b, _c in bindings})
+        rows = []
+        for platform, address in addresses:
+            window = await _window(session, platform, address)
+            rows += [_row(event, platform, address) for event in window]
+            mirrored: set[str] = set()
+            for binding, _channel in bindings:
+                if binding.platform == platform and str(binding.data[MIRROR_KEY]) == address:
+                    mirrored.update((binding.data.get(MIRRORED_KEY) or {}).keys())
+            kept = {event.uid for event in window}
+            left = [uid for uid in mirrored if uid not in kept]
+            if left:
+                rows += [_row(event, platform, address, ":out")
+                         for event in await session.scalars(select(Event).where(Event.uid.in_(left)))]
         if rows:
             await enqueue_many(session, rows)
 

@@ -27,6 +27,7 @@ MANAGE_ROLES = 1 << 28
 SEND_MESSAGES = 1 << 11
 VIEW_CHANNEL = 1 << 10
 MANAGE_EVENTS = 1 << 33
+CREATE_EVENTS = 1 << 44
 MAX_SCHEDULED_EVENTS = 100  # per server
 
 
@@ -93,7 +94,7 @@ class FakeDiscord:
         self.commands: list[dict[str, Any]] = []
         self.member_roles: dict[int, set[int]] = {}  # user id -> role ids (members of the guild)
         self.scheduled_events: dict[str, dict[str, Any]] = {}  # id -> the guild scheduled event
-        self.app_permissions = MANAGE_ROLES | MANAGE_EVENTS | SEND_MESSAGES | VIEW_CHANNEL
+        self.app_permissions = MANAGE_ROLES | CREATE_EVENTS | SEND_MESSAGES | VIEW_CHANNEL
         self.identified = asyncio.Event()
         self.identify_count = 0
         self._ids = itertools.count(800000000000000001)
