@@ -129,3 +129,25 @@ async def test_events_of_a_bound_channel_are_mirrored_and_kept_in_sync(fake: Fak
     assert mirrors and {m.status for m in mirrors} <= {"sent", "skipped"}
     assert {m.target for m in mirrors} == {f"events:{fake.guild_id}"}
     assert len(fake.find("POST", rf"/guilds/{fake.guild_id}/scheduled-events$")) == 3
+
+
+def test_an_online_event_without_end_becomes_a_valid_external_event() -> None:
+    from core.commands.types import FileAttachment, Reply
+    from core.events.ical import export_event
+
+    from bots.discord.scheduled import mirror_of
+
+    event = Event(uid="u1@alumni-bots", sequence=2, starts_local=datetime(2031, 7, 1, 20, 0), ends_local=None,
+                  timezone="Europe/Paris", texts={"fr": {"title": "x" * 150}}, language="fr", place="",
+                  online_url="https://meet.example/abc", status="scheduled", capacity=None, country_code="FR")
+    reply = Reply(text="Bienvenue <@&1> @here", title="<@42> " + "x" * 150,
+                  file=FileAttachment("event.ics", export_event(event), "text/calendar"))
+    mirror = mirror_of(reply)
+    assert mirror.uid == "u1@alumni-bots" and not mirror.cancelled
+    fields = mirror.fields
+    assert fields["entity_metadata"] == {"location": "https://meet.example/abc"}
+    assert fields["scheduled_start_time"] == "2031-07-01T18:00:00+00:00"  # Paris summer time
+    assert fields["scheduled_end_time"] == "2031-07-01T19:00:00+00:00"  # an hour when no end is known
+    assert len(fields["name"]) <= 100 and "<@42>" not in fields["name"]
+    assert "@here" not in fields["description"] and "<@&1>" not in fields["description"]
+    assert "https://meet.example/abc" in fields["description"]

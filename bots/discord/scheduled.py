@@ -66,6 +66,7 @@ class Mirror:
     uid: str
     cancelled: bool
     fields: dict[str, Any]  # the scheduled event's JSON fields
+    start: datetime
 
 
 def mirror_of(reply: Reply) -> Mirror:
@@ -92,7 +93,7 @@ def mirror_of(reply: Reply) -> Mirror:
         "scheduled_end_time": end.isoformat(),
         "description": _cut(_inert(description), MAX_DESCRIPTION) or None,
     }
-    return Mirror(str(item.get("uid")), str(item.get("status") or "").upper() == "CANCELLED", fields)
+    return Mirror(str(item.get("uid")), str(item.get("status") or "").upper() == "CANCELLED", fields, start)
 
 
 class ScheduledEvents:
@@ -136,5 +137,7 @@ class ScheduledEvents:
                     return
                 except discord.NotFound:
                     log.info("scheduled event %s of server %s was deleted by hand: made again", known, guild_id)
+            if mirror.start <= datetime.now(timezone.utc):
+                return  # already begun: Discord creates no event in the past
             created = await http.create_guild_scheduled_event(guild_id, reason="alumni event", **mirror.fields)
             await self._remember(address, mirror.uid, str(created["id"]))
