@@ -6,7 +6,8 @@ replace discord.py's REST base (``discord.http.Route.BASE``) and gateway
 (``DiscordWebSocket.DEFAULT_GATEWAY``): a plain ``discord.Client`` connects straight to the
 default gateway (it asks ``/gateway/bot`` only when sharded) and adds ``v``, ``encoding`` and
 ``compress`` query parameters itself, so the variable is the bare websocket URL. A missing or
-rejected token is one line on stderr and a non-zero exit code.
+rejected token is one line on stderr and a non-zero exit code. Once READY, the core's delivery
+engine runs beside the gateway (pushes, event mirrors, timed jobs) and is stopped first.
 """
 from __future__ import annotations
 

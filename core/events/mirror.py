@@ -76,6 +76,7 @@ async def plan_mirrors(session: AsyncSession, event: Event) -> int:
     targets = await targets_of(session, event)
     if not targets:
         return 0
+    log.info("event %s (sequence %s): mirrors planned for %d address(es)", event.id, event.sequence, len(targets))
     return await enqueue_many(session, [_row(event, platform, address) for platform, address in sorted(targets)])
 
 
