@@ -20,6 +20,13 @@ def _env(name: str) -> str | None:
     return value or None
 
 
+_ENV_NAMES = {"database_url": "ALUMNI_DATABASE_URL", "delivery_lease_seconds": "ALUMNI_DELIVERY_LEASE_SECONDS"}
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value we cannot use."""
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=lambda: f"sqlite:///{Path.cwd() / DEFAULT_SQLITE_FILE}")
@@ -32,15 +39,25 @@ class Settings:
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     slack_api_url: str | None = None
+    # Seconds a bot process holds the pushes it claimed; if it dies, another process sends them
+    # after this long. Live processes renew their claims, so this only bounds recovery time.
+    delivery_lease_seconds: float = 30.0
 
     @classmethod
     def from_env(cls) -> "Settings":
-        values: dict[str, str] = {}
+        values: dict[str, object] = {}
         for f in fields(cls):
-            value = _env("ALUMNI_DATABASE_URL" if f.name == "database_url" else f.name.upper())
-            if value is not None:
+            value = _env(_ENV_NAMES.get(f.name, f.name.upper()))
+            if value is None:
+                continue
+            if f.type in ("float", float):
+                try:
+                    values[f.name] = float(value)
+                except ValueError:
+                    raise SettingsError(f"{_ENV_NAMES.get(f.name, f.name.upper())} must be a number of seconds") from None
+            else:
                 values[f.name] = value
-        return cls(**values)
+        return cls(**values)  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
         shown = []

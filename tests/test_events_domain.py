@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from core.commands.service import CommandService
 from core.db.engine import Database
-from core.db.models import Delivery, Event, Member
+from core.db.models import Delivery, Event, Member, Rsvp
 from core.db.types import utcnow
 from core.delivery.renderers import render_delivery
 from core.events.errors import EventError
@@ -20,7 +20,7 @@ from core.events.service import EventInput, cancel_event, create_event, input_of
 from core.i18n import use_language
 from core.i18n.formatting import format_time
 from tests.chat import Person
-from tests.events_helpers import deliveries, load_event, make_event, member_with
+from tests.events_helpers import deliveries, load_event, make_event, member_id_of, member_with
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -343,3 +343,19 @@ async def test_edit_texts_in_another_language(db: Database) -> None:
     await admin.send(f"/editevent {event_id} capacity lots")
     assert "whole number" in admin.text()
     assert (await load_event(db, event_id)).sequence == 2
+
+
+async def test_forget_gives_the_place_to_the_waiting_list(db: Database) -> None:
+    event_id = await make_event(db, datetime(utcnow().year + 1, 6, 1, 18, 0), capacity=1)
+    service = CommandService(db)
+    first, second = Person(service, user_id="first"), Person(service, user_id="second")
+    await first.send(f"/rsvp {event_id} yes")
+    await second.send(f"/rsvp {event_id} yes")
+    second_id = await member_id_of(db, "second")
+    async with db.transaction() as session:
+        assert (await session.get(Rsvp, (event_id, second_id))).waitlisted
+    await first.send("/forget")
+    await first.press_action("forget yes-")
+    async with db.transaction() as session:
+        assert not (await session.get(Rsvp, (event_id, second_id))).waitlisted
+    assert [d.kind for d in await deliveries(db, "notice", second_id)] == ["notice"]

@@ -33,13 +33,16 @@ def add_parser(groups: Any, parser_class: type[argparse.ArgumentParser]) -> None
     for code in SUPPORTED_LANGUAGES:
         parser.add_argument(
             f"--text-{code}",
+            action=_TextGiven,
+            const=code,
+            dest="texts_given",
             metavar=_("TEXT"),
             help=_("the text in {language}").format(language=language_name(code, reader, in_sentence=True)),
         )
     parser.add_argument(
         "--text",
-        action="append",
-        default=[],
+        action=_TextGiven,
+        dest="texts_given",
         metavar="LANG=TEXT",
         help=_("the text in another way: language code, '=', text (repeatable)"),
     )
@@ -51,7 +54,17 @@ def add_parser(groups: Any, parser_class: type[argparse.ArgumentParser]) -> None
     parser.add_argument("--at", metavar=_("'YYYY-MM-DD HH:MM'"), help=_("send later, at this local date and time"))
     parser.add_argument("--timezone", metavar=_("ZONE"), help=_("time zone of --at, e.g. Africa/Tunis (default UTC)"))
     parser.add_argument("--from", dest="sender", metavar=_("NAME"), help=_("the sender's name shown to readers"))
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, texts_given=None)
+
+
+class _TextGiven(argparse.Action):
+    """Keeps the texts in the order they were typed: that order is the default fallback."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, value: Any,
+                 option_string: str | None = None) -> None:
+        given = list(getattr(namespace, self.dest, None) or [])
+        given.append((self.const, value))
+        setattr(namespace, self.dest, given)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,11 +77,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _texts(args: argparse.Namespace) -> dict[str, str]:
     texts: dict[str, str] = {}
-    for code in SUPPORTED_LANGUAGES:
-        value = getattr(args, f"text_{code}")
-        if value is not None:
-            texts[code] = value
-    for item in args.text:
+    for code, item in args.texts_given or []:
+        if code is not None:
+            texts[code] = item
+            continue
         name, separator, value = item.partition("=")
         language = match_language(name) if separator else None
         if language is None:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 
 from core.app import App, open_app, prepare_database
-from core.config import Settings, redact_url
+from core.config import Settings, SettingsError, redact_url
 from core.i18n import _, match_language, ngettext, use_language
 
 from .errors import CliError
@@ -24,7 +24,10 @@ T = TypeVar("T")
 
 
 def settings() -> Settings:
-    return Settings.from_env()
+    try:
+        return Settings.from_env()
+    except SettingsError as error:
+        raise CliError(str(error), 2) from None
 
 
 def with_app(work: Callable[[App], Awaitable[T]]) -> T:

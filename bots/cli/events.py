@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from core.i18n import SUPPORTED_LANGUAGES, _, ngettext
+from core.i18n import SUPPORTED_LANGUAGES, _, current_language, language_name, ngettext
 
 from .errors import CliError
 
@@ -26,8 +26,8 @@ def add_parser(groups: Any, parser_class: type[argparse.ArgumentParser]) -> None
     create.add_argument("--title", required=True, metavar=_("TEXT"), help=_("the title, in the --lang language"))
     create.add_argument("--description", metavar=_("TEXT"), default="", help=_("the description, in the --lang language"))
     for code in SUPPORTED_LANGUAGES:
-        create.add_argument(f"--title-{code}", metavar=_("TEXT"), help=_("the title in {language}").format(language=code))
-        create.add_argument(f"--description-{code}", metavar=_("TEXT"), help=_("the description in {language}").format(language=code))
+        create.add_argument(f"--title-{code}", metavar=_("TEXT"), help=_("the title in {language}").format(language=language_name(code, current_language(), in_sentence=True)))
+        create.add_argument(f"--description-{code}", metavar=_("TEXT"), help=_("the description in {language}").format(language=language_name(code, current_language(), in_sentence=True)))
     create.add_argument("--start", required=True, metavar='"YYYY-MM-DD HH:MM"', help=_("when it starts (wall-clock time)"))
     create.add_argument("--timezone", required=True, metavar=_("ZONE"), help=_("IANA time zone, e.g. Europe/Paris"))
     length = create.add_mutually_exclusive_group()

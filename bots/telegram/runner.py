@@ -105,7 +105,7 @@ async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event
     application = build_application(settings.telegram_bot_token, app.commands, base_url=settings.telegram_api_base_url)
     # pushes (reminders, announcements): the core's engine and scheduler, started once the bot
     # is up and stopped before it goes down, so in-flight sends finish through a live client
-    engine = DeliveryEngine(app.db, [TelegramTransport(application.bot)])
+    engine = DeliveryEngine(app.db, [TelegramTransport(application.bot)], lease=settings.delivery_lease_seconds)
     try:
         try:
             await start(application, args)

@@ -74,15 +74,13 @@ async def plan_due(db: Database) -> None:
 
 def report_reply(counts: dict[str, int], channel_slug: str, language: str | None) -> Reply:
     with use_language(language) as chosen:
-        text = _(
-            "Your announcement to the {channel} channel has gone out: {sent} sent, {failed} failed, "
-            "{unreachable} unreachable."
-        ).format(
-            channel=channel_title(channel_slug),
-            sent=counts["sent"],
-            failed=counts["failed"],
-            unreachable=counts["unreachable"],
-        )
+        # One figure per line, each with its label: no plural agreement to get wrong ("1 envoyés").
+        text = "\n".join([
+            _("Your announcement to the {channel} channel has gone out.").format(channel=channel_title(channel_slug)),
+            _("Delivered: {count}").format(count=counts["sent"]),
+            _("Failed: {count}").format(count=counts["failed"]),
+            _("Unreachable: {count}").format(count=counts["unreachable"]),
+        ])
         return Reply(text=text, title=_("Announcement report"), language=chosen, rtl=is_rtl(chosen))
 
 

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 Pace = Callable[[], Awaitable[None]]
 
-LEASE = 120.0  # seconds a claim holds a row; far longer than a row waits in a limiter here
+LEASE = 30.0  # seconds a claim holds a row; renewed while it waits, so it only bounds recovery after a crash
 DEFER_AFTER = 20.0  # a row that would wait longer than this for its chat goes back to the table
 RETRY_AFTER_IN_PLACE = 5  # 429s answered by waiting and sending again before the row is deferred
 MARK_TRIES = 5

@@ -128,3 +128,18 @@ async def promote_waiting(session: AsyncSession, event: Event) -> list[int]:
         await notify_promoted(session, event, promoted)
         log.info("event %s: %d promoted from the waiting list", event.id, len(promoted))
     return promoted
+
+
+async def withdraw_member(session: AsyncSession, member_id: int) -> int:
+    """Drop every answer of a member who is leaving (``forget``); the places they held go to the
+    waiting lists, whose first people are told. Returns how many answers were dropped."""
+    answers = list(await session.scalars(select(Rsvp).where(Rsvp.member_id == member_id)))
+    held = [a.event_id for a in answers if a.answer == "yes" and not a.waitlisted]
+    for rsvp in answers:
+        await session.delete(rsvp)
+    await session.flush()
+    for event_id in held:
+        event = await session.get(Event, event_id)
+        if event is not None and event.starts_at > utcnow():
+            await promote_waiting(session, event)
+    return len(answers)

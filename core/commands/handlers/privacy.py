@@ -10,6 +10,7 @@ from core.commands.context import Context
 from core.commands.registry import command
 from core.commands.types import ChatAccess, FileAttachment
 from core.db.models import Announcement, Channel, ChannelBinding, Delivery, Identity, Member, Membership, RoleGrant, Rsvp
+from core.events.rsvp import withdraw_member
 from core.i18n import N_, _
 
 
@@ -93,6 +94,7 @@ async def forget(ctx: Context, args: str) -> None:
             ctx.reply(_("This confirmation has expired. Send {hint} again.").format(hint=ctx.hint("forget")), private=True)
             return
         access = await _all_access(ctx)
+        await withdraw_member(ctx.session, ctx.member.id)  # their places go to the waiting lists
         # Announcements they sent stay with their channel, without their name.
         await ctx.session.execute(
             update(Announcement).where(Announcement.sender_id == ctx.member.id).values(sender_name="", sender_id=None)
@@ -104,7 +106,7 @@ async def forget(ctx: Context, args: str) -> None:
     nonce = secrets.token_hex(4)
     await ctx.set_conversation("forget", "confirm", {"nonce": nonce})
     ctx.reply(
-        _("This erases your profile, your linked accounts, your channels and your roles. It cannot be undone. Are you sure?"),
+        _("This erases your profile, your linked accounts, your channels, your roles and your answers to events. It cannot be undone. Are you sure?"),
         buttons=[
             [await ctx.button(_("Yes, erase everything"), "forget", f"yes-{nonce}")],
             [await ctx.button(_("Cancel"), "forget", "no")],
