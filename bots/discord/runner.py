@@ -107,7 +107,7 @@ async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event
         # pushes (announcements, reminders, notices, mirrors): the core's engine, started once the
         # gateway is READY and stopped before the client closes, so in-flight sends finish through
         # a live HTTP session and its rate-limit buckets
-        engine = DeliveryEngine(app.db, {"discord": client.transport()})
+        engine = DeliveryEngine(app.db, {"discord": client.transport()}, lease=settings.delivery_lease_seconds)
         await engine.start()
         stopped = asyncio.ensure_future(stop_event.wait())
         await asyncio.wait({stopped, connection}, return_when=asyncio.FIRST_COMPLETED)
