@@ -110,6 +110,22 @@ async def test_events_of_a_bound_channel_are_mirrored_and_kept_in_sync(fake: Fak
         await until(lambda: not fake.scheduled_events)
         await until(lambda: bool(fake.find("DELETE", rf"/guilds/{fake.guild_id}/scheduled-events/{again['id']}$")))
 
+        # the server took the bot's right away: that mirror fails (logged), nothing else stops
+        fake.fail("POST", rf"/guilds/{fake.guild_id}/scheduled-events$", 403,
+                  {"message": "Missing Permissions", "code": 50013})
+        refused = await make_event(app.db, later(7), "Africa/Tunis", country="TN", channel="tn", title="Refusé")
+
+        async def status_of(event_id: int) -> str | None:
+            async with app.db.transaction() as session:
+                return await session.scalar(select(Delivery.status).where(Delivery.kind == "mirror",
+                                                                          Delivery.event_id == event_id))
+
+        deadline = asyncio.get_running_loop().time() + 10
+        while await status_of(refused) != "failed":
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.05)
+        assert not fake.scheduled_events
+
         # an event that is over loses its mirror at the next pass of the window job
         past_id = await make_event(app.db, later(6), "Africa/Tunis", country="TN", channel="tn", title="Randonnée")
         await until(lambda: len(fake.scheduled_events) == 1)
@@ -126,9 +142,9 @@ async def test_events_of_a_bound_channel_are_mirrored_and_kept_in_sync(fake: Fak
         binding = await session.scalar(select(ChannelBinding).join(Channel).where(Channel.slug == "tn"))
         assert binding.data.get("mirrored") == {}  # forgotten once deleted
         mirrors = list(await session.scalars(select(Delivery).where(Delivery.kind == "mirror")))
-    assert mirrors and {m.status for m in mirrors} <= {"sent", "skipped"}
+    assert {m.status for m in mirrors if m.event_id != refused} <= {"sent", "skipped"}
     assert {m.target for m in mirrors} == {f"events:{fake.guild_id}"}
-    assert len(fake.find("POST", rf"/guilds/{fake.guild_id}/scheduled-events$")) == 3
+    assert len(fake.find("POST", rf"/guilds/{fake.guild_id}/scheduled-events$")) == 4  # one refused
 
 
 def test_an_online_event_without_end_becomes_a_valid_external_event() -> None:
