@@ -22,7 +22,7 @@ from bots.discord.client import AlumniBot
 from core.commands.types import Button, ChatAccess, ChatKind, Reply, Request
 from core.config import Settings
 from core.commands.service import CommandService
-from tests.fakes.discord_api import MANAGE_GUILD, FakeDiscord
+from tests.fakes.discord_api import CREATE_EVENTS, MANAGE_GUILD, FakeDiscord
 
 
 class StubService:
@@ -201,14 +201,16 @@ async def test_bind_reports_what_the_server_says(fake: FakeDiscord) -> None:
         await fake.slash("bind", {"channel": "tn", "role": {"id": str(high), "name": "Moderators", "position": 9, "color": 0,
                                                            "hoist": False, "managed": False, "mentionable": False,
                                                            "permissions": "0"}}, in_guild=True, permissions=MANAGE_GUILD)
+        fake.app_permissions &= ~CREATE_EVENTS  # the bot may not manage this server's events: no mirrors asked
         await fake.slash("bind", {"channel": "tn"}, in_guild=True)
         await fake.wait_for("POST", CALLBACK, 3)
     good, too_high, not_admin = service.requests
     assert (good.command, good.args, good.chat_admin, good.bot_can_invite) == ("bind", "tn", True, True)
-    assert good.binding == {"guild_id": str(fake.guild_id), "role_id": str(low)}
+    assert good.binding == {"guild_id": str(fake.guild_id), "role_id": str(low), "mirror_to": f"events:{fake.guild_id}"}
     assert good.chat.kind is ChatKind.GROUP and good.chat.chat_id == str(fake.text_channel_id) and good.chat.title == "#tunisia"
     assert (too_high.chat_admin, too_high.bot_can_invite) == (True, False)
     assert (not_admin.chat_admin, not_admin.bot_can_invite) == (False, None)
+    assert not_admin.binding == {"guild_id": str(fake.guild_id)}
 
 
 async def test_missing_role_permission_is_told(fake: FakeDiscord) -> None:

@@ -166,6 +166,7 @@ async def test_admin_binds_a_role_then_joining_gives_it(fake: FakeDiscord, core:
             binding = await session.scalar(select(ChannelBinding).join(Channel).where(Channel.slug == "health"))
             assert binding is not None and binding.platform == "discord"
             assert binding.chat_id == str(fake.text_channel_id)
-            assert binding.data == {"guild_id": str(fake.guild_id), "role_id": str(role_id)}
+            assert binding.data == {"guild_id": str(fake.guild_id), "role_id": str(role_id),
+                                    "mirror_to": f"events:{fake.guild_id}"}  # the bot may manage events
         await exchange(fake, lambda: fake.slash("join", {"channel": "health"}, user=member))
     assert fake.member_roles[USER_ID] == {role_id}

@@ -1,7 +1,8 @@
 """Roles for bound channels: what ``/bind`` needs to know, and giving or taking a role.
 
 A core channel bound on Discord is a text channel of a server plus, optionally, a role
-(``ChannelBinding.data``: ``guild_id``, ``role_id``). Joining the channel through the bot
+(``ChannelBinding.data``: ``guild_id``, ``role_id``; and ``mirror_to`` when the bot may create
+the server's events: the channel's events are then mirrored as scheduled events). Joining the channel through the bot
 gives the role, leaving takes it away. The bot can do so only with the Manage Roles
 permission and a top role above the bound role (Discord's hierarchy rule).
 """
@@ -13,7 +14,10 @@ from dataclasses import dataclass
 import discord
 
 from core.commands.types import ChatAccess
+from core.events.mirror import MIRROR_KEY
 from core.i18n import _
+
+from .scheduled import mirror_address
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,9 @@ async def bind_rights(interaction: discord.Interaction, role: discord.Role | Non
     """The facts the core's ``bind`` decides on; only a role needs the bot's rights."""
     guild_id = str(interaction.guild_id or "")
     binding = {"guild_id": guild_id}
+    rights = interaction.app_permissions
+    if guild_id and (rights.create_events or rights.manage_events):
+        binding[MIRROR_KEY] = mirror_address(guild_id)  # events of the channel mirrored as scheduled events
     if role is None:
         return BindRights(sender_administers(interaction), None, binding)
     binding["role_id"] = str(role.id)

@@ -84,6 +84,12 @@ def make_command(name: str, description: str, options: tuple[Option, ...]) -> ap
     callback.__name__ = callback.__qualname__ = f"command_{name}"
     if options:
         callback = app_commands.describe(**{o.name: app_commands.locale_str(o.description) for o in options})(callback)
+    choices = {
+        o.name: [app_commands.Choice(name=app_commands.locale_str(label), value=value) for value, label in o.choices]
+        for o in options if o.choices
+    }
+    if choices:
+        callback = app_commands.choices(**choices)(callback)
     completers = {o.name: COMPLETERS[o.complete] for o in options if o.complete}
     if completers:
         callback = app_commands.autocomplete(**completers)(callback)

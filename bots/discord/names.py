@@ -45,6 +45,12 @@ SLASH_WORDS: dict[str, str] = {
     "cancel": N_("/cancel"),
     "bind": N_("/bind"),
     "unbind": N_("/unbind"),
+    "events": N_("/events"),
+    "event": N_("/event"),
+    "rsvp": N_("/rsvp"),
+    "reminders": N_("/reminders"),
+    "newevent": N_("/newevent"),
+    "announce": N_("/announce"),
     # option names
     "channel": N_("/channel"),
     "zone": N_("/zone"),
@@ -52,6 +58,8 @@ SLASH_WORDS: dict[str, str] = {
     "code": N_("/code"),
     "role": N_("/role"),
     "arguments": N_("/arguments"),
+    "answer": N_("/answer"),
+    "offsets": N_("/offsets"),
 }
 
 MAX_NAME = 32

@@ -23,6 +23,9 @@ from core.channels import THEMES
 from core.geo.countries import country_codes, country_name, suggest_countries
 from core.geo.timezones import all_zones
 from core.i18n import DEFAULT_LANGUAGE, N_, SUPPORTED_LANGUAGES, language_name, use_language
+from core.db.models import Member
+from core.events.render import pick_text, when
+from core.events.upcoming import upcoming_events
 from core.memberships import channel_title, joined_slugs
 from core.members import find_identity
 from core.text import fold
@@ -41,9 +44,12 @@ class Option:
     complete: str | None = None  # a key of COMPLETERS
     kind: type = str  # str, or discord.Role (an adapter-only option)
     to_core: bool = True  # joined into the core's argument string
+    choices: tuple[tuple[str, str], ...] = ()  # fixed (value, label msgid) pairs, labels localized
 
 
 _CHANNEL = N_("A country or a topic, in any language")
+_EVENT = N_("An upcoming event: type its name or number")
+ANSWERS = (("yes", N_("Going")), ("maybe", N_("Maybe")), ("no", N_("Not going")))
 OPTIONS: dict[str, tuple[Option, ...]] = {
     "language": (Option("language", N_("A language, for example français or English"), complete="language"),),
     "country": (Option("country", N_("Your country, in any language"), complete="country"),),
@@ -51,6 +57,13 @@ OPTIONS: dict[str, tuple[Option, ...]] = {
     "associations": (Option("query", N_("A name, a city or a country"), complete="association"),),
     "join": (Option("channel", _CHANNEL, required=True, complete="channel"),),
     "leave": (Option("channel", _CHANNEL, required=True, complete="my_channel"),),
+    "events": (Option("channel", _CHANNEL, complete="channel"),),
+    "event": (Option("event", _EVENT, required=True, complete="event"),),
+    "rsvp": (
+        Option("event", _EVENT, required=True, complete="event"),
+        Option("answer", N_("Your answer"), required=True, choices=ANSWERS),
+    ),
+    "reminders": (Option("offsets", N_("For example 1d 1h (days, hours, minutes), or off"), complete="reminders"),),
     "link": (Option("code", N_("The code the bot gave you on your other platform")),),
     "bind": (
         Option("channel", _CHANNEL, required=True, complete="channel"),
@@ -166,6 +179,40 @@ async def complete_my_channel(interaction: discord.Interaction, current: str) ->
     return _channel_choices(slugs, current, reader_language(interaction))
 
 
+def _member_language(member: Member | None, interaction: discord.Interaction) -> str:
+    return (member.language if member is not None and member.language else None) or reader_language(interaction)
+
+
+async def complete_event(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Upcoming events from the core (the person's own first): title in their language, time in their zone."""
+    service = getattr(interaction.client, "service", None)
+    if service is None:
+        return []
+    async with service.db.transaction() as session:
+        identity = await find_identity(session, PLATFORM, str(interaction.user.id))
+        member = await session.get(Member, identity.member_id) if identity is not None else None
+        found = await upcoming_events(session, member.id if member else None, current[:100], MAX_CHOICES)
+        language = _member_language(member, interaction)
+        with use_language(language):
+            return [
+                _choice(f"#{event.id} {pick_text(event)[0]} — {when(event, (member.timezone if member else None) or event.timezone)}",
+                        str(event.id))
+                for event in found
+            ]
+
+
+REMINDER_PRESETS = ("1d 1h", "1d", "2h", "1h", "30m", "off")
+
+
+async def complete_reminders(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Common offsets starting with what is typed; else what is typed, as it is (the core parses and checks it)."""
+    typed = current.strip()[:100]
+    presets = [p for p in REMINDER_PRESETS if p.startswith(typed.lower())] if typed else list(REMINDER_PRESETS)
+    if typed and not presets:
+        return [_choice(typed, typed)]
+    return [_choice(p, p) for p in presets]
+
+
 COMPLETERS: dict[str, Completer] = {
     "language": complete_language,
     "country": complete_country,
@@ -173,6 +220,8 @@ COMPLETERS: dict[str, Completer] = {
     "association": complete_association,
     "channel": complete_channel,
     "my_channel": complete_my_channel,
+    "event": complete_event,
+    "reminders": complete_reminders,
 }
 
 

@@ -6,7 +6,8 @@ replace discord.py's REST base (``discord.http.Route.BASE``) and gateway
 (``DiscordWebSocket.DEFAULT_GATEWAY``): a plain ``discord.Client`` connects straight to the
 default gateway (it asks ``/gateway/bot`` only when sharded) and adds ``v``, ``encoding`` and
 ``compress`` query parameters itself, so the variable is the bare websocket URL. A missing or
-rejected token is one line on stderr and a non-zero exit code.
+rejected token is one line on stderr and a non-zero exit code. Once READY, the core's delivery
+engine runs beside the gateway (pushes, event mirrors, timed jobs) and is stopped first.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from discord.http import Route
 
 from core.app import open_app
 from core.config import Settings
+from core.delivery.engine import DeliveryEngine
 
 from .client import AlumniBot
 
@@ -88,6 +90,7 @@ async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event
     except (NotImplementedError, RuntimeError, ValueError):
         pass
     client = AlumniBot(app.commands)
+    engine: DeliveryEngine | None = None
     try:
         try:
             connection = await start(client, settings.discord_bot_token)
@@ -101,6 +104,11 @@ async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event
         except (discord.DiscordException, OSError) as error:
             print(f"error: Discord refused to start the bot: {error}", file=sys.stderr)
             return 1
+        # pushes (announcements, reminders, notices, mirrors): the core's engine, started once the
+        # gateway is READY and stopped before the client closes, so in-flight sends finish through
+        # a live HTTP session and its rate-limit buckets
+        engine = DeliveryEngine(app.db, {"discord": client.transport()}, lease=settings.delivery_lease_seconds)
+        await engine.start()
         stopped = asyncio.ensure_future(stop_event.wait())
         await asyncio.wait({stopped, connection}, return_when=asyncio.FIRST_COMPLETED)
         if connection.done() and not connection.cancelled() and connection.exception() is not None:
@@ -109,6 +117,11 @@ async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event
         stopped.cancel()
         return 0
     finally:
+        if engine is not None:
+            try:
+                await engine.stop()
+            except Exception:  # noqa: BLE001 - unsent claims run out their lease and are sent later
+                log.warning("delivery engine did not stop cleanly", exc_info=True)
         try:
             await client.close()
         except Exception:  # noqa: BLE001 - never turn a clean stop into a traceback

@@ -1,7 +1,8 @@
 """``DiscordTransport``: the delivery engine's way to send a reply on Discord.
 
 A target is a user (``Target.address`` = user id: the DM channel is opened once and
-remembered) or a channel (``to_chat``: a text channel id). It uses the bot's logged-in
+remembered), a channel (``to_chat``: a text channel id), or a server's scheduled events
+(``events:<server id>``: the core's event mirrors, see ``scheduled.py``). It uses the bot's logged-in
 ``discord.Client``, so pushes share its HTTP session and rate limits: discord.py's HTTP
 client already follows Discord's per-route buckets and the global limit from the
 ``X-RateLimit-*`` headers (it waits before a request when a bucket is empty and retries
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -25,8 +27,10 @@ from core.commands.types import Reply
 from core.delivery.transport import PermanentError, RetryAfter, Target, TransientError, Unreachable
 
 from .render import render
+from .scheduled import ScheduledEvents, is_mirror_address
 
 log = logging.getLogger(__name__)
+Pace = Callable[[], Awaitable[None]]
 CANNOT_DM = 50007
 UNKNOWN_USER = 10013
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -57,26 +61,43 @@ def delivery_error(error: BaseException) -> Exception:
     return PermanentError(f"{type(error).__name__}: {error}")
 
 
+async def _no_wait() -> None:
+    return None
+
+
 class DiscordTransport:
     platform = "discord"
 
     def __init__(self, client: discord.Client) -> None:
         self.client = client
         self._dm_channels: dict[str, int] = {}
+        self.scheduled = ScheduledEvents(client)
 
-    async def _channel_id(self, target: Target) -> int:
+    async def _channel_id(self, target: Target, pace: Pace) -> int:
         if target.to_chat:
             return int(target.address)
         known = self._dm_channels.get(target.address)
         if known is None:
             data: dict[str, Any] = await self.client.http.start_private_message(int(target.address))
             known = self._dm_channels[target.address] = int(data["id"])
+            await pace()  # opening the DM was a request of its own: the message waits for its slot
         return known
 
     async def send(self, target: Target, reply: Reply) -> None:
+        await self.send_paced(target, reply, _no_wait)
+
+    async def send_paced(self, target: Target, reply: Reply, pace: Pace) -> None:
+        """Every request waits for ``pace()`` (the engine's limiter: Discord's 50 requests/s count
+        DM openings and each message of a split reply, not just replies)."""
+        await pace()
         try:
-            channel = self.client.get_partial_messageable(await self._channel_id(target))
-            for outgoing in render(reply):
+            if target.to_chat and is_mirror_address(target.address):
+                await self.scheduled.apply(target.address, reply)
+                return
+            channel = self.client.get_partial_messageable(await self._channel_id(target, pace))
+            for index, outgoing in enumerate(render(reply)):
+                if index:
+                    await pace()
                 fields: dict[str, Any] = {"content": outgoing.content or None, "embeds": outgoing.embeds}
                 if outgoing.view is not None:
                     fields["view"] = outgoing.view

@@ -171,8 +171,16 @@ async def create_event(
     event.status = "cancelled" if data.cancelled else "scheduled"
     session.add(event)
     await session.flush()
+    await _mirror(session, event)
     log.info("event %s created by member %s", event.id, actor_id)
     return event, valid
+
+
+async def _mirror(session: AsyncSession, event: Event) -> None:
+    """Hook: chats that mirror events in their platform's calendar hear of the change (core/events/mirror.py)."""
+    from .mirror import plan_mirrors
+
+    await plan_mirrors(session, event)
 
 
 async def channel_slug_of(session: AsyncSession, event: Event) -> str | None:
@@ -224,6 +232,7 @@ async def update_event(
     await promote_waiting(session, event)
     await notify_answerers(session, event, cancelled=event.status == "cancelled")
     await replan_event(session, event)
+    await _mirror(session, event)
     log.info("event %s changed by member %s (sequence %s)", event.id, actor_id, event.sequence)
     return valid
 
@@ -241,6 +250,7 @@ async def cancel_event(session: AsyncSession, event: Event, actor_id: int | None
     await session.flush()
     await notify_answerers(session, event, cancelled=True)
     await replan_event(session, event)
+    await _mirror(session, event)
     log.info("event %s cancelled by member %s", event.id, actor_id)
 
 

@@ -3,7 +3,8 @@
 Gateway (``/gateway``, websocket): HELLO, IDENTIFY (a wrong token closes with 4004),
 READY, GUILD_CREATE, heartbeats and their ACKs, RESUME; tests push INTERACTION_CREATE and
 MESSAGE_CREATE with ``dispatch``. REST under ``/api/v10``: login, application, command sync,
-interaction callbacks and webhooks (follow-ups, edits), DMs, channel messages, role changes.
+interaction callbacks and webhooks (follow-ups, edits), DMs, channel messages, role changes,
+guild scheduled events (create, edit, delete, list; at most 100 per server).
 Every answer carries ``Content-Type: application/json`` exactly (discord.py decodes nothing
 else); a 429 carries a ``Via`` header and a JSON ``retry_after``. Every REST call is recorded in
 ``calls``; failures are injected with ``fail``.
@@ -25,6 +26,9 @@ MANAGE_GUILD = 1 << 5
 MANAGE_ROLES = 1 << 28
 SEND_MESSAGES = 1 << 11
 VIEW_CHANNEL = 1 << 10
+MANAGE_EVENTS = 1 << 33
+CREATE_EVENTS = 1 << 44
+MAX_SCHEDULED_EVENTS = 100  # per server
 
 
 @dataclass
@@ -89,6 +93,8 @@ class FakeDiscord:
         self.failures: list[Failure] = []
         self.commands: list[dict[str, Any]] = []
         self.member_roles: dict[int, set[int]] = {}  # user id -> role ids (members of the guild)
+        self.scheduled_events: dict[str, dict[str, Any]] = {}  # id -> the guild scheduled event
+        self.app_permissions = MANAGE_ROLES | CREATE_EVENTS | SEND_MESSAGES | VIEW_CHANNEL
         self.identified = asyncio.Event()
         self.identify_count = 0
         self._ids = itertools.count(800000000000000001)
@@ -206,7 +212,7 @@ class FakeDiscord:
             "id": str(interaction_id), "application_id": str(self.app_id), "type": kind, "data": data,
             "token": f"itoken{interaction_id}", "version": 1, "locale": locale, "entitlements": [],
             "authorizing_integration_owners": {"0": str(self.guild_id)} if in_guild else {"1": user["id"]},
-            "app_permissions": str(MANAGE_ROLES | SEND_MESSAGES | VIEW_CHANNEL),
+            "app_permissions": str(self.app_permissions),
             "attachment_size_limit": 10485760,
         }
         if in_guild:
@@ -384,7 +390,37 @@ class FakeDiscord:
             else:
                 self.member_roles[user_id].discard(role_id)
             return None, 204
+        match = re.fullmatch(r"/guilds/(\d+)/scheduled-events(?:/(\d+))?", path)
+        if match:
+            return self._scheduled_event(method, match.group(1), match.group(2), body or {})
         return {"message": f"404: Not Found ({method} {path})", "code": 0}, 404
+
+    def _scheduled_event(self, method: str, guild_id: str, event_id: str | None, body: dict[str, Any]) -> tuple[Any, int]:
+        if event_id is None:
+            if method == "GET":
+                return list(self.scheduled_events.values()), 200
+            if len(self.scheduled_events) >= MAX_SCHEDULED_EVENTS:
+                return {"message": "Maximum number of uncompleted guild scheduled events reached (100)", "code": 30038}, 400
+            missing = [k for k in ("name", "privacy_level", "scheduled_start_time", "entity_type") if k not in body]
+            if body.get("entity_type") == 3 and (not body.get("scheduled_end_time")
+                                                 or not (body.get("entity_metadata") or {}).get("location")):
+                missing.append("scheduled_end_time/entity_metadata.location")
+            if missing:
+                return {"message": "Invalid Form Body", "code": 50035, "errors": missing}, 400
+            event = {"id": str(self.snowflake()), "guild_id": guild_id, "channel_id": None, "creator_id": str(self.app_id),
+                     "status": 1, "entity_id": None, "image": None, "description": None, "scheduled_end_time": None,
+                     "entity_metadata": None, **body}
+            self.scheduled_events[event["id"]] = event
+            return event, 200
+        event = self.scheduled_events.get(event_id)
+        if event is None:
+            return {"message": "Unknown Guild Scheduled Event", "code": 10070}, 404
+        if method == "DELETE":
+            del self.scheduled_events[event_id]
+            return None, 204
+        if method == "PATCH":
+            event.update(body)
+        return event, 200
 
     def _message(self, data: dict[str, Any], channel_id: int) -> dict[str, Any]:
         return {"id": str(self.snowflake()), "channel_id": str(channel_id or self.text_channel_id), "author": self.bot,
