@@ -72,3 +72,16 @@ async def test_rebind_updates_then_unbind_removes_only_this_chat(db: Database) -
     assert await bound(db) == [("slack", "C43", "de", {})]
     (reply,) = await service.handle(bind("u1", admin=True, bot=True, command="unbind", args=""))
     assert await bound(db) == [("slack", "C43", "de", {})] and reply.text
+
+
+async def test_binding_again_keeps_what_the_platform_stored_there(db: Database) -> None:
+    service = CommandService(db)
+    first = Request(Sender("discord", "a1", "a1"), GROUP, command="bind", args="de", chat_admin=True,
+                    bot_can_invite=True, binding={"role_id": "77"})
+    await service.handle(first)
+    async with db.transaction() as session:
+        binding = await session.scalar(select(ChannelBinding))
+        binding.data = {**binding.data, "mirrored": {"uid-1": "9001"}}
+    await service.handle(Request(first.sender, GROUP, command="bind", args="de", chat_admin=True, bot_can_invite=True,
+                                 binding={"role_id": "78"}))
+    assert (await bound(db))[0][3] == {"role_id": "78", "mirrored": {"uid-1": "9001"}}

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import sys
 from typing import Any
 
@@ -22,6 +21,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from bots.lifecycle import run_until_stopped, stop_on_sigterm
 from core.app import open_app
 from core.config import Settings
 from core.delivery.engine import DeliveryEngine
@@ -67,14 +67,6 @@ async def wait_ready(client: AlumniBot, connection: asyncio.Task[None], timeout:
         raise StartupError("the Discord gateway did not answer in time")
 
 
-_stop_events: set[asyncio.Event] = set()
-
-
-def _stop_all() -> None:
-    for event in list(_stop_events):
-        event.set()
-
-
 async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event | None = None) -> int:
     """Run the bot until SIGTERM, Ctrl-C (cancellation) or ``stop_event``. Returns the exit code."""
     if not settings.discord_bot_token:
@@ -83,12 +75,11 @@ async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event
         return 2
     configure_endpoints(settings.discord_api_base_url, settings.discord_gateway_url)
     app = await open_app(settings)
-    stop_event = stop_event or asyncio.Event()
-    _stop_events.add(stop_event)
-    try:
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, _stop_all)
-    except (NotImplementedError, RuntimeError, ValueError):
-        pass
+    with stop_on_sigterm(stop_event) as stop_event:
+        return await _run_until_stopped(settings, app, stop_event)
+
+
+async def _run_until_stopped(settings: Settings, app: Any, stop_event: asyncio.Event) -> int:
     client = AlumniBot(app.commands)
     engine: DeliveryEngine | None = None
     try:
@@ -126,12 +117,9 @@ async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event
             await client.close()
         except Exception:  # noqa: BLE001 - never turn a clean stop into a traceback
             log.debug("error while stopping", exc_info=True)
-        _stop_events.discard(stop_event)
         await app.close()
 
 
 def main(settings: Settings, args: Any = None) -> int:
-    try:
-        return asyncio.run(run(settings, args))
-    except KeyboardInterrupt:
-        return 0
+    """Synchronous entry point: the exit code."""
+    return run_until_stopped(run, settings, args)

@@ -69,7 +69,9 @@ async def bind(ctx: Context, args: str) -> None:
     )
     name = channel_title(channel.slug)
     if existing is not None:
-        existing.title, existing.data = title, data
+        # what the platform sends again replaces its old value; what it keeps there itself stays
+        # (a Discord server's mirrored Scheduled Event ids)
+        existing.title, existing.data = title, {**(existing.data or {}), **data}
         ctx.reply(_("This chat was already bound to the {channel} channel; its details are updated.").format(channel=name))
         return
     ctx.session.add(ChannelBinding(channel_id=channel.id, platform=ctx.platform, chat_id=chat.chat_id, title=title, data=data))
