@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from core.app import App, open_app, prepare_database
 from core.config import Settings, SettingsError, redact_url
@@ -428,6 +429,10 @@ def run_bots(args: argparse.Namespace) -> int:
             raise CliError(_("the {platform} bot cannot run beside others: run it alone").format(platform=platform), 2)
 
     async def together() -> int:
+        # Migrate once, before the bots open the core side by side (on SQLite each would
+        # otherwise create the same tables at the same moment).
+        if make_url(app_settings.database_url).get_backend_name() == "sqlite":
+            await prepare_database(app_settings.database_url)
         codes = await asyncio.gather(*(run(app_settings, args) for run in runners.values()))  # type: ignore[misc]
         return max(int(code or 0) for code in codes)
 

@@ -1,0 +1,46 @@
+"""``alumni run all``: the three bots in one process, started together and stopped together by one SIGTERM."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.slack_api import SIGNING_SECRET, FakeSlack
+from tests.fakes.telegram_api import FakeBotAPI
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def until(check, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def test_one_sigterm_stops_every_bot(tmp_path: Path) -> None:
+    async with FakeBotAPI() as telegram, FakeSlack() as slack, FakeDiscord() as discord:
+        env = {
+            **os.environ, "PYTHONPATH": str(ROOT), "ALUMNI_DATABASE_URL": f"sqlite:///{tmp_path / 'all.db'}",
+            "TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_API_BASE_URL": telegram.base_url,
+            "SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
+            "DISCORD_BOT_TOKEN": discord.token, "DISCORD_API_BASE_URL": discord.api_base_url,
+            "DISCORD_GATEWAY_URL": discord.gateway_url,
+        }
+        env.pop("SLACK_APP_TOKEN", None)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bots.cli", "run", "all", "--port", "0", cwd=ROOT, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await until(lambda: telegram.calls_to("setMyCommands") and slack.calls_to("auth.test")
+                        and discord.identified.is_set())
+            await until(lambda: telegram.calls_to("getUpdates"))  # polling: Telegram is fully up
+        finally:
+            process.send_signal(signal.SIGTERM)
+            out, err = await asyncio.wait_for(process.communicate(), 40)
+    assert process.returncode == 0, err.decode()[-2000:]
