@@ -20,6 +20,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.server import LocalServer
+
 API = "/api/v10"
 ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
@@ -75,7 +77,7 @@ class Failure:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeDiscord:
+class FakeDiscord(LocalServer):
     def __init__(self, token: str = "fake.discord.token", app_id: int = 900000000000000001,
                  guild_id: int = 700000000000000001) -> None:
         self.token = token
@@ -101,8 +103,6 @@ class FakeDiscord:
         self._sequence = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
         self._changed = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
-        self.port: int | None = None
 
     # ------------------------------------------------------------ lifecycle
 
@@ -114,28 +114,14 @@ class FakeDiscord:
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
 
-    async def start(self) -> "FakeDiscord":
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", API + "/{path:.*}", self._rest)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
 
-    async def stop(self) -> None:
+    async def closing(self) -> None:
         for ws in list(self._sockets):
             await ws.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
 
-    async def __aenter__(self) -> "FakeDiscord":
-        return await self.start()
-
-    async def __aexit__(self, *exc: Any) -> None:
-        await self.stop()
 
     # ------------------------------------------------------------ test helpers
 

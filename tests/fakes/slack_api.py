@@ -26,6 +26,8 @@ from urllib.parse import urlencode
 import aiohttp
 from aiohttp import web
 
+from tests.fakes.server import LocalServer
+
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-test-token"
 SIGNING_SECRET = "8f742231b10e8888abcd99000111a5a5"  # 32 hexadecimal characters, like a real one
@@ -107,7 +109,7 @@ class Failure:
     match: dict[str, str] = field(default_factory=dict)
 
 
-class FakeSlack:
+class FakeSlack(LocalServer):
     def __init__(self, token: str = BOT_TOKEN, app_token: str = APP_TOKEN) -> None:
         self.token = token
         self.app_token = app_token
@@ -123,8 +125,6 @@ class FakeSlack:
         self._files = itertools.count(1)
         self.uploads: dict[str, bytes] = {}
         self._changed = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
-        self.port: int | None = None
 
     # ------------------------------------------------------------ lifecycle
 
@@ -136,30 +136,16 @@ class FakeSlack:
     def base_url(self) -> str:
         return f"{self.root}/api/"
 
-    async def start(self) -> "FakeSlack":
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{id}", self._respond)
         app.router.add_post("/upload/{id}", self._upload)
         app.router.add_get("/socket", self._socket)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
 
-    async def stop(self) -> None:
+    async def closing(self) -> None:
         for socket in list(self.sockets):
             await socket.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
 
-    async def __aenter__(self) -> "FakeSlack":
-        return await self.start()
-
-    async def __aexit__(self, *exc: Any) -> None:
-        await self.stop()
 
     # ------------------------------------------------------------ test helpers
 

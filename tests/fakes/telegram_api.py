@@ -18,6 +18,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.server import LocalServer
+
 JSON_PARAMS = {"reply_markup", "commands", "scope", "allowed_updates", "link_preview_options", "entities"}
 
 
@@ -71,7 +73,7 @@ class TelegramLimits:
     scale: float = 1.0
 
 
-class FakeBotAPI:
+class FakeBotAPI(LocalServer):
     def __init__(self, token: str = "123456:TEST-token", username: str = "alumni_test_bot", bot_id: int = 123456) -> None:
         self.token = token
         self.bot = {"id": bot_id, "is_bot": True, "first_name": "Alumni", "username": username,
@@ -85,8 +87,6 @@ class FakeBotAPI:
         self._new_update = asyncio.Event()
         self._changed = asyncio.Condition()
         self._chats: dict[str, dict[str, Any]] = {}
-        self._runner: web.AppRunner | None = None
-        self.port: int | None = None
         self._closing = False
         self.blocked: set[str] = set()
         self.limits: TelegramLimits | None = None
@@ -105,27 +105,13 @@ class FakeBotAPI:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/bot"
 
-    async def start(self) -> "FakeBotAPI":
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return self
 
-    async def stop(self) -> None:
+    async def closing(self) -> None:
         self._closing = True
         self._new_update.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
 
-    async def __aenter__(self) -> "FakeBotAPI":
-        return await self.start()
-
-    async def __aexit__(self, *exc: Any) -> None:
-        await self.stop()
 
     # ------------------------------------------------------------ test helpers
 
