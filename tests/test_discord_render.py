@@ -61,3 +61,17 @@ def test_buttons_carry_the_action_in_unique_custom_ids() -> None:
 def test_file_rides_on_the_last_message() -> None:
     messages = render(Reply(text="your data", file=FileAttachment("me.json", b"{}"), private=True))
     assert messages[-1].file == ("me.json", b"{}")
+
+
+def test_hints_name_commands_as_the_reader_s_discord_client_shows_them() -> None:
+    import bots.discord.translator  # noqa: F401 - registers Discord's way of writing commands
+    from core.commands.syntax import command_hint
+    from core.i18n import use_language
+
+    with use_language("fr"):
+        assert command_hint("discord", "leave", "tn") == "/quitter tn"
+    with use_language("ar"):  # no Discord locale: the client shows the English names
+        assert command_hint("discord", "leave", "tn") == "/leave tn"
+    with use_language("fr"):  # other platforms keep their own spelling
+        assert command_hint("telegram", "leave", "tn") == "/leave tn"
+        assert command_hint("slack", "leave", "tn") == "/alumni leave tn"

@@ -16,9 +16,10 @@ import discord
 from discord import app_commands
 from discord.app_commands import TranslationContextLocation as Where
 
-from core.i18n import _, use_language
+from core.commands.syntax import register_hint_style
+from core.i18n import _, current_language, use_language
 
-from .names import SLASH_WORDS, clip, language_of_locale, localized_name
+from .names import SLASH_WORDS, clip, language_of_locale, locales_of, localized_name
 
 log = logging.getLogger(__name__)
 _NAMES = (Where.command_name, Where.group_name, Where.parameter_name)
@@ -31,6 +32,17 @@ def translate_word(word: str, language: str) -> str | None:
         return None
     with use_language(language):
         return localized_name(_(msgid), word)
+
+
+def command_hint(name: str, args: str) -> str:
+    """What a reader types on Discord: the command's name as their Discord client shows it
+    ("/rejoindre tn" in French), English where Discord has no locale for their language."""
+    language = current_language()
+    localized = translate_word(name, language) if locales_of(language) else None
+    return f"/{localized or name} {args}".strip()
+
+
+register_hint_style("discord", command_hint)
 
 
 class CatalogTranslator(app_commands.Translator):

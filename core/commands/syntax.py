@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from core.text import clean_line
 
@@ -9,8 +10,21 @@ MAX_ARGS_LENGTH = 200
 _PAGE = re.compile(r"^#(\d{1,4})(?:\s+|$)")
 
 
+# How a platform spells a command for the reader (in the current language), when it differs
+# from "/name args": an adapter registers its own (Discord shows localized names, "/rejoindre").
+HintStyle = Callable[[str, str], str]
+_HINT_STYLES: dict[str, HintStyle] = {}
+
+
+def register_hint_style(platform: str, style: HintStyle) -> None:
+    _HINT_STYLES[platform] = style
+
+
 def command_hint(platform: str, name: str, args: str = "") -> str:
-    """"/join tn" on Telegram, Discord and the console; "/alumni join tn" on Slack."""
+    """"/join tn" on Telegram and the console; "/alumni join tn" on Slack; what the adapter says elsewhere."""
+    style = _HINT_STYLES.get(platform)
+    if style is not None:
+        return style(name, args)
     line = f"{name} {args}".strip()
     return f"/alumni {line}" if platform == "slack" else f"/{line}"
 
