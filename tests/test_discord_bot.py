@@ -22,6 +22,7 @@ from bots.discord.client import AlumniBot
 from core.commands.types import Button, ChatAccess, ChatKind, Reply, Request
 from core.config import Settings
 from core.commands.service import CommandService
+from tests.discord_fixtures import fake  # noqa: F401 - fixtures
 from tests.fakes.discord_api import CREATE_EVENTS, MANAGE_GUILD, FakeDiscord
 
 
@@ -45,16 +46,6 @@ class StubService:
 
     def command_descriptions(self, language: str) -> list[tuple[str, str]]:
         return CommandService.command_descriptions(self, language)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        runner.configure_endpoints(server.api_base_url, server.gateway_url)
-        try:
-            yield server
-        finally:
-            runner.configure_endpoints(None, None)
 
 
 @asynccontextmanager

@@ -21,21 +21,12 @@ from core.app import App, open_app
 from core.config import Settings
 from core.db.models import Channel, ChannelBinding, Identity, Member, Membership
 from core.directory.importer import import_rows
+from tests.discord_fixtures import fake  # noqa: F401 - fixtures
 from tests.fakes.discord_api import MANAGE_ROLES, Call, FakeDiscord
 
 HOSTILE = "@everyone <@&123456789012345678> **Alumni** <@42> Tunis"
 USER_ID = 424242424242424242
 SENT = r"^/(interactions/\d+/[^/]+/callback|webhooks/\d+/[^/]+(/messages/@original)?|channels/\d+/messages)$"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        runner.configure_endpoints(server.api_base_url, server.gateway_url)
-        try:
-            yield server
-        finally:
-            runner.configure_endpoints(None, None)
 
 
 @pytest.fixture

@@ -5,43 +5,21 @@ after a restart, the .ics file as an attachment, ``/reminders``.
 """
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
-from bots.discord import runner
-from core.app import App, open_app
-from core.config import Settings
+from core.app import App
 from core.db.models import Event, Identity, Member, Rsvp
 from core.events.render import when
 from core.i18n import use_language
+from tests.discord_fixtures import app, fake  # noqa: F401 - fixtures
 from tests.events_helpers import make_event
 from tests.fakes.discord_api import FakeDiscord
 from tests.test_discord_conversation import bot, exchange, with_action
 
 USER_ID = 515151515151515151
 CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        runner.configure_endpoints(server.api_base_url, server.gateway_url)
-        try:
-            yield server
-        finally:
-            runner.configure_endpoints(None, None)
-
-
-@pytest.fixture
-async def app(database_url: str) -> AsyncIterator[App]:
-    opened = await open_app(Settings(database_url=database_url), migrate=True)
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 def soon(days: int) -> datetime:

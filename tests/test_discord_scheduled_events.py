@@ -10,42 +10,24 @@ this server.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import select
 
 from bots.discord import runner
-from core.app import App, open_app
+from core.app import App
 from core.config import Settings
 from core.db.models import Channel, ChannelBinding, Delivery, Event
 from core.db.types import utcnow
 from core.events.mirror import plan_window
 from core.events.service import cancel_event, input_of, update_event
+from tests.discord_fixtures import app, fake  # noqa: F401 - fixtures
 from tests.events_helpers import make_event
 from tests.fakes.discord_api import MANAGE_ROLES, FakeDiscord
 
 ADMIN = 11
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        try:
-            yield server
-        finally:
-            runner.configure_endpoints(None, None)
-
-
-@pytest.fixture
-async def app(database_url: str) -> AsyncIterator[App]:
-    opened = await open_app(Settings(database_url=database_url), migrate=True)
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
