@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from core.i18n import _
+
 _stop_events: set[asyncio.Event] = set()
 
 
@@ -42,3 +44,8 @@ def run_until_stopped(run: Callable[..., Awaitable[int]], settings: Any, args: A
         return asyncio.run(run(settings, args))
     except KeyboardInterrupt:
         return 0
+
+
+def error_word() -> str:
+    """"error", in the reader's language, at the start of a one-line error on stderr."""
+    return _("error")

@@ -290,7 +290,8 @@ def roles_list(args: argparse.Namespace) -> int:
     for entry in entries:
         identities = ", ".join(f"{p}:{u}" for p, u in entry.identities) or "-"
         role = entry.role + (f" {entry.country_code}" if entry.country_code else "")
-        out(f"{role:<16} {_('member')} {entry.member_id:<6} {identities}")
+        label = _("member")
+        out(f"{role:<16} {label} {entry.member_id:<6} {identities}")
     return 0
 
 
@@ -382,7 +383,8 @@ def channels_members(args: argparse.Namespace) -> int:
         details = " ".join(
             p for p in (member.language or "-", member.country_code or "-", joined.strftime("%Y-%m-%d")) if p
         )
-        out(f"{_('member')} {member.id:<6} {details}  {', '.join(identities) or '-'}")
+        label = _("member")
+        out(f"{label} {member.id:<6} {details}  {', '.join(identities) or '-'}")
     return 0
 
 

@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from bots.lifecycle import error_word
 from core.i18n import _, language_from_locale, use_language
 
 from .errors import CliError, describe_exception
@@ -26,7 +27,8 @@ class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose usage errors are one line, like every other error."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: {_('error')}: {message} ({_('see --help')})\n")
+        hint = _("see --help")
+        self.exit(2, f"{self.prog}: {error_word()}: {message} ({hint})\n")
 
 
 def cli_language() -> str | None:
@@ -235,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return int(args.handler(args) or 0)
         except CliError as error:
-            print(f"alumni: {_('error')}: {error}", file=sys.stderr)
+            print(f"alumni: {error_word()}: {error}", file=sys.stderr)
             return error.code
         except BrokenPipeError:  # `alumni directory export | head`: the reader left, nothing to say
             try:
@@ -249,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 130
         except Exception as error:  # anything else: one line, the traceback only with -vv
             log.debug("command failed", exc_info=True)
-            print(f"alumni: {_('error')}: {describe_exception(error)}", file=sys.stderr)
+            print(f"alumni: {error_word()}: {describe_exception(error)}", file=sys.stderr)
             return 1
         finally:
             _restore_logging(logging_state)

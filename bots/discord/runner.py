@@ -21,10 +21,11 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bots.lifecycle import run_until_stopped, stop_on_sigterm
+from bots.lifecycle import error_word, run_until_stopped, stop_on_sigterm
 from core.app import open_app
 from core.config import Settings
 from core.delivery.engine import DeliveryEngine
+from core.i18n import _
 
 from .client import AlumniBot
 
@@ -48,9 +49,9 @@ async def start(client: AlumniBot, token: str) -> asyncio.Task[None]:
     try:
         await client.login(token)
     except discord.LoginFailure as error:
-        raise StartupError("Discord rejected DISCORD_BOT_TOKEN (invalid or revoked token)") from error
+        raise StartupError(_("Discord rejected DISCORD_BOT_TOKEN (invalid or revoked token)")) from error
     except (discord.HTTPException, OSError) as error:
-        raise StartupError(f"cannot reach the Discord API: {error}") from error
+        raise StartupError(_("cannot reach the Discord API: {error}").format(error=error)) from error
     return asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
 
 
@@ -61,17 +62,17 @@ async def wait_ready(client: AlumniBot, connection: asyncio.Task[None], timeout:
     if connection in done:
         ready.cancel()
         connection.result()  # raises the gateway's error
-        raise StartupError("the Discord gateway closed the connection")
+        raise StartupError(_("the Discord gateway closed the connection"))
     if ready not in done:
         ready.cancel()
-        raise StartupError("the Discord gateway did not answer in time")
+        raise StartupError(_("the Discord gateway did not answer in time"))
 
 
 async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event | None = None) -> int:
     """Run the bot until SIGTERM, Ctrl-C (cancellation) or ``stop_event``. Returns the exit code."""
     if not settings.discord_bot_token:
-        print("error: DISCORD_BOT_TOKEN is not set (create a bot at https://discord.com/developers/applications)",
-              file=sys.stderr)
+        print(f"{error_word()}: " + _("DISCORD_BOT_TOKEN is not set (create a bot at {url})").format(
+            url="https://discord.com/developers/applications"), file=sys.stderr)
         return 2
     configure_endpoints(settings.discord_api_base_url, settings.discord_gateway_url)
     app = await open_app(settings)
@@ -87,13 +88,13 @@ async def _run_until_stopped(settings: Settings, app: Any, stop_event: asyncio.E
             connection = await start(client, settings.discord_bot_token)
             await wait_ready(client, connection)
         except StartupError as error:
-            print(f"error: {error}", file=sys.stderr)
+            print(f"{error_word()}: {error}", file=sys.stderr)
             return 1
         except discord.PrivilegedIntentsRequired:
-            print("error: Discord refused the bot's intents (enable them in the developer portal)", file=sys.stderr)
+            print(f"{error_word()}: " + _("Discord refused the bot's intents (enable them in the developer portal)"), file=sys.stderr)
             return 1
         except (discord.DiscordException, OSError) as error:
-            print(f"error: Discord refused to start the bot: {error}", file=sys.stderr)
+            print(f"{error_word()}: " + _("Discord refused to start the bot: {error}").format(error=error), file=sys.stderr)
             return 1
         # pushes (announcements, reminders, notices, mirrors): the core's engine, started once the
         # gateway is READY and stopped before the client closes, so in-flight sends finish through
@@ -103,7 +104,7 @@ async def _run_until_stopped(settings: Settings, app: Any, stop_event: asyncio.E
         stopped = asyncio.ensure_future(stop_event.wait())
         await asyncio.wait({stopped, connection}, return_when=asyncio.FIRST_COMPLETED)
         if connection.done() and not connection.cancelled() and connection.exception() is not None:
-            print(f"error: the Discord connection ended: {connection.exception()}", file=sys.stderr)
+            print(f"{error_word()}: " + _("the Discord connection ended: {error}").format(error=connection.exception()), file=sys.stderr)
             return 1
         stopped.cancel()
         return 0

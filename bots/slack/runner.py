@@ -24,10 +24,11 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bots.lifecycle import run_until_stopped, stop_on_sigterm
+from bots.lifecycle import error_word, run_until_stopped, stop_on_sigterm
 from core.app import open_app
 from core.config import Settings
 from core.delivery.engine import DeliveryEngine
+from core.i18n import _
 
 from . import errors
 from .application import build_app
@@ -61,13 +62,13 @@ class Running:
 
 def check_settings(settings: Settings) -> None:
     if not settings.slack_bot_token:
-        raise StartupError("SLACK_BOT_TOKEN is not set (the app's Bot User OAuth Token, xoxb-...)")
+        raise StartupError(_("SLACK_BOT_TOKEN is not set (the app's Bot User OAuth Token, xoxb-...)"))
     if not settings.slack_app_token:
         if not settings.slack_signing_secret:
-            raise StartupError("SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials); "
-                               "or set SLACK_APP_TOKEN for Socket Mode")
+            raise StartupError(_("SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials); "
+                                 "or set SLACK_APP_TOKEN for Socket Mode"))
         if not _SIGNING_SECRET.match(settings.slack_signing_secret):
-            raise StartupError("SLACK_SIGNING_SECRET is not a Slack signing secret (32 hexadecimal characters)")
+            raise StartupError(_("SLACK_SIGNING_SECRET is not a Slack signing secret (32 hexadecimal characters)"))
 
 
 async def check_token(app: AsyncApp) -> str:
@@ -76,9 +77,9 @@ async def check_token(app: AsyncApp) -> str:
         response = await app.client.auth_test()
     except SlackApiError as error:
         code = errors.error_code(error) or f"HTTP {getattr(error.response, 'status_code', '?')}"
-        raise StartupError(f"Slack rejected SLACK_BOT_TOKEN ({code})") from error
+        raise StartupError(_("Slack rejected SLACK_BOT_TOKEN ({code})").format(code=code)) from error
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
-        raise StartupError(f"cannot reach the Slack Web API at {app.client.base_url}: {type(error).__name__}") from error
+        raise StartupError(_("cannot reach the Slack Web API at {url}: {error}").format(url=app.client.base_url, error=type(error).__name__)) from error
     return str(response.get("user_id") or "")
 
 
@@ -112,8 +113,8 @@ async def _serve(settings: Settings, service: Any, args: Any = None) -> Running:
             opened = await app.client.apps_connections_open(app_token=settings.slack_app_token or "")
         except SlackApiError as error:
             await handler.close_async()
-            raise StartupError(f"Slack rejected SLACK_APP_TOKEN ({errors.error_code(error) or 'error'}); "
-                               "it must be an app-level token with the connections:write scope") from error
+            raise StartupError(_("Slack rejected SLACK_APP_TOKEN ({code}); it must be an app-level token with the "
+                                 "connections:write scope").format(code=errors.error_code(error) or "error")) from error
         handler.client.wss_uri = str(opened["url"])
         await handler.connect_async()
         log.info("slack app %s connected in Socket Mode", bot_user)
@@ -127,7 +128,7 @@ async def _serve(settings: Settings, service: Any, args: Any = None) -> Running:
         await site.start()
     except OSError as error:
         await runner.cleanup()
-        raise StartupError(f"cannot listen on port {port}: {error.strerror or error}") from error
+        raise StartupError(_("cannot listen on port {port}: {error}").format(port=port, error=error.strerror or error)) from error
     bound = site._server.sockets[0].getsockname()[1] if site._server and site._server.sockets else port  # type: ignore[union-attr]
     log.info("slack app %s listening on port %s, path %s", bot_user, bound, EVENTS_PATH)
     return Running(app, adapter, SlackTransport.from_settings(settings), runner=runner, port=int(bound))
@@ -154,7 +155,7 @@ async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event
     try:
         check_settings(settings)
     except StartupError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"{error_word()}: {error}", file=sys.stderr)
         return 2
     app = await open_app(settings)
     with stop_on_sigterm(stop_event) as stop_event:
@@ -167,7 +168,7 @@ async def _run_until_stopped(settings: Settings, args: Any, app: Any, stop_event
         try:
             running = await start(settings, app.commands, args)
         except StartupError as error:
-            print(f"error: {error}", file=sys.stderr)
+            print(f"{error_word()}: {error}", file=sys.stderr)
             return 1
         await stop_event.wait()
         return 0

@@ -19,9 +19,10 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from core.app import open_app
-from bots.lifecycle import run_until_stopped, stop_on_sigterm
+from bots.lifecycle import error_word, run_until_stopped, stop_on_sigterm
 from core.config import Settings
 from core.delivery.engine import DeliveryEngine
+from core.i18n import _
 
 from . import menu
 from .application import ALLOWED_UPDATES, build_application
@@ -49,9 +50,9 @@ async def start(application: Application, args: Any = None, *, poll_timeout: int
     try:
         await application.initialize()
     except InvalidToken as error:
-        raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN (invalid or revoked token)") from error
+        raise StartupError(_("Telegram rejected TELEGRAM_BOT_TOKEN (invalid or revoked token)")) from error
     except NetworkError as error:
-        raise StartupError(f"cannot reach the Telegram Bot API: {error}") from error
+        raise StartupError(_("cannot reach the Telegram Bot API: {error}").format(error=error)) from error
     if application.bot_data.get("publish_menu", True):
         await menu.publish_menus(application.bot, application.bot_data["service"])
     await application.start()
@@ -86,7 +87,7 @@ async def stop(application: Application) -> None:
 async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event | None = None) -> int:
     """Run the bot until SIGTERM, Ctrl-C (cancellation) or ``stop_event``. Returns the exit code."""
     if not settings.telegram_bot_token:
-        print("error: TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)", file=sys.stderr)
+        print(f"{error_word()}: " + _("TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)"), file=sys.stderr)
         return 2
     app = await open_app(settings)
     with stop_on_sigterm(stop_event) as stop_event:
@@ -102,10 +103,10 @@ async def _run_until_stopped(settings: Settings, args: Any, app: Any, stop_event
         try:
             await start(application, args)
         except StartupError as error:
-            print(f"error: {error}", file=sys.stderr)
+            print(f"{error_word()}: {error}", file=sys.stderr)
             return 1
         except TelegramError as error:
-            print(f"error: Telegram refused to start the bot: {error}", file=sys.stderr)
+            print(f"{error_word()}: " + _("Telegram refused to start the bot: {error}").format(error=error), file=sys.stderr)
             return 1
         await engine.start()
         await stop_event.wait()
