@@ -111,6 +111,11 @@ async def test_events_of_a_bound_channel_are_mirrored_and_kept_in_sync(fake: Fak
         # an event that is over loses its mirror at the next pass of the window job
         past_id = await make_event(app.db, later(6), "Africa/Tunis", country="TN", channel="tn", title="Randonnée")
         await until(lambda: len(fake.scheduled_events) == 1)
+        # Discord answered; wait until the bot has also noted the mirror's id (it then marks the row sent)
+        deadline = asyncio.get_running_loop().time() + 10
+        while await status_of(past_id) != "sent":
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.05)
         async with app.db.transaction() as session:
             past = await session.get(Event, past_id)
             past.starts_at, past.ends_at = utcnow() - timedelta(hours=3), utcnow() - timedelta(hours=1)
