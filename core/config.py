@@ -20,7 +20,13 @@ def _env(name: str) -> str | None:
     return value or None
 
 
-_ENV_NAMES = {"database_url": "ALUMNI_DATABASE_URL", "delivery_lease_seconds": "ALUMNI_DELIVERY_LEASE_SECONDS"}
+_ENV_NAMES = {
+    "database_url": "ALUMNI_DATABASE_URL",
+    "delivery_lease_seconds": "ALUMNI_DELIVERY_LEASE_SECONDS",
+    "delivery_rate_scale": "ALUMNI_DELIVERY_RATE_SCALE",
+    "log_format": "ALUMNI_LOG_FORMAT",
+    "health_port": "ALUMNI_HEALTH_PORT",
+}
 
 
 class SettingsError(ValueError):
@@ -42,6 +48,13 @@ class Settings:
     # Seconds a bot process holds the pushes it claimed; if it dies, another process sends them
     # after this long. Live processes renew their claims, so this only bounds recovery time.
     delivery_lease_seconds: float = 30.0
+    # Multiplies every platform rate limit the delivery engine keeps (1 = the published limits).
+    # Above 1 only for servers that allow more: a local test server, Telegram paid broadcasts.
+    delivery_rate_scale: float = 1.0
+    # "text" (readable, the default) or "json": one JSON object per line, for production log collectors.
+    log_format: str = "text"
+    # Port of the health (/healthz) and metrics (/metrics) endpoint; unset: not served.
+    health_port: int | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -50,11 +63,23 @@ class Settings:
             value = _env(_ENV_NAMES.get(f.name, f.name.upper()))
             if value is None:
                 continue
+            name = _ENV_NAMES.get(f.name, f.name.upper())
             if f.type in ("float", float):
                 try:
-                    values[f.name] = float(value)
+                    number = float(value)
                 except ValueError:
-                    raise SettingsError(f"{_ENV_NAMES.get(f.name, f.name.upper())} must be a number of seconds") from None
+                    number = -1.0
+                if not number > 0:
+                    raise SettingsError(f"{name} must be a positive number")
+                values[f.name] = number
+            elif f.type in ("int | None", int):
+                if not value.isdigit() or not 0 < int(value) < 65536:
+                    raise SettingsError(f"{name} must be a port number (1-65535)")
+                values[f.name] = int(value)
+            elif f.name == "log_format":
+                if value.lower() not in ("text", "json"):
+                    raise SettingsError(f"{name} must be text or json")
+                values[f.name] = value.lower()
             else:
                 values[f.name] = value
         return cls(**values)  # type: ignore[arg-type]
