@@ -166,10 +166,11 @@ def build_parser() -> Parser:
     ch_members.set_defaults(handler=commands.channels_members)
 
     # ---------------------------------------------------------------- events, announcements
-    from . import announce, events
+    from . import announce, events, status
 
     events.add_parser(groups, Parser)
     announce.add_parser(groups, Parser)
+    status.add_parser(groups, Parser)
 
     # ---------------------------------------------------------------- run
     run = groups.add_parser(

@@ -1,0 +1,164 @@
+"""``alumni status``: the state of the installation for an operator, or ``--json`` for scripts.
+
+Read-only: it opens the database without migrating or creating it (a missing SQLite file is
+an error, not a new empty database). The numbers come from ``core.operations.status``; this
+module only lays them out. An unreachable database is one line on stderr and exit code 1.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from core.config import redact_url
+from core.i18n import _, ngettext
+from core.operations.status import LIVE_SECONDS, PLANNING_JOB, REMINDER_JOBS, JobStatus, Status, read_status
+
+from .errors import CliError
+
+
+def add_parser(groups: argparse._SubParsersAction, parser_class: type) -> None:  # type: ignore[type-arg]
+    status = groups.add_parser(
+        "status",
+        help=_("queues, failures, periodic jobs and bot processes"),
+        description=_(
+            "The state of the installation: per platform the outbox queue, failed and unreachable deliveries, "
+            "recent sends, unreachable people; the last runs of the periodic jobs; the live bot processes."
+        ),
+    )
+    status.add_argument("--json", action="store_true", help=_("machine-readable output (English keys)"))
+    status.set_defaults(handler=run)
+
+
+async def gather(url: str) -> Status:
+    """Open the database read-only (never create or migrate it), read the status, close."""
+    from core.db.engine import Database
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not Path(parsed.database).is_file():
+            raise CliError(_("no database at {path}: run 'alumni db upgrade' first").format(path=parsed.database))
+    database = Database(url)
+    try:
+        async with database.sessions() as session:
+            return await read_status(session)
+    finally:
+        await database.dispose()
+
+
+def run(args: argparse.Namespace) -> int:
+    from .commands import out, settings
+
+    url = settings().database_url
+    status = asyncio.run(gather(url))
+    if args.json:
+        out(json.dumps({"database": redact_url(url), **status.as_json()}, indent=2, ensure_ascii=False))
+    else:
+        for line in render(status, redact_url(url)):
+            out(line)
+    return 0
+
+
+# ---------------------------------------------------------------- layout
+
+
+def duration(seconds: float) -> str:
+    """A short span in the reader's units: 45 s, 4 min 10 s, 3 h 05 min, 2 d 4 h."""
+    whole = max(0, int(seconds))
+    if whole < 60:
+        return _("{count} s").format(count=whole)
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return " ".join((_("{count} min").format(count=minutes), _("{count} s").format(count=secs)))
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return " ".join((_("{count} h").format(count=hours), _("{count} min").format(count=f"{minutes:02d}")))
+    days, hours = divmod(hours, 24)
+    return " ".join((_("{count} d").format(count=days), _("{count} h").format(count=hours)))
+
+
+def ago(moment: datetime | None, now: datetime) -> str:
+    if moment is None:
+        return _("never")
+    return _("{duration} ago").format(duration=duration((now - moment).total_seconds()))
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
+    """Columns as wide as their widest cell; the first left-aligned, numbers right-aligned."""
+    widths = [max(len(str(row[i])) for row in (header, *rows)) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = []
+        for i, cell in enumerate(cells):
+            text = str(cell)
+            numeric = text.replace(" ", "").replace("(", "").replace(")", "").isdigit()
+            parts.append(text.rjust(widths[i]) if i and numeric else text.ljust(widths[i]))
+        return (indent + "  ".join(parts)).rstrip()
+
+    return [line(header), *(line(row) for row in rows)]
+
+
+def _with_recent(total: int, recent: int) -> str:
+    return f"{total} ({recent})"
+
+
+def _job_row(label: str, job: JobStatus | None, now: datetime) -> list[str]:
+    if job is None:
+        return [label, _("never"), "", "", "", ""]
+    took = ""
+    if job.started_at is not None and job.finished_at is not None and job.finished_at >= job.started_at:
+        took = _("{count} s").format(count=f"{(job.finished_at - job.started_at).total_seconds():.2f}")
+    result = _("ok") if job.ok else _("failed: {error}").format(error=job.error[:60] or "?")
+    return [label, ago(job.finished_at or job.started_at, now), took, result, str(job.runs), job.worker_id]
+
+
+def render(status: Status, database: str) -> list[str]:
+    """The human report, localized, in aligned columns."""
+    now = status.at
+    lines = [_("alumni status at {time} UTC, database {url}").format(
+        time=now.strftime("%Y-%m-%d %H:%M:%S"), url=database), ""]
+
+    lines.append(_("Outbox queue"))
+    lines += table(
+        [_("platform"), _("pending"), _("due now"), _("sending"), _("oldest due")],
+        [[name, str(p.pending), str(p.due_now), str(p.sending),
+          "-" if p.oldest_due_seconds is None else duration(p.oldest_due_seconds)]
+         for name, p in status.platforms.items()],
+    )
+    lines += ["", _("Deliveries (in brackets: last 24 h)")]
+    lines += table(
+        [_("platform"), _("sent 1 h"), _("sent 24 h"), _("failed"), _("unreachable"), _("unreachable people")],
+        [[name, str(p.sent_1h), str(p.sent_24h), _with_recent(p.failed, p.failed_24h),
+          _with_recent(p.unreachable, p.unreachable_24h),
+          _with_recent(p.unreachable_identities, p.unreachable_identities_24h)]
+         for name, p in status.platforms.items()],
+    )
+
+    lines += ["", _("Periodic jobs")]
+    reminders = status.job(*REMINDER_JOBS)
+    shown = {PLANNING_JOB, *REMINDER_JOBS}
+    rows = [_job_row(_("announcement planning"), status.job(PLANNING_JOB), now),
+            _job_row(_("reminders"), reminders, now)]
+    rows += [_job_row(job.name, job, now) for job in status.jobs if job.name not in shown]
+    lines += table([_("job"), _("last run"), _("took"), _("result"), _("runs"), _("process")], rows)
+    lines.append("  " + _("last reminder sent: {when}").format(when=ago(status.last_reminder_sent_at, now)))
+
+    lines += ["", ngettext("{count} live bot process (seen in the last {seconds} s)",
+                           "{count} live bot processes (seen in the last {seconds} s)",
+                           len(status.workers)).format(count=len(status.workers), seconds=int(LIVE_SECONDS))]
+    if status.workers:
+        lines += table(
+            [_("host"), _("pid"), _("platforms"), _("started"), _("last seen")],
+            [[w.host, str(w.pid), ", ".join(w.platforms), ago(w.started_at, now), ago(w.seen_at, now)]
+             for w in status.workers],
+        )
+    if status.stale_workers:
+        lines.append("  " + ngettext("({count} stopped process not seen since)",
+                                     "({count} stopped processes not seen since)",
+                                     status.stale_workers).format(count=status.stale_workers))
+    return lines

@@ -1,0 +1,193 @@
+"""The state of an installation, read from its database: for ``alumni status`` and /metrics.
+
+Everything here is a handful of aggregate queries (the outbox's ``status, platform, due_at``
+index serves the queue ones), so it is cheap enough to run on every Prometheus scrape.
+Failed and unreachable rows have no time of their own: "in the last 24 h" counts them by
+their ``due_at``, the time of their last attempt.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db.models import Delivery, Identity, JobRun, Worker
+from core.db.types import utcnow
+from core.delivery.claim import FAILED, PENDING, SENDING, SENT, UNREACHABLE
+
+PLATFORMS = ("telegram", "discord", "slack")
+LIVE_SECONDS = 30.0  # a worker seen within this long is alive (several heartbeats)
+REMINDER_JOBS = ("reminders", "events.reminders")  # job names the reminder line looks for
+PLANNING_JOB = "announcements.plan"
+
+
+@dataclass
+class PlatformStatus:
+    """The outbox and the identities of one platform."""
+
+    pending: int = 0
+    due_now: int = 0
+    sending: int = 0
+    oldest_due_seconds: float | None = None  # how late the oldest due, unsent row is
+    failed: int = 0
+    failed_24h: int = 0
+    unreachable: int = 0
+    unreachable_24h: int = 0
+    sent_1h: int = 0
+    sent_24h: int = 0
+    unreachable_identities: int = 0
+    unreachable_identities_24h: int = 0
+
+
+@dataclass
+class JobStatus:
+    name: str
+    worker_id: str
+    started_at: datetime | None
+    finished_at: datetime | None
+    ok: bool
+    error: str
+    runs: int
+
+
+@dataclass
+class WorkerStatus:
+    id: str
+    host: str
+    pid: int
+    platforms: list[str]
+    started_at: datetime
+    seen_at: datetime
+    live: bool
+
+
+@dataclass
+class Status:
+    at: datetime
+    platforms: dict[str, PlatformStatus] = field(default_factory=dict)
+    jobs: list[JobStatus] = field(default_factory=list)
+    last_reminder_sent_at: datetime | None = None
+    workers: list[WorkerStatus] = field(default_factory=list)  # the live ones
+    stale_workers: int = 0  # rows of processes not seen for LIVE_SECONDS (stopped or dead)
+
+    def job(self, *names: str) -> JobStatus | None:
+        """The first of these jobs that has run."""
+        for job in self.jobs:
+            if job.name in names:
+                return job
+        return None
+
+    def as_json(self) -> dict[str, Any]:
+        """Stable English keys, ISO 8601 UTC times: for scripts."""
+
+        def when(moment: datetime | None) -> str | None:
+            return None if moment is None else _utc(moment).isoformat().replace("+00:00", "Z")
+
+        return {
+            "at": when(self.at),
+            "platforms": {name: asdict(state) for name, state in self.platforms.items()},
+            "jobs": [
+                {**asdict(job), "started_at": when(job.started_at), "finished_at": when(job.finished_at)}
+                for job in self.jobs
+            ],
+            "last_reminder_sent_at": when(self.last_reminder_sent_at),
+            "workers": [
+                {**asdict(worker), "started_at": when(worker.started_at), "seen_at": when(worker.seen_at)}
+                for worker in self.workers
+            ],
+            "stale_workers": self.stale_workers,
+        }
+
+
+def _utc(moment: datetime) -> datetime:
+    """Aggregates come back naive on SQLite (no column type to convert them): read them as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _count_if(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+async def queue_depths(session: AsyncSession) -> dict[str, tuple[int, int]]:
+    """Per platform: (pending, sending) rows. The cheap part of the status, for each scrape."""
+    rows = await session.execute(
+        select(Delivery.platform, Delivery.status, func.count())
+        .where(Delivery.status.in_((PENDING, SENDING)))
+        .group_by(Delivery.platform, Delivery.status)
+    )
+    depths: dict[str, tuple[int, int]] = {platform: (0, 0) for platform in PLATFORMS}
+    for platform, status, number in rows:
+        pending, sending = depths.get(platform, (0, 0))
+        depths[platform] = (pending + int(number), sending) if status == PENDING else (pending, sending + int(number))
+    return depths
+
+
+async def read_status(session: AsyncSession, now: datetime | None = None) -> Status:
+    """Everything ``alumni status`` shows, as of ``now``."""
+    now = now or utcnow()
+    hour, day = now - timedelta(hours=1), now - timedelta(days=1)
+    status = Status(at=now, platforms={platform: PlatformStatus() for platform in PLATFORMS})
+
+    def platform(name: str) -> PlatformStatus:
+        return status.platforms.setdefault(name, PlatformStatus())
+
+    for name, state, number in await session.execute(
+        select(Delivery.platform, Delivery.status, func.count())
+        .where(Delivery.status.in_((PENDING, SENDING, FAILED, UNREACHABLE)))
+        .group_by(Delivery.platform, Delivery.status)
+    ):
+        setattr(platform(name), {PENDING: "pending", SENDING: "sending", FAILED: "failed",
+                                 UNREACHABLE: "unreachable"}[state], int(number))
+
+    for name, number, oldest in await session.execute(
+        select(Delivery.platform, func.count(), func.min(Delivery.due_at))
+        .where(Delivery.status == PENDING, Delivery.due_at <= now)
+        .group_by(Delivery.platform)
+    ):
+        platform(name).due_now = int(number)
+        if oldest is not None:
+            platform(name).oldest_due_seconds = max(0.0, (now - _utc(oldest)).total_seconds())
+
+    for name, state, number in await session.execute(
+        select(Delivery.platform, Delivery.status, func.count())
+        .where(Delivery.status.in_((FAILED, UNREACHABLE)), Delivery.due_at >= day)
+        .group_by(Delivery.platform, Delivery.status)
+    ):
+        setattr(platform(name), "failed_24h" if state == FAILED else "unreachable_24h", int(number))
+
+    for name, last_day, last_hour in await session.execute(
+        select(Delivery.platform, func.count(), _count_if(Delivery.sent_at >= hour))
+        .where(Delivery.status == SENT, Delivery.sent_at >= day)
+        .group_by(Delivery.platform)
+    ):
+        platform(name).sent_24h, platform(name).sent_1h = int(last_day), int(last_hour)
+
+    for name, number, recent in await session.execute(
+        select(Identity.platform, func.count(), _count_if(Identity.unreachable_since >= day))
+        .where(Identity.unreachable_since.is_not(None))
+        .group_by(Identity.platform)
+    ):
+        platform(name).unreachable_identities, platform(name).unreachable_identities_24h = int(number), int(recent)
+
+    for job in await session.scalars(select(JobRun).order_by(JobRun.name)):
+        status.jobs.append(JobStatus(job.name, job.worker_id or "", job.started_at, job.finished_at,
+                                     bool(job.ok), job.error or "", int(job.runs or 0)))
+
+    last = await session.scalar(
+        select(func.max(Delivery.sent_at)).where(Delivery.kind == "reminder", Delivery.status == SENT)
+    )
+    status.last_reminder_sent_at = None if last is None else _utc(last)
+
+    # live processes only: every restart is a new worker id, the dead ones are just counted
+    alive_after = now - timedelta(seconds=LIVE_SECONDS)
+    for worker in await session.scalars(
+        select(Worker).where(Worker.seen_at >= alive_after).order_by(Worker.host, Worker.pid, Worker.id)
+    ):
+        status.workers.append(WorkerStatus(worker.id, worker.host or "", int(worker.pid or 0),
+                                           list(worker.platforms or []), worker.started_at, worker.seen_at, True))
+    status.stale_workers = int(await session.scalar(
+        select(func.count()).select_from(Worker).where(Worker.seen_at < alive_after)) or 0)
+    return status
