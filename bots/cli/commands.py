@@ -416,14 +416,15 @@ def run_bots(args: argparse.Namespace) -> int:
         run = _runner(args.platform)
         if run is None:
             raise _not_available(args.platform)
-        return _finish(run(app_settings, args))
+        return _finish(run(app_settings, args), _health_server(app_settings, args, [args.platform]))
     chosen = [p for p in PLATFORMS if getattr(app_settings, TOKENS[p]) and _runner(p) is not None]
     if not chosen:
         raise CliError(
             _("no bot to run: set TELEGRAM_BOT_TOKEN, DISCORD_BOT_TOKEN or SLACK_BOT_TOKEN for an available bot"), 2
         )
+    server = _health_server(app_settings, args, chosen)
     if len(chosen) == 1:
-        return _finish(_runner(chosen[0])(app_settings, args))  # type: ignore[misc]
+        return _finish(_runner(chosen[0])(app_settings, args), server)  # type: ignore[misc]
 
     runners = {platform: _runner(platform) for platform in chosen}
     for platform, run in runners.items():
@@ -438,10 +439,45 @@ def run_bots(args: argparse.Namespace) -> int:
         codes = await asyncio.gather(*(run(app_settings, args) for run in runners.values()))  # type: ignore[misc]
         return max(int(code or 0) for code in codes)
 
-    return asyncio.run(together())
+    return asyncio.run(_with_health(together(), server))
 
 
-def _finish(result: Any) -> int:
+def _health_server(app_settings: Settings, args: argparse.Namespace, platforms: list[str]) -> Any:
+    """The /healthz and /metrics server of this process, if a health port is set (not started yet).
+
+    None when unset, or when the Slack HTTP server already listens on that port (it serves both paths)."""
+    from bots import health
+
+    port = getattr(args, "health_port", None) or app_settings.health_port
+    health.expect(platforms)
+    if not port:
+        return None
+    if not 0 < int(port) < 65536:
+        raise CliError(_("--health-port must be a port number (1-65535)"), 2)
+    if "slack" in platforms and not app_settings.slack_app_token and int(port) == int(getattr(args, "port", 0) or 0):
+        return None
+    listen = getattr(args, "listen", None) or "0.0.0.0"
+    return health.HealthServer(health.HealthService(database_url=app_settings.database_url), int(port), listen)
+
+
+async def _with_health(work: Awaitable[Any], server: Any) -> Any:
+    """Run a bot (or several) with the health server listening beside them."""
+    if server is None:
+        return await work
+    try:
+        await server.start()
+    except OSError as error:
+        if inspect.iscoroutine(work):
+            work.close()
+        raise CliError(_("cannot listen on port {port}: {error}").format(
+            port=server.port, error=error.strerror or error)) from None
+    try:
+        return await work
+    finally:
+        await server.stop()
+
+
+def _finish(result: Any, server: Any = None) -> int:
     if inspect.isawaitable(result):
-        result = asyncio.run(result)  # type: ignore[arg-type]
+        result = asyncio.run(_with_health(result, server))
     return int(result or 0)

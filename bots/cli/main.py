@@ -188,6 +188,12 @@ def build_parser() -> Parser:
     run.add_argument(
         "--port", type=int, default=8443, help=_("telegram webhook and slack HTTP server: listen port (default 8443)")
     )
+    run.add_argument(
+        "--health-port",
+        type=int,
+        metavar="PORT",
+        help=_("serve /healthz and /metrics on this port (default: $ALUMNI_HEALTH_PORT; unset: not served)"),
+    )
     run.set_defaults(handler=commands.run_bots)
     return parser
 

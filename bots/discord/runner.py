@@ -21,6 +21,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from bots import health
 from bots.lifecycle import error_word, run_until_stopped, stop_on_sigterm
 from core.app import open_app
 from core.config import Settings
@@ -102,7 +103,9 @@ async def _run_until_stopped(settings: Settings, app: Any, stop_event: asyncio.E
         engine = DeliveryEngine(app.db, {"discord": client.transport()}, lease=settings.delivery_lease_seconds)
         await engine.start()
         stopped = asyncio.ensure_future(stop_event.wait())
-        await asyncio.wait({stopped, connection}, return_when=asyncio.FIRST_COMPLETED)
+        up = engine
+        with health.registered("discord", lambda: not client.is_closed() and client.is_ready() and up.running):
+            await asyncio.wait({stopped, connection}, return_when=asyncio.FIRST_COMPLETED)
         if connection.done() and not connection.cancelled() and connection.exception() is not None:
             print(f"{error_word()}: " + _("the Discord connection ended: {error}").format(error=connection.exception()), file=sys.stderr)
             return 1

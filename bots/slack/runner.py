@@ -24,6 +24,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from bots import health
 from bots.lifecycle import error_word, run_until_stopped, stop_on_sigterm
 from core.app import open_app
 from core.config import Settings
@@ -119,7 +120,9 @@ async def _serve(settings: Settings, service: Any, args: Any = None) -> Running:
         await handler.connect_async()
         log.info("slack app %s connected in Socket Mode", bot_user)
         return Running(app, adapter, SlackTransport.from_settings(settings), socket=handler)
-    runner = web.AppRunner(app.web_app(path=EVENTS_PATH), access_log=None, handle_signals=False)
+    web_app = app.web_app(path=EVENTS_PATH)
+    health.HealthService(service.db).add_routes(web_app)  # /healthz and /metrics here too: one port is enough
+    runner = web.AppRunner(web_app, access_log=None, handle_signals=False)
     await runner.setup()
     port = getattr(args, "port", None)
     port = DEFAULT_PORT if port is None else int(port)  # 0: any free port (tests)
@@ -170,7 +173,9 @@ async def _run_until_stopped(settings: Settings, args: Any, app: Any, stop_event
         except StartupError as error:
             print(f"{error_word()}: {error}", file=sys.stderr)
             return 1
-        await stop_event.wait()
+        engine = running.engine
+        with health.registered("slack", lambda: engine is None or engine.running):
+            await stop_event.wait()
         return 0
     finally:
         if running is not None:

@@ -19,6 +19,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from core.app import open_app
+from bots import health
 from bots.lifecycle import error_word, run_until_stopped, stop_on_sigterm
 from core.config import Settings
 from core.delivery.engine import DeliveryEngine
@@ -109,7 +110,8 @@ async def _run_until_stopped(settings: Settings, args: Any, app: Any, stop_event
             print(f"{error_word()}: " + _("Telegram refused to start the bot: {error}").format(error=error), file=sys.stderr)
             return 1
         await engine.start()
-        await stop_event.wait()
+        with health.registered("telegram", lambda: bool(application.running and engine.running)):
+            await stop_event.wait()
         return 0
     finally:
         try:

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from core import metrics
 from core.commands.types import Reply
 from core.db.engine import Database
 from core.db.models import Delivery, Member
@@ -161,12 +162,24 @@ class Dispatcher:
                 async with self.db.transaction() as session:
                     await action(session, *args)
                 self._count(what, number)
+                self._measure(what, args[0])
                 return
             except Exception:  # noqa: BLE001 - a mark that never lands leaves the row to its lease
                 if attempt == MARK_TRIES - 1:
                     log.exception("could not mark delivery %s as %s", args[0], what)
                     return
                 await asyncio.sleep(0.05 * (attempt + 1))
+
+    def _measure(self, what: str, rows: object) -> None:
+        """Count marked rows for /metrics (``rows``: the row, or ids of rows in flight here)."""
+        try:  # never raises: the mark it follows is done and must not be run again
+            now = utcnow()
+            found = [rows] if isinstance(rows, Delivery) else [
+                self.flights[i].row for i in rows if i in self.flights]  # type: ignore[attr-defined]
+            for row in found:
+                metrics.delivery_marked(what, row.platform, row.due_at, now)
+        except Exception:  # noqa: BLE001
+            log.debug("counting a %s mark failed", what, exc_info=True)
 
     async def _mark_sent(self, row_id: int) -> None:
         """Record a send at once. Sends that finish while a mark is being written are marked
