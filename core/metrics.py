@@ -122,7 +122,7 @@ DELIVERY_SECONDS = "alumni_delivery_seconds"
 COMMANDS = "alumni_commands_total"
 REGISTRY.describe(DELIVERIES, "counter", "Outbox rows this process finished or put back, by platform and outcome.")
 REGISTRY.describe(DELIVERY_SECONDS, "histogram", "Seconds from a push's due time to its send, by platform.")
-REGISTRY.describe(COMMANDS, "counter", "Commands and button presses this process handled, by platform.")
+REGISTRY.describe(COMMANDS, "counter", "Requests (commands, button presses, answers) this process handled, by platform.")
 
 
 def delivery_marked(outcome: str, platform: str, due_at: datetime | None = None, now: datetime | None = None) -> None:

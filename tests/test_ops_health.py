@@ -100,7 +100,9 @@ async def _deliver_and_scrape(db: Database, database_url: str) -> None:
                             telegram_api_base_url=api.base_url)
         bot = asyncio.create_task(runner.run(settings, stop_event=stop))
         try:
-            await api.wait_for(lambda: len(api.sent()) == 4, timeout=20)  # the 502 one after its backoff
+            api.push_message("/help")  # a command, counted too
+            # the 502 one goes after its backoff
+            await api.wait_for(lambda: api.sent(1001) and len(api.sent()) - len(api.sent(1001)) == 4, timeout=20)
             finished = {"sent", "unreachable", "failed"}
             for _ in range(200):  # the marks land just after the sends
                 states = await statuses(db)
@@ -136,6 +138,7 @@ async def _deliver_and_scrape(db: Database, database_url: str) -> None:
     assert sample(scraped, "alumni_outbox_pending", platform="slack") == 0
     assert sample(scraped, "alumni_bot_up", platform="telegram") == 1
     assert sample(scraped, "alumni_database_up") == 1
+    assert sample(scraped, "alumni_commands_total", platform="telegram") == 1
 
 
 async def test_unreachable_database_is_503() -> None:

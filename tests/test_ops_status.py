@@ -43,6 +43,7 @@ async def seed(url: str, NOW: datetime) -> None:
                 _row(next(n), "slack", "pending", NOW - timedelta(seconds=30)),
                 _row(next(n), "slack", "sent", NOW - timedelta(minutes=90), sent_at=NOW - timedelta(minutes=90)),
                 _row(next(n), "discord", "unreachable", NOW - timedelta(days=4)),
+                _row(next(n), "discord", "pending", NOW + timedelta(hours=3), kind="reminder"),
             ]
             session.add_all(rows)
             for platform, user, since in (("telegram", "a", NOW - timedelta(hours=2)),
@@ -87,8 +88,9 @@ async def test_status_numbers(database_url: str) -> None:
     assert (telegram.unreachable_identities, telegram.unreachable_identities_24h) == (2, 1)
     assert (slack.pending, slack.due_now, slack.sent_1h, slack.sent_24h, slack.unreachable_identities) == (1, 1, 0, 1, 0)
     assert (discord.unreachable, discord.unreachable_24h, discord.unreachable_identities) == (1, 0, 1)
-    assert discord.oldest_due_seconds is None
+    assert (discord.pending, discord.due_now, discord.oldest_due_seconds) == (1, 0, None)
     assert status.last_reminder_sent_at == NOW - timedelta(hours=5)
+    assert (status.reminders_waiting, status.next_reminder_due_at) == (1, NOW + timedelta(hours=3))
     assert [(j.name, j.ok, j.runs) for j in status.jobs] == [("announcements.plan", True, 1200),
                                                              ("events.mirror", False, 4)]
     assert [(w.host, w.pid, w.platforms) for w in status.workers] == [("web-1", 41, ["telegram", "slack"])]
@@ -130,9 +132,8 @@ def test_status_command(database_url: str, run_cli) -> None:
     assert results[1].split() == ["telegram", "1", "2", "2", "(1)", "1", "(1)", "2", "(1)"]
     jobs = "\n".join(lines[lines.index("Periodic jobs"):])
     assert "announcement planning" in jobs and "1200" in jobs and "web-1:41:aa" in jobs
-    assert "reminders              never" in jobs
     assert "events.mirror" in jobs and "failed: TransientError: 502" in jobs
-    assert "last reminder sent: 5 h 00 min ago" in jobs
+    assert re.search(r"reminders: last sent 5 h 00 min ago, 1 waiting, next due in 2 h 59 min$", jobs, re.M)
     assert "1 live bot process (seen in the last 30 s)" in out
     assert any(line.split()[:4] == ["web-1", "41", "telegram,", "slack"] for line in lines)
     assert "(1 stopped process not seen since)" in out
@@ -140,7 +141,8 @@ def test_status_command(database_url: str, run_cli) -> None:
     code, out, err = run_cli(database_url, "status", "--json")
     assert (code, err) == (0, "")
     data = json.loads(out)
-    assert set(data) == {"database", "at", "platforms", "jobs", "last_reminder_sent_at", "workers", "stale_workers"}
+    assert set(data) == {"database", "at", "platforms", "jobs", "last_reminder_sent_at", "reminders_waiting",
+                         "next_reminder_due_at", "workers", "stale_workers"}
     assert data["platforms"]["telegram"] | {"oldest_due_seconds": 0} == {
         "pending": 3, "due_now": 2, "sending": 1, "oldest_due_seconds": 0, "failed": 2, "failed_24h": 1,
         "unreachable": 1, "unreachable_24h": 1, "sent_1h": 1, "sent_24h": 2, "unreachable_identities": 2,

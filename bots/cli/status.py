@@ -88,6 +88,13 @@ def ago(moment: datetime | None, now: datetime) -> str:
     return _("{duration} ago").format(duration=duration((now - moment).total_seconds()))
 
 
+def when(moment: datetime, now: datetime) -> str:
+    """A moment relative to now: "in 3 h 05 min", or "4 min 10 s ago"."""
+    if moment > now:
+        return _("in {duration}").format(duration=duration((moment - now).total_seconds()))
+    return ago(moment, now)
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
     """Columns as wide as their widest cell; the first left-aligned, numbers right-aligned."""
     widths = [max(len(str(row[i])) for row in (header, *rows)) for i in range(len(header))]
@@ -140,13 +147,13 @@ def render(status: Status, database: str) -> list[str]:
     )
 
     lines += ["", _("Periodic jobs")]
-    reminders = status.job(*REMINDER_JOBS)
-    shown = {PLANNING_JOB, *REMINDER_JOBS}
-    rows = [_job_row(_("announcement planning"), status.job(PLANNING_JOB), now),
-            _job_row(_("reminders"), reminders, now)]
-    rows += [_job_row(job.name, job, now) for job in status.jobs if job.name not in shown]
+    labels = {PLANNING_JOB: _("announcement planning"), **{name: _("reminders") for name in REMINDER_JOBS}}
+    rows = [_job_row(labels[PLANNING_JOB], status.job(PLANNING_JOB), now)]
+    rows += [_job_row(labels.get(job.name, job.name), job, now) for job in status.jobs if job.name != PLANNING_JOB]
     lines += table([_("job"), _("last run"), _("took"), _("result"), _("runs"), _("process")], rows)
-    lines.append("  " + _("last reminder sent: {when}").format(when=ago(status.last_reminder_sent_at, now)))
+    lines.append("  " + _("reminders: last sent {when}, {count} waiting, next due {next}").format(
+        when=ago(status.last_reminder_sent_at, now), count=status.reminders_waiting,
+        next="-" if status.next_reminder_due_at is None else when(status.next_reminder_due_at, now)))
 
     lines += ["", ngettext("{count} live bot process (seen in the last {seconds} s)",
                            "{count} live bot processes (seen in the last {seconds} s)",

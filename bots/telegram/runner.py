@@ -110,7 +110,8 @@ async def _run_until_stopped(settings: Settings, args: Any, app: Any, stop_event
             print(f"{error_word()}: " + _("Telegram refused to start the bot: {error}").format(error=error), file=sys.stderr)
             return 1
         await engine.start()
-        with health.registered("telegram", lambda: bool(application.running and engine.running)):
+        with health.registered("telegram", lambda: bool(
+                application.running and application.updater and application.updater.running and engine.running)):
             await stop_event.wait()
         return 0
     finally:

@@ -5,6 +5,7 @@ import logging
 
 from rapidfuzz import fuzz, process
 
+from core import metrics
 from core.commands import actions
 from core.commands.context import Context
 from core.commands.registry import commands
@@ -50,6 +51,7 @@ async def unknown_command(ctx: Context, name: str) -> None:
 
 async def dispatch(ctx: Context) -> None:
     request = ctx.request
+    metrics.command_handled(request.sender.platform)
     if request.action is not None:
         decoded = await actions.decode(ctx.session, request.action)
         if decoded is None:

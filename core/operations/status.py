@@ -3,7 +3,8 @@
 Everything here is a handful of aggregate queries (the outbox's ``status, platform, due_at``
 index serves the queue ones), so it is cheap enough to run on every Prometheus scrape.
 Failed and unreachable rows have no time of their own: "in the last 24 h" counts them by
-their ``due_at``, the time of their last attempt.
+their ``due_at``, the time of their last attempt. Reminders are not a periodic job: they are
+outbox rows planned when someone answers an event, so their "last run" is the last one sent.
 """
 from __future__ import annotations
 
@@ -70,6 +71,8 @@ class Status:
     platforms: dict[str, PlatformStatus] = field(default_factory=dict)
     jobs: list[JobStatus] = field(default_factory=list)
     last_reminder_sent_at: datetime | None = None
+    reminders_waiting: int = 0  # reminder rows not sent yet (pending, due later or now)
+    next_reminder_due_at: datetime | None = None
     workers: list[WorkerStatus] = field(default_factory=list)  # the live ones
     stale_workers: int = 0  # rows of processes not seen for LIVE_SECONDS (stopped or dead)
 
@@ -94,6 +97,8 @@ class Status:
                 for job in self.jobs
             ],
             "last_reminder_sent_at": when(self.last_reminder_sent_at),
+            "reminders_waiting": self.reminders_waiting,
+            "next_reminder_due_at": when(self.next_reminder_due_at),
             "workers": [
                 {**asdict(worker), "started_at": when(worker.started_at), "seen_at": when(worker.seen_at)}
                 for worker in self.workers
@@ -180,6 +185,11 @@ async def read_status(session: AsyncSession, now: datetime | None = None) -> Sta
         select(func.max(Delivery.sent_at)).where(Delivery.kind == "reminder", Delivery.status == SENT)
     )
     status.last_reminder_sent_at = None if last is None else _utc(last)
+    waiting, first = (await session.execute(
+        select(func.count(), func.min(Delivery.due_at)).where(Delivery.kind == "reminder", Delivery.status == PENDING)
+    )).one()
+    status.reminders_waiting = int(waiting or 0)
+    status.next_reminder_due_at = None if first is None else _utc(first)
 
     # live processes only: every restart is a new worker id, the dead ones are just counted
     alive_after = now - timedelta(seconds=LIVE_SECONDS)
