@@ -208,3 +208,23 @@ async def test_run_all_serves_health_on_its_port_and_on_slacks(tmp_path: Path) -
     assert process.returncode == 0, (tmp_path / "stderr").read_text()[-2000:]
     running = {"telegram": "running", "slack": "running", "discord": "running"}
     assert answers[health_port] == answers[slack_port] == {"status": "ok", "database": "ok", "bots": running}
+
+
+def test_health_port_options_are_checked(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                         tmp_path: Path) -> None:
+    """A port PTB's webhook server takes, or no port at all: one line, exit 2, no bot started."""
+    from bots.cli.main import main
+
+    monkeypatch.setenv("ALUMNI_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.delenv("ALUMNI_LANG", raising=False)
+    for argv, expected in (
+        (["run", "telegram", "--webhook-url", "https://example.org/tg", "--port", "9000", "--health-port", "9000"],
+         "--health-port must differ from --port"),
+        (["run", "telegram", "--health-port", "70000"], "--health-port must be a port number (1-65535)"),
+    ):
+        capsys.readouterr()
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and expected in err
+    assert not (tmp_path / "x.db").exists()

@@ -416,7 +416,8 @@ def run_bots(args: argparse.Namespace) -> int:
         run = _runner(args.platform)
         if run is None:
             raise _not_available(args.platform)
-        return _finish(run(app_settings, args), _health_server(app_settings, args, [args.platform]))
+        server = _health_server(app_settings, args, [args.platform])
+        return _finish(run(app_settings, args), server)
     chosen = [p for p in PLATFORMS if getattr(app_settings, TOKENS[p]) and _runner(p) is not None]
     if not chosen:
         raise CliError(
@@ -454,7 +455,10 @@ def _health_server(app_settings: Settings, args: argparse.Namespace, platforms: 
         return None
     if not 0 < int(port) < 65536:
         raise CliError(_("--health-port must be a port number (1-65535)"), 2)
-    if "slack" in platforms and not app_settings.slack_app_token and int(port) == int(getattr(args, "port", 0) or 0):
+    same_port = int(port) == int(getattr(args, "port", 0) or 0)
+    if same_port and "telegram" in platforms and getattr(args, "webhook_url", None):
+        raise CliError(_("--health-port must differ from --port: the Telegram webhook server serves only the webhook"), 2)
+    if same_port and "slack" in platforms and not app_settings.slack_app_token:
         return None
     listen = getattr(args, "listen", None) or "0.0.0.0"
     return health.HealthServer(health.HealthService(database_url=app_settings.database_url), int(port), listen)
