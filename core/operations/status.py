@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.models import Delivery, Identity, JobRun, Worker
 from core.db.types import utcnow
-from core.delivery.claim import FAILED, PENDING, SENDING, SENT, UNREACHABLE
+from core.delivery.claim import FAILED, PENDING, SENDING, UNREACHABLE
 
 PLATFORMS = ("telegram", "discord", "slack")
 LIVE_SECONDS = 30.0  # a worker seen within this long is alive (several heartbeats)
@@ -163,9 +163,11 @@ async def read_status(session: AsyncSession, now: datetime | None = None) -> Sta
     ):
         setattr(platform(name), "failed_24h" if state == FAILED else "unreachable_24h", int(number))
 
+    # Only a sent row has a ``sent_at``, and it stays sent: no status condition, which would make
+    # SQLite walk the status index row by row (10x slower than one scan on a large outbox).
     for name, last_day, last_hour in await session.execute(
         select(Delivery.platform, func.count(), _count_if(Delivery.sent_at >= hour))
-        .where(Delivery.status == SENT, Delivery.sent_at >= day)
+        .where(Delivery.sent_at >= day)
         .group_by(Delivery.platform)
     ):
         platform(name).sent_24h, platform(name).sent_1h = int(last_day), int(last_hour)
@@ -182,7 +184,7 @@ async def read_status(session: AsyncSession, now: datetime | None = None) -> Sta
                                      bool(job.ok), job.error or "", int(job.runs or 0)))
 
     last = await session.scalar(
-        select(func.max(Delivery.sent_at)).where(Delivery.kind == "reminder", Delivery.status == SENT)
+        select(func.max(Delivery.sent_at)).where(Delivery.kind == "reminder")
     )
     status.last_reminder_sent_at = None if last is None else _utc(last)
     waiting, first = (await session.execute(
