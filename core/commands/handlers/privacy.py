@@ -155,7 +155,7 @@ async def forget(ctx: Context, args: str) -> None:
     nonce = secrets.token_hex(4)
     await ctx.set_conversation("forget", "confirm", {"nonce": nonce})
     ctx.reply(
-        _("This erases your profile, your linked accounts, your channels, your roles and your answers to events. It cannot be undone. Are you sure?"),
+        _("This erases your profile, your linked accounts, your channels, your roles, your answers to events and the messages waiting for you. It cannot be undone. Are you sure?"),
         buttons=[
             [await ctx.button(_("Yes, erase everything"), "forget", f"yes-{nonce}")],
             [await ctx.button(_("Cancel"), "forget", "no")],
