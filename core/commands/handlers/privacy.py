@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import json
 import secrets
-
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 
 from core.commands.context import Context
 from core.commands.registry import command
@@ -54,9 +53,7 @@ async def member_data(ctx: Context) -> dict[str, object]:
         .order_by(Announcement.id)
     )
     deliveries = await session.scalars(
-        select(Delivery)
-        .where(or_(Delivery.member_id == member.id, Delivery.identity_id.in_(identity_ids)))
-        .order_by(Delivery.id)
+        select(Delivery).where(_addressed_to(member.id, identities)).order_by(Delivery.id)
     )
     conversations = await session.scalars(
         select(Conversation).where(Conversation.identity_id.in_(identity_ids)).order_by(Conversation.id)
@@ -117,6 +114,16 @@ async def member_data(ctx: Context) -> dict[str, object]:
     }
 
 
+def _addressed_to(member_id: int, identities: list[Identity]) -> ColumnElement[bool]:
+    """Deliveries to the member: by member, by identity, or direct messages to one of their accounts."""
+    return or_(
+        Delivery.member_id == member_id,
+        Delivery.identity_id.in_([i.id for i in identities]),
+        *(and_(Delivery.platform == i.platform, Delivery.target == i.user_id, Delivery.to_chat.is_(False))
+          for i in identities),
+    )
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
@@ -168,13 +175,9 @@ async def erase_member(ctx: Context) -> None:
     """Delete the member and every row about them, explicitly (not only through foreign-key cascades),
     in the request's one transaction. Events they created stay, without their name (SET NULL)."""
     session, member_id = ctx.session, ctx.member.id
-    identities = list(await session.execute(select(Identity.id, Identity.platform, Identity.user_id)
-                                            .where(Identity.member_id == member_id)))
+    identities = list(await session.scalars(select(Identity).where(Identity.member_id == member_id)))
     identity_ids = [i.id for i in identities]
-    await session.execute(delete(Delivery).where(or_(Delivery.member_id == member_id, Delivery.identity_id.in_(identity_ids))))
-    for _id, platform, user_id in identities:  # direct messages queued by platform id only
-        await session.execute(delete(Delivery).where(Delivery.platform == platform, Delivery.target == user_id,
-                                                     Delivery.to_chat.is_(False)))
+    await session.execute(delete(Delivery).where(_addressed_to(member_id, identities)))
     await session.execute(delete(Conversation).where(Conversation.identity_id.in_(identity_ids)))
     await session.execute(delete(LinkAttempt).where(LinkAttempt.identity_id.in_(identity_ids)))
     await session.execute(delete(LinkCode).where(LinkCode.member_id == member_id))
