@@ -168,6 +168,8 @@ async def test_telegram_bot_process_logs_json_without_token_or_bodies(database_u
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)
             _out, err = await asyncio.wait_for(process.communicate(), 30)
+    (document,) = api.calls_to("sendDocument")  # mydata through the real core: a file
+    assert json.loads(document.files["document"])["identities"][0]["user_id"] == "1001"
     output = err.decode()
     entries = json_lines(output)
     messages = [str(e["message"]) for e in entries]
