@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -119,6 +120,9 @@ def test_alumni_chat_end_to_end(database_url: str, tmp_path: Path) -> None:
     assert "[2] Français" in out
     assert "Allemagne" in out
     assert "\x1b" not in out and "Traceback" not in result.stderr
-    assert list(tmp_path.glob("*.json")), out
+    (saved,) = tmp_path.glob("*.json")
+    assert str(saved.resolve()) in out  # says where the file is
+    exported = json.loads(saved.read_text(encoding="utf-8"))
+    assert exported["identities"][0]["user_id"] == "alice" and [c["channel"] for c in exported["channels"]] == ["tn"]
     members = run("channels", "members", "tn")
     assert members.returncode == 0 and "console:alice" in members.stdout

@@ -8,6 +8,7 @@ stored state, not on French words.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any
@@ -168,7 +169,10 @@ async def test_mention_in_a_channel_answers_and_private_data_is_ephemeral(
     assert replies and all(c.method == "chat.postEphemeral" and c.params["user"] == "U4004" for c in replies)
     (complete,) = slack.calls_to("files.completeUploadExternal")
     assert complete.params["channel_id"] == "D4004"
-    assert slack.calls_to("upload")
+    (upload,) = slack.calls_to("upload")
+    exported = json.loads(slack.uploads[upload.params["file_id"]])  # the whole export, as a file
+    assert exported["identities"][0]["user_id"] == "U4004"
+    assert not any("U4004" in str(c.params.get("text", "")) and c.method == "chat.postMessage" for c in slack.sent())
 
 
 async def test_personal_answers_in_a_dm_between_people_are_ephemeral(

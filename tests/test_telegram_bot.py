@@ -176,6 +176,20 @@ async def test_file_reply_sends_a_document(api: FakeBotAPI, service: StubService
     assert document.params["chat_id"] == "1001" and api.sent()[0].params["chat_id"] == "1001"
 
 
+async def test_personal_data_is_never_posted_in_the_group(api: FakeBotAPI, service: StubService) -> None:
+    """The person never opened a private chat with the bot: the group gets a clear note, not the data."""
+    service.replies = [Reply(text="Your data", file=FileAttachment("mydata.json", b'{"secret": 1}'), private=True)]
+    api.fail("sendDocument", 403, "Forbidden: bot can't initiate conversation with a user", chat_id=1001)
+    async with running(api, service):
+        api.push_message("/mydata@alumni_test_bot", chat=api.chat(GROUP_ID, "group", "G"))
+        await settle(api, service, 1, 1)
+    group = [c for c in api.sent() if c.params.get("chat_id") == str(GROUP_ID)]
+    assert [c.method for c in group] == ["sendMessage"]
+    assert "private chat" in group[0].params["text"] and "secret" not in group[0].params["text"]
+    assert 'href="https://t.me/alumni_test_bot"' in group[0].params["text"]
+    assert [c.params["chat_id"] for c in api.calls_to("sendDocument")] == ["1001"]  # only ever tried privately
+
+
 async def test_429_waits_retry_after_and_retries(api: FakeBotAPI, service: StubService) -> None:
     api.fail("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
     async with running(api, service):

@@ -162,6 +162,8 @@ def directory_search(args: argparse.Namespace) -> int:
             contact = " · ".join(p for p in (hit.website, hit.email) if p)
             if contact:
                 out(f"   {contact}")
+            if hit.contact is not None:  # a contact person only with their consent, as on the cards
+                out("   " + _("contact person: {contact}").format(contact=hit.contact.line()))
             details = []
             if hit.languages:
                 details.append(_("languages: {list}").format(list=", ".join(hit.languages)))

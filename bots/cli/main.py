@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from bots.lifecycle import error_word
+from core import logs
 from core.i18n import _, language_from_locale, use_language
 
 from .errors import CliError, describe_exception
@@ -210,24 +211,30 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
-def _configure_logging(verbosity: int) -> tuple[logging.Handler, int]:
-    """Log to stderr (WARNING, -v INFO, -vv DEBUG). Returns what ``_restore_logging`` undoes,
-    so that calling ``main()`` in-process (tests) leaves logging as it found it."""
+def _configure_logging(verbosity: int) -> tuple[logging.Handler, int, logging.Filter]:
+    """Log to stderr (WARNING, -v INFO, -vv DEBUG), as text or JSON lines (``ALUMNI_LOG_FORMAT``),
+    with secrets redacted on every handler of the root logger. Returns what ``_restore_logging``
+    undoes, so that calling ``main()`` in-process (tests) leaves logging as it found it."""
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     root = logging.getLogger()
     handler = _StderrHandler()
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(logs.formatter_for(logs.log_format_from_env()))
+    redacting = logs.RedactingFilter(logs.secrets_from_env())
     handler.setLevel(level)
     previous = root.level
     root.addHandler(handler)
+    for each in root.handlers:  # every handler, also one installed before us (a test's capture)
+        each.addFilter(redacting)
     root.setLevel(level)
-    return handler, previous
+    return handler, previous, redacting
 
 
-def _restore_logging(state: tuple[logging.Handler, int]) -> None:
-    handler, previous = state
+def _restore_logging(state: tuple[logging.Handler, int, logging.Filter]) -> None:
+    handler, previous, redacting = state
     root = logging.getLogger()
     root.removeHandler(handler)
+    for each in root.handlers:
+        each.removeFilter(redacting)
     root.setLevel(previous)
 
 

@@ -80,7 +80,7 @@ class ConsoleLoop:
                 except OSError as error:
                     self.print(_("Could not save {filename}: {reason}").format(filename=filename, reason=error.strerror))
                 else:
-                    self.print(_("(file saved: {path})").format(path=path.name))
+                    self.print(_("(file saved: {path})").format(path=path))  # the full path: where to find it
         if rendered.lines or rendered.files:
             self.print()  # a blank line closes each response
 

@@ -20,7 +20,8 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
-from core.commands.types import Chat, ChatAccess, ChatKind, Reply, Request, Sender
+from core.commands.types import Chat, ChatAccess, ChatKind, Link, Reply, Request, Sender
+from core.i18n import _, use_language
 
 from . import bind, errors
 from .render import NOOP_ACTION, Chunk, esc, render, url_button
@@ -132,11 +133,35 @@ class Delivery:
             try:
                 await self.send(reply)
             except errors.Unreachable:
+                if self._private_from_group(reply):
+                    await self._say_private_only(reply)
                 return
             except (BadRequest, Forbidden) as error:
+                if isinstance(error, Forbidden) and self._private_from_group(reply):
+                    # Never started a private chat with the bot: the data stays unsent, and the group
+                    # is told (without any of it) how to get it.
+                    log.info("a private reply to %s could not be sent: %s", self.request.sender.user_id, error)
+                    await self._say_private_only(reply)
+                    continue
                 # e.g. a private answer to someone who never opened a chat with the bot: skip this one reply
                 log.warning("a reply to %s in chat %s was not delivered: %s",
                             self.request.sender.user_id, self.request.chat.chat_id, error)
+
+    def _private_from_group(self, reply: Reply) -> bool:
+        return reply.private and self.request.chat.kind != ChatKind.PRIVATE
+
+    async def _say_private_only(self, reply: Reply) -> None:
+        """In the group: personal answers go to a private chat only, here is how to open one."""
+        with use_language(reply.language):
+            text = _("I send personal answers only in a private chat. Open a chat with me, press Start, then ask again there.")
+            label = _("Open a private chat")
+        username = getattr(self.bot, "username", None)
+        links = [Link(label, f"https://t.me/{username}")] if username else []
+        note = Reply(text=text, links=links, language=reply.language, rtl=reply.rtl)
+        try:
+            await self.send(note)
+        except (BadRequest, Forbidden, errors.Unreachable) as error:
+            log.warning("could not tell chat %s to use a private chat: %s", self.request.chat.chat_id, error)
 
     async def send(self, reply: Reply) -> None:
         chat_id = self._target(reply)

@@ -9,13 +9,13 @@ from sqlalchemy import select
 from core.db.engine import Database
 from core.db.models import Association
 
-from .fields import COLUMNS, LIST_SEPARATOR
+from .fields import EXPORT_COLUMNS, LIST_SEPARATOR
 
 
 async def export_csv(db: Database, out: TextIO) -> int:
     """Write every association as CSV (header row, ``;`` lists); returns the number of rows."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(EXPORT_COLUMNS)
     count = 0
     async with db.transaction() as session:
         result = await session.stream(
@@ -33,7 +33,19 @@ async def export_csv(db: Database, out: TextIO) -> int:
                     LIST_SEPARATOR.join(association.languages or ()),
                     LIST_SEPARATOR.join(association.themes or ()),
                     association.description,
+                    association.contact_name,
+                    association.contact_email,
+                    association.contact_phone,
+                    _consent(association),
                 )
             )
             count += 1
     return count
+
+
+def _consent(association: Association) -> str:
+    """yes/no when there is a contact person (or a recorded consent), else empty."""
+    has_contact = association.contact_name or association.contact_email or association.contact_phone
+    if association.contact_consent:
+        return "yes"
+    return "no" if has_contact else ""

@@ -3,6 +3,10 @@ from __future__ import annotations
 
 # Column order of exported files; imports accept these keys in any order.
 COLUMNS: tuple[str, ...] = ("id", "name", "country", "city", "website", "email", "languages", "themes", "description")
+# Optional extra keys (not in SPEC's list): a contact PERSON of the association. Personal data:
+# shown to members only when ``contact_consent`` is yes; exported either way for administrators.
+CONTACT_COLUMNS: tuple[str, ...] = ("contact_name", "contact_email", "contact_phone", "contact_consent")
+EXPORT_COLUMNS: tuple[str, ...] = COLUMNS + CONTACT_COLUMNS
 LIST_SEPARATOR = ";"
 
 # Bounds follow the column sizes of core.db.models.Association.
@@ -12,5 +16,7 @@ MAX_CITY = 200
 MAX_WEBSITE = 500
 MAX_EMAIL = 320
 MAX_DESCRIPTION = 2000
+MAX_CONTACT_NAME = 200
+MAX_PHONE = 50
 # Anything longer than this in one cell is garbage, not a long description: reject the row.
 MAX_CELL = 20_000

@@ -23,7 +23,8 @@ from .validation import Record, validate
 
 __all__ = ["DirectoryFileError", "ImportReport", "RowError", "import_file", "import_rows"]
 
-_COMPARED = ("name", "name_key", "country_code", "city", "website", "email", "languages", "themes", "description")
+_COMPARED = ("name", "name_key", "country_code", "city", "website", "email", "languages", "themes", "description",
+             "contact_name", "contact_email", "contact_phone", "contact_consent")
 
 
 @dataclass
@@ -124,6 +125,8 @@ def _plan(
             "name": record.name, "name_key": record.name_key, "country_code": record.country_code, "city": record.city,
             "website": record.website, "email": record.email, "languages": list(record.languages),
             "themes": list(record.themes), "description": record.description,
+            "contact_name": record.contact_name, "contact_email": record.contact_email,
+            "contact_phone": record.contact_phone, "contact_consent": record.contact_consent,
         }
         match = by_external.get(record.external_id) if record.external_id else None
         holder = by_key.get(record.key)

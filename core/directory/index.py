@@ -37,6 +37,28 @@ class Entry:
     languages: tuple[str, ...]
     themes: tuple[str, ...]
     description: str
+    # The contact person, filled only when they consented (else empty); never indexed for search.
+    contact: "Contact | None" = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """An association's contact person who agreed to be shown to members."""
+
+    name: str
+    email: str
+    phone: str
+
+    def line(self) -> str:
+        """Name · e-mail · phone, whichever are known."""
+        return " · ".join(p for p in (self.name, self.email, self.phone) if p)
+
+
+def shown_contact(name: str, email: str, phone: str, consent: bool) -> Contact | None:
+    """The contact person to show, or None: without consent nothing of them leaves the database."""
+    if not consent or not (name or email or phone):
+        return None
+    return Contact(name, email, phone)
 
 
 def typo_budget(word: str) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from core.db.engine import Database
 from core.db.models import Association
 
-from .index import DirectoryIndex, Entry
+from .index import Contact, DirectoryIndex, Entry, shown_contact
 from .revision import local_changes, read_revision
 
 
@@ -33,6 +33,7 @@ class SearchHit:
     description: str
     rank: int  # 0 exact, 1 prefix, 2 fuzzy (the weakest match among the query's words)
     score: float  # 0..100, mean similarity of the query's words
+    contact: Contact | None = None  # only a contact person who consented
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,8 @@ class DirectorySearch:
         hits = []
         for doc, rank, score in page:
             e = index.entries[doc]
-            hits.append(SearchHit(e.id, e.name, e.country_code, e.city, e.website, e.email, e.languages, e.themes, e.description, rank, score))
+            hits.append(SearchHit(e.id, e.name, e.country_code, e.city, e.website, e.email, e.languages, e.themes, e.description,
+                                  rank, score, e.contact))
         return SearchResults(total=total, hits=hits)
 
     async def index(self) -> DirectoryIndex:
@@ -88,10 +90,13 @@ class DirectorySearch:
                 select(
                     Association.id, Association.name, Association.country_code, Association.city, Association.website,
                     Association.email, Association.languages, Association.themes, Association.description,
+                    Association.contact_name, Association.contact_email, Association.contact_phone,
+                    Association.contact_consent,
                 )
             )
             entries = [
-                Entry(r.id, r.name, r.country_code, r.city, r.website, r.email, tuple(r.languages or ()), tuple(r.themes or ()), r.description)
+                Entry(r.id, r.name, r.country_code, r.city, r.website, r.email, tuple(r.languages or ()), tuple(r.themes or ()),
+                      r.description, shown_contact(r.contact_name, r.contact_email, r.contact_phone, r.contact_consent))
                 for r in rows
             ]
         # Building takes ~1 s for 10,000 rows; a thread keeps the event loop answering meanwhile.

@@ -24,6 +24,13 @@ _EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-
 _HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$|^xn--[a-z0-9-]+$")
 _LIST_SPLIT = re.compile(r"[;,]")
 _SPACE = re.compile(r"\s")
+# A phone number as people write it: digits with spaces, dots, dashes, slashes, parentheses, one leading +.
+_PHONE = re.compile(r"^\+?[0-9 ().\-/]+$")
+# contact_consent: yes/no in the languages of the interface (and the usual true/false/1/0).
+_CONSENT = {
+    **dict.fromkeys(("yes", "y", "true", "1", "oui", "o", "sí", "si", "s", "sim", "ja", "j", "نعم"), True),
+    **dict.fromkeys(("no", "n", "false", "0", "non", "não", "nao", "nein", "لا", ""), False),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +47,10 @@ class Record:
     languages: tuple[str, ...]
     themes: tuple[str, ...]
     description: str
+    contact_name: str = ""
+    contact_email: str = ""
+    contact_phone: str = ""
+    contact_consent: bool = False
 
     @property
     def key(self) -> tuple[str, str]:
@@ -103,10 +114,45 @@ def _cell(raw: dict[str, object], key: str) -> str:
     return str(value)
 
 
+def parse_consent(value: object) -> bool | None:
+    """``contact_consent`` as yes (True) / no (False), or None when it is neither."""
+    if isinstance(value, bool):
+        return value
+    return _CONSENT.get(" ".join(str(value).split()).lower().rstrip("."))
+
+
+def normalize_phone(value: str) -> str | None:
+    """The number as written (spaces collapsed) when it looks like one: 6 to 15 digits (E.164)."""
+    digits = sum(c.isdigit() for c in value)
+    if not _PHONE.match(value) or not 6 <= digits <= 15 or "+" in value[1:]:
+        return None
+    return value
+
+
+def _contact(raw: dict[str, object], cells: dict[str, str], reasons: list[str]) -> dict[str, object]:
+    """The contact person's fields, checked like the others (a bad value rejects the row)."""
+    name = _clean(cells["contact_name"], f.MAX_CELL)
+    if len(name) > f.MAX_CONTACT_NAME:
+        reasons.append(_("contact name longer than {limit} characters").format(limit=f.MAX_CONTACT_NAME))
+    email = _clean(cells["contact_email"], f.MAX_CELL)
+    if email.lower().startswith("mailto:"):
+        email = email[7:]
+    if email and (len(email) > f.MAX_EMAIL or not _EMAIL.match(email)):
+        reasons.append(_("malformed contact e-mail address: {value}").format(value=email[:100]))
+    phone = _clean(cells["contact_phone"], f.MAX_CELL)
+    if phone and (len(phone) > f.MAX_PHONE or normalize_phone(phone) is None):
+        reasons.append(_("malformed contact phone number: {value}").format(value=phone[:60]))
+    given = raw.get("contact_consent")
+    consent = parse_consent(given if isinstance(given, bool) else _clean(cells["contact_consent"], 100))
+    if consent is None:
+        reasons.append(_("contact_consent must be yes or no, not: {value}").format(value=cells["contact_consent"][:40]))
+    return {"contact_name": name, "contact_email": email, "contact_phone": phone, "contact_consent": bool(consent)}
+
+
 def validate(raw: dict[str, object]) -> tuple[Record | None, list[str]]:
     """The normalized record, or the reasons the row is rejected."""
     reasons: list[str] = []
-    cells = {key: _cell(raw, key) for key in f.COLUMNS}
+    cells = {key: _cell(raw, key) for key in f.EXPORT_COLUMNS}
     for key, value in cells.items():
         if len(value) > f.MAX_CELL:
             return None, [_("field too long: {field}").format(field=key)]
@@ -153,6 +199,8 @@ def validate(raw: dict[str, object]) -> tuple[Record | None, list[str]]:
         if not is_theme(slug):
             reasons.append(_("unknown theme: {value}").format(value=slug[:60]))
 
+    contact = _contact(raw, cells, reasons)
+
     if reasons:
         return None, reasons
     assert country_code is not None
@@ -169,6 +217,7 @@ def validate(raw: dict[str, object]) -> tuple[Record | None, list[str]]:
             languages=tuple(languages),
             themes=tuple(themes),
             description=_clean(cells["description"], f.MAX_DESCRIPTION),
+            **contact,  # type: ignore[arg-type]
         ),
         [],
     )

@@ -26,6 +26,8 @@ def association_card(hit: SearchHit) -> Card:
         fields.append(Field(_("E-mail"), hit.email))
     if hit.website:
         fields.append(Field(_("Website"), hit.website))
+    if hit.contact is not None:  # set only when the contact person consented
+        fields.append(Field(_("Contact person"), hit.contact.line()))
     description = hit.description
     if len(description) > MAX_DESCRIPTION:
         description = description[: MAX_DESCRIPTION - 1].rstrip() + "…"

@@ -3,21 +3,40 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 
 from core.commands.context import Context
 from core.commands.registry import command
 from core.commands.types import ChatAccess, FileAttachment
-from core.db.models import Announcement, Channel, ChannelBinding, Delivery, Identity, Member, Membership, RoleGrant, Rsvp
+from core.db.models import (
+    Announcement,
+    Channel,
+    ChannelBinding,
+    Conversation,
+    Delivery,
+    Event,
+    Identity,
+    LinkAttempt,
+    LinkCode,
+    Membership,
+    RoleGrant,
+    Rsvp,
+)
 from core.events.rsvp import withdraw_member
 from core.i18n import N_, _
 
 
 async def member_data(ctx: Context) -> dict[str, object]:
-    """Everything stored about the member, in one JSON-ready structure."""
+    """Everything stored about the member, in one JSON-ready structure.
+
+    Every table with a column pointing at the member or at one of their identities appears
+    here (tests/test_privacy.py checks it against the schema): a new table must be added.
+    """
     session, member = ctx.session, ctx.member
-    identities = await session.scalars(select(Identity).where(Identity.member_id == member.id).order_by(Identity.id))
+    identities = list(await session.scalars(select(Identity).where(Identity.member_id == member.id).order_by(Identity.id)))
+    identity_ids = [i.id for i in identities]
     memberships = await session.execute(
         select(Channel.slug, Membership.joined_at, Membership.muted)
         .join(Membership, Membership.channel_id == Channel.id)
@@ -26,6 +45,7 @@ async def member_data(ctx: Context) -> dict[str, object]:
     )
     roles = await session.scalars(select(RoleGrant).where(RoleGrant.member_id == member.id).order_by(RoleGrant.id))
     rsvps = await session.scalars(select(Rsvp).where(Rsvp.member_id == member.id).order_by(Rsvp.event_id))
+    events = await session.scalars(select(Event).where(Event.created_by == member.id).order_by(Event.id))
     announcements = await session.execute(
         select(Announcement, Channel.slug)
         .join(Channel, Channel.id == Announcement.channel_id)
@@ -33,7 +53,14 @@ async def member_data(ctx: Context) -> dict[str, object]:
         .order_by(Announcement.id)
     )
     deliveries = await session.scalars(
-        select(Delivery).where(Delivery.member_id == member.id, Delivery.kind != "report").order_by(Delivery.id)
+        select(Delivery).where(_addressed_to(member.id, identities)).order_by(Delivery.id)
+    )
+    conversations = await session.scalars(
+        select(Conversation).where(Conversation.identity_id.in_(identity_ids)).order_by(Conversation.id)
+    )
+    codes = await session.scalars(select(LinkCode).where(LinkCode.member_id == member.id).order_by(LinkCode.id))
+    attempts = await session.scalars(
+        select(LinkAttempt).where(LinkAttempt.identity_id.in_(identity_ids)).order_by(LinkAttempt.id)
     )
     return {
         "member": {
@@ -42,7 +69,8 @@ async def member_data(ctx: Context) -> dict[str, object]:
             "country": member.country_code,
             "timezone": member.timezone,
             "reminder_offsets_minutes": member.reminder_offsets,
-            "created_at": member.created_at.isoformat(),
+            "created_at": _iso(member.created_at),
+            "updated_at": _iso(member.updated_at),
         },
         "identities": [
             {
@@ -50,25 +78,54 @@ async def member_data(ctx: Context) -> dict[str, object]:
                 "user_id": i.user_id,
                 "display_name": i.display_name,
                 "platform_locale": i.platform_locale,
-                "first_seen": i.created_at.isoformat(),
+                "unreachable_since": _iso(i.unreachable_since),
+                "first_seen": _iso(i.created_at),
             }
             for i in identities
         ],
-        "channels": [{"channel": slug, "joined_at": at.isoformat(), "muted": muted} for slug, at, muted in memberships],
-        "roles": [{"role": r.role, "country": r.country_code or None} for r in roles],
+        "channels": [{"channel": slug, "joined_at": _iso(at), "muted": muted} for slug, at, muted in memberships],
+        "roles": [{"role": r.role, "country": r.country_code or None, "granted_at": _iso(r.granted_at)} for r in roles],
         "event_answers": [
-            {"event": r.event_id, "answer": r.answer, "waiting_list": r.waitlisted, "answered_at": r.answered_at.isoformat()}
+            {"event": r.event_id, "answer": r.answer, "waiting_list": r.waitlisted, "answered_at": _iso(r.answered_at)}
             for r in rsvps
         ],
+        "events_created": [
+            {"id": e.id, "texts": e.texts, "starts": e.starts_local.isoformat(), "timezone": e.timezone, "status": e.status}
+            for e in events
+        ],
         "announcements_sent": [
-            {"id": a.id, "channel": slug, "texts": a.texts, "send_at": a.send_at.isoformat()} for a, slug in announcements
+            {"id": a.id, "channel": slug, "sender_name": a.sender_name, "texts": a.texts, "send_at": _iso(a.send_at),
+             "status": a.status}
+            for a, slug in announcements
         ],
         "messages_to_you": [
-            {"kind": d.kind, "platform": d.platform, "status": d.status, "due_at": d.due_at.isoformat(),
-             "sent_at": d.sent_at.isoformat() if d.sent_at else None}
+            {"kind": d.kind, "platform": d.platform, "to": d.target, "status": d.status, "due_at": _iso(d.due_at),
+             "sent_at": _iso(d.sent_at), "attempts": d.attempts, "error": d.last_error, "content": d.payload}
             for d in deliveries
         ],
+        "conversations": [
+            {"platform_chat": c.chat_id, "flow": c.flow, "step": c.step, "data": c.data, "updated_at": _iso(c.updated_at)}
+            for c in conversations
+        ],
+        "link_codes": [
+            {"created_at": _iso(c.created_at), "expires_at": _iso(c.expires_at), "used_at": _iso(c.used_at)} for c in codes
+        ],
+        "failed_link_attempts": [_iso(a.attempted_at) for a in attempts],
     }
+
+
+def _addressed_to(member_id: int, identities: list[Identity]) -> ColumnElement[bool]:
+    """Deliveries to the member: by member, by identity, or direct messages to one of their accounts."""
+    return or_(
+        Delivery.member_id == member_id,
+        Delivery.identity_id.in_([i.id for i in identities]),
+        *(and_(Delivery.platform == i.platform, Delivery.target == i.user_id, Delivery.to_chat.is_(False))
+          for i in identities),
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 @command("mydata", N_("Get a copy of everything I store about you"))
@@ -99,20 +156,37 @@ async def forget(ctx: Context, args: str) -> None:
         await ctx.session.execute(
             update(Announcement).where(Announcement.sender_id == ctx.member.id).values(sender_name="", sender_id=None)
         )
-        await ctx.session.delete(ctx.member)
-        await ctx.session.flush()
+        await erase_member(ctx)
         ctx.reply(_("Done: everything I knew about you is erased. Goodbye!"), private=True, edit=ctx.pressed, access=access)
         return
     nonce = secrets.token_hex(4)
     await ctx.set_conversation("forget", "confirm", {"nonce": nonce})
     ctx.reply(
-        _("This erases your profile, your linked accounts, your channels, your roles and your answers to events. It cannot be undone. Are you sure?"),
+        _("This erases your profile, your linked accounts, your channels, your roles, your answers to events and the messages waiting for you. It cannot be undone. Are you sure?"),
         buttons=[
             [await ctx.button(_("Yes, erase everything"), "forget", f"yes-{nonce}")],
             [await ctx.button(_("Cancel"), "forget", "no")],
         ],
         private=True,
     )
+
+
+async def erase_member(ctx: Context) -> None:
+    """Delete the member and every row about them, explicitly (not only through foreign-key cascades),
+    in the request's one transaction. Events they created stay, without their name (SET NULL)."""
+    session, member_id = ctx.session, ctx.member.id
+    identities = list(await session.scalars(select(Identity).where(Identity.member_id == member_id)))
+    identity_ids = [i.id for i in identities]
+    await session.execute(delete(Delivery).where(_addressed_to(member_id, identities)))
+    await session.execute(delete(Conversation).where(Conversation.identity_id.in_(identity_ids)))
+    await session.execute(delete(LinkAttempt).where(LinkAttempt.identity_id.in_(identity_ids)))
+    await session.execute(delete(LinkCode).where(LinkCode.member_id == member_id))
+    await session.execute(delete(Membership).where(Membership.member_id == member_id))
+    await session.execute(delete(RoleGrant).where(RoleGrant.member_id == member_id))
+    await session.execute(update(Event).where(Event.created_by == member_id).values(created_by=None))
+    await session.execute(delete(Identity).where(Identity.member_id == member_id))
+    await session.delete(ctx.member)
+    await session.flush()
 
 
 async def _all_access(ctx: Context) -> list[ChatAccess]:
