@@ -219,3 +219,27 @@ async def test_free_text_answers_inside_flows(db: Database) -> None:
     flows = st.sampled_from(["start", "newevent", "announce"])
     example = given(st.tuples(flows, st.lists(HOSTILE, min_size=1, max_size=6)))(run_examples(loop, check))
     await asyncio.to_thread(settings(SETTINGS, max_examples=25)(example))
+
+
+async def test_hostile_names_locales_and_zones_from_the_platform(db: Database) -> None:
+    """What the platform says about the sender (display name, locale, zone) is user-controlled too."""
+    from core.commands.types import Request, Sender
+
+    service = CommandService(db)
+    ids = iter(range(5000, 100000))
+    loop = asyncio.get_running_loop()
+
+    async def check(name: str, locale: str, zone: str, platform: str) -> None:
+        count("sender details")
+        sender = Sender(platform, str(next(ids)), name, "fr-FR" if not locale else locale, zone)
+        replies = await service.handle(Request(sender, Chat("dm", ChatKind.PRIVATE), command="help"))
+        assert replies and all(r.language in SUPPORTED_LANGUAGES for r in replies)
+        await stored_text_is_clean(db)
+        async with db.transaction() as session:
+            member = (await session.scalars(select(Member).order_by(Member.id.desc()).limit(1))).one()
+            assert member.timezone is None or is_known_zone(member.timezone)
+
+    example = given(st.tuples(HOSTILE, HOSTILE, HOSTILE, st.sampled_from(["telegram", "discord", "slack", "console"])))(
+        run_examples(loop, check)
+    )
+    await asyncio.to_thread(settings(SETTINGS, max_examples=25)(example))
