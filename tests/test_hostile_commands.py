@@ -243,3 +243,69 @@ async def test_hostile_names_locales_and_zones_from_the_platform(db: Database) -
         run_examples(loop, check)
     )
     await asyncio.to_thread(settings(SETTINGS, max_examples=25)(example))
+
+
+async def test_forged_button_payloads(db: Database) -> None:
+    """A modified client can send any callback data: a payload is only ever a command line the
+    person could type (same rights), or the key of a stored one; unknown keys expire politely."""
+    from core.commands.types import Request, Sender
+
+    service = CommandService(db)
+    member_id = await french_member(db, "1")
+    loop = asyncio.get_running_loop()
+    sender = Sender("telegram", "1", "user 1", "fr-FR")
+    async with db.transaction() as session:
+        from core.db.models import Identity
+
+        identity = await session.scalar(select(Identity).where(Identity.member_id == member_id))
+        identity.platform, identity.display_name, identity.platform_locale = "telegram", "user 1", "fr-FR"
+
+    async def check(prefix: str, payload: str) -> None:
+        count("button payloads")
+        before = await snapshot(db)
+        replies = await service.handle(Request(sender, Chat("dm-1", ChatKind.PRIVATE), action=prefix + payload))
+        check_replies(replies, payload)
+        if prefix.split(" ")[0] not in SELF_SERVICE:
+            assert await snapshot(db) == before, (prefix, payload[:80])
+        else:
+            await reset_member(db, member_id)
+        await service.handle(Request(sender, Chat("dm-1", ChatKind.PRIVATE), command="cancel"))
+
+    prefixes = st.sampled_from(["", "=", "==", "cancelevent 1 ", "announce !confirm-", "forget yes-", "newevent !", "help "])
+    example = given(st.tuples(prefixes, HOSTILE))(run_examples(loop, check))
+    await asyncio.to_thread(settings(SETTINGS, max_examples=40)(example))
+
+
+async def test_hostile_form_submissions(db: Database) -> None:
+    """Slack modals hand the core whatever was typed in each field (never cleaned by the dispatcher)."""
+    from core.commands.types import Request, Sender
+
+    service = CommandService(db)
+    await french_member(db, "U9", role="administrator")
+    async with db.transaction() as session:
+        from core.db.models import Identity
+
+        identity = await session.scalar(select(Identity).where(Identity.user_id == "U9"))
+        identity.platform, identity.display_name, identity.platform_locale = "slack", "user U9", "fr-FR"
+    sender = Sender("slack", "U9", "user U9", "fr-FR")
+    loop = asyncio.get_running_loop()
+    keys = {"newevent": ["title", "description", "start", "end", "zone", "place", "link", "channel", "capacity"],
+            "announce": ["channel", "text_fr", "text_en", "text_ar", "send_at"]}
+
+    async def check(name: str, values: list[str], valid_channel: bool) -> None:
+        count("form submissions")
+        form = dict(zip(keys[name], values))
+        if valid_channel:
+            form["channel"] = "fr"
+        replies = await service.handle(Request(sender, Chat("D9", ChatKind.PRIVATE), command=name, forms=True,
+                                               form_values=form))
+        check_replies(replies, " ".join(values))
+        for reply in replies:
+            for message in reply.form_errors.values():
+                assert not untranslated(message, LANGUAGE) and len(message) <= MAX_REPLY
+        await service.handle(Request(sender, Chat("D9", ChatKind.PRIVATE), command="cancel"))
+
+    strategy = st.tuples(st.sampled_from(["newevent", "announce"]), st.lists(HOSTILE, min_size=9, max_size=9), st.booleans())
+    example = given(strategy)(run_examples(loop, check))
+    await asyncio.to_thread(settings(SETTINGS, max_examples=40)(example))
+    await stored_text_is_clean(db)
