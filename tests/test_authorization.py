@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from core.commands.service import CommandService
 from core.commands.types import Chat, ChatKind, Reply, Request, Sender
@@ -182,7 +182,7 @@ async def test_authorization_table(db: Database, platform: str) -> None:
         async with db.transaction() as session:  # a clean slate: no event, binding, announcement, role
             for table in ("deliveries", "rsvps", "announcements", "events", "channel_bindings", "conversations",
                           "role_grants", "identities", "members"):
-                await session.execute(__import__("sqlalchemy").text(f"DELETE FROM {table}"))
+                await session.execute(text(f"DELETE FROM {table}"))
         event_id = await make_event(db, datetime(2031, 5, 4, 19, 0), country="FR", title="Soirée des anciens")
         await _actor(db, platform, actor)
         how, allowed, _platforms = TABLE[action]
