@@ -1,6 +1,8 @@
 """Members and their chat identities."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -8,6 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db.models import Identity, Member, Membership, RoleGrant
 from core.db.types import utcnow
 from core.geo.timezones import all_zones
+from core.text import clean_line
+
+# A platform locale as platforms write it ("fr", "pt-BR", "zh_Hant_TW"); anything else is not kept.
+_LOCALE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,3}")
 
 
 def is_known_zone(name: str) -> bool:
@@ -62,10 +68,14 @@ async def get_or_create_identity(
             identity = await find_identity(session, platform, user_id)
             assert identity is not None
             member = None
+    # Both come from the person's platform profile, so they are user-controlled: a name keeps
+    # no control or bidi character (and no NUL, which PostgreSQL refuses), a locale must look like one.
+    display_name = clean_line(display_name or "", 200)
     if display_name and identity.display_name != display_name:
-        identity.display_name = display_name[:200]
+        identity.display_name = display_name
+    locale = locale if locale and len(locale) <= 20 and _LOCALE.fullmatch(locale) else None
     if locale and identity.platform_locale != locale:
-        identity.platform_locale = locale[:20]
+        identity.platform_locale = locale
     if identity.unreachable_since is not None:
         identity.unreachable_since = None  # they wrote to us: reachable again
     if member is None or member.id != identity.member_id:

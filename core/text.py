@@ -39,3 +39,12 @@ def clean_line(text: str, max_length: int) -> str:
 def isolate(value: str) -> str:
     """Wrap a value in Unicode isolates so that Latin names stay readable inside Arabic sentences."""
     return f"{FSI}{value}{PDI}"
+
+
+def echo(value: object, limit: int = 80) -> object:
+    """A value quoted back in a message (an error about what someone typed): one clean line,
+    cut at ``limit`` characters. Non-text values pass unchanged."""
+    if not isinstance(value, str):
+        return value
+    line = clean_line(value, limit + 1)
+    return line if len(line) <= limit else line[: limit - 1] + "…"

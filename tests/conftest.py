@@ -92,3 +92,13 @@ def _restore_logging() -> Iterator[None]:
         if handler not in handlers:
             root.removeHandler(handler)
     root.setLevel(level)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """How many hostile inputs the property tests tried (tests/hostile_inputs.py), for the closing note."""
+    from tests.hostile_inputs import TRIED
+
+    if TRIED:
+        total = sum(TRIED.values())
+        details = ", ".join(f"{kind}: {n}" for kind, n in sorted(TRIED.items()))
+        terminalreporter.write_line(f"hostile inputs tried: {total} ({details})")

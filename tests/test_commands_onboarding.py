@@ -131,3 +131,89 @@ async def test_link_merges_and_forget_erases(db: Database) -> None:
         assert (await session.scalar(select(Rsvp))) is None and (await session.scalar(select(Delivery))) is None
         kept = await session.scalar(select(Announcement))
         assert (kept.sender_id, kept.sender_name, kept.texts) == (None, "", {"fr": "Salut"})
+
+
+def _code_of(person: Person) -> str:
+    return person.text().split("\u2068")[1].split("\u2069")[0]
+
+
+async def _owners(db: Database) -> dict[tuple[str, str], int]:
+    async with db.transaction() as session:
+        return {(i.platform, i.user_id): i.member_id for i in await session.scalars(select(Identity))}
+
+
+async def test_link_codes_expire_and_guessing_is_limited(db: Database) -> None:
+    from sqlalchemy import update
+
+    from datetime import timedelta
+
+    from core.commands.handlers import link
+    from core.db.models import LinkAttempt, LinkCode
+    from core.db.types import utcnow
+
+    service = CommandService(db)
+    owner = Person(service, user_id="10", platform="telegram")
+    await owner.send("/link")
+    async with db.transaction() as session:  # eleven minutes later
+        await session.execute(update(LinkCode).values(expires_at=utcnow() - timedelta(minutes=1)))
+    other = Person(service, user_id="20", platform="discord")
+    await other.send(f"/link {_code_of(owner)}")
+    assert "expired" in other.text()
+    for guess in ("AAAA2222", "BBBB3333", "CCCC4444", "DDDD5555"):  # with the expired one: five wrong codes
+        await other.send(f"/link {guess}")
+    await owner.send("/link")
+    await other.send(f"/link {_code_of(owner)}")  # the right code, too late: this account is blocked for the hour
+    assert "Too many wrong codes" in other.text()
+    owners = await _owners(db)
+    assert owners[("telegram", "10")] != owners[("discord", "20")]
+    # Many accounts together (or one erased and created again) hit the ceiling for everyone.
+    async with db.transaction() as session:
+        identity_id = await session.scalar(select(Identity.id).where(Identity.user_id == "20"))
+        session.add_all(LinkAttempt(identity_id=identity_id) for _ in range(link.MAX_FAILED_EVERYWHERE))
+    third = Person(service, user_id="30", platform="slack")
+    await third.send(f"/link {_code_of(owner)}")
+    assert "recently" in third.text()
+    async with db.transaction() as session:
+        await session.execute(LinkAttempt.__table__.delete())
+    await third.send(f"/link {_code_of(owner)}")
+    assert "Linked" in third.text()
+
+
+async def test_link_cannot_take_over_a_role_or_a_second_account(db: Database) -> None:
+    from tests.events_helpers import member_with
+
+    service = CommandService(db)
+    await member_with(db, "77", platform="discord", role="administrator")
+    attacker = Person(service, user_id="66", platform="telegram")
+    await attacker.send("/link")
+    admin = Person(service, user_id="77", platform="discord")
+    await admin.send(f"/link {_code_of(attacker)}")  # an administrator tricked into typing someone's code
+    assert "role" in admin.text()
+    owners = await _owners(db)
+    assert owners[("discord", "77")] != owners[("telegram", "66")]
+    await admin.send(f"/link {_code_of(attacker)}")
+    assert "expired" in admin.text()  # used up by the refusal: the owner must ask again
+    # A profile has one account per platform: another Telegram account cannot join it.
+    await attacker.send("/link")
+    victim = Person(service, user_id="88", platform="telegram")
+    await victim.send("/help")
+    await victim.send(f"/link {_code_of(attacker)}")
+    assert "already has a Telegram account" in victim.text()
+    owners = await _owners(db)
+    assert owners[("telegram", "88")] != owners[("telegram", "66")]
+
+
+async def test_one_code_typed_twice_at_once_links_once(db: Database) -> None:
+    import asyncio
+
+    service = CommandService(db)
+    owner = Person(service, user_id="10", platform="telegram")
+    await owner.send("/link")
+    code = _code_of(owner)
+    first, second = Person(service, user_id="20", platform="discord"), Person(service, user_id="30", platform="slack")
+    await first.send("/help")
+    await second.send("/help")
+    await asyncio.gather(first.send(f"/link {code}"), second.send(f"/link {code}"))
+    owners = await _owners(db)
+    joined = [key for key in (("discord", "20"), ("slack", "30")) if owners[key] == owners[("telegram", "10")]]
+    assert len(joined) == 1, joined

@@ -45,6 +45,45 @@ async def test_forged_and_stale_signatures_are_refused_and_change_nothing(
     assert await identities(core) == 1
 
 
+async def test_a_signed_request_replayed_within_five_minutes_is_refused(
+    slack: FakeSlack, core: App, sender: SlackSender
+) -> None:
+    """bolt accepts a timestamp up to five minutes old: the same signed bytes sent again in that
+    window (a captured slash command) are refused by the replay guard and run nothing."""
+    from urllib.parse import urlencode
+
+    slack.user("U1001", locale="en-US", tz="Africa/Tunis")
+    body = urlencode(sender.command_form("join tn")).encode()
+    timestamp = str(int(time.time()) - 60)
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": timestamp,
+               "X-Slack-Signature": signature(SIGNING_SECRET, timestamp, body)}
+    statuses = []
+    async with aiohttp.ClientSession() as session:
+        for extra in ({}, {}, {"X-Slack-Retry-Num": "1"}):  # the retry header is not signed: no way around
+            async with session.post(sender.url, data=body, headers={**headers, **extra}) as response:
+                statuses.append(response.status)
+    assert statuses == [200, 401, 401]
+    await slack.wait_for(lambda: bool(slack.sent()))
+    await slack.settle()
+    assert len(slack.calls_to("conversations.invite")) <= 1 and len(slack.sent()) == 1
+    async with core.db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Membership)) == 1
+    # a new request (new timestamp, new signature) still goes through
+    assert (await sender.command("leave tn")).status == 200
+
+
+def test_replay_guard_memory_is_bounded_and_forgets_after_the_window() -> None:
+    from bots.slack.replay import ReplayGuard
+
+    now = [0.0]
+    guard = ReplayGuard(window=360, limit=3, clock=lambda: now[0])
+    assert all(guard.first_time(s) for s in ("a", "b", "c"))
+    assert not guard.first_time("a")
+    assert guard.first_time("d") and len(guard._seen) == 3  # the oldest went first
+    now[0] = 1000.0  # past the window: bolt refuses such old timestamps itself
+    assert guard.first_time("b") and len(guard._seen) == 1
+
+
 async def test_slash_commands_and_presses_are_acknowledged_before_the_work(
     slack: FakeSlack, core: App, sender: SlackSender
 ) -> None:

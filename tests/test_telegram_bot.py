@@ -286,8 +286,17 @@ async def test_webhook_rejects_requests_without_the_secret(api: FakeBotAPI, serv
             assert service.requests == []
             async with http.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}) as response:
                 assert response.status == 200
-        await settle(api, service, 1, 1)
-        assert service.requests[0].command == "help"
+            await settle(api, service, 1, 1)
+            assert service.requests[0].command == "help"
+            # the same update sent again (a captured request replayed, with the secret): handled once
+            for replayed in (update, update):
+                async with http.post(url, json=replayed, headers={"X-Telegram-Bot-Api-Secret-Token": secret}) as response:
+                    assert response.status == 200
+            newer = {**update, "update_id": 901, "message": {**update["message"], "text": "/start"}}
+            async with http.post(url, json=newer, headers={"X-Telegram-Bot-Api-Secret-Token": secret}) as response:
+                assert response.status == 200
+            await settle(api, service, 2, 2)
+        assert sorted(r.command for r in service.requests) == ["help", "start"]
     finally:
         await runner.stop(application)
 
@@ -320,3 +329,12 @@ async def test_rejected_token_is_one_line_and_non_zero(api: FakeBotAPI, capsys: 
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "rejected" in err and "Traceback" not in err
     assert "WRONG-secret-value" not in err + caplog.text
+
+
+def test_seen_updates_are_bounded_and_refuse_what_they_forgot() -> None:
+    from bots.telegram.dedupe import SeenUpdates
+
+    seen = SeenUpdates(size=3)
+    assert [seen.first_time(i) for i in (10, 12, 11, 12)] == [True, True, True, False]  # a little out of order is fine
+    assert seen.first_time(13) and len(seen._ids) == 3  # 10 forgotten...
+    assert not seen.first_time(10) and not seen.first_time(9)  # ...and refused with anything older

@@ -40,6 +40,11 @@ def safe(text: str) -> str:
     return _TO_CHECK.sub(_keep, text.replace("\t", "    "))
 
 
+def one_line(text: str) -> str:
+    """A title or a label: made safe and kept on one line."""
+    return " ".join(safe(text).split())
+
+
 class _Writer:
     def __init__(self, styled: bool, first_number: int) -> None:
         self.styled = styled
@@ -59,10 +64,11 @@ class _Writer:
         self.next_number += 1
         self.result.choices.append(button)
         mark = " ✓" if button.selected else ""
-        self.result.lines.append(f"{indent}[{number}] {safe(button.label)}{mark}")
+        # One line: a label with a line break could draw a fake "[2] …" choice under it.
+        self.result.lines.append(f"{indent}[{number}] {one_line(button.label)}{mark}")
 
     def card(self, card: Card) -> None:
-        self.add(f"• {self.style(safe(card.title), BOLD)}", raw=True)
+        self.add(f"• {self.style(one_line(card.title), BOLD)}", raw=True)
         if card.subtitle:
             self.add(card.subtitle, "  ")
         for item in card.fields:
@@ -80,7 +86,7 @@ def render_reply(reply: Reply, *, styled: bool = False, first_number: int = 1) -
     writer = _Writer(styled, first_number)
     with use_language(reply.language):
         if reply.title:
-            writer.add(writer.style(safe(reply.title), BOLD + UNDERLINE), raw=True)
+            writer.add(writer.style(one_line(reply.title), BOLD + UNDERLINE), raw=True)
         if reply.text:
             writer.add(reply.text)
         for card in reply.cards:

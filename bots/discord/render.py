@@ -48,6 +48,7 @@ SELECTED_MARK = "✓ "
 EMPTY_TEXT = "…"
 EMBED_COLOUR = discord.Colour(0x2B6CB0)
 _SAFE_URL = re.compile(r"^https?://[^\s<>]+$", re.IGNORECASE)
+_BRACKET = "\uffff"  # a noncharacter: never text anyone means to show
 _ANGLE = re.compile(r"<(?=[@#/:]|a:|t:)")
 
 
@@ -68,7 +69,11 @@ class Outgoing:
 
 def esc(text: str | None) -> str:
     """Plain text made inert for Discord: no markdown, no mention, no mention-like syntax."""
-    text = escape_markdown(text or "", ignore_links=True)
+    # discord.py takes "[label](target)" for a masked link and escapes only its "[", leaving the
+    # markdown inside active ("[x](**bold**)" showed bold): the brackets are set aside while
+    # escaping, so everything in them is escaped like the rest, and come back escaped.
+    text = (text or "").replace(_BRACKET, "").replace("[", _BRACKET)
+    text = escape_markdown(text, ignore_links=True).replace(_BRACKET, "\\[")
     text = escape_mentions(text)
     return _ANGLE.sub("<\u200b", text)
 

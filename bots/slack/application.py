@@ -5,7 +5,8 @@ Listeners: the ``/alumni`` slash command (``newevent`` and ``announce`` open a m
 (``block_actions`` whose action_id starts with ``alumni:``), messages in the app's DM, mentions
 of the app, and ``app_home_opened``. Each acknowledges first (Slack wants an answer within 3 s) and
 then runs the core. Request signatures are checked by bolt (``request_verification``
-stays on; Socket Mode requests come over the authenticated websocket instead).
+stays on; Socket Mode requests come over the authenticated websocket instead), and a signed
+request replayed within bolt's five minutes is refused by ``replay.ReplayGuard``.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetr
 from slack_sdk.web.async_client import AsyncWebClient
 
 from . import dialogs, handlers, modals
+from .replay import ReplayGuard
 from .handlers import Adapter, Origin, parse_line, without_mentions
 from .profiles import Profiles
 from .render import ACTION_PREFIX, NOOP_ACTION
@@ -86,6 +88,7 @@ def build_app(
         url_verification_enabled=True,
     )
     adapter = Adapter(service=service, client=client, profiles=Profiles(client))
+    app.use(ReplayGuard().middleware)  # after bolt's signature check: a signed request runs once
     register(app, adapter)
     return app, adapter
 

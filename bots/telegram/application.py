@@ -7,7 +7,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, MessageHandler, filters
 
-from . import errors, handlers
+from . import dedupe, errors, handlers
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 # Updates the bot asks for: messages and button presses (nothing else is handled).
@@ -72,6 +72,7 @@ def build_application(
     )
     application.bot_data["service"] = service
     application.bot_data["publish_menu"] = publish_menu
+    dedupe.install(application)  # a replayed webhook request (same update_id) is handled once
     application.add_handler(MessageHandler(filters.TEXT & ~filters.UpdateType.EDITED, handlers.on_update))
     application.add_handler(CallbackQueryHandler(handlers.on_update))
     application.add_error_handler(errors.error_handler)

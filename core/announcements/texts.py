@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from core.commands.types import Reply
 from core.i18n import N_, SUPPORTED_LANGUAGES, _, is_rtl, use_language
 from core.memberships import channel_title
-from core.text import clean_line, isolate
+from core.text import clean_line, echo, isolate
 
 # Leaves room for the header under Telegram's 4,096 characters and Discord's 2,000 is the adapter's
 # business (it splits); 3,000 is a long announcement already.
@@ -24,6 +24,7 @@ class TextError(ValueError):
     """An unusable text; ``message`` is a catalog msgid, ``params`` its arguments."""
 
     def __init__(self, message: str, **params: object) -> None:
+        params = {key: echo(value) for key, value in params.items()}  # what was typed, quoted back: short and clean
         super().__init__(message.format(**params))
         self.message = message
         self.params = params

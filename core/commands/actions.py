@@ -7,6 +7,7 @@ button carries ``"=<key>"`` instead.
 from __future__ import annotations
 
 import hashlib
+import re
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,7 @@ from core.db.models import StoredAction
 
 MAX_PAYLOAD_BYTES = 64
 STORED_PREFIX = "="
+_KEY = re.compile(r"[0-9a-f]{16}")  # what ``encode`` writes after the prefix
 
 
 def command_line(command: str, args: str = "") -> str:
@@ -35,6 +37,8 @@ async def encode(session: AsyncSession, command: str, args: str = "") -> str:
 async def decode(session: AsyncSession, payload: str) -> tuple[str, str] | None:
     """(command, args) of a payload, or None when a stored payload is unknown."""
     if payload.startswith(STORED_PREFIX):
+        if not _KEY.fullmatch(payload[1:]):  # a forged payload ("=\x00" even broke PostgreSQL's query)
+            return None
         stored = await session.scalar(select(StoredAction).where(StoredAction.key == payload[1:]))
         if stored is None:
             return None

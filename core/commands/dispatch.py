@@ -12,7 +12,7 @@ from core.commands.registry import commands
 from core.commands.syntax import clean_args
 from core.commands.types import ChatKind
 from core.i18n import _
-from core.text import isolate
+from core.text import clean_line, isolate
 
 log = logging.getLogger(__name__)
 # Conversation steps that take free text, and the command that reads it.
@@ -33,7 +33,7 @@ async def run_command(ctx: Context, name: str, args: str) -> None:
 
 
 async def unknown_command(ctx: Context, name: str) -> None:
-    typed = normalize_name(name)[:40]
+    typed = clean_line(normalize_name(name), 40)  # shown back: no control or bidi character of the input
     listed = [n for n, spec in commands().items() if spec.listed]
     best = process.extractOne(typed, listed, scorer=fuzz.ratio, score_cutoff=60) if typed else None
     if best:

@@ -7,6 +7,9 @@ class EventError(ValueError):
     ``params`` its arguments: show it with ``error.translated()`` in the reader's language."""
 
     def __init__(self, message: str, **params: object) -> None:
+        from core.text import echo
+
+        params = {key: echo(value) for key, value in params.items()}  # what was typed, quoted back: short and clean
         super().__init__(message.format(**params) if params else message)
         self.message = message
         self.params = params

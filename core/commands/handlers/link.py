@@ -1,29 +1,43 @@
 """``link``: one member across platforms, through a single-use, expiring code.
 
 The code is shown to the account that already owns the profile and typed on the
-other account; only its hash is stored, wrong guesses are counted and limited.
+other account; only its hash is stored, wrong guesses are counted and limited (per
+account, and for everyone together, so that many accounts, or an account erased and
+recreated, cannot guess faster).
+
+Typing a code hands the typing account over to the code's profile, so it is refused
+when that would let someone take more than an account: an account holding a role
+(its role would go to the code's owner: an administrator tricked into typing a code
+would make its owner an administrator), or a profile that already has an account on
+the same platform.
 """
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
 from core.commands.context import Context
 from core.commands.registry import command
-from core.db.models import LinkAttempt, LinkCode, Member
+from core.db.models import Identity, LinkAttempt, LinkCode, Member, RoleGrant
 from core.db.types import utcnow
 from core.i18n import N_, _
 from core.members import merge_members
 from core.text import isolate
 
+log = logging.getLogger(__name__)
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud or retyped without mistakes
 CODE_LENGTH = 8
 CODE_LIFETIME = timedelta(minutes=10)
 MAX_FAILED_ATTEMPTS = 5
 ATTEMPT_WINDOW = timedelta(hours=1)
+# Wrong codes from all accounts together: a ceiling on guessing with many accounts.
+MAX_FAILED_EVERYWHERE = 60
+EVERYWHERE_WINDOW = timedelta(minutes=10)
+PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "slack": "Slack", "console": "console"}
 
 
 def _hash(code: str) -> str:
@@ -55,20 +69,57 @@ async def _issue_code(ctx: Context) -> None:
     )
 
 
-async def _redeem_code(ctx: Context, typed: str) -> None:
-    now = utcnow()
-    failures = await ctx.session.scalar(
+async def _failures(ctx: Context, now: datetime) -> tuple[int, int]:
+    """Wrong codes in the windows: (of this account, of everyone)."""
+    mine = await ctx.session.scalar(
         select(func.count())
         .select_from(LinkAttempt)
         .where(LinkAttempt.identity_id == ctx.identity.id, LinkAttempt.attempted_at > now - ATTEMPT_WINDOW)
     )
-    if (failures or 0) >= MAX_FAILED_ATTEMPTS:
+    everyone = await ctx.session.scalar(
+        select(func.count()).select_from(LinkAttempt).where(LinkAttempt.attempted_at > now - EVERYWHERE_WINDOW)
+    )
+    return int(mine or 0), int(everyone or 0)
+
+
+async def _refusal(ctx: Context, owner_id: int) -> str | None:
+    """Why the typing account may not join the code's profile, or None."""
+    if await ctx.session.scalar(select(RoleGrant.id).where(RoleGrant.member_id == ctx.member.id).limit(1)) is not None:
+        return _(
+            "This account has a role (ambassador or administrator), so it cannot join another profile. "
+            "Do it the other way round: send {hint} here and type the code on your other account."
+        ).format(hint=ctx.hint("link"))
+    mine = set(await ctx.session.scalars(select(Identity.platform).where(Identity.member_id == ctx.member.id)))
+    theirs = set(await ctx.session.scalars(select(Identity.platform).where(Identity.member_id == owner_id)))
+    shared = sorted(mine & theirs)
+    if shared:
+        return _("That profile already has a {platform} account: one profile has at most one account per platform.").format(
+            platform=PLATFORM_NAMES.get(shared[0], shared[0])
+        )
+    return None
+
+
+async def _redeem_code(ctx: Context, typed: str) -> None:
+    now = utcnow()
+    mine, everyone = await _failures(ctx, now)
+    if mine >= MAX_FAILED_ATTEMPTS:
         ctx.reply(_("Too many wrong codes. Please try again in an hour."), private=True)
+        return
+    if everyone >= MAX_FAILED_EVERYWHERE:
+        log.warning("link codes: %s wrong codes in %s from all accounts, redeeming paused", everyone, EVERYWHERE_WINDOW)
+        ctx.reply(_("Too many wrong codes were typed recently. Please try again in a few minutes."), private=True)
         return
     code = await ctx.session.scalar(
         select(LinkCode).where(LinkCode.code_hash == _hash(typed), LinkCode.used_at.is_(None), LinkCode.expires_at > now)
     )
-    if code is None:
+    # Marked used only if nobody else did it meanwhile: two accounts typing one code at once get one link.
+    claimed = code is not None and (
+        await ctx.session.execute(
+            update(LinkCode).where(LinkCode.id == code.id, LinkCode.used_at.is_(None)).values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    ).rowcount == 1
+    if code is None or not claimed:
         ctx.session.add(LinkAttempt(identity_id=ctx.identity.id, attempted_at=now))
         ctx.reply(
             _("This code is wrong or has expired. Ask for a new one with {hint} on your other account.").format(
@@ -77,9 +128,13 @@ async def _redeem_code(ctx: Context, typed: str) -> None:
             private=True,
         )
         return
-    code.used_at = now
     if code.member_id == ctx.member.id:
         ctx.reply(_("This account is already part of that profile."), private=True)
+        return
+    refusal = await _refusal(ctx, code.member_id)
+    if refusal is not None:
+        log.info("link refused: member %s may not join member %s", ctx.member.id, code.member_id)
+        ctx.reply(refusal, private=True)
         return
     owner = await ctx.session.get(Member, code.member_id)
     assert owner is not None

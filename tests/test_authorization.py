@@ -1,0 +1,215 @@
+"""Who may do what: one table of every privileged action × actor × platform, through the command layer.
+
+The country at stake is France. Actors: a plain member, the ambassador of another country
+(Tunisia), the ambassador of France, an administrator; each speaks French. An allowed cell
+must have its effect; a refused cell must answer with a clear French message and change
+nothing (a before/after snapshot of every table but request bookkeeping).
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select, text
+
+from core.commands.service import CommandService
+from core.commands.types import Chat, ChatKind, Reply, Request, Sender
+from core.db.engine import Database
+from core.db.models import Announcement, ChannelBinding, Conversation, Event
+from core.memberships import channel_by_slug
+from tests.chat import Person
+from tests.events_helpers import make_event, member_with
+from tests.hostile_inputs import count, untranslated
+from tests.test_hostile_commands import snapshot
+
+PLATFORMS = ("telegram", "discord", "slack", "console")
+ACTORS = ("member", "ambassador_elsewhere", "ambassador", "administrator")
+USER_IDS = {"telegram": "7001", "discord": "800000000000000001", "slack": "U0ACTOR", "console": "actor"}
+GROUP = Chat("group-42", ChatKind.GROUP, "Anciens de France")
+
+
+@dataclass
+class Cell:
+    db: Database
+    service: CommandService
+    platform: str
+    event_id: int
+
+    def person(self) -> Person:
+        return Person(self.service, user_id=USER_IDS[self.platform], platform=self.platform, locale="fr-FR")
+
+    def request(self, **fields: object) -> Request:
+        sender = Sender(self.platform, USER_IDS[self.platform], f"user {USER_IDS[self.platform]}", "fr-FR")
+        chat = fields.pop("chat", Chat("dm-1", ChatKind.PRIVATE))
+        return Request(sender, chat, **fields)  # type: ignore[arg-type]
+
+    async def count(self, model: type, *where: object) -> int:
+        async with self.db.transaction() as session:
+            return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+Action = Callable[[Cell], Awaitable[tuple[list[Reply], bool]]]  # -> (all replies, the effect happened)
+
+NEWEVENT_ANSWERS = {
+    "title": "Apéro de printemps", "description": "!skip", "more": "!done", "start": "2031-06-01 19:00", "end": "2h",
+    "zone": "Europe/Paris", "place": "Café de Flore", "place2": "!skip", "where": "fr", "capacity": "0",
+}
+
+
+async def _step(cell: Cell) -> str | None:
+    async with cell.db.transaction() as session:
+        return await session.scalar(select(Conversation.step).where(Conversation.flow == "newevent"))
+
+
+async def newevent_chat(cell: Cell) -> tuple[list[Reply], bool]:
+    person = cell.person()
+    before = await cell.count(Event, Event.country_code == "FR")
+    replies = list(await person.send("/newevent"))
+    for _turn in range(14):
+        step = await _step(cell)
+        if step is None:
+            break
+        replies += await person.send(NEWEVENT_ANSWERS.get(step, "!confirm"))
+    await person.send("/cancel")
+    return replies, await cell.count(Event, Event.country_code == "FR") > before
+
+
+async def editevent(cell: Cell) -> tuple[list[Reply], bool]:
+    replies = await cell.person().send(f"/editevent {cell.event_id} title Soirée modifiée")
+    async with cell.db.transaction() as session:
+        event = await session.get(Event, cell.event_id)
+        return replies, "Soirée modifiée" in str(event.texts)
+
+
+async def cancelevent(cell: Cell) -> tuple[list[Reply], bool]:
+    replies = await cell.person().send(f"/cancelevent {cell.event_id} !confirm")
+    async with cell.db.transaction() as session:
+        return replies, (await session.get(Event, cell.event_id)).status == "cancelled"
+
+
+async def announce_chat(cell: Cell) -> tuple[list[Reply], bool]:
+    person = cell.person()
+    replies = list(await person.send("/announce fr"))
+    if any(b.action == "announce !preview" for b in person.buttons()) or await cell.count(Conversation) > 0:
+        replies += await person.send("Assemblée générale samedi à 18 h.")
+        if any(b.action.startswith("announce !preview") for b in person.buttons()):
+            replies += await person.press_action("announce !preview")
+        if any(b.action.startswith("announce !confirm") for b in person.buttons()):
+            replies += await person.press_action("announce !confirm")
+    await person.send("/cancel")
+    return replies, await cell.count(Announcement) > 0
+
+
+def _bind(chat_admin: bool | None) -> Action:
+    async def bind(cell: Cell) -> tuple[list[Reply], bool]:
+        replies = await cell.service.handle(
+            cell.request(chat=GROUP, command="bind", args="fr", chat_admin=chat_admin, bot_can_invite=True))
+        return replies, await cell.count(ChannelBinding) > 0
+
+    return bind
+
+
+def _unbind(chat_admin: bool | None) -> Action:
+    async def unbind(cell: Cell) -> tuple[list[Reply], bool]:
+        replies = await cell.service.handle(
+            cell.request(chat=GROUP, command="unbind", args="fr", chat_admin=chat_admin, bot_can_invite=True))
+        return replies, await cell.count(ChannelBinding) == 0
+
+    return unbind
+
+
+async def newevent_form(cell: Cell) -> tuple[list[Reply], bool]:
+    values = {"title": "Pique-nique", "start": "2031-06-02 12:00", "zone": "Europe/Paris", "place": "Parc Monceau",
+              "channel": "fr", "capacity": ""}
+    replies = await cell.service.handle(cell.request(command="newevent", forms=True, form_values=values))
+    return replies, await cell.count(Event, Event.country_code == "FR") > 1
+
+
+async def announce_form(cell: Cell) -> tuple[list[Reply], bool]:
+    values = {"channel": "fr", "text_fr": "Assemblée générale samedi."}
+    replies = list(await cell.service.handle(cell.request(command="announce", forms=True, form_values=values)))
+    confirm = next((r.form for r in replies if r.form is not None and r.form.args.startswith("!confirm")), None)
+    if confirm is not None:
+        replies += await cell.service.handle(cell.request(command="announce", args=confirm.args, forms=True, form_values={}))
+    return replies, await cell.count(Announcement) > 0
+
+
+ALL, NONE = set(ACTORS), set()
+FRANCE = {"ambassador", "administrator"}
+# action -> (how, who may, on which platforms)
+TABLE: dict[str, tuple[Action, set[str], tuple[str, ...]]] = {
+    "newevent (chat)": (newevent_chat, FRANCE, PLATFORMS),
+    "editevent": (editevent, FRANCE, PLATFORMS),
+    "cancelevent": (cancelevent, FRANCE, PLATFORMS),
+    "announce (chat)": (announce_chat, FRANCE, PLATFORMS),
+    # the platform cannot tell who administers the chat: only our administrators
+    "bind (chat admin unknown)": (_bind(None), {"administrator"}, PLATFORMS),
+    "unbind (chat admin unknown)": (_unbind(None), {"administrator"}, PLATFORMS),
+    # the platform says the sender does not administer the chat: nobody, whatever their role here
+    "bind (not a chat admin)": (_bind(False), NONE, PLATFORMS),
+    "unbind (not a chat admin)": (_unbind(False), NONE, PLATFORMS),
+    # the chat's own administrators decide for their chat
+    "bind (chat admin)": (_bind(True), ALL, PLATFORMS),
+    "newevent (Slack form)": (newevent_form, FRANCE, ("slack",)),
+    "announce (Slack form)": (announce_form, FRANCE, ("slack",)),
+}
+CELLS = [(action, actor, platform) for action, (_how, _who, platforms) in TABLE.items() for platform in platforms for actor in ACTORS]
+
+
+async def _actor(db: Database, platform: str, actor: str) -> None:
+    role = {"member": {}, "ambassador_elsewhere": {"role": "ambassador", "role_country": "TN"},
+            "ambassador": {"role": "ambassador", "role_country": "FR"}, "administrator": {"role": "administrator"}}[actor]
+    await member_with(db, USER_IDS[platform], language="fr", country="FR", zone="Europe/Paris", platform=platform, **role)
+
+
+def assert_refused_clearly(replies: list[Reply]) -> None:
+    shown = [r for r in replies if r.text or r.form_errors]
+    assert shown, "a refusal must say so"
+    for reply in replies:
+        assert reply.language == "fr"
+        text = reply.text + " ".join(reply.form_errors.values())
+        assert not untranslated(text, "fr"), untranslated(text, "fr")
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+async def test_authorization_table(db: Database, platform: str) -> None:
+    """Every (action, actor) cell of one platform, each from a clean slate of its own in one database."""
+    service = CommandService(db)
+    cells = [(action, actor) for action, actor, p in CELLS if p == platform]
+    for action, actor in cells:
+        async with db.transaction() as session:  # a clean slate: no event, binding, announcement, role
+            for table in ("deliveries", "rsvps", "announcements", "events", "channel_bindings", "conversations",
+                          "role_grants", "identities", "members"):
+                await session.execute(text(f"DELETE FROM {table}"))
+        event_id = await make_event(db, datetime(2031, 5, 4, 19, 0), country="FR", title="Soirée des anciens")
+        await _actor(db, platform, actor)
+        how, allowed, _platforms = TABLE[action]
+        if action.startswith("unbind"):
+            async with db.transaction() as session:  # what there is to unbind
+                channel = await channel_by_slug(session, "fr")
+                session.add(ChannelBinding(channel_id=channel.id, platform=platform, chat_id=GROUP.chat_id, title="x", data={}))
+        cell = Cell(db, service, platform, event_id)
+        await cell.person().send("/help")  # the platform's name and locale for the identity are noted once
+        before = await snapshot(db)
+        replies, happened = await how(cell)
+        count("authorization cells")
+        if actor in allowed:
+            assert happened, (action, actor, platform, [r.plain_text() for r in replies])
+        else:
+            assert not happened, (action, actor, platform)
+            assert_refused_clearly(replies)
+            assert await snapshot(db) == before, (action, actor, platform)
+
+
+def test_the_table_covers_every_privileged_command() -> None:
+    """A new privileged command (its description says so, or it binds) must get a row here."""
+    from core.commands.registry import commands
+    from core.i18n import use_language
+
+    with use_language("en"):
+        privileged = {name for name, spec in commands().items()
+                      if "ambassadors and administrators" in spec.description or name in ("bind", "unbind")}
+    covered = {action.split(" ")[0] for action in TABLE}
+    assert privileged <= covered, privileged - covered
