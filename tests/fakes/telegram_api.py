@@ -14,6 +14,7 @@ import json
 import math
 import time
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -98,6 +99,7 @@ class FakeBotAPI(LocalServer):
         self._gate = asyncio.Event()
         self._gate.set()
         self.held = 0  # sendMessage requests waiting at a closed gate
+        self._hold_after: tuple[int, Callable[[Call], bool]] | None = None
 
     # ------------------------------------------------------------ lifecycle
 
@@ -199,7 +201,13 @@ class FakeBotAPI(LocalServer):
         A request whose client went away meanwhile (a killed process) is dropped unprocessed."""
         self._gate.clear()
 
+    def hold_after(self, count: int, matching: Callable[[Call], bool] = lambda call: True) -> None:
+        """Close the gate (see ``hold``) the moment ``count`` accepted messages match: decided
+        inside the server, so however fast the bot sends, exactly ``count`` get through."""
+        self._hold_after = (count, matching)
+
     def open_gate(self) -> None:
+        self._hold_after = None
         self._gate.set()
 
     def messages(self) -> list[Call]:
@@ -319,6 +327,10 @@ class FakeBotAPI(LocalServer):
         call.result = result
         if method != "getUpdates":
             await self._record(call)
+        if method == "sendMessage" and self._hold_after is not None:
+            count, matching = self._hold_after
+            if sum(1 for c in self.messages() if matching(c)) >= count:
+                self._gate.clear()
         return web.json_response({"ok": True, "result": result})
 
     def _message(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:
