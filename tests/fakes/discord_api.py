@@ -99,6 +99,7 @@ class FakeDiscord(LocalServer):
         self.app_permissions = MANAGE_ROLES | CREATE_EVENTS | SEND_MESSAGES | VIEW_CHANNEL
         self.identified = asyncio.Event()
         self.identify_count = 0
+        self.resumes = 0  # RESUMEs received (a client reconnecting after a dropped gateway)
         self._ids = itertools.count(800000000000000001)
         self._sequence = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
@@ -288,6 +289,7 @@ class FakeDiscord(LocalServer):
                                                   "d": self.guild()}))
                     self.identified.set()
                 elif op == 6:
+                    self.resumes += 1
                     await ws.send_str(json.dumps({"op": 0, "t": "RESUMED", "s": next(self._sequence), "d": {}}))
         finally:
             if ws in self._sockets:
