@@ -60,7 +60,9 @@ async def proxy() -> AsyncIterator[tuple[TcpProxy, str]]:
 
 @pytest.fixture
 async def app(proxy: tuple[TcpProxy, str]) -> AsyncIterator[App]:
-    opened = await open_app(Settings(database_url=proxy[1]), migrate=True)
+    # the real option, shortened for the test: a server that never answers is given 1 s, not 10
+    url = make_url(proxy[1]).update_query_dict({"connect_timeout": "1"}).render_as_string(hide_password=False)
+    opened = await open_app(Settings(database_url=url), migrate=True)
     try:
         yield opened
     finally:
@@ -96,6 +98,14 @@ async def test_commands_answer_try_again_while_the_database_is_away_and_recover(
     assert (await sofia.send("/start"))[0].text == unavailable("es")  # a stranger: the language of their client
 
     await tcp.restore()  # back: the very next command works, no restart of the bot
+    assert [r.text for r in await amel.send("/help")] == [r.text for r in before]
+
+    # a server that accepts but never answers: the connection attempt gives up (connect_timeout)
+    await tcp.blackhole()
+    started = asyncio.get_running_loop().time()
+    assert (await amel.send("/help"))[0].text == unavailable("fr")
+    assert asyncio.get_running_loop().time() - started < 5
+    await tcp.restore()
     assert [r.text for r in await amel.send("/help")] == [r.text for r in before]
 
     # a restart of PostgreSQL: every pooled connection is dead; pre-ping replaces them unseen
@@ -243,3 +253,11 @@ async def test_sqlite_locked_or_unreadable_answers_try_again(sqlite_app: App, tm
         shutil.rmtree(path)
         os.replace(aside, path)
     assert [r.text for r in await amel.send("/help")] == [r.text for r in normal]
+
+
+def test_postgresql_engines_test_pooled_connections_and_bound_connection_attempts() -> None:
+    from core.db.engine import CONNECT_TIMEOUT, reconnecting
+
+    options = reconnecting(make_url("postgresql+psycopg://a@h/db"), {})
+    assert options["pool_pre_ping"] and options["connect_args"]["connect_timeout"] == CONNECT_TIMEOUT
+    assert "connect_args" not in reconnecting(make_url("postgresql+psycopg://a@h/db?connect_timeout=2"), {})

@@ -6,6 +6,8 @@ real server. The shared server itself is never stopped; instead:
 - ``cut()``: every open connection is closed at once (what the app sees when PostgreSQL
   restarts: its pooled connections are dead), new ones are still accepted;
 - ``refuse()``: connections are cut and the port closed (connection refused), until ``restore()``;
+- ``blackhole()``: connections are cut; new ones are accepted but nothing is ever forwarded
+  (a server that hangs, a firewall dropping packets), until ``restore()``;
 - ``restore()``: the port accepts again (same port, so the app's URL stays right).
 
 ``connections`` counts the connections accepted, ``cuts`` the live ones closed by a fault.
@@ -24,6 +26,8 @@ class TcpProxy:
         self.connections = 0
         self.cuts = 0
         self.refusing = False
+        self.swallowing = False
+        self._held: set[asyncio.StreamWriter] = set()
         self._server: asyncio.base_events.Server | None = None
         self._pipes: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
@@ -79,8 +83,17 @@ class TcpProxy:
             self._server = None
         await self.cut()
 
+    async def blackhole(self) -> None:
+        """Cut everything; from now on connections are accepted and then left unanswered."""
+        self.swallowing = True
+        await self.cut()
+
     async def restore(self) -> None:
         self.refusing = False
+        self.swallowing = False
+        for writer in list(self._held):  # the unanswered ones end now
+            writer.transport.abort()
+        self._held.clear()
         if self._server is None:
             await self.start()
 
@@ -88,6 +101,12 @@ class TcpProxy:
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self.refusing:
+            writer.transport.abort()
+            return
+        if self.swallowing:
+            self._held.add(writer)
+            while self.swallowing and writer in self._held:
+                await asyncio.sleep(0.05)
             writer.transport.abort()
             return
         try:
