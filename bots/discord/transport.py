@@ -11,14 +11,17 @@ as ``RetryAfter`` for the engine to reschedule.
 
 Errors: 429 -> RetryAfter(retry_after); 403 code 50007 (cannot send messages to this user)
 and unknown user -> Unreachable; other 403/404 (unknown channel, missing access) and 400 ->
-PermanentError; 5xx and network trouble -> TransientError.
+PermanentError; 5xx, network trouble, a send that takes longer than ``timeout`` seconds, and a
+malformed answer (invalid JSON, an HTML page, JSON without the documented fields: discord.py
+then raises ``ValueError``/``KeyError``/``TypeError``) -> TransientError. discord.py's HTTP
+session has no request timeout of its own (aiohttp's five minutes), hence ours per send.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import discord
@@ -31,9 +34,12 @@ from .scheduled import ScheduledEvents, is_mirror_address
 
 log = logging.getLogger(__name__)
 Pace = Callable[[], Awaitable[None]]
+T = TypeVar("T")
 CANNOT_DM = 50007
 UNKNOWN_USER = 10013
 NO_MENTIONS = discord.AllowedMentions.none()
+SEND_TIMEOUT = 30.0  # seconds for one push (every request of it), then it is retried later
+MALFORMED = (ValueError, KeyError, TypeError)
 
 
 def delivery_error(error: BaseException) -> Exception:
@@ -58,6 +64,8 @@ def delivery_error(error: BaseException) -> Exception:
         return PermanentError(f"discord {error.status}/{error.code}: {error.text[:200]}")
     if isinstance(error, (aiohttp.ClientError, asyncio.TimeoutError, OSError)):
         return TransientError(f"network: {type(error).__name__}: {error}")
+    if isinstance(error, MALFORMED):
+        return TransientError(f"malformed answer from Discord: {type(error).__name__}")
     return PermanentError(f"{type(error).__name__}: {error}")
 
 
@@ -68,8 +76,9 @@ async def _no_wait() -> None:
 class DiscordTransport:
     platform = "discord"
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, *, timeout: float = SEND_TIMEOUT) -> None:
         self.client = client
+        self.timeout = timeout
         self._dm_channels: dict[str, int] = {}
         self.scheduled = ScheduledEvents(client)
 
@@ -78,7 +87,7 @@ class DiscordTransport:
             return int(target.address)
         known = self._dm_channels.get(target.address)
         if known is None:
-            data: dict[str, Any] = await self.client.http.start_private_message(int(target.address))
+            data: dict[str, Any] = await self._within(self.client.http.start_private_message(int(target.address)))
             known = self._dm_channels[target.address] = int(data["id"])
             await pace()  # opening the DM was a request of its own: the message waits for its slot
         return known
@@ -92,7 +101,7 @@ class DiscordTransport:
         await pace()
         try:
             if target.to_chat and is_mirror_address(target.address):
-                await self.scheduled.apply(target.address, reply)
+                await self._within(self.scheduled.apply(target.address, reply))
                 return
             channel = self.client.get_partial_messageable(await self._channel_id(target, pace))
             for index, outgoing in enumerate(render(reply)):
@@ -104,8 +113,12 @@ class DiscordTransport:
                 file = outgoing.discord_file()
                 if file is not None:
                     fields["file"] = file
-                await channel.send(**fields, allowed_mentions=NO_MENTIONS)
-        except (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+                await self._within(channel.send(**fields, allowed_mentions=NO_MENTIONS))
+        except (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError, OSError, *MALFORMED) as error:
             mapped = delivery_error(error)
             log.info("discord delivery to %s failed: %s", target.address, mapped)
             raise mapped from error
+
+    async def _within(self, request: Awaitable[T]) -> T:
+        """One platform request, given up after ``timeout`` seconds (waits for our pace are not counted)."""
+        return await asyncio.wait_for(request, self.timeout)

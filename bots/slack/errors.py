@@ -4,6 +4,8 @@
 - the person or the channel is gone, or the app may not write there: ``Unreachable`` for a
   person (no more sends to that identity), ``PermanentError`` for a channel.
 - network errors, timeouts and 5xx: ``TransientError`` (try again later).
+- a malformed answer (not JSON, an HTML page, JSON without ``ok`` or without the documented
+  fields): ``TransientError`` -- a proxy or a Slack in maintenance, not a refusal of the message.
 - anything else Slack refuses (``invalid_blocks``, ``msg_too_long``...): ``PermanentError``.
 
 The interactive side (answers to a command) uses ``classify`` to decide whether to log and
@@ -21,6 +23,8 @@ from core.delivery.transport import DeliveryError, PermanentError, RetryAfter, T
 
 log = logging.getLogger(__name__)
 
+# What reading an answer without the documented fields raises (``response["channel"]["id"]``).
+MALFORMED = (KeyError, TypeError, ValueError)
 DEFAULT_RETRY_AFTER = 1.0  # a 429 without a usable Retry-After header
 # The person cannot be written to any more (deactivated, deleted, never reachable).
 USER_GONE = frozenset({"account_inactive", "user_not_found", "user_disabled", "cannot_dm_bot", "user_not_visible"})
@@ -64,6 +68,8 @@ def classify(error: BaseException, *, to_person: bool) -> DeliveryError:
             return RetryAfter(retry_after_of(error), scope="chat")
         if status >= 500 or code in {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}:
             return TransientError(f"slack {status} {code}".strip())
+        if not code:  # no Slack error code: the body was not a Slack answer at all
+            return TransientError(f"slack http {status}: malformed answer")
         if code in USER_GONE:
             return Unreachable(code) if to_person else PermanentError(code)
         if code in CHANNEL_GONE:
@@ -71,6 +77,8 @@ def classify(error: BaseException, *, to_person: bool) -> DeliveryError:
         return PermanentError(code or f"slack http {status}")
     if isinstance(error, (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError, ConnectionError, SlackClientError)):
         return TransientError(f"{type(error).__name__}: {error}")
+    if isinstance(error, MALFORMED):  # an answer without the fields Slack documents
+        return TransientError(f"malformed answer: {type(error).__name__}")
     return PermanentError(f"{type(error).__name__}: {error}")
 
 

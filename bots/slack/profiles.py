@@ -14,6 +14,8 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from .errors import error_code
+
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 600.0
 CACHE_SIZE = 5000
@@ -58,7 +60,8 @@ class Profiles:
             response = await self.client.users_info(user=user_id, include_locale=True)
             profile = profile_from(response.get("user") or {"id": user_id})
         except SlackApiError as error:
-            log.info("users.info %s failed: %s", user_id, error.response.get("error") if error.response else error)
+            # error_code, not response.get: a malformed answer (HTML, broken JSON) has no dict to read
+            log.info("users.info %s failed: %s", user_id, error_code(error) or "malformed answer")
             return cached[1] if cached else Profile(user_id=user_id)
         except Exception as error:  # noqa: BLE001 - network trouble: answer without the profile
             log.info("users.info %s failed: %s", user_id, type(error).__name__)

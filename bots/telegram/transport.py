@@ -7,7 +7,10 @@ this module only turns python-telegram-bot's errors into the core's:
 - ``RetryAfter`` (429) -> ``RetryAfter`` (global: Telegram does not say which limit it was);
 - ``Forbidden`` (403: blocked, kicked from the group, account deleted, never started) -> ``Unreachable``;
 - ``BadRequest`` (400: chat not found, text refused) and ``ChatMigrated`` -> ``PermanentError``;
-- ``NetworkError``/``TimedOut``, 5xx and anything else -> ``TransientError`` (retried later).
+- ``NetworkError``/``TimedOut``, 5xx and anything else -> ``TransientError`` (retried later);
+- a malformed answer (not JSON, or JSON without the documented ``result``: PTB then raises
+  ``KeyError``/``TypeError``/``ValueError`` rather than a ``TelegramError``) -> ``TransientError``:
+  a broken proxy or a platform in maintenance, not a refusal of this message.
 
 A timeout may hide a message Telegram did accept: that retry is the one case where this
 transport can send twice, and it is logged as a transient error on the row.
@@ -30,6 +33,8 @@ from .render import render
 
 Pace = Callable[[], Awaitable[None]]
 MID_REPLY_RETRIES = 3
+# What python-telegram-bot raises when a 200 answer is not the Bot API's shape.
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError)
 
 
 async def _no_pace() -> None:
@@ -72,6 +77,13 @@ class TelegramTransport:
                     await asyncio.sleep(retry_after_seconds(error))
                 except TelegramError as error:
                     raise translate(error) from error
+                except MALFORMED as error:
+                    raise malformed(error) from error
+
+
+def malformed(error: Exception) -> core.TransientError:
+    """A 200 answer that is not a Bot API answer: try again later."""
+    return core.TransientError(f"malformed answer from the Bot API: {type(error).__name__}")
 
 
 def translate(error: TelegramError) -> core.DeliveryError:

@@ -62,8 +62,27 @@ def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(target, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(target, **kwargs)
+    return create_async_engine(target, **reconnecting(target, kwargs))
+
+
+CONNECT_TIMEOUT = 10  # seconds; libpq waits forever by default for a server that accepts but never answers
+
+
+def reconnecting(url: URL, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """PostgreSQL engine options that let a bot outlive a database restart or a network cut.
+
+    ``pool_pre_ping``: a pooled connection is tested before use, so connections killed by a
+    restart are replaced instead of failing the next command; ``connect_timeout``: a new
+    connection to a server that does not answer gives up (the command then says "try again")
+    instead of hanging. ``?connect_timeout=`` in the URL wins.
+    """
+    options = dict(kwargs)
+    options.setdefault("pool_pre_ping", True)
+    if "connect_timeout" not in url.query:
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT)
+        options["connect_args"] = connect_args
+    return options
 
 
 class Database:

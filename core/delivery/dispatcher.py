@@ -39,7 +39,8 @@ Pace = Callable[[], Awaitable[None]]
 LEASE = 30.0  # seconds a claim holds a row; renewed while it waits, so it only bounds recovery after a crash
 DEFER_AFTER = 20.0  # a row that would wait longer than this for its chat goes back to the table
 RETRY_AFTER_IN_PLACE = 5  # 429s answered by waiting and sending again before the row is deferred
-MARK_TRIES = 5
+MARK_TRIES = 5  # a mark is tried at least this many times...
+MARK_PATIENCE = 1.0  # ...and for at least this many seconds (else 80% of the lease)
 # Platform calls on the wire at once, per platform. More only queue inside the HTTP client,
 # which gets slower with every waiting request; the limiter already sets the pace.
 CONCURRENT_SENDS = 8
@@ -156,8 +157,16 @@ class Dispatcher:
         self.stats[what] = self.stats.get(what, 0) + number
 
     async def _mark(self, what: str, action: Callable[..., Awaitable[object]], *args: object, number: int = 1) -> None:
-        """Run one mark in its own short transaction, retrying a busy database a few times."""
-        for attempt in range(MARK_TRIES):
+        """Run one mark in its own short transaction, retrying while the database is away.
+
+        A push that went out must be marked, or the row is sent again when its lease ends: so a
+        mark keeps trying (backing off up to a second) for most of the lease -- a database that
+        restarts or is cut off briefly loses no mark -- and only then leaves the row to its lease.
+        """
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + max(MARK_PATIENCE, self.lease * 0.8)
+        attempt = 0
+        while True:
             try:
                 async with self.db.transaction() as session:
                     await action(session, *args)
@@ -165,10 +174,13 @@ class Dispatcher:
                 self._measure(what, args[0])
                 return
             except Exception:  # noqa: BLE001 - a mark that never lands leaves the row to its lease
-                if attempt == MARK_TRIES - 1:
+                attempt += 1
+                if attempt >= MARK_TRIES and loop.time() >= give_up:
                     log.exception("could not mark delivery %s as %s", args[0], what)
                     return
-                await asyncio.sleep(0.05 * (attempt + 1))
+                if attempt == 1:
+                    log.warning("marking delivery %s as %s failed; retrying until the database answers", args[0], what)
+                await asyncio.sleep(min(1.0, 0.05 * 2 ** (attempt - 1)))
 
     def _measure(self, what: str, rows: object) -> None:
         """Count marked rows for /metrics (``rows``: the row, or ids of rows in flight here)."""

@@ -99,6 +99,8 @@ class FakeDiscord(LocalServer):
         self.app_permissions = MANAGE_ROLES | CREATE_EVENTS | SEND_MESSAGES | VIEW_CHANNEL
         self.identified = asyncio.Event()
         self.identify_count = 0
+        self.resumes = 0  # RESUMEs received (a client reconnecting after a dropped gateway)
+        self._links: dict[web.WebSocketResponse, Any] = {}  # each gateway websocket's TCP transport
         self._ids = itertools.count(800000000000000001)
         self._sequence = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
@@ -122,6 +124,13 @@ class FakeDiscord(LocalServer):
         for ws in list(self._sockets):
             await ws.close()
 
+
+    def drop_gateway(self) -> None:
+        """The network drops every gateway connection (no close frame: the client sees 1006)."""
+        for ws in list(self._sockets):
+            transport = self._links.pop(ws, None)
+            if transport is not None:
+                transport.abort()
 
     # ------------------------------------------------------------ test helpers
 
@@ -265,6 +274,7 @@ class FakeDiscord(LocalServer):
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._sockets.append(ws)
+        self._links[ws] = request.transport
         await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
         try:
             async for msg in ws:
@@ -288,6 +298,7 @@ class FakeDiscord(LocalServer):
                                                   "d": self.guild()}))
                     self.identified.set()
                 elif op == 6:
+                    self.resumes += 1
                     await ws.send_str(json.dumps({"op": 0, "t": "RESUMED", "s": next(self._sequence), "d": {}}))
         finally:
             if ws in self._sockets:

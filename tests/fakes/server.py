@@ -1,16 +1,43 @@
-"""What every fake platform shares: an aiohttp app on 127.0.0.1, on a free port."""
+"""What every fake platform shares: an aiohttp app on 127.0.0.1, on a free port, and an outage switch.
+
+``await fake.outage(kind)`` makes the platform misbehave for every request until
+``await fake.restore()``. The request is then not processed at all (nothing is recorded,
+nothing is "received"), the way a platform that is down or broken behaves:
+
+- ``refused``: the port is closed (connection refused); open keep-alive connections are cut;
+- ``timeout``: the connection is accepted and the request read, but never answered
+  (until the outage ends, when the hung request is dropped unanswered);
+- ``5xx``: an HTML error page with a 503 status, as a load balancer in front would send;
+- ``invalid_json``: 200, ``Content-Type: application/json``, a truncated body;
+- ``wrong_shape``: 200 and valid JSON, but not what the API documents;
+- ``html``: 200 with an HTML page (a captive portal, a misrouted proxy).
+
+``outage_hits`` counts the requests that met an outage (connection attempts in ``refused``
+mode never reach us, so they are not counted).
+"""
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any, Self
 
 from aiohttp import web
+
+OUTAGES = ("refused", "timeout", "5xx", "invalid_json", "wrong_shape", "html")
+ERROR_PAGE = "<html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1></body></html>"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class LocalServer:
     """Subclasses add their routes (``routes``) and close what they hold open (``closing``)."""
 
     _runner: web.AppRunner | None = None
+    _site: web.TCPSite | None = None
     port: int | None = None
+    down: str | None = None  # the current outage, or None
+    outage_hits: int = 0
+    _up: asyncio.Event | None = None
 
     def routes(self, app: web.Application) -> None:
         raise NotImplementedError
@@ -18,17 +45,30 @@ class LocalServer:
     async def closing(self) -> None:
         """Before the server stops: close websockets, release long polls."""
 
+    async def closing_connections(self) -> None:
+        """When the platform goes away (``refused``): close websockets and the like too."""
+        await self.closing()
+
     async def start(self) -> Self:
-        app = web.Application()
+        app = web.Application(middlewares=[self._outage_middleware])
         self.routes(app)
+        self._up = asyncio.Event()
+        self._up.set()
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        await self._listen(0)
         return self
 
+    async def _listen(self, port: int) -> None:
+        assert self._runner is not None
+        site = web.TCPSite(self._runner, "127.0.0.1", port, reuse_address=True)
+        await site.start()
+        self._site = site
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
     async def stop(self) -> None:
+        if self._up is not None:
+            self._up.set()
         await self.closing()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -38,3 +78,53 @@ class LocalServer:
 
     async def __aexit__(self, *exc: Any) -> None:
         await self.stop()
+
+    # ------------------------------------------------------------ the outage switch
+
+    async def outage(self, kind: str) -> None:
+        """The platform goes down (or starts answering nonsense) until ``restore()``."""
+        if kind not in OUTAGES:
+            raise ValueError(f"unknown outage {kind!r}: one of {OUTAGES}")
+        await self.restore()
+        assert self._up is not None
+        self._up.clear()
+        self.down = kind
+        if kind == "refused" and self._site is not None:
+            await self._site.stop()  # the listening socket closes: new connections are refused
+            self._site = None
+            await self.closing_connections()
+
+    async def restore(self) -> None:
+        """The platform is back, on the same port."""
+        kind, self.down = self.down, None
+        if kind == "refused" and self._site is None and self.port is not None:
+            await self._listen(self.port)
+        if self._up is not None:
+            self._up.set()
+
+    @web.middleware
+    async def _outage_middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        kind = self.down
+        if kind is None:
+            return await handler(request)
+        self.outage_hits += 1
+        if kind == "refused":  # a request on a connection opened before the port closed
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=503)
+        if kind == "timeout":
+            assert self._up is not None
+            await request.read()
+            await self._up.wait()
+            if request.transport is not None:  # the outage is over: this request is dropped unanswered
+                request.transport.close()
+            return web.Response(status=503)
+        if kind == "5xx":
+            return web.Response(status=503, text=ERROR_PAGE, content_type="text/html")
+        if kind == "invalid_json":
+            return web.Response(status=200, body=b'{"ok": true, "result": {"message_id": 1, "da',
+                                headers={"Content-Type": "application/json"})
+        if kind == "wrong_shape":
+            return web.Response(status=200, body=b'{"status": "maintenance", "result": null}',
+                                headers={"Content-Type": "application/json"})
+        return web.Response(status=200, text=ERROR_PAGE, content_type="text/html")

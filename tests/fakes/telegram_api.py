@@ -114,6 +114,9 @@ class FakeBotAPI(LocalServer):
         self._closing = True
         self._new_update.set()
 
+    async def closing_connections(self) -> None:
+        """An outage closes the port only: a long poll already held finishes as usual."""
+
 
     # ------------------------------------------------------------ test helpers
 
