@@ -98,7 +98,7 @@ async def _run_until_stopped(settings: Settings, args: Any, app: Any, stop_event
     application = build_application(settings.telegram_bot_token, app.commands, base_url=settings.telegram_api_base_url)
     # pushes (reminders, announcements): the core's engine and scheduler, started once the bot
     # is up and stopped before it goes down, so in-flight sends finish through a live client
-    engine = DeliveryEngine(app.db, [TelegramTransport(application.bot)], lease=settings.delivery_lease_seconds)
+    engine = DeliveryEngine.from_settings(app.db, [TelegramTransport(application.bot)], settings)
     try:
         try:
             await start(application, args)
