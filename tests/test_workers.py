@@ -133,3 +133,12 @@ async def test_periodic_jobs_run_once_per_process_and_their_runs_are_noted(db: D
 
 async def _true(value: bool) -> bool:
     return value
+
+
+def test_every_process_of_a_bot_uses_the_same_webhook_secret() -> None:
+    """Several processes behind one proxy: each registers the same secret, so none rejects the others' calls."""
+    from bots.telegram.runner import webhook_secret
+
+    assert webhook_secret("123:abc") == webhook_secret("123:abc")
+    assert webhook_secret("123:abc") != webhook_secret("123:abd")
+    assert len(webhook_secret("123:abc")) >= 32 and webhook_secret("123:abc").isalnum()  # Telegram's allowed characters
