@@ -236,11 +236,12 @@ async def test_two_processes_a_sigkill_and_every_message_exactly_once(database_u
         env.pop("SLACK_APP_TOKEN", None)
         try:
             for number in range(2):
-                log = (tmp_path / f"bot{number}.log").open("wb")  # noqa  # a file: nobody reads a pipe while it runs
+                log = (tmp_path / f"bot{number}.log").open("wb")  # a file: nobody reads a pipe while it runs
                 logs.append(log)
                 processes.append(await asyncio.create_subprocess_exec(
                     sys.executable, "-m", "bots.cli", "run", "all", "--port", "0", cwd=ROOT, env=env,
                     stdout=asyncio.subprocess.DEVNULL, stderr=log))
+            victim, survivor = processes
 
             async def both_up() -> bool:
                 assert all(p.returncode is None for p in processes), _tail(tmp_path)
@@ -253,8 +254,6 @@ async def test_two_processes_a_sigkill_and_every_message_exactly_once(database_u
                                                                             for a in (f"--text-{lang}", text)])
             assert f"planned for {RECIPIENTS} recipients" in planned, planned
             phase("announced")
-            total = RECIPIENTS + REMINDED
-
             total = RECIPIENTS + REMINDED
 
             # halfway: close the gates, let every accepted message get its mark, SIGKILL one process
@@ -271,7 +270,6 @@ async def test_two_processes_a_sigkill_and_every_message_exactly_once(database_u
             await until(lambda: sum(gate.held for gate in gates) > 0, 10, "sends waiting at the gates")
             at_kill = taken(gates)
             phase(f"kill at {at_kill}")
-            victim, survivor = processes
             victim.send_signal(signal.SIGKILL)
             await victim.wait()
             for gate in gates:
