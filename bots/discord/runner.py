@@ -100,7 +100,7 @@ async def _run_until_stopped(settings: Settings, app: Any, stop_event: asyncio.E
         # pushes (announcements, reminders, notices, mirrors): the core's engine, started once the
         # gateway is READY and stopped before the client closes, so in-flight sends finish through
         # a live HTTP session and its rate-limit buckets
-        engine = DeliveryEngine(app.db, {"discord": client.transport()}, lease=settings.delivery_lease_seconds)
+        engine = DeliveryEngine.from_settings(app.db, {"discord": client.transport()}, settings)
         await engine.start()
         stopped = asyncio.ensure_future(stop_event.wait())
         up = engine

@@ -90,7 +90,7 @@ async def start(settings: Settings, service: Any, args: Any = None, *, deliverie
     running = await _serve(settings, service, args)
     if deliveries:
         # started once the app is up, stopped first in ``stop``: in-flight sends finish on a live client
-        running.engine = DeliveryEngine(service.db, {"slack": running.transport}, lease=settings.delivery_lease_seconds)
+        running.engine = DeliveryEngine.from_settings(service.db, {"slack": running.transport}, settings)
         await running.engine.start()
     return running
 

@@ -9,8 +9,9 @@ synchronous equivalent.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
-import secrets
 import sys
 from typing import Any
 from urllib.parse import urlparse
@@ -38,6 +39,15 @@ class StartupError(Exception):
     """A condition that stops the bot before it runs, with a message for one line of stderr."""
 
 
+def webhook_secret(token: str) -> str:
+    """The secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token.
+
+    Derived from the bot token, so every process of an installation (several behind one reverse
+    proxy) registers and accepts the same secret: a random one per process would let the last
+    process started reject the calls meant for the others."""
+    return hmac.new(token.encode(), b"alumni-bots telegram webhook", hashlib.sha256).hexdigest()
+
+
 def webhook_path(webhook_url: str) -> str:
     """The path PTB's webhook server listens on: the path of the public URL (a proxy keeps it)."""
     return urlparse(webhook_url).path.strip("/")
@@ -59,7 +69,7 @@ async def start(application: Application, args: Any = None, *, poll_timeout: int
     await application.start()
     webhook_url = getattr(args, "webhook_url", None)
     if webhook_url:
-        secret = secrets.token_urlsafe(32)  # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token
+        secret = webhook_secret(application.bot.token)
         await application.updater.start_webhook(
             listen=getattr(args, "listen", None) or DEFAULT_LISTEN,
             port=int(getattr(args, "port", None) or DEFAULT_PORT),
@@ -99,7 +109,7 @@ async def _run_until_stopped(settings: Settings, args: Any, app: Any, stop_event
     application = build_application(settings.telegram_bot_token, app.commands, base_url=settings.telegram_api_base_url)
     # pushes (reminders, announcements): the core's engine and scheduler, started once the bot
     # is up and stopped before it goes down, so in-flight sends finish through a live client
-    engine = DeliveryEngine(app.db, [TelegramTransport(application.bot)], lease=settings.delivery_lease_seconds)
+    engine = DeliveryEngine.from_settings(app.db, [TelegramTransport(application.bot)], settings)
     try:
         try:
             await start(application, args)

@@ -6,6 +6,12 @@ planning pushes in this process (sends start at once instead of at the next poll
 began finish, claimed rows not yet sent go back to ``pending`` for the next process.
 
 There is no other scheduler: python-telegram-bot's job queue stays off.
+
+Several engines in one process (``alumni run all`` runs one per bot) run the registered
+periodic jobs once: the first engine started takes them, and hands them to another running
+engine when it stops. Each engine announces itself in ``workers`` (a heartbeat), splits the
+platforms' rate limits with the other live engines serving them, and notes each periodic
+job's run in ``job_runs``.
 """
 from __future__ import annotations
 
@@ -17,7 +23,10 @@ from datetime import datetime, timezone
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from core.config import Settings
 from core.db.engine import Database
+from core.db.types import utcnow
+from core.delivery import jobruns, workers
 from core.delivery.dispatcher import Dispatcher
 from core.delivery.limits import Limits
 from core.delivery.transport import Transport
@@ -26,13 +35,20 @@ from core.jobs import PeriodicJob, periodic_jobs
 log = logging.getLogger(__name__)
 
 DISPATCH_JOB = "delivery.dispatch"
+HEARTBEAT_JOB = "delivery.heartbeat"
 _RUNNING: "weakref.WeakSet[DeliveryEngine]" = weakref.WeakSet()
+_JOB_HOLDER: "weakref.ReferenceType[DeliveryEngine] | None" = None  # the engine running the registered jobs
 
 
 def wakeup_all() -> None:
     """Wake every engine running in this process (called when a planning transaction commits)."""
     for engine in list(_RUNNING):
         engine.wakeup()
+
+
+def _job_holder() -> "DeliveryEngine | None":
+    engine = _JOB_HOLDER() if _JOB_HOLDER is not None else None
+    return engine if engine is not None and engine.running else None
 
 
 class DeliveryEngine:
@@ -46,7 +62,9 @@ class DeliveryEngine:
         limits: Limits | None = None,
         lease: float | None = None,
         jobs: Iterable[PeriodicJob] | None = None,
+        heartbeat: float = workers.HEARTBEAT,
     ) -> None:
+        """``jobs``: None runs the registered periodic jobs (once per process); a list runs exactly those."""
         options = {} if lease is None else {"lease": lease}
         self.db = db
         self.dispatcher = Dispatcher(db, transports, worker_id=worker_id, limits=limits, **options)
@@ -58,6 +76,15 @@ class DeliveryEngine:
         self._loop_done = asyncio.Event()
         self._job_tasks: set[asyncio.Task[object]] = set()
         self._loop_started = False
+        self.heartbeat = heartbeat
+        self.live: dict[str, int] = {}  # platform -> live workers serving it, at the last heartbeat
+
+    @classmethod
+    def from_settings(cls, db: Database, transports: Iterable[Transport] | Mapping[str, Transport],
+                      settings: Settings) -> "DeliveryEngine":
+        """The engine a bot runner starts: lease and rate scale from the settings."""
+        return cls(db, transports, lease=settings.delivery_lease_seconds,
+                   limits=Limits(scale=settings.delivery_rate_scale))
 
     @property
     def worker_id(self) -> str:
@@ -79,15 +106,55 @@ class DeliveryEngine:
         now = datetime.now(timezone.utc)
         scheduler.add_job(self._dispatch_loop, id=DISPATCH_JOB, name=DISPATCH_JOB, next_run_time=now,
                           misfire_grace_time=None)
-        for job in periodic_jobs() if self._jobs is None else self._jobs:
-            scheduler.add_job(
-                self._run_job, "interval", args=[job], seconds=job.seconds, id=job.name, name=job.name,
-                next_run_time=now, max_instances=1, coalesce=True, misfire_grace_time=None,
-            )
+        scheduler.add_job(self._beat, "interval", seconds=self.heartbeat, id=HEARTBEAT_JOB, name=HEARTBEAT_JOB,
+                          max_instances=1, coalesce=True, misfire_grace_time=None)
         self._scheduler = scheduler
+        await self._beat()  # registered, and the limits shared, before the first claim
+        if self._jobs is not None:
+            self._schedule(self._jobs)
+        elif _job_holder() is None:
+            self._take_jobs()
         scheduler.start()
         _RUNNING.add(self)
         log.info("delivery engine %s started (%s)", self.worker_id, ", ".join(self.dispatcher.transports))
+
+    def _schedule(self, jobs: Iterable[PeriodicJob]) -> None:
+        assert self._scheduler is not None
+        now = datetime.now(timezone.utc)
+        for job in jobs:
+            self._scheduler.add_job(
+                self._run_job, "interval", args=[job], seconds=job.seconds, id=job.name, name=job.name,
+                next_run_time=now, max_instances=1, coalesce=True, misfire_grace_time=None,
+            )
+
+    def _take_jobs(self) -> None:
+        """Run the registered periodic jobs for the whole process."""
+        global _JOB_HOLDER
+        _JOB_HOLDER = weakref.ref(self)
+        self._schedule(periodic_jobs())
+
+    def _hand_over_jobs(self) -> None:
+        """Stopping: another running engine of this process (if any) runs the registered jobs now."""
+        global _JOB_HOLDER
+        if _JOB_HOLDER is None or _JOB_HOLDER() is not self:
+            return
+        _JOB_HOLDER = None
+        for engine in list(_RUNNING):
+            if engine is not self and engine._jobs is None and engine.running:
+                engine._take_jobs()
+                return
+
+    async def _beat(self) -> None:
+        """Heartbeat: refresh our ``workers`` row and split the rate limits with the live workers."""
+        if self._stopping:
+            return
+        try:
+            self.live = await workers.beat(self.db, self.worker_id, self.dispatcher.transports, self.heartbeat)
+        except Exception:  # noqa: BLE001 - the database may be briefly away: keep the last share
+            log.warning("worker heartbeat failed", exc_info=True)
+            return
+        for platform in self.dispatcher.transports:
+            self.dispatcher.limits.share(platform, self.live.get(platform, 1))
 
     def wakeup(self) -> None:
         """Look for due rows now rather than at the next poll (call after planning pushes)."""
@@ -99,15 +166,22 @@ class DeliveryEngine:
         task = asyncio.current_task()
         if task is not None:
             self._job_tasks.add(task)
+        started = utcnow()
+        failure: Exception | None = None
         try:
             await job.run(self.db)
-        except Exception:  # noqa: BLE001 - a failing job is logged and runs again next time
+        except Exception as error:  # noqa: BLE001 - a failing job is logged and runs again next time
             log.exception("periodic job %s failed", job.name)
-            return
+            failure = error
+        try:
+            await jobruns.record(self.db, job.name, self.worker_id, started, utcnow(), failure)
+        except Exception:  # noqa: BLE001 - the record is for operators; the job itself ran
+            log.warning("could not record the run of job %s", job.name, exc_info=True)
         finally:
             if task is not None:
                 self._job_tasks.discard(task)
-        self.wakeup()  # it may have planned pushes
+        if failure is None:
+            self.wakeup()  # it may have planned pushes
 
     async def _dispatch_loop(self) -> None:
         dispatcher = self.dispatcher
@@ -152,6 +226,7 @@ class DeliveryEngine:
             return
         self._stopping = True
         _RUNNING.discard(self)
+        self._hand_over_jobs()
         self._scheduler.pause()  # no job starts from now on
         self._wake.set()
         if not self._loop_started:  # stopped before the scheduler ran the loop at all
@@ -165,4 +240,8 @@ class DeliveryEngine:
             await asyncio.wait(list(self._job_tasks), timeout=timeout)
         # shutting the scheduler down cancels what still runs (nothing, normally)
         self._scheduler.shutdown(wait=False)
+        try:
+            await workers.leave(self.db, self.worker_id)
+        except Exception:  # noqa: BLE001 - the row stops counting after a few heartbeats anyway
+            log.warning("could not remove worker %s", self.worker_id, exc_info=True)
         log.info("delivery engine %s stopped", self.worker_id)

@@ -7,9 +7,11 @@
   in response headers (X-RateLimit-*) and discord.py already waits on them itself, so
   only the global ceiling is enforced here.
 
-Limits are configured here, by platform name; adapters never configure them. They are
-per process: several bot processes on one database each keep to the whole rate, and
-the platform's 429 answers (``RetryAfter``) slow the group down.
+Limits are configured here, by platform name; adapters never configure them. Several bot
+processes on one database split each platform's limits: every engine learns from the
+``workers`` heartbeats how many live processes serve a platform and keeps to its share
+(``Limits.share``), so together they stay within the published figures; the platform's
+429 answers (``RetryAfter``) remain the safety net while the count catches up.
 
 Waiting is by reservation: each send books the next free slot and sleeps exactly until
 it (no polling), so a queue of 10,000 messages leaves at the allowed rate and no faster.
@@ -39,6 +41,16 @@ class PlatformLimits:
             per_second=None if self.per_second is None else self.per_second * factor,
             chat_interval=None if self.chat_interval is None else self.chat_interval / factor,
             group_per_minute=None if self.group_per_minute is None else max(1, round(self.group_per_minute * factor)),
+        )
+
+    def shared(self, workers: int) -> "PlatformLimits":
+        """One of ``workers`` equal shares: the overall rate and each chat's rate divided."""
+        if workers <= 1:
+            return self
+        return PlatformLimits(
+            per_second=None if self.per_second is None else self.per_second / workers,
+            chat_interval=None if self.chat_interval is None else self.chat_interval * workers,
+            group_per_minute=None if self.group_per_minute is None else max(1, self.group_per_minute // workers),
         )
 
 
@@ -183,6 +195,24 @@ class PlatformLimiter:
         finally:
             chat.users -= 1
 
+    def reshape(self, limits: PlatformLimits) -> None:
+        """New limits from now on (the number of processes sharing the platform changed)."""
+        self.limits = limits
+        if limits.per_second:
+            interval = 1.0 / limits.per_second
+            if self.overall is None:
+                self.overall = Spacing(interval, self.clock)
+            else:
+                self.overall.interval = interval
+                self.overall.slack = min(0.2, Spacing.CATCH_UP * interval)
+        else:
+            self.overall = None
+        for (_address, group), chat in self._chats.items():
+            chat.interval = limits.chat_interval or 0.0
+            count = limits.group_per_minute if group else None
+            if chat.window is not None and count:
+                chat.window = collections.deque(chat.window, maxlen=count)
+
     def pause(self, seconds: float, scope: str = "global", target: Target | None = None) -> None:
         """The platform answered 429: nothing (or nothing to this chat) goes out for ``seconds``."""
         until = self.clock() + max(0.0, seconds)
@@ -196,7 +226,8 @@ class PlatformLimiter:
 
 
 class Limits:
-    """Every platform's limiter, made on first use from ``PUBLISHED`` (times ``scale``)."""
+    """Every platform's limiter, made on first use from ``PUBLISHED`` (times ``scale``, divided
+    by the number of live processes serving the platform: ``share``)."""
 
     def __init__(self, scale: float = 1.0, overrides: dict[str, PlatformLimits] | None = None,
                  clock: Clock = time.monotonic) -> None:
@@ -204,10 +235,22 @@ class Limits:
         self.overrides = overrides or {}
         self.clock = clock
         self._limiters: dict[str, PlatformLimiter] = {}
+        self.workers: dict[str, int] = {}  # platform -> live processes sharing its limits
 
     def limits_for(self, platform: str) -> PlatformLimits:
         limits = self.overrides.get(platform) or PUBLISHED.get(platform) or PlatformLimits()
-        return limits.scaled(self.scale) if self.scale != 1.0 else limits
+        limits = limits.scaled(self.scale) if self.scale != 1.0 else limits
+        return limits.shared(self.workers.get(platform, 1))
+
+    def share(self, platform: str, workers: int) -> None:
+        """``workers`` live processes (this one included) send for ``platform``: keep to one share."""
+        workers = max(1, workers)
+        if self.workers.get(platform, 1) == workers:
+            return
+        self.workers[platform] = workers
+        limiter = self._limiters.get(platform)
+        if limiter is not None:
+            limiter.reshape(self.limits_for(platform))
 
     def __getitem__(self, platform: str) -> PlatformLimiter:
         limiter = self._limiters.get(platform)
