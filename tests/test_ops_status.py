@@ -134,7 +134,7 @@ def test_status_command(database_url: str, run_cli) -> None:
     assert "announcement planning" in jobs and "1200" in jobs and "web-1:41:aa" in jobs
     assert "events.mirror" in jobs and "failed: TransientError: 502" in jobs
     assert re.search(r"reminders: last sent 5 h 00 min ago, 1 waiting, next due in 2 h 59 min$", jobs, re.M)
-    assert "1 live bot process (seen in the last 30 s)" in out
+    assert "1 live bot process (seen in the last 15 s)" in out
     assert any(line.split()[:4] == ["web-1", "41", "telegram,", "slack"] for line in lines)
     assert "(1 stopped process not seen since)" in out
 

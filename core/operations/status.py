@@ -17,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.models import Delivery, Identity, JobRun, Worker
 from core.db.types import utcnow
+from core.delivery import workers
 from core.delivery.claim import FAILED, PENDING, SENDING, UNREACHABLE
 
 PLATFORMS = ("telegram", "discord", "slack")
-LIVE_SECONDS = 30.0  # a worker seen within this long is alive (several heartbeats)
+LIVE_SECONDS = workers.HEARTBEAT * workers.LIVE_BEATS  # the engines' own rule for a live worker
 REMINDER_JOBS = ("reminders", "events.reminders")  # job names the reminder line looks for
 PLANNING_JOB = "announcements.plan"
 
