@@ -188,6 +188,7 @@ class DeliveryEngine:
         self._loop_started = True
         loop = asyncio.get_running_loop()
         renewed = loop.time()
+        failing_since, next_report = 0.0, 0.0
         try:
             while not self._stopping:
                 if loop.time() - renewed > dispatcher.lease / 3:
@@ -198,9 +199,19 @@ class DeliveryEngine:
                         log.exception("renewing delivery leases failed")
                 try:
                     claimed = await dispatcher.dispatch()
-                except Exception:  # noqa: BLE001 - the database may be briefly away: try again
-                    log.exception("claiming deliveries failed")
+                except Exception as error:  # noqa: BLE001 - the database may be briefly away: try again
+                    # the first failure with its traceback, then one line a minute: five a second
+                    # while the database is away would drown every other log line
+                    failing_since = failing_since or loop.time()
+                    if loop.time() >= next_report:
+                        log.warning("claiming deliveries failed (%s); retrying", type(error).__name__,
+                                    exc_info=next_report == 0.0)
+                        next_report = loop.time() + 60.0
                     claimed = 0
+                else:
+                    if failing_since:
+                        log.warning("claiming deliveries works again after %.0f s", loop.time() - failing_since)
+                        failing_since, next_report = 0.0, 0.0
                 if self._stopping:
                     break
                 waits = [asyncio.ensure_future(self._wake.wait())]
