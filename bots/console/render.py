@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from core.commands.types import Button, Card, Reply
 from core.i18n import _, use_language
+from core.i18n.formatting import labelled
 
 BOLD, UNDERLINE, DIM, RESET = "\x1b[1m", "\x1b[4m", "\x1b[2m", "\x1b[0m"
 # Format characters worth keeping: isolates and direction marks (not the overrides), joiners.
@@ -72,7 +73,7 @@ class _Writer:
         if card.subtitle:
             self.add(card.subtitle, "  ")
         for item in card.fields:
-            self.add(f"{item.label}: {item.value}", "  ")
+            self.add(labelled(item.label, item.value), "  ")
         if card.body:
             self.add(card.body, "  ")
         if card.url:
@@ -92,7 +93,7 @@ def render_reply(reply: Reply, *, styled: bool = False, first_number: int = 1) -
         for card in reply.cards:
             writer.card(card)
         for link in reply.links:
-            writer.add(f"{link.label}: {link.url}")
+            writer.add(labelled(link.label, link.url))
         for row in reply.buttons:
             for button in row:
                 writer.button(button)

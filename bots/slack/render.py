@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.commands.types import Button, Card, Reply
+from core.i18n.formatting import labelled
 
 MAX_SECTION_TEXT = 3000
 MAX_HEADER = 150
@@ -259,7 +260,7 @@ def reply_blocks(reply: Reply, placeholder: str = "…") -> list[Block]:
             blocks.append({"type": "divider"})
         blocks.extend(card_blocks(card, ids))
     if reply.links:
-        lines = [link(l.label, l.url) if safe_url(l.url) else f"{esc(one_line(l.label))}: {esc(l.url)}" for l in reply.links]
+        lines = [link(l.label, l.url) if safe_url(l.url) else labelled(esc(one_line(l.label)), esc(l.url)) for l in reply.links]
         blocks.extend({"type": "section", "text": mrkdwn(p)} for p in split_text("\n".join(lines)))
     choices = [b for row in reply.buttons for b in row]
     if len(choices) > BUTTONS_BEFORE_SELECT:

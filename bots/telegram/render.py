@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from core.commands.types import Button, Card, Reply
+from core.i18n.formatting import labelled
 
 MAX_MESSAGE = 4096  # Telegram's limit for a message text
 MAX_CALLBACK_DATA = 64  # bytes
@@ -70,7 +71,7 @@ def card_lines(card: Card) -> list[str]:
     if card.subtitle:
         lines.append(f"<i>{esc(_one_line(card.subtitle))}</i>")
     for field in card.fields:
-        lines.append(f"{esc(_one_line(field.label))}: {esc(_one_line(field.value))}")
+        lines.append(labelled(esc(_one_line(field.label)), esc(_one_line(field.value))))
     if card.body:
         lines.extend(_plain_lines(card.body))
     if card.url and safe_url(card.url) is None:
@@ -97,7 +98,7 @@ def reply_lines(reply: Reply) -> list[str]:
         for link in reply.links:
             target = safe_url(link.url)
             if target is None:
-                lines.append(f"{esc(_one_line(link.label))}: {esc(link.url)}")
+                lines.append(labelled(esc(_one_line(link.label)), esc(link.url)))
             else:
                 lines.append(_anchor(_one_line(link.label), target))
     if reply.pager and reply.pager.pages > 1:

@@ -12,7 +12,7 @@ from babel.dates import format_time as _format_time
 from babel.lists import format_list as _format_list
 from babel.numbers import format_decimal
 
-from .catalogs import current_language
+from .catalogs import _, current_language
 
 UTC = ZoneInfo("UTC")
 
@@ -49,6 +49,11 @@ def format_time(moment: datetime, timezone: str | None, format: str = "short") -
 
 def format_number(value: int | float) -> str:
     return format_decimal(value, locale=current_language())
+
+
+def labelled(label: str, value: str) -> str:
+    """"Label: value" as the reader's language writes it (French puts a space before the colon)."""
+    return _("{label}: {value}").format(label=label, value=value)
 
 
 def format_list(items: list[str]) -> str:
