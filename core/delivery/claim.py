@@ -218,11 +218,24 @@ async def defer(session: AsyncSession, ids: Collection[int], worker: str, until:
 
 
 async def renew(session: AsyncSession, ids: Collection[int], worker: str, until: datetime) -> int:
-    """Keep holding rows that are still on their way (their lease would run out first)."""
+    """Keep holding rows that are still on their way (their lease would run out first).
+
+    Rows locked right now are skipped (``SKIP LOCKED``): they are being marked (sent, failed...)
+    by this process's flusher, so they need no lease any more. Waiting for them instead would
+    deadlock on PostgreSQL: the renewal (hundreds of ids, locked in heap order) and a batched
+    mark (a few ids, locked in index order) take the same rows in different orders; the server
+    then stalls both for ``deadlock_timeout`` (1 s) and aborts one, and a renewal lost that way
+    lets leases run out under rows still on their way, which another process may then send again.
+    """
     if not ids:
         return 0
+    mine = (
+        select(Delivery.id).where(_ours(ids, worker))
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite renders no locking clause
+    )
     result = await session.execute(
-        update(Delivery).where(_ours(ids, worker)).values(lease_until=until)
+        update(Delivery).where(Delivery.id.in_(mine.scalar_subquery()), _ours(ids, worker))
+        .values(lease_until=until)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)
