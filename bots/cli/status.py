@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from babel.numbers import format_decimal
 from sqlalchemy.engine import make_url
 
 from core.config import redact_url
-from core.i18n import _, ngettext
+from core.i18n import _, current_language, ngettext
 from core.operations.status import LIVE_SECONDS, PLANNING_JOB, REMINDER_JOBS, JobStatus, Status, read_status
 
 from .errors import CliError
@@ -119,7 +120,8 @@ def _job_row(label: str, job: JobStatus | None, now: datetime) -> list[str]:
         return [label, _("never"), "", "", "", ""]
     took = ""
     if job.started_at is not None and job.finished_at is not None and job.finished_at >= job.started_at:
-        took = _("{count} s").format(count=f"{(job.finished_at - job.started_at).total_seconds():.2f}")
+        took = _("{count} s").format(count=format_decimal(round((job.finished_at - job.started_at).total_seconds(), 2),
+                                                         format="0.00", locale=current_language()))
     result = _("ok") if job.ok else _("failed: {error}").format(error=job.error[:60] or "?")
     return [label, ago(job.finished_at or job.started_at, now), took, result, str(job.runs), job.worker_id]
 
