@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import signal
 import socket
@@ -24,7 +23,8 @@ from core.db.engine import Database
 from core.db.types import utcnow
 from tests.delivery_helpers import add_members, enqueue, row, statuses
 from tests.fakes.discord_api import FakeDiscord
-from tests.fakes.slack_api import SIGNING_SECRET, FakeSlack
+from tests.fakes.environment import bot_environment
+from tests.fakes.slack_api import FakeSlack
 from tests.fakes.telegram_api import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -170,15 +170,7 @@ async def test_run_all_serves_health_on_its_port_and_on_slacks(tmp_path: Path) -
     """``alumni run all --health-port``: one process, three bots, /healthz on both ports."""
     slack_port, health_port = free_port(), free_port()
     async with FakeBotAPI() as telegram, FakeSlack() as slack, FakeDiscord() as discord:
-        env = {
-            **os.environ, "PYTHONPATH": str(ROOT), "ALUMNI_DATABASE_URL": f"sqlite:///{tmp_path / 'all.db'}",
-            "TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_API_BASE_URL": telegram.base_url,
-            "SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
-            "DISCORD_BOT_TOKEN": discord.token, "DISCORD_API_BASE_URL": discord.api_base_url,
-            "DISCORD_GATEWAY_URL": discord.gateway_url,
-        }
-        for name in ("SLACK_APP_TOKEN", "ALUMNI_HEALTH_PORT"):
-            env.pop(name, None)
+        env = bot_environment(f"sqlite:///{tmp_path / 'all.db'}", telegram=telegram, slack=slack, discord=discord)
         log = (tmp_path / "stderr").open("wb")
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bots.cli", "run", "all", "--listen", "127.0.0.1", "--port", str(slack_port),

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 import time
 from pathlib import Path
 
 from tests.fakes.discord_api import FakeDiscord
-from tests.fakes.slack_api import SIGNING_SECRET, FakeSlack
+from tests.fakes.environment import bot_environment
+from tests.fakes.slack_api import FakeSlack
 from tests.fakes.telegram_api import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,14 +24,7 @@ async def until(check, timeout: float = 30.0) -> None:  # type: ignore[no-untype
 
 async def test_one_sigterm_stops_every_bot(tmp_path: Path) -> None:
     async with FakeBotAPI() as telegram, FakeSlack() as slack, FakeDiscord() as discord:
-        env = {
-            **os.environ, "PYTHONPATH": str(ROOT), "ALUMNI_DATABASE_URL": f"sqlite:///{tmp_path / 'all.db'}",
-            "TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_API_BASE_URL": telegram.base_url,
-            "SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
-            "DISCORD_BOT_TOKEN": discord.token, "DISCORD_API_BASE_URL": discord.api_base_url,
-            "DISCORD_GATEWAY_URL": discord.gateway_url,
-        }
-        env.pop("SLACK_APP_TOKEN", None)
+        env = bot_environment(f"sqlite:///{tmp_path / 'all.db'}", telegram=telegram, slack=slack, discord=discord)
         log = (tmp_path / "stderr").open("wb")  # a file, not a pipe nobody reads while it runs
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bots.cli", "run", "all", "--port", "0", cwd=ROOT, env=env,

@@ -64,7 +64,8 @@ from core.db.types import utcnow
 from core.events.rsvp import answer
 from tests.events_helpers import make_event
 from tests.fakes.discord_api import FakeDiscord
-from tests.fakes.slack_api import SIGNING_SECRET, FakeSlack
+from tests.fakes.environment import bot_environment
+from tests.fakes.slack_api import FakeSlack
 from tests.fakes.telegram_api import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -232,15 +233,9 @@ async def test_two_processes_a_sigkill_and_every_message_exactly_once(database_u
     processes: list[asyncio.subprocess.Process] = []
     logs = []
     async with telegram, slack, discord:
-        env = {
-            **os.environ, "PYTHONPATH": str(ROOT), "ALUMNI_DATABASE_URL": database_url, "ALUMNI_LANG": "en",
-            "ALUMNI_DELIVERY_LEASE_SECONDS": "5", "ALUMNI_DELIVERY_RATE_SCALE": os.environ.get("SCALEOUT_RATE", "20"),
-            "TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_API_BASE_URL": telegram.base_url,
-            "SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
-            "DISCORD_BOT_TOKEN": discord.token, "DISCORD_API_BASE_URL": discord.api_base_url,
-            "DISCORD_GATEWAY_URL": discord.gateway_url,
-        }
-        env.pop("SLACK_APP_TOKEN", None)
+        env = bot_environment(database_url, telegram=telegram, slack=slack, discord=discord, ALUMNI_LANG="en",
+                              ALUMNI_DELIVERY_LEASE_SECONDS="5",
+                              ALUMNI_DELIVERY_RATE_SCALE=os.environ.get("SCALEOUT_RATE", "20"))
         try:
             for number in range(2):
                 log = (tmp_path / f"bot{number}.log").open("wb")  # a file: nobody reads a pipe while it runs
