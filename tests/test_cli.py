@@ -10,34 +10,7 @@ import pytest
 
 from bots.cli import commands
 from bots.cli.main import build_parser, main
-
-
-@pytest.fixture(autouse=True)
-def _environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """English messages, no tokens from the developer's shell, a scratch working directory."""
-    for name in (
-        "ALUMNI_LANG", "LC_ALL", "LC_MESSAGES", "ALUMNI_DATABASE_URL", "TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN",
-        "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("LANG", "C.UTF-8")
-    monkeypatch.chdir(tmp_path)
-
-
-@pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    """``cli("roles", "list") -> (code, stdout, stderr)`` against an upgraded database of each backend."""
-    monkeypatch.setenv("ALUMNI_DATABASE_URL", database_url)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    code, out, err = run("db", "upgrade")
-    assert code == 0, err
-    return run
+from tests.cli_fixtures import cli, cli_environment  # noqa: F401 - fixtures
 
 
 def one_line(text: str) -> str:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -11,28 +10,7 @@ from bots.cli.main import main
 from core.db.engine import Database
 from core.db.models import Delivery
 from tests.announce_helpers import by_target, person, rows
-
-
-@pytest.fixture(autouse=True)
-def _environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("ALUMNI_LANG", "LC_ALL", "LC_MESSAGES", "ALUMNI_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("LANG", "C.UTF-8")
-    monkeypatch.chdir(tmp_path)
-
-
-@pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    monkeypatch.setenv("ALUMNI_DATABASE_URL", database_url)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    assert run("db", "upgrade")[0] == 0
-    return run
+from tests.cli_fixtures import cli, cli_environment  # noqa: F401 - fixtures
 
 
 def _populate(database_url: str) -> None:

@@ -101,20 +101,10 @@ async def on_direct_message(client: Any, message: discord.Message) -> None:
     notes = await access.apply_access(client.http, message.author.id, [a for r in replies for a in r.access])
     for index, reply in enumerate(replies):
         for outgoing in render(reply, notes if index == len(replies) - 1 else None):
-            await message.channel.send(**_fields(outgoing), allowed_mentions=NO_MENTIONS)
+            await message.channel.send(**outgoing.send_kwargs(), allowed_mentions=NO_MENTIONS)
 
 
 # ---------------------------------------------------------------- responding
-
-
-def _fields(outgoing: Outgoing) -> dict[str, Any]:
-    fields: dict[str, Any] = {"content": outgoing.content or None, "embeds": outgoing.embeds}
-    if outgoing.view is not None:
-        fields["view"] = outgoing.view
-    file = outgoing.discord_file()
-    if file is not None:
-        fields["file"] = file
-    return fields
 
 
 async def respond(interaction: discord.Interaction, request: Request, *, component: bool = False,
@@ -170,7 +160,7 @@ class Responder:
     async def send(self, outgoing: Outgoing, *, ephemeral: bool, edit: bool) -> None:
         """Edit the pressed message when asked (and possible), else answer or follow up."""
         interaction, response = self.interaction, self.interaction.response
-        fields = _fields(outgoing)
+        fields = outgoing.send_kwargs()
         first = not self._answered
         self._answered = True
         if edit and first and self.component and not ephemeral and "file" not in fields:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import discord
 from discord.utils import escape_markdown, escape_mentions
@@ -65,6 +66,16 @@ class Outgoing:
         if self.file is None:
             return None
         return discord.File(io.BytesIO(self.file[1]), filename=self.file[0])
+
+    def send_kwargs(self) -> dict[str, Any]:
+        """What ``send`` takes for this message (a fresh ``discord.File`` each time: one is read once)."""
+        kwargs: dict[str, Any] = {"content": self.content or None, "embeds": self.embeds}
+        if self.view is not None:
+            kwargs["view"] = self.view
+        file = self.discord_file()
+        if file is not None:
+            kwargs["file"] = file
+        return kwargs
 
 
 def esc(text: str | None) -> str:

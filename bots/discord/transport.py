@@ -107,13 +107,7 @@ class DiscordTransport:
             for index, outgoing in enumerate(render(reply)):
                 if index:
                     await pace()
-                fields: dict[str, Any] = {"content": outgoing.content or None, "embeds": outgoing.embeds}
-                if outgoing.view is not None:
-                    fields["view"] = outgoing.view
-                file = outgoing.discord_file()
-                if file is not None:
-                    fields["file"] = file
-                await self._within(channel.send(**fields, allowed_mentions=NO_MENTIONS))
+                await self._within(channel.send(**outgoing.send_kwargs(), allowed_mentions=NO_MENTIONS))
         except (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError, OSError, *MALFORMED) as error:
             mapped = delivery_error(error)
             log.info("discord delivery to %s failed: %s", target.address, mapped)
