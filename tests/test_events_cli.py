@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from core.db.types import utcnow
-from tests.test_cli import _environment, cli, one_line  # noqa: F401 - fixtures
+from tests.cli_fixtures import cli, cli_environment  # noqa: F401 - fixtures
+from tests.test_cli import one_line
 
 YEAR = utcnow().year + 1
 
