@@ -17,8 +17,9 @@ mode never reach us, so they are not counted).
 
 ``fault(path, kind, after=n)`` hits one request only: the one after the first ``n`` whose
 path matches (a regular expression), e.g. the second message of a long push. Its kinds:
-``reset`` (the connection is closed without an answer, as a connection reset), ``5xx``, and
-``hang`` (the request is never answered nor processed: the one on the wire when a process dies).
+``reset`` (the connection is closed without an answer, as a connection reset), ``5xx``,
+``429`` (one second's wait, said the way each platform's client reads it), and ``hang`` (the
+request is never answered nor processed: the one on the wire when a process dies).
 """
 from __future__ import annotations
 
@@ -34,7 +35,13 @@ OUTAGES = ("refused", "timeout", "5xx", "invalid_json", "wrong_shape", "html")
 ERROR_PAGE = "<html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1></body></html>"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-FAULTS = ("reset", "5xx", "hang")
+FAULTS = ("reset", "5xx", "429", "hang")
+# A 429 every platform's client understands: Telegram's parameters.retry_after, Slack's
+# Retry-After header and ``ratelimited``, Discord's retry_after (no ``Via`` header: discord.py
+# then leaves the wait to us rather than sleeping itself).
+TOO_MANY = {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
+            "parameters": {"retry_after": 1}, "error": "ratelimited", "message": "You are being rate limited.",
+            "retry_after": 1, "global": False, "code": 0}
 
 
 @dataclass
@@ -153,6 +160,8 @@ class LocalServer:
             return web.Response(status=503)
         if fault == "5xx":
             return web.Response(status=503, text=ERROR_PAGE, content_type="text/html")
+        if fault == "429":
+            return web.json_response(TOO_MANY, status=429, headers={"Retry-After": "1"})
         if fault == "hang":
             assert self._hung is not None
             await self._hung.wait()
