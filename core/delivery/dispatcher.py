@@ -386,4 +386,3 @@ class _NotOurs(Exception):
 
 
 _LOST = object()  # a write that never reached the database
-
