@@ -19,7 +19,8 @@ from typing import Any
 
 import discord
 import pytest
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import MetaData, Table, create_engine, insert, select, text
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
@@ -31,8 +32,10 @@ from bots.slack.transport import SlackTransport
 from bots.telegram import render as telegram_render
 from bots.telegram.transport import TelegramTransport
 from core.commands.types import Card, Reply
-from core.db.engine import Database
+from core.db.engine import Database, sync_url
+from core.db.migrate import alembic_config, upgrade
 from core.db.models import Delivery
+from core.db.types import utcnow
 from core.delivery import claim
 from core.delivery.engine import DeliveryEngine
 from core.delivery.limits import Limits
@@ -195,3 +198,21 @@ async def test_a_process_abandoned_after_the_first_part_is_resumed_at_the_second
         assert_each_part_once_in_order(place.received(), place.parts)
     done = await the_row(db)
     assert done.claimed_by == "second" and done.attempts == 0 and done.parts_sent == place.parts - 1
+
+
+def test_rows_planned_before_the_upgrade_are_sent_from_their_first_part(database_url: str) -> None:
+    """Migration 0004_parts: rows already in the outbox get ``parts_sent`` 0 (nothing recorded as out)."""
+    command.upgrade(alembic_config(database_url), "0003")
+    engine = create_engine(sync_url(database_url))
+    try:
+        with engine.begin() as connection:
+            deliveries = Table("deliveries", MetaData(), autoload_with=connection)
+            connection.execute(insert(deliveries).values(
+                key="before:1", kind="notice", platform="telegram", target="1", to_chat=False,
+                payload={"reply": {"text": "hello"}}, status="pending", due_at=utcnow(), attempts=0,
+                created_at=utcnow()))
+        assert upgrade(database_url) is True
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT key, parts_sent FROM deliveries")).all() == [("before:1", 0)]
+    finally:
+        engine.dispose()
