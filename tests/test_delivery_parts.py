@@ -15,6 +15,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -216,3 +217,24 @@ def test_rows_planned_before_the_upgrade_are_sent_from_their_first_part(database
             assert connection.execute(text("SELECT key, parts_sent FROM deliveries")).all() == [("before:1", 0)]
     finally:
         engine.dispose()
+
+
+async def test_parts_are_recorded_only_by_the_process_holding_the_row(db: Database) -> None:
+    """A process whose lease ran out while it sent a long push learns it between two parts (0 rows
+    recorded) and stops; the one that took the row over records, and a retry keeps the count."""
+    await push_long(db, "telegram")
+    now = utcnow()
+    async with db.transaction() as session:
+        [held] = await claim.claim(session, [claim.Scope("telegram")], "slow", limit=1, lease=5, now=now)
+    async with db.transaction() as session:
+        assert await claim.record_parts(session, held.id, "slow", 1, now + timedelta(seconds=5)) == 1
+    later = now + timedelta(seconds=6)
+    async with db.transaction() as session:
+        [taken] = await claim.claim(session, [claim.Scope("telegram")], "next", limit=1, lease=5, now=later)
+    assert taken.parts_sent == 1  # the next process starts at the second part
+    async with db.transaction() as session:
+        assert await claim.record_parts(session, held.id, "slow", 2, later) == 0
+        assert await claim.record_parts(session, held.id, "next", 2, later) == 1
+        await claim.mark_retry(session, taken, "next", "network: reset")
+    again = await the_row(db)
+    assert again.status == "pending" and again.parts_sent == 2 and again.attempts == 1
