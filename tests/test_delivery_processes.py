@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import os
+import re
 import signal
 import sys
 import time
@@ -107,3 +108,27 @@ async def test_two_processes_share_one_postgresql_outbox(db: Database, database_
         by_worker = dict((await session.execute(
             select(Delivery.claimed_by, func.count()).group_by(Delivery.claimed_by))).all())
     assert set(by_worker) == {"w0", "w1"} and min(by_worker.values()) > 100
+
+
+async def test_killed_between_two_parts_of_a_long_push_resumes_at_the_next_part(db: Database, database_url: str,
+                                                                               api: FakeBotAPI) -> None:
+    """SIGKILL with the second message of a three-message push on the wire (Telegram never processed
+    it): the next process sends the second and third, never the first again."""
+    [person] = await add_members(db, 1)
+    long_text = "HEADER\n" + "\n".join(f"line {i:03d} " + "x" * 90 for i in range(100))  # three messages
+    await enqueue(db, [{**row(person, "long"), "payload": {"reply": {"text": long_text}}}])
+    api.hold_after(1)  # the first part is accepted, the second is held unanswered
+
+    first = await worker(database_url, api, "first", lease=2.0)
+    await wait_until(lambda: api.held > 0)
+    first.send_signal(signal.SIGKILL)
+    await first.wait()
+    api.open_gate()
+    assert len(api.messages()) == 1
+
+    second = await worker(database_url, api, "second", lease=2.0)
+    await finish(second)
+    parts = texts(api.messages())
+    assert len(parts) == 3 and "\n".join(parts).count("HEADER") == 1
+    assert [int(n) for n in re.findall(r"line (\d{3})", "\n".join(parts))] == list(range(100))
+    assert set((await statuses(db)).values()) == {"sent"}

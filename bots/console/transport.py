@@ -1,7 +1,8 @@
 """Pushes in the terminal: reminders and announcements for the person at the keyboard.
 
 The console serves only that person (``addresses``): pushes to other console users stay
-pending until they open ``alumni chat`` themselves. A push is printed between prompts.
+pending until they open ``alumni chat`` themselves. A push is printed between prompts, whole:
+one part, so there is no per-part progress to report (``send_paced``) as other platforms do.
 """
 from __future__ import annotations
 

@@ -15,6 +15,10 @@ PermanentError; 5xx, network trouble, a send that takes longer than ``timeout`` 
 malformed answer (invalid JSON, an HTML page, JSON without the documented fields: discord.py
 then raises ``ValueError``/``KeyError``/``TypeError``) -> TransientError. discord.py's HTTP
 session has no request timeout of its own (aiohttp's five minutes), hence ours per send.
+
+A reply longer than one message (2,000 characters of content, ten embeds) is several messages:
+each accepted one is reported to the core's ``Progress`` before the next is sent, so a retry
+starts at the message that failed rather than repeating the first ones.
 """
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ import aiohttp
 import discord
 
 from core.commands.types import Reply
-from core.delivery.transport import PermanentError, RetryAfter, Target, TransientError, Unreachable
+from core.delivery.transport import PermanentError, Progress, RetryAfter, Target, TransientError, Unreachable
 
 from .render import render
 from .scheduled import ScheduledEvents, is_mirror_address
@@ -95,19 +99,22 @@ class DiscordTransport:
     async def send(self, target: Target, reply: Reply) -> None:
         await self.send_paced(target, reply, _no_wait)
 
-    async def send_paced(self, target: Target, reply: Reply, pace: Pace) -> None:
+    async def send_paced(self, target: Target, reply: Reply, pace: Pace, progress: Progress | None = None) -> None:
         """Every request waits for ``pace()`` (the engine's limiter: Discord's 50 requests/s count
-        DM openings and each message of a split reply, not just replies)."""
+        DM openings and each message of a split reply, not just replies); messages ``progress``
+        says are out already are not sent again."""
+        progress = progress or Progress()
         await pace()
         try:
             if target.to_chat and is_mirror_address(target.address):
                 await self._within(self.scheduled.apply(target.address, reply))
                 return
             channel = self.client.get_partial_messageable(await self._channel_id(target, pace))
-            for index, outgoing in enumerate(render(reply)):
-                if index:
+            for number, (index, outgoing) in enumerate(progress.remaining(render(reply))):
+                if number:
                     await pace()
                 await self._within(channel.send(**outgoing.send_kwargs(), allowed_mentions=NO_MENTIONS))
+                await progress.sent(index)
         except (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError, OSError, *MALFORMED) as error:
             mapped = delivery_error(error)
             log.info("discord delivery to %s failed: %s", target.address, mapped)

@@ -6,23 +6,36 @@ answers (``render``), so pushes are escaped the same way. slack_sdk's own retry 
 are off: every failure is reported as a ``core.delivery.transport`` error and the engine
 decides when to try again (429 -> ``RetryAfter`` with Slack's ``Retry-After``). One HTTP
 session serves every push; ``close()`` ends it (the runner does, when the app stops).
+
+A reply may be several messages (a file, then 50 blocks per message): each accepted one is
+reported to the core's ``Progress`` before the next is sent, so a retry starts at the one
+that failed, and each waits for the core's pace (Slack's limits count messages).
 """
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from core.commands.types import Reply
+from core.commands.types import FileAttachment, Reply
 from core.config import Settings
-from core.delivery.transport import PermanentError, Target
+from core.delivery.transport import PermanentError, Progress, Target
 from core.i18n import _, use_language
 
 from . import errors
 from .application import DEFAULT_BASE_URL
-from .render import code_block, esc, render
+from .render import Message, code_block, esc, render
 
 PLATFORM = "slack"
+Pace = Callable[[], Awaitable[None]]
+T = TypeVar("T")
+
+
+async def _no_pace() -> None:
+    return None
 
 
 class SlackTransport:
@@ -50,17 +63,35 @@ class SlackTransport:
         return cls(settings.slack_bot_token or "", base_url=settings.slack_api_url)
 
     async def send(self, target: Target, reply: Reply) -> None:
+        await self.send_paced(target, reply, _no_pace)
+
+    async def send_paced(self, target: Target, reply: Reply, pace: Pace, progress: Progress | None = None) -> None:
+        """The parts of the reply not yet out (the file, then each message), each after ``pace()``."""
+        progress = progress or Progress()
         to_person = not target.to_chat
+        with use_language(reply.language):
+            messages = render(reply, placeholder=_("Choose…"))
+        parts: list[FileAttachment | Message] = [reply.file] if reply.file is not None else []
+        parts.extend(messages)
+        await pace()
         await self._connect()
+        channel = await self._call(self._dm(target.address), to_person) if to_person else target.address
+        for number, (index, part) in enumerate(progress.remaining(parts)):
+            if number:
+                await pace()
+            if isinstance(part, FileAttachment):
+                await self._call(self._send_file(channel, part), to_person)
+            else:
+                await self._call(self.client.chat_postMessage(
+                    channel=channel, text=part.text, blocks=part.blocks, unfurl_links=False, unfurl_media=False),
+                    to_person)
+            await progress.sent(index)
+
+    @staticmethod
+    async def _call(request: Awaitable[T], to_person: bool) -> T:
+        """One platform call; every failure becomes a delivery error (pacing and progress stay outside)."""
         try:
-            channel = await self._dm(target.address) if to_person else target.address
-            with use_language(reply.language):
-                messages = render(reply, placeholder=_("Choose…"))
-            if reply.file is not None:
-                await self._send_file(channel, reply)
-            for message in messages:
-                await self.client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks,
-                                                   unfurl_links=False, unfurl_media=False)
+            return await request
         except Exception as error:  # noqa: BLE001 - every failure becomes a delivery error
             raise errors.classify(error, to_person=to_person) from error
 
@@ -72,9 +103,7 @@ class SlackTransport:
             self._dms[user_id] = channel
         return channel
 
-    async def _send_file(self, channel: str, reply: Reply) -> None:
-        attachment = reply.file
-        assert attachment is not None
+    async def _send_file(self, channel: str, attachment: FileAttachment) -> None:
         try:
             await self.client.files_upload_v2(channel=channel, content=attachment.content,
                                               filename=attachment.filename, title=attachment.filename)

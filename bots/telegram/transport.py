@@ -12,8 +12,10 @@ this module only turns python-telegram-bot's errors into the core's:
   ``KeyError``/``TypeError``/``ValueError`` rather than a ``TelegramError``) -> ``TransientError``:
   a broken proxy or a platform in maintenance, not a refusal of this message.
 
-A timeout may hide a message Telegram did accept: that retry is the one case where this
-transport can send twice, and it is logged as a transient error on the row.
+A long reply is several messages: each accepted one is reported to the core's ``Progress``
+before the next is sent, so a retry starts at the message that failed. A timeout may hide a
+message Telegram did accept: that retry is the one case where this transport can send one
+message twice, and it is logged as a transient error on the row.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, Ne
 
 from core.commands.types import Reply
 from core.delivery import transport as core
-from core.delivery.transport import Target
+from core.delivery.transport import Progress, Target
 
 from .errors import retry_after_seconds
 from .render import render
@@ -52,12 +54,13 @@ class TelegramTransport:
     async def send(self, target: Target, reply: Reply) -> None:
         await self.send_paced(target, reply, _no_pace)
 
-    async def send_paced(self, target: Target, reply: Reply, pace: Pace) -> None:
-        """Send every message of the reply, waiting for the core's pace before each one."""
+    async def send_paced(self, target: Target, reply: Reply, pace: Pace, progress: Progress | None = None) -> None:
+        """Send the messages of the reply not yet out, waiting for the core's pace before each one."""
+        progress = progress or Progress()
         chunks = render(reply)
         if not chunks:
             raise core.PermanentError("nothing to send")
-        for index, chunk in enumerate(chunks):
+        for index, chunk in progress.remaining(chunks):
             for attempt in range(MID_REPLY_RETRIES + 1):
                 await pace()
                 try:
@@ -70,8 +73,8 @@ class TelegramTransport:
                     )
                     break
                 except RetryAfter as error:
-                    # Part of a long reply is out already: starting again would repeat it, so
-                    # wait here. (The first part's 429 goes to the core, which pauses everyone.)
+                    # Part of a long reply is out already: wait here, so its parts follow each
+                    # other closely. (The first part's 429 goes to the core, which pauses everyone.)
                     if index == 0 or attempt == MID_REPLY_RETRIES:
                         raise translate(error) from error
                     await asyncio.sleep(retry_after_seconds(error))
@@ -79,6 +82,7 @@ class TelegramTransport:
                     raise translate(error) from error
                 except MALFORMED as error:
                     raise malformed(error) from error
+            await progress.sent(index)
 
 
 def malformed(error: Exception) -> core.TransientError:

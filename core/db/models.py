@@ -303,6 +303,8 @@ class Delivery(Base):
     ``key`` says what, to whom and on which platform, so planning the same thing twice
     writes nothing new. A process claims rows (``status`` "sending", ``lease_until``),
     sends, and marks them; a lease that runs out after a crash puts the row back in play.
+    A reply longer than one platform message goes out in parts: ``parts_sent`` counts those
+    the platform accepted, so a retry (by this process or another) resumes at the next one.
     """
 
     __tablename__ = "deliveries"
@@ -323,6 +325,7 @@ class Delivery(Base):
     due_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column()  # not sent after this (a reminder once the event began)
     attempts: Mapped[int] = mapped_column(default=0)
+    parts_sent: Mapped[int] = mapped_column(default=0)  # platform messages of this push already out
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(String(300))

@@ -11,7 +11,9 @@ row (statuses are listed in ``claim.py``).
 
 Writing a transport (``transport.py``): a ``platform`` name and ``async send(target, reply)``
 raising ``RetryAfter``/``TransientError``/``PermanentError``/``Unreachable``. Optional:
-``send_paced(target, reply, pace)`` for a reply that becomes several platform messages
-(await ``pace()`` before each), and ``addresses`` (a set of user ids) to serve only those
-people (the console serves the person at the keyboard). Nothing else: no limits, no retries.
+``send_paced(target, reply, pace, progress)`` for a reply that becomes several platform
+messages (await ``pace()`` before each, send only ``progress.remaining(parts)``, await
+``progress.sent(index)`` after each accepted one: a retry then resumes there), and
+``addresses`` (a set of user ids) to serve only those people (the console serves the
+person at the keyboard). Nothing else: no limits, no retries.
 """

@@ -16,6 +16,11 @@ so several processes share the work and never take the same row; on SQLite write
 serialized, so one ``UPDATE ... RETURNING`` is atomic on its own. Every mark checks that
 the row is still ours (``claimed_by``), so a process whose lease ran out cannot overwrite
 the work of the one that took over.
+
+A push longer than one platform message is sent in parts; ``record_parts`` stores how many
+the platform accepted (``parts_sent``) before the next one is tried. A retry -- a transient
+error, a 429, a crash and another process's claim after the lease -- resumes at the first
+part not recorded, so only the part on the wire at a SIGKILL can go out twice.
 """
 from __future__ import annotations
 
@@ -188,6 +193,19 @@ async def mark_expired(session: AsyncSession, ids: Collection[int], worker: str)
 
 async def mark_skipped(session: AsyncSession, ids: Collection[int], worker: str) -> int:
     return await _finish(session, ids, worker, status=SKIPPED)
+
+
+async def record_parts(session: AsyncSession, row_id: int, worker: str, parts: int, until: datetime) -> int:
+    """``parts`` messages of a long push are out: a retry starts after them. Renews the lease.
+
+    Returns 0 when the row is no longer ours (the lease ran out and another process took it):
+    the sender must then stop, or both would send the rest.
+    """
+    result = await session.execute(
+        update(Delivery).where(_ours([row_id], worker)).values(parts_sent=parts, lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> float:

@@ -6,6 +6,11 @@ transaction right away. The window between a successful send and its mark is a f
 milliseconds; a SIGKILL exactly inside it is the only way a push goes out twice (the
 lease runs out and another process sends it again). Everything else -- a crash before
 the send, a clean stop, a 429, a network error -- ends with the row sent exactly once.
+
+A push of several platform messages (a long announcement) is recorded part by part: each
+part the platform accepted is written to the row (``parts_sent``) before the next is tried,
+so every retry -- in place after a 429, later after a network error, or by another process
+after a crash -- starts at the first part not yet out. The same window applies, per part.
 """
 from __future__ import annotations
 
@@ -29,7 +34,9 @@ from core.delivery import claim as outbox_claim
 from core.delivery.claim import Scope
 from core.delivery.limits import Limits, PlatformLimiter
 from core.delivery.renderers import UnknownRenderer, render_delivery
-from core.delivery.transport import PermanentError, RetryAfter, Target, TransientError, Transport, Unreachable
+from core.delivery.transport import (
+    PermanentError, Progress, RetryAfter, Target, TransientError, Transport, Unreachable,
+)
 from core.i18n import DEFAULT_LANGUAGE, use_language
 
 log = logging.getLogger(__name__)
@@ -69,6 +76,7 @@ def capacity(limits: Limits, platform: str) -> int:
 class _Flight:
     row: Delivery
     started: bool = False  # the first platform call began: from here the row may be out
+    parts: int = 0  # platform messages of this push already out (recorded in ``parts_sent``)
     task: asyncio.Task[None] | None = field(default=None, repr=False)
 
 
@@ -136,7 +144,7 @@ class Dispatcher:
             for row in rows:
                 if row.id in self.flights:  # our own lease ran out while it waited: it is still ours
                     continue
-                flight = _Flight(row)
+                flight = _Flight(row, parts=row.parts_sent or 0)
                 self.flights[row.id] = flight
                 flight.task = asyncio.create_task(self._deliver(flight), name=f"delivery-{row.id}")
             claimed += len(rows)
@@ -157,7 +165,13 @@ class Dispatcher:
         self.stats[what] = self.stats.get(what, 0) + number
 
     async def _mark(self, what: str, action: Callable[..., Awaitable[object]], *args: object, number: int = 1) -> None:
-        """Run one mark in its own short transaction, retrying while the database is away.
+        """Run one mark in its own short transaction, retrying while the database is away."""
+        if await self._write(what, action, *args) is not _LOST:
+            self._count(what, number)
+            self._measure(what, args[0])
+
+    async def _write(self, what: str, action: Callable[..., Awaitable[object]], *args: object) -> object:
+        """``action(session, *args)`` in its own transaction; its result, or ``_LOST`` if it never landed.
 
         A push that went out must be marked, or the row is sent again when its lease ends: so a
         mark keeps trying (backing off up to a second) for most of the lease -- a database that
@@ -169,15 +183,12 @@ class Dispatcher:
         while True:
             try:
                 async with self.db.transaction() as session:
-                    await action(session, *args)
-                self._count(what, number)
-                self._measure(what, args[0])
-                return
+                    return await action(session, *args)
             except Exception:  # noqa: BLE001 - a mark that never lands leaves the row to its lease
                 attempt += 1
                 if attempt >= MARK_TRIES and loop.time() >= give_up:
                     log.exception("could not mark delivery %s as %s", args[0], what)
-                    return
+                    return _LOST
                 if attempt == 1:
                     log.warning("marking delivery %s as %s failed; retrying until the database answers", args[0], what)
                 await asyncio.sleep(min(1.0, 0.05 * 2 ** (attempt - 1)))
@@ -238,6 +249,20 @@ class Dispatcher:
             self.flights.pop(row.id, None)
             self.changed.set()
 
+    async def _record_parts(self, flight: _Flight, parts: int) -> None:
+        """``parts`` messages of the push are out: write it down before the next one is tried.
+
+        Raises ``_NotOurs`` when the row is no longer this process's (its lease ran out and
+        another process claimed it, which resumes from what is recorded) or the count could not
+        be written: sending on would then repeat what the next claim sends again.
+        """
+        flight.parts = parts
+        until = utcnow() + timedelta(seconds=self.lease)
+        written = await self._write("part", outbox_claim.record_parts, flight.row.id, self.worker, parts, until)
+        if written is _LOST or not written:
+            raise _NotOurs()
+        self._count("parts")
+
     def _expired(self, row: Delivery) -> bool:
         return row.expires_at is not None and utcnow() >= row.expires_at
 
@@ -276,6 +301,10 @@ class Dispatcher:
                 continue
             except _Expired:
                 await self._mark("expired", outbox_claim.mark_expired, ids, self.worker)
+                return
+            except _NotOurs:
+                log.warning("delivery %s: stopped after %d part(s), the row is no longer ours", row.id, flight.parts)
+                self._count("lost")
                 return
             except Unreachable as error:
                 log.info("delivery %s: %s unreachable (%s)", row.id, row.platform, error.reason)
@@ -317,10 +346,13 @@ class Dispatcher:
                 raise asyncio.CancelledError()  # stopping: give the row back rather than start it
             flight.started = True
 
+        async def record(parts: int) -> None:
+            await self._record_parts(flight, parts)
+
         try:
             send_paced = getattr(transport, "send_paced", None)
             if send_paced is not None:
-                await send_paced(target, reply, pace)
+                await send_paced(target, reply, pace, Progress(flight.parts, record))
             else:
                 await pace()
                 await transport.send(target, reply)
@@ -348,3 +380,9 @@ class Dispatcher:
 class _Expired(Exception):
     """The row's deadline passed while it waited for its slot."""
 
+
+class _NotOurs(Exception):
+    """Between two parts of a push: the row is no longer this process's to send."""
+
+
+_LOST = object()  # a write that never reached the database

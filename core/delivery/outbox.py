@@ -51,7 +51,7 @@ async def enqueue_many(session: AsyncSession, rows: Iterable[Mapping[str, Any]])
         values = {
             "to_chat": False, "member_id": None, "identity_id": None, "announcement_id": None,
             "event_id": None, "due_at": now, "expires_at": None, "status": "pending", "attempts": 0,
-            "created_at": now, **row,
+            "parts_sent": 0, "created_at": now, **row,
         }
         batch.append(values)
         if len(batch) >= CHUNK:

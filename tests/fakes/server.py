@@ -14,11 +14,19 @@ nothing is "received"), the way a platform that is down or broken behaves:
 
 ``outage_hits`` counts the requests that met an outage (connection attempts in ``refused``
 mode never reach us, so they are not counted).
+
+``fault(path, kind, after=n)`` hits one request only: the one after the first ``n`` whose
+path matches (a regular expression), e.g. the second message of a long push. Its kinds:
+``reset`` (the connection is closed without an answer, as a connection reset), ``5xx``,
+``429`` (one second's wait, said the way each platform's client reads it), and ``hang`` (the
+request is never answered nor processed: the one on the wire when a process dies).
 """
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Self
 
 from aiohttp import web
@@ -27,6 +35,21 @@ OUTAGES = ("refused", "timeout", "5xx", "invalid_json", "wrong_shape", "html")
 ERROR_PAGE = "<html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1></body></html>"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+FAULTS = ("reset", "5xx", "429", "hang")
+# A 429 every platform's client understands: Telegram's parameters.retry_after, Slack's
+# Retry-After header and ``ratelimited``, Discord's retry_after (no ``Via`` header: discord.py
+# then leaves the wait to us rather than sleeping itself).
+TOO_MANY = {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
+            "parameters": {"retry_after": 1}, "error": "ratelimited", "message": "You are being rate limited.",
+            "retry_after": 1, "global": False, "code": 0}
+
+
+@dataclass
+class Fault:
+    path: str  # a regular expression searched in the request's path
+    kind: str
+    after: int  # matching requests let through first
+    times: int  # then this many meet the fault
 
 
 class LocalServer:
@@ -38,6 +61,9 @@ class LocalServer:
     down: str | None = None  # the current outage, or None
     outage_hits: int = 0
     _up: asyncio.Event | None = None
+    faults: list[Fault] | None = None
+    fault_hits: int = 0
+    _hung: asyncio.Event | None = None  # set when the server stops: hung requests are dropped
 
     def routes(self, app: web.Application) -> None:
         raise NotImplementedError
@@ -54,6 +80,7 @@ class LocalServer:
         self.routes(app)
         self._up = asyncio.Event()
         self._up.set()
+        self._hung = asyncio.Event()
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         await self._listen(0)
@@ -69,6 +96,8 @@ class LocalServer:
     async def stop(self) -> None:
         if self._up is not None:
             self._up.set()
+        if self._hung is not None:
+            self._hung.set()
         await self.closing()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -102,8 +131,43 @@ class LocalServer:
         if self._up is not None:
             self._up.set()
 
+    def fault(self, path: str, kind: str = "reset", *, after: int = 0, times: int = 1) -> None:
+        """The request after the first ``after`` ones whose path matches ``path`` (and the next
+        ``times - 1``) meet ``kind``: nothing is processed, as in an outage."""
+        if kind not in FAULTS:
+            raise ValueError(f"unknown fault {kind!r}: one of {FAULTS}")
+        if self.faults is None:
+            self.faults = []
+        self.faults.append(Fault(path, kind, after, times))
+
+    def _fault_for(self, request: web.Request) -> str | None:
+        for fault in self.faults or []:
+            if fault.times > 0 and re.search(fault.path, request.path):
+                if fault.after > 0:
+                    fault.after -= 1
+                    return None
+                fault.times -= 1
+                self.fault_hits += 1
+                return fault.kind
+        return None
+
     @web.middleware
     async def _outage_middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        fault = self._fault_for(request)
+        if fault == "reset":
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=503)
+        if fault == "5xx":
+            return web.Response(status=503, text=ERROR_PAGE, content_type="text/html")
+        if fault == "429":
+            return web.json_response(TOO_MANY, status=429, headers={"Retry-After": "1"})
+        if fault == "hang":
+            assert self._hung is not None
+            await self._hung.wait()
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=503)
         kind = self.down
         if kind is None:
             return await handler(request)
