@@ -285,7 +285,9 @@ def field_text(label: str, value: str) -> str:
 
 def card_blocks(card: Card, ids: ActionIds) -> list[Block]:
     # Title and subtitle are clipped so that each stays one whole bold or italic line of one section.
-    lines = [f"*{link(clip(one_line(card.title), MAX_CARD_TITLE), card.url)}*"]
+    title = clip(one_line(card.title), MAX_CARD_TITLE)
+    linked = link(title, card.url)
+    lines = [f"*{linked if len(linked) < MAX_SECTION_TEXT - 2 else esc(title)}*"]
     if card.subtitle:
         lines.append(f"_{esc(clip(one_line(card.subtitle), MAX_CARD_SUBTITLE))}_")
     if card.body:
