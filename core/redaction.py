@@ -27,15 +27,15 @@ MIN_SECRET_LENGTH = 4  # a known value shorter than this would blank ordinary le
 # Names of connection parameters that hold a secret (password, sslpassword, passwd, pwd...).
 _SECRET_KEY = re.compile(r"pass(?:word|wd)?|pwd|secret", re.IGNORECASE)
 # user:password@ in a URL; the password runs to the last @ before the host (an unencoded @ in it included).
-_USERINFO = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s?#]*:)(?P<secret>[^\s/?#]*)@(?=[^@\s/?#]*(?:[/?#\s]|$))")
+_USERINFO = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^:/@\s?#]*:)(?P<secret>[^\s/?#]*)@(?=[^@\s/?#]*(?:[/?#\s]|$))")
 # key=value, in a URL query (?password=, &password=), a libpq string or a log line; also percent-encoded.
 _KEY_VALUE = re.compile(
-    r"(?P<head>(?:(?<=%3F)|(?<=%26)|(?<![A-Za-z0-9_]))(?:[A-Za-z_]*(?:password|passwd|pwd)|pass)\s*(?:=|%3D)\s*)"
+    r"(?P<head>(?:(?<=%3F)|(?<=%26)|(?<![A-Za-z0-9_]))(?:[A-Za-z_]{0,24}(?:password|passwd|pwd)|pass)\s*(?:=|%3D)\s*)"
     r"(?P<secret>'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"|(?:[^\s&;#'\"%]|%(?!26|3B|23)[0-9A-Fa-f]{2})+)",
     re.IGNORECASE,
 )
 # 'password': '...' / "password": "..." in a dumped mapping.
-_MAPPING = re.compile(r"""(?P<head>['"](?:[A-Za-z_]*(?:password|passwd|pwd)|pass)['"]\s*:\s*)(?P<quote>['"])(?:\\.|(?!(?P=quote)).)*(?P=quote)""",
+_MAPPING = re.compile(r"""(?P<head>['"](?:[A-Za-z_]{0,24}(?:password|passwd|pwd)|pass)['"]\s*:\s*)(?P<quote>['"])(?:\\.|(?!(?P=quote)).)*(?P=quote)""",
                       re.IGNORECASE)
 
 _TOKEN_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
