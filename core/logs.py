@@ -5,10 +5,10 @@ Two pieces, installed on every handler by the CLI (``bots/cli/main.py``):
 - ``JsonFormatter``: ``{"time", "level", "logger", "message", ...extra fields, "exception"}`` on one
   line (a traceback is one escaped string), for log collectors (``ALUMNI_LOG_FORMAT=json``).
 - ``RedactingFilter``: a record's final text (message with its arguments, exception, stack, extra
-  fields) is scrubbed of bot tokens, Slack tokens, signing secrets and database passwords (every
-  form: ``core.redaction``) before any handler formats it. Libraries log URLs with the Telegram token in them (httpx: ``HTTP Request: POST
-  https://api.telegram.org/bot123:ABC.../sendMessage``); known secret values are replaced wherever
-  they appear, and token shapes are replaced even when unknown.
+  fields) is scrubbed of bot tokens, Slack tokens, signing secrets and database passwords (in every
+  form, ``core.redaction``) before any handler formats it. Libraries log URLs with the Telegram token
+  in them (httpx: ``HTTP Request: POST https://api.telegram.org/bot123:ABC.../sendMessage``); known
+  secret values are replaced wherever they appear, and secret shapes even when the value is unknown.
 
 Message bodies: our own log calls never carry them (ids and counts only). Libraries print request
 bodies only in their DEBUG output, so DEBUG records of loggers that are not ours are dropped, and
