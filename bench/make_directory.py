@@ -11,6 +11,7 @@ import sys
 from typing import TextIO
 
 from core.channels import THEMES
+from core.directory.spreadsheet import escape_cell
 from core.geo.countries import country_codes
 
 COLUMNS = ("id", "name", "country", "city", "website", "email", "languages", "themes", "description")
@@ -65,7 +66,7 @@ def rows(count: int, seed: int = 7) -> list[dict[str, str]]:
 def write_csv(count: int, out: TextIO, seed: int = 7) -> None:
     writer = csv.DictWriter(out, COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows(count, seed))
+    writer.writerows({key: escape_cell(value) for key, value in row.items()} for row in rows(count, seed))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from core.redaction import redact_url
+
 DEFAULT_SQLITE_FILE = "alumni.db"
 _SECRET_FIELDS = frozenset(
     {"telegram_bot_token", "discord_bot_token", "slack_bot_token", "slack_signing_secret", "slack_app_token"}
@@ -94,13 +96,3 @@ class Settings:
                 value = redact_url(value)
             shown.append(f"{f.name}={value!r}")
         return f"Settings({', '.join(shown)})"
-
-
-def redact_url(url: str) -> str:
-    """Hide the password of a database URL, for messages and logs."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL we can parse: say nothing about it
-        return "<unparsable url>"

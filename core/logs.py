@@ -5,10 +5,10 @@ Two pieces, installed on every handler by the CLI (``bots/cli/main.py``):
 - ``JsonFormatter``: ``{"time", "level", "logger", "message", ...extra fields, "exception"}`` on one
   line (a traceback is one escaped string), for log collectors (``ALUMNI_LOG_FORMAT=json``).
 - ``RedactingFilter``: a record's final text (message with its arguments, exception, stack, extra
-  fields) is scrubbed of bot tokens, Slack tokens, signing secrets and database passwords before any
-  handler formats it. Libraries log URLs with the Telegram token in them (httpx: ``HTTP Request: POST
-  https://api.telegram.org/bot123:ABC.../sendMessage``); known secret values are replaced wherever
-  they appear, and token shapes are replaced even when unknown.
+  fields) is scrubbed of bot tokens, Slack tokens, signing secrets and database passwords (in every
+  form, ``core.redaction``) before any handler formats it. Libraries log URLs with the Telegram token
+  in them (httpx: ``HTTP Request: POST https://api.telegram.org/bot123:ABC.../sendMessage``); known
+  secret values are replaced wherever they appear, and secret shapes even when the value is unknown.
 
 Message bodies: our own log calls never carry them (ids and counts only). Libraries print request
 bodies only in their DEBUG output, so DEBUG records of loggers that are not ours are dropped, and
@@ -24,23 +24,15 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-REDACTED = "[redacted]"
+from core.config import _ENV_NAMES, _SECRET_FIELDS
+from core.redaction import REDACTED, redact, url_passwords
+
+__all__ = ["REDACTED", "JsonFormatter", "RedactingFilter", "formatter_for", "log_format_from_env", "redact",
+           "secrets_from_env"]
+
 OUR_LOGGERS = ("core", "bots", "alumni", "__main__")
 MIN_SECRET_LENGTH = 6  # shorter values would blank ordinary words
 
-_TOKEN_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # Telegram: "bot<digits>:<token>" in Bot API URLs, and a bare "<digits>:<35 chars>" token
-    (re.compile(r"bot\d+:[A-Za-z0-9_-]+"), "bot" + REDACTED),
-    (re.compile(r"\b\d{6,}:[A-Za-z0-9_-]{30,}"), REDACTED),
-    # Slack: bot, user, app-level, refresh and configuration tokens
-    (re.compile(r"\bx(?:ox[abposrec]|app)-[A-Za-z0-9-]+"), REDACTED),
-    # Discord: base64(user id).timestamp.hmac
-    (re.compile(r"\b[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}"), REDACTED),
-    # "Authorization: Bot ...", "Bearer ..."
-    (re.compile(r"\b(Bot|Bearer)\s+[A-Za-z0-9._-]{20,}"), r"\1 " + REDACTED),
-    # a password in a URL: scheme://user:password@host
-    (re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)[^@\s/]+@"), r"\1" + REDACTED + "@"),
-)
 # Text fields of payloads a library dumped ({'text': 'hello'}, "content": "..."): the body goes.
 _BODY_FIELDS = re.compile(
     r"""(?P<key>['"](?:text|content|message|blocks|description|title)['"]\s*:\s*)"""
@@ -50,16 +42,6 @@ _BODY_FIELDS = re.compile(
 
 # Attributes every LogRecord has: anything else was passed as ``extra``.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
-
-
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` without the given secret values and without anything shaped like a token."""
-    for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    for pattern, replacement in _TOKEN_PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
 
 
 def _ours(name: str) -> bool:
@@ -136,27 +118,11 @@ def formatter_for(log_format: str) -> logging.Formatter:
 
 
 def secrets_from_env(environ: dict[str, str] | os._Environ[str] | None = None) -> list[str]:
-    """The secret values this process holds (tokens, signing secret, database password)."""
-    from core.config import _ENV_NAMES, _SECRET_FIELDS
-
+    """The secret values this process holds (tokens, signing secret, database password in every form)."""
     env = os.environ if environ is None else environ
     values = [env.get(_ENV_NAMES.get(name, name.upper()), "").strip() for name in _SECRET_FIELDS]
-    for name in ("ALUMNI_DATABASE_URL",):
-        password = _url_password(env.get(name, ""))
-        if password:
-            values.append(password)
+    values += url_passwords(env.get("ALUMNI_DATABASE_URL", "").strip())
     return [v for v in values if v]
-
-
-def _url_password(url: str) -> str | None:
-    if not url:
-        return None
-    try:
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).password  # type: ignore[return-value]
-    except Exception:  # noqa: BLE001 - not a URL: nothing to hide
-        return None
 
 
 def log_format_from_env(environ: dict[str, str] | os._Environ[str] | None = None) -> str:

@@ -73,7 +73,7 @@ async def test_json_booleans_and_a_round_trip_through_export(db: Database, tmp_p
     again = await import_rows(db, parse_csv(out.getvalue()))
     assert (again.created, again.updated, again.unchanged, again.rejected) == (0, 0, 3, [])
     # a consent withdrawn in the file is an update
-    changed = out.getvalue().replace(",Farid B.,,+213 41 00 01 14,yes", ",Farid B.,,+213 41 00 01 14,no")
+    changed = out.getvalue().replace(",Farid B.,,'+213 41 00 01 14,yes", ",Farid B.,,'+213 41 00 01 14,no")
     assert (await import_rows(db, parse_csv(changed))).updated == 1
 
 

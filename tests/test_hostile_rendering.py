@@ -177,6 +177,36 @@ def test_slack_never_makes_a_live_mention_or_link(reply: Reply) -> None:
         json.dumps(message.blocks)
 
 
+# mrkdwn delimiters Slack may take as formatting: any *, ~ or backtick, an _ unless it sits between two
+# ASCII letters or digits (snake_case, first_last@example.org: Slack never formats inside a word).
+_LIVE_DELIMITER = re.compile(r"[*~`]|_(?<![A-Za-z0-9]_)|_(?![A-Za-z0-9])")
+_QUOTE_LINE = re.compile(r"^\s*(?:>|&gt;)", re.MULTILINE)
+
+
+@given(replies())
+@SETTINGS
+def test_slack_user_text_never_formats_nor_breaks_our_bold(reply: Reply) -> None:
+    """Every *, _, ~ or backtick Slack could read as markup is one the renderer wrote (bold titles and
+    labels, italic subtitles), never one from the text: counted, and each bold line is one whole span."""
+    count("rendered replies")
+    expected = {"*": 0, "_": 0}
+    for card in reply.cards:
+        expected["*"] += 2 + 2 * min(len(card.fields), 10)
+        expected["_"] += 2 if card.subtitle else 0
+    found = {"*": 0, "_": 0, "~": 0, "`": 0}
+    for message in slack_render(reply):
+        assert not _LIVE_DELIMITER.search(message.text) and not _QUOTE_LINE.search(message.text)
+        for text in slack_objects(message.blocks, "mrkdwn"):
+            assert not _QUOTE_LINE.search(text), text[:200]
+            for line in text.split("\n"):
+                marks = _LIVE_DELIMITER.findall(line)
+                for mark in marks:
+                    found[mark] += 1
+                if marks:  # a whole bold or italic line, opened and closed by us
+                    assert len(marks) == 2 and line[0] == line[-1] == marks[0], line[:200]
+    assert found == {**expected, "~": 0, "`": 0}
+
+
 def _elements(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     found = []
     for block in blocks:

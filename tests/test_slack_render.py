@@ -117,3 +117,23 @@ def test_no_text_can_produce_a_control_sequence(text: str) -> None:
     for message in render(reply):
         for piece in [*mrkdwn_texts(message.blocks), message.text]:
             assert "<" not in piece and ">" not in piece.replace("&gt;", "")
+
+
+def test_user_text_is_shown_literally_and_keeps_the_bold_title_whole() -> None:
+    card = Card(title="Evil* _x_", subtitle="~gone~ `x`", body="> not a quote\n*b* _i_ ~s~ `c` ```p```",
+                fields=(Field("a*b", "_i_ first_last@example.org"),))
+    (message,) = render(Reply(text=">>> all quoted?", cards=[card]))
+    texts = mrkdwn_texts(message.blocks)
+    assert texts[0] == "＞&gt;&gt; all quoted?"
+    title, subtitle, *body = texts[1].split("\n")
+    assert title == "*Evil∗ ＿x＿*"  # one bold span, the whole name, with look-alike marks
+    assert subtitle == "_∼gone∼ ˋxˋ_"
+    assert body == ["＞ not a quote", "∗b∗ ＿i＿ ∼s∼ ˋcˋ ˋˋˋpˋˋˋ"]
+    assert mrkdwn_texts([message.blocks[-1]]) == ["*a∗b*\n＿i＿ first_last@example.org"]
+
+
+def test_escaping_keeps_ordinary_text_copyable() -> None:
+    for text in ("first_last@example.org", "ALUMNI_DATABASE_URL", "2 > 1 and 1 < 2", "Saint-Louis (Sénégal)"):
+        assert esc(text) == text.replace("<", "&lt;").replace(">", "&gt;")
+    blocks = code_block("export.csv", b"name\n*x* _y_ `z`\n")
+    assert blocks is not None and "*x* _y_ `z`" in blocks[0]["text"]["text"]  # a code block shows text as it is

@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from core.app import App, open_app, prepare_database
-from core.config import Settings, SettingsError, redact_url
+from core.config import Settings, SettingsError
 from core.i18n import _, match_language, ngettext, use_language
+from core.redaction import redact_url
 
 from .errors import CliError
 

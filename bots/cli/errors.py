@@ -1,9 +1,9 @@
 """Errors of the command line: each becomes one translated line on stderr."""
 from __future__ import annotations
 
-import os
-
 from core.i18n import _
+from core.logs import secrets_from_env
+from core.redaction import redact
 
 
 class CliError(Exception):
@@ -22,16 +22,8 @@ def _first_line(text: str) -> str:
 
 
 def _scrub(text: str) -> str:
-    """Never echo the database password, whatever a driver put in its message."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        password = make_url(os.environ.get("ALUMNI_DATABASE_URL", "").strip() or "sqlite://").password
-    except Exception:
-        password = None
-    if password and len(str(password)) >= 4:  # a shorter one would match ordinary words
-        text = text.replace(str(password), "***")
-    return text
+    """Never echo a secret (the database password in any form, a token), whatever a driver put in its message."""
+    return redact(text, secrets_from_env())
 
 
 def describe_exception(error: BaseException) -> str:

@@ -16,9 +16,9 @@ from pathlib import Path
 from babel.numbers import format_decimal
 from sqlalchemy.engine import make_url
 
-from core.config import redact_url
 from core.i18n import _, current_language, ngettext
 from core.operations.status import LIVE_SECONDS, PLANNING_JOB, REMINDER_JOBS, JobStatus, Status, read_status
+from core.redaction import redact_url
 
 from .errors import CliError
 

@@ -2,10 +2,10 @@
 
 Every string of a Reply is plain text (see ``core.commands.types``). Here it is either
 put in a ``plain_text`` object (headers, buttons, options: Slack never parses those) or
-escaped for mrkdwn (``&``, ``<``, ``>``) inside a ``verbatim`` mrkdwn object, so that no
-name, description or answer can write ``<!channel>``, ``<!here>``, ``<@U123>`` or a link,
-and Slack's automatic parsing of "@here" or "#general" is off. The only markup in a
-message is the markup this module writes.
+escaped for mrkdwn by ``esc`` inside a ``verbatim`` mrkdwn object, so that no name,
+description or answer can write ``<!channel>``, ``<!here>``, ``<@U123>``, a link, bold,
+italics, strike-through, code or a quote, and Slack's automatic parsing of "@here" or
+"#general" is off. The only markup in a message is the markup this module writes.
 
 Block Kit's limits are respected by construction: section text 3000 characters (longer
 texts are split at line breaks into several sections), header 150, button text 75,
@@ -33,6 +33,9 @@ MAX_BLOCKS = 50
 MAX_FIELDS = 10
 MAX_FIELD_TEXT = 2000
 MAX_FALLBACK = 3000  # the notification text; Slack allows more, nobody reads more
+MAX_CARD_TITLE = 300  # characters of a card title (before escaping): bold and link stay in one section
+MAX_CARD_SUBTITLE = 300
+MAX_FIELD_LABEL = 150
 BUTTONS_BEFORE_SELECT = 10  # more choices than this in one reply become a select menu
 
 ACTION_PREFIX = "alumni:"  # every interactive element's action_id starts with it (routing)
@@ -58,15 +61,52 @@ class Message:
 # ---------------------------------------------------------------- escaping
 
 
-def esc(text: str | None) -> str:
-    """Plain text -> mrkdwn that shows exactly that text.
+# mrkdwn has no escape character for its markup (a backslash shows as is), so a user's
+# markup character becomes a look-alike that no Slack client reads as markup.
+LOOK_ALIKES = {
+    "*": "\u2217",  # ∗ ASTERISK OPERATOR: bold
+    "_": "\uff3f",  # ＿ FULLWIDTH LOW LINE: italics
+    "~": "\u223c",  # ∼ TILDE OPERATOR: strike-through
+    "`": "\u02cb",  # ˋ MODIFIER LETTER GRAVE ACCENT: code and code blocks
+}
+QUOTE_LOOK_ALIKE = "\uff1e"  # ＞ FULLWIDTH GREATER-THAN SIGN: a ">" that starts a line would quote it
+_MARKUP = re.compile(r"[*~`]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_LINE_QUOTE = re.compile(r"^([^\S\n]*)>", re.MULTILINE)
 
-    ``&``, ``<``, ``>`` are the only characters Slack parses as control sequences; the
-    bare words "@here", "@channel", "@everyone" get an invisible word joiner after the
-    "@" in case a client parses them anyway.
-    """
+
+def esc_entities(text: str | None) -> str:
+    """``&``, ``<``, ``>`` as entities (Slack's control sequences) and inert "@here" words: enough
+    inside a code block, where Slack applies no other markup."""
     escaped = (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MENTION_WORDS.sub(lambda m: "@" + WORD_JOINER + m.group(1), escaped)
+
+
+def esc(text: str | None) -> str:
+    """Plain text -> mrkdwn that shows exactly that text, with no formatting of its own.
+
+    ``&``, ``<``, ``>`` are the only characters Slack lets an app escape (as entities); the
+    bare words "@here", "@channel", "@everyone" get an invisible word joiner after the "@"
+    in case a client parses them anyway.
+
+    ``*``, ``_``, ``~``, backticks and a ``>`` that starts a line have no escape in mrkdwn (a
+    backslash stays visible). Three ways around that were weighed:
+
+    - ``plain_text`` objects are never parsed, but cannot hold the bold titles, bold labels and
+      links this module writes around user text (only headers, buttons and whole sections can be
+      plain), so a name inside a bold title would still need escaping;
+    - an invisible zero-width space next to the character is unreliable: Slack treats it as a
+      word boundary (it is the usual trick to make a bold *inside* a word), so it can create
+      formatting instead of preventing it, and it hides in copied text;
+    - a look-alike character (``∗ ＿ ∼ ˋ ＞``) cannot be markup for any client, is visible, reads
+      as the original, and copies as a visible character rather than a hidden one.
+
+    So look-alikes, and only where Slack could read markup: an ``_`` between two ASCII letters or
+    digits (``first_last@example.org``, ``snake_case``) can neither open nor close italics (Slack
+    never formats inside a word) and stays as typed, so addresses copy exactly.
+    """
+    text = _MARKUP.sub(lambda m: LOOK_ALIKES[m.group()], text or "")
+    text = _LINE_QUOTE.sub(lambda m: m.group(1) + QUOTE_LOOK_ALIKE, text)
+    return esc_entities(text)
 
 
 def one_line(text: str | None) -> str:
@@ -76,6 +116,17 @@ def one_line(text: str | None) -> str:
 
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def clip_escaped(text: str, limit: int) -> str:
+    """``clip`` for escaped mrkdwn: never cuts inside an ``&amp;`` entity."""
+    if len(text) <= limit:
+        return text
+    cut = limit - 1
+    amp = text.rfind("&", max(0, cut - 5), cut)
+    if amp != -1 and ";" not in text[amp:cut]:
+        cut = amp
+    return text[:cut].rstrip() + "…"
 
 
 def safe_url(url: str | None) -> str | None:
@@ -226,10 +277,19 @@ def text_sections(text: str) -> list[Block]:
     return [{"type": "section", "text": mrkdwn(piece)} for piece in split_text(esc(text))]
 
 
+def field_text(label: str, value: str) -> str:
+    """``*label*`` and the value below it; only the value is clipped, so the bold label stays closed."""
+    head = f"*{esc(clip(one_line(label), MAX_FIELD_LABEL))}*\n"
+    return head + clip_escaped(esc(one_line(value)), MAX_FIELD_TEXT - len(head))
+
+
 def card_blocks(card: Card, ids: ActionIds) -> list[Block]:
-    lines = [f"*{link(card.title, card.url)}*"]
+    # Title and subtitle are clipped so that each stays one whole bold or italic line of one section.
+    title = clip(one_line(card.title), MAX_CARD_TITLE)
+    linked = link(title, card.url)
+    lines = [f"*{linked if len(linked) < MAX_SECTION_TEXT - 2 else esc(title)}*"]
     if card.subtitle:
-        lines.append(f"_{esc(one_line(card.subtitle))}_")
+        lines.append(f"_{esc(clip(one_line(card.subtitle), MAX_CARD_SUBTITLE))}_")
     if card.body:
         lines.append(esc(card.body))
     if card.url and safe_url(card.url) is None:
@@ -237,10 +297,7 @@ def card_blocks(card: Card, ids: ActionIds) -> list[Block]:
     pieces = split_text("\n".join(lines))
     blocks: list[Block] = [{"type": "section", "text": mrkdwn(piece)} for piece in pieces]
     if card.fields:
-        fields = [
-            mrkdwn(clip(f"*{esc(one_line(f.label))}*\n{esc(one_line(f.value))}", MAX_FIELD_TEXT))
-            for f in card.fields[:MAX_FIELDS]
-        ]
+        fields = [mrkdwn(field_text(f.label, f.value)) for f in card.fields[:MAX_FIELDS]]
         blocks.append({"type": "section", "fields": fields})
     if card.buttons:
         blocks.extend(actions_blocks([button_element(b, ids) for b in card.buttons]))
@@ -299,7 +356,7 @@ def code_block(filename: str, content: bytes, limit: int = MAX_SECTION_TEXT) -> 
         text = content.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    body = esc(text).replace("```", "`\u200b``")
+    body = esc_entities(text).replace("```", "`\u200b``")  # shown as is: no markup applies in a code block
     framed = f"*{esc(one_line(filename))}*\n```{body}```"
     if len(framed) > limit:
         return None

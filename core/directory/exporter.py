@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from typing import TextIO
 
 from sqlalchemy import select
@@ -10,10 +11,14 @@ from core.db.engine import Database
 from core.db.models import Association
 
 from .fields import EXPORT_COLUMNS, LIST_SEPARATOR
+from .spreadsheet import escape_cell
 
 
 async def export_csv(db: Database, out: TextIO) -> int:
-    """Write every association as CSV (header row, ``;`` lists); returns the number of rows."""
+    """Write every association as CSV (header row, ``;`` lists); returns the number of rows.
+
+    Cells that a spreadsheet would run as a formula are written as text (``core.directory.spreadsheet``).
+    """
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)
     count = 0
@@ -23,7 +28,7 @@ async def export_csv(db: Database, out: TextIO) -> int:
         )
         async for association in result.scalars():
             writer.writerow(
-                (
+                spreadsheet_row((
                     association.external_id or "",
                     association.name,
                     association.country_code,
@@ -37,10 +42,15 @@ async def export_csv(db: Database, out: TextIO) -> int:
                     association.contact_email,
                     association.contact_phone,
                     _consent(association),
-                )
+                ))
             )
             count += 1
     return count
+
+
+def spreadsheet_row(cells: Iterable[str]) -> list[str]:
+    """One exported row, each cell escaped so that no spreadsheet evaluates it."""
+    return [escape_cell(cell) for cell in cells]
 
 
 def _consent(association: Association) -> str:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from core.i18n import _
 
+from .spreadsheet import unescape_cell
+
 # Python's csv refuses fields above 128 KiB; the validator rejects long cells itself.
 csv.field_size_limit(1_000_000)
 
@@ -34,7 +36,10 @@ def read_file(path: Path) -> list[Row]:
 
 
 def parse_csv(text: str) -> Iterator[Row]:
-    """Rows keyed by lower-cased header, numbered by the physical line where each record starts."""
+    """Rows keyed by lower-cased header, numbered by the physical line where each record starts.
+
+    A cell the export escaped for spreadsheets (a leading ``'``) reads back as it was stored.
+    """
     text = text.removeprefix("\ufeff")
     # StringIO(newline="") breaks lines at \n, \r and \r\n only (str.splitlines would also
     # break at form feeds and U+2028, shifting the reported line numbers).
@@ -65,7 +70,7 @@ def parse_csv(text: str) -> Iterator[Row]:
         if len(cells) > len(keys):
             yield start, {"__error__": _("{count} fields, the header has {expected}").format(count=len(cells), expected=len(keys))}
             continue
-        yield start, dict(zip(keys, cells))
+        yield start, dict(zip(keys, map(unescape_cell, cells)))
 
 
 def parse_json(text: str) -> list[Row]:
