@@ -62,7 +62,8 @@ class Settings:
     # Where files saved for a member (the console's mydata export, an event's .ics) go; unset: a
     # per-user data directory (see ``data_directory``), never the working directory (a checkout).
     data_dir: str | None = None
-    # Days a finished delivery (sent, failed, unreachable, expired, skipped) is kept in the outbox.
+    # Days a finished delivery (sent, failed, unreachable, expired, skipped) is kept in the outbox,
+    # and a conversation left half-way (core.retention).
     retention_days: int = 30
     # Days a stored button action (a button's long command) is kept after it was last shown.
     button_retention_days: int = 7

@@ -11,6 +11,8 @@ holds long locks:
   keys are what keeps a reminder or a calendar mirror from being planned a second time;
 - stored button actions (the long commands behind buttons) not shown for
   ``ALUMNI_BUTTON_RETENTION_DAYS`` (default 7): pressing such an old button says it has expired;
+- conversations (a multi-step flow left half-way) untouched for ``ALUMNI_RETENTION_DAYS``: the
+  member starts the command again;
 - link codes a day after they expired, and failed link attempts a day after they were made (they
   only count within the last hour).
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,7 +31,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from core.config import Settings
 from core.db.engine import Database
-from core.db.models import Delivery, Event, LinkAttempt, LinkCode, StoredAction
+from core.db.models import Conversation, Delivery, Event, LinkAttempt, LinkCode, StoredAction
 from core.db.types import utcnow
 from core.delivery.claim import FINAL
 from core.jobs import periodic
@@ -57,6 +59,7 @@ class Retention:
 class Pruned:
     deliveries: int = 0
     stored_actions: int = 0
+    conversations: int = 0
     link_codes: int = 0
     link_attempts: int = 0
 
@@ -91,15 +94,17 @@ async def prune(db: Database, policy: Retention, now: datetime | None = None, ba
     ], batch)
     actions = await _delete_in_batches(
         db, StoredAction.key, [StoredAction.created_at < now - timedelta(days=policy.button_days)], batch)
+    conversations = await _delete_in_batches(db, Conversation.id, [Conversation.updated_at < kept_since], batch)
     codes = await _delete_in_batches(db, LinkCode.id, [LinkCode.expires_at < now - LINK_KEEP], batch)
     attempts = await _delete_in_batches(db, LinkAttempt.id, [LinkAttempt.attempted_at < now - LINK_KEEP], batch)
-    return Pruned(deliveries, actions, codes, attempts)
+    return Pruned(deliveries, actions, conversations, codes, attempts)
 
 
 @periodic(JOB, seconds=3600)
 async def prune_job(db: Database) -> None:
     """The hourly job: the policy is read from the environment at each run."""
     pruned = await prune(db, Retention.from_settings(Settings.from_env()))
-    if any((pruned.deliveries, pruned.stored_actions, pruned.link_codes, pruned.link_attempts)):
-        log.info("pruned %d deliveries, %d stored actions, %d link codes, %d link attempts",
-                 pruned.deliveries, pruned.stored_actions, pruned.link_codes, pruned.link_attempts)
+    counts = astuple(pruned)
+    if any(counts):
+        log.info("pruned %d deliveries, %d stored actions, %d conversations, %d link codes, %d link attempts",
+                 *counts)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core.commands import actions
 from core.config import Settings
 from core.db.engine import Database
-from core.db.models import Delivery, Event, Identity, LinkAttempt, LinkCode, Member, StoredAction
+from core.db.models import Conversation, Delivery, Event, Identity, LinkAttempt, LinkCode, Member, StoredAction
 from core.jobs import periodic_jobs
 from core.retention import JOB, Retention, prune
 
@@ -46,19 +46,23 @@ async def test_prune_removes_old_finished_rows_and_keeps_pending_recent_and_upco
             StoredAction(key="b" * 16, payload="associations recent", created_at=NOW - timedelta(days=6)),
             LinkCode(code_hash="old", member_id=member.id, created_at=OLD, expires_at=OLD + timedelta(minutes=10)),
             LinkCode(code_hash="live", member_id=member.id, created_at=NOW, expires_at=NOW + timedelta(minutes=10)),
+            Conversation(identity_id=identity.id, chat_id="old", flow="newevent", step="title", updated_at=OLD),
+            Conversation(identity_id=identity.id, chat_id="recent", flow="newevent", step="title", updated_at=RECENT),
             LinkAttempt(identity_id=identity.id, attempted_at=NOW - timedelta(days=2)),
             LinkAttempt(identity_id=identity.id, attempted_at=NOW - timedelta(minutes=5)),
         ])
 
     pruned = await prune(db, Retention.from_settings(Settings()), now=NOW, batch=2)  # several batches
 
-    assert (pruned.deliveries, pruned.stored_actions, pruned.link_codes, pruned.link_attempts) == (6, 1, 1, 1)
+    assert (pruned.deliveries, pruned.stored_actions, pruned.conversations, pruned.link_codes,
+            pruned.link_attempts) == (6, 1, 1, 1, 1)
     async with db.transaction() as session:
         kept = set(await session.scalars(select(Delivery.key)))
         assert kept == {"old-pending", "old-sending", "recent-sent", "due-long-ago-sent-lately", "old-sent-upcoming-event"}
         assert list(await session.scalars(select(StoredAction.payload))) == ["associations recent"]
         assert list(await session.scalars(select(LinkCode.code_hash))) == ["live"]
         assert len(list(await session.scalars(select(LinkAttempt.id)))) == 1
+        assert list(await session.scalars(select(Conversation.chat_id))) == ["recent"]
     again = await prune(db, Retention(delivery_days=1, button_days=1), now=NOW)
     assert (again.deliveries, again.stored_actions) == (2, 1)  # shorter settings: the recent rows go too
 
