@@ -26,7 +26,7 @@ from core.app import prepare_database
 from core.db.engine import Database, sync_url
 from core.db.models import Delivery, Identity, Member
 from core.db.types import utcnow
-from core.operations.status import queue_depths, read_status
+from core.operations.status import queue_depths, read_status, table_sizes
 
 PLATFORMS = ("telegram", "discord", "slack")
 
@@ -83,11 +83,13 @@ async def bench(url: str, rows: int, repeat: int) -> None:
         await timed(db, read_status, 1)  # warm the caches once
         status_s = await timed(db, read_status, repeat)
         depth_s = await timed(db, queue_depths, repeat)
+        sizes_s = await timed(db, table_sizes, repeat)
         async with db.sessions() as session:
             status = await read_status(session)
         pending = sum(p.pending for p in status.platforms.values())
         print(f"alumni status query: {status_s * 1000:.1f} ms (median of {repeat}); {pending:,} pending rows")
         print(f"/metrics outbox depth query: {depth_s * 1000:.1f} ms (median of {repeat})")
+        print(f"table sizes (part of the status): {sizes_s * 1000:.1f} ms (median of {repeat})")
     finally:
         await db.dispose()
 

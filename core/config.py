@@ -28,7 +28,11 @@ _ENV_NAMES = {
     "delivery_rate_scale": "ALUMNI_DELIVERY_RATE_SCALE",
     "log_format": "ALUMNI_LOG_FORMAT",
     "health_port": "ALUMNI_HEALTH_PORT",
+    "data_dir": "ALUMNI_DATA_DIR",
+    "retention_days": "ALUMNI_RETENTION_DAYS",
+    "button_retention_days": "ALUMNI_BUTTON_RETENTION_DAYS",
 }
+DATA_DIR_NAME = "alumni-bots"  # under $XDG_DATA_HOME, else ~/.local/share
 
 
 class SettingsError(ValueError):
@@ -57,6 +61,14 @@ class Settings:
     log_format: str = "text"
     # Port of the health (/healthz) and metrics (/metrics) endpoint; unset: not served.
     health_port: int | None = None
+    # Where files saved for a member (the console's mydata export, an event's .ics) go; unset: a
+    # per-user data directory (see ``data_directory``), never the working directory (a checkout).
+    data_dir: str | None = None
+    # Days a finished delivery (sent, failed, unreachable, expired, skipped) is kept in the outbox,
+    # and a conversation left half-way (core.retention).
+    retention_days: int = 30
+    # Days a stored button action (a button's long command) is kept after it was last shown.
+    button_retention_days: int = 7
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -74,7 +86,11 @@ class Settings:
                 if not number > 0:
                     raise SettingsError(f"{name} must be a positive number")
                 values[f.name] = number
-            elif f.type in ("int | None", int):
+            elif f.type in ("int", int):
+                if not value.isdigit() or not 0 < int(value) <= 36500:
+                    raise SettingsError(f"{name} must be a whole number of days (1-36500)")
+                values[f.name] = int(value)
+            elif f.type in ("int | None",):
                 if not value.isdigit() or not 0 < int(value) < 65536:
                     raise SettingsError(f"{name} must be a port number (1-65535)")
                 values[f.name] = int(value)
@@ -85,6 +101,14 @@ class Settings:
             else:
                 values[f.name] = value
         return cls(**values)  # type: ignore[arg-type]
+
+    def data_directory(self) -> Path:
+        """ALUMNI_DATA_DIR, else $XDG_DATA_HOME/alumni-bots, else ~/.local/share/alumni-bots (absolute)."""
+        if self.data_dir:
+            return Path(self.data_dir).expanduser().resolve()
+        xdg = os.environ.get("XDG_DATA_HOME", "").strip()
+        base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+        return (base / DATA_DIR_NAME).resolve()
 
     def __repr__(self) -> str:
         shown = []

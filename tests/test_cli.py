@@ -149,6 +149,18 @@ def test_directory_import_search_export(cli, tmp_path: Path) -> None:
     assert (tmp_path / "out.csv").read_text(encoding="utf-8").count("\n") >= created + 1
 
 
+def test_a_failed_export_keeps_the_previous_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """The export is written beside the target and renamed over it only once complete."""
+    target = tmp_path / "directory.csv"
+    target.write_text("id,name\nkept,Previous export\n", encoding="utf-8")
+    monkeypatch.setenv("ALUMNI_DATABASE_URL", "postgresql://alumni:alumni@127.0.0.1:1/unreachable")
+    code = main(["directory", "export", "--output", str(target)])
+    assert code != 0 and "Traceback" not in capsys.readouterr().err
+    assert target.read_text(encoding="utf-8") == "id,name\nkept,Previous export\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["directory.csv"]  # no temporary file left
+
+
 def test_directory_import_reports_rejected_lines(cli, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("name,country\nGood one,TN\nBad one,Atlantis\n", encoding="utf-8")

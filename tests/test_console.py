@@ -72,7 +72,10 @@ def test_session_parses_commands_numbers_and_text() -> None:
 
 
 async def test_loop_with_piped_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
+    checkout, data = tmp_path / "checkout", tmp_path / "data"
+    checkout.mkdir()
+    monkeypatch.chdir(checkout)
+    monkeypatch.setenv("ALUMNI_DATA_DIR", str(data))
     seen: list[Request] = []
 
     async def handle(request: Request) -> list[Reply]:
@@ -90,7 +93,9 @@ async def test_loop_with_piped_input(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert seen[1].action == "language fr" and seen[2].text == "hello"
     out = stdout.getvalue()
     assert "  [2] Français" in out and "got language fr" in out and "There is no choice 9" in out
-    assert (tmp_path / "mydata.json").read_bytes() == b'{"a": 1}'
+    saved = data / "console" / "mydata.json"
+    assert saved.read_bytes() == b'{"a": 1}' and f"(file saved: {saved})" in out
+    assert list(checkout.iterdir()) == []  # nothing in the working directory (the checkout under make run)
     assert "\x1b" not in out and "> " not in out
 
 
@@ -108,6 +113,8 @@ def test_alumni_chat_end_to_end(database_url: str, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN")}
     env.update(ALUMNI_DATABASE_URL=database_url, LANG="C.UTF-8", PYTHONPATH=str(ROOT))
     env.pop("ALUMNI_LANG", None)
+    env.pop("ALUMNI_DATA_DIR", None)
+    env["XDG_DATA_HOME"] = str(tmp_path / "xdg")  # the default data directory, not the working one
     run = lambda *argv, stdin="": subprocess.run(  # noqa: E731
         [sys.executable, "-m", "bots.cli", *argv], input=stdin, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120
     )
@@ -120,7 +127,8 @@ def test_alumni_chat_end_to_end(database_url: str, tmp_path: Path) -> None:
     assert "[2] Français" in out
     assert "Allemagne" in out
     assert "\x1b" not in out and "Traceback" not in result.stderr
-    (saved,) = tmp_path.glob("*.json")
+    assert not list(tmp_path.glob("*.json"))
+    (saved,) = (tmp_path / "xdg" / "alumni-bots" / "console").glob("*.json")
     assert str(saved.resolve()) in out  # says where the file is
     exported = json.loads(saved.read_text(encoding="utf-8"))
     assert exported["identities"][0]["user_id"] == "alice" and [c["channel"] for c in exported["channels"]] == ["tn"]

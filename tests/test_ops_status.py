@@ -95,6 +95,9 @@ async def test_status_numbers(database_url: str) -> None:
                                                              ("events.mirror", False, 4)]
     assert [(w.host, w.pid, w.platforms) for w in status.workers] == [("web-1", 41, ["telegram", "slack"])]
     assert status.stale_workers == 1
+    assert status.tables["deliveries"] == 14 and status.tables["identities"] == 4
+    assert status.tables["stored_actions"] == status.tables["link_attempts"] == 0
+    assert status.retention == {"delivery_days": 30, "button_days": 7}
 
 
 @pytest.fixture
@@ -137,12 +140,17 @@ def test_status_command(database_url: str, run_cli) -> None:
     assert "1 live bot process (seen in the last 15 s)" in out
     assert any(line.split()[:4] == ["web-1", "41", "telegram,", "slack"] for line in lines)
     assert "(1 stopped process not seen since)" in out
+    sizes = lines[lines.index("Table sizes (rows)") + 1:]
+    assert sizes[0].split() == ["table", "rows"] and "deliveries 14" in [" ".join(l.split()) for l in sizes]
+    assert ("  retention: finished deliveries 30 days, stored button actions 7 days "
+            "(ALUMNI_RETENTION_DAYS, ALUMNI_BUTTON_RETENTION_DAYS)") in lines
 
     code, out, err = run_cli(database_url, "status", "--json")
     assert (code, err) == (0, "")
     data = json.loads(out)
     assert set(data) == {"database", "at", "platforms", "jobs", "last_reminder_sent_at", "reminders_waiting",
-                         "next_reminder_due_at", "workers", "stale_workers"}
+                         "next_reminder_due_at", "workers", "stale_workers", "tables", "retention"}
+    assert data["tables"]["deliveries"] == 14 and data["retention"] == {"delivery_days": 30, "button_days": 7}
     assert data["platforms"]["telegram"] | {"oldest_due_seconds": 0} == {
         "pending": 3, "due_now": 2, "sending": 1, "oldest_due_seconds": 0, "failed": 2, "failed_24h": 1,
         "unreachable": 1, "unreachable_24h": 1, "sent_1h": 1, "sent_24h": 2, "unreachable_identities": 2,

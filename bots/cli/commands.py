@@ -8,7 +8,7 @@ import importlib.util
 import inspect
 import sys
 from collections.abc import Awaitable, Callable
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from core.app import App, open_app, prepare_database
 from core.config import Settings, SettingsError
+from core.files import atomic_writer
 from core.i18n import _, match_language, ngettext, use_language
 from core.redaction import redact_url
 
@@ -182,11 +183,11 @@ def directory_export(args: argparse.Namespace) -> int:
 
     if args.output:
         target = Path(args.output)
-        try:
-            handle = target.open("w", encoding="utf-8", newline="")
-        except OSError as error:
-            raise CliError(_("cannot write {path}: {reason}").format(path=target, reason=error.strerror)) from None
-        with handle:
+        with ExitStack() as files:  # written beside the target, renamed over it once complete
+            try:
+                handle = files.enter_context(atomic_writer(target, newline=""))
+            except OSError as error:
+                raise CliError(_("cannot write {path}: {reason}").format(path=target, reason=error.strerror)) from None
             count = with_app(lambda app: export_csv(app.db, handle))
         err(ngettext("{count} association exported to {path}", "{count} associations exported to {path}", count).format(
             count=count, path=target

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from core.files import write_atomic
 from core.i18n import SUPPORTED_LANGUAGES, _, current_language, language_name, ngettext
 
 from .errors import CliError
@@ -297,7 +298,7 @@ def events_export(args: argparse.Namespace) -> int:
     if args.output:
         target = Path(args.output)
         try:
-            target.write_bytes(content)
+            write_atomic(target, content)
         except OSError as error:
             raise CliError(_("cannot write {path}: {reason}").format(path=target, reason=error.strerror)) from None
         count = content.count(b"BEGIN:VEVENT")

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from core.i18n import _, current_language, ngettext
 from core.operations.status import LIVE_SECONDS, PLANNING_JOB, REMINDER_JOBS, JobStatus, Status, read_status
 from core.redaction import redact_url
+from core.retention import Retention
 
 from .errors import CliError
 
@@ -29,14 +30,15 @@ def add_parser(groups: argparse._SubParsersAction, parser_class: type) -> None: 
         help=_("queues, failures, periodic jobs and bot processes"),
         description=_(
             "The state of the installation: per platform the outbox queue, failed and unreachable deliveries, "
-            "recent sends, unreachable people; the last runs of the periodic jobs; the live bot processes."
+            "recent sends, unreachable people; the last runs of the periodic jobs; the live bot processes; "
+            "the sizes of the tables that grow and the retention policy."
         ),
     )
     status.add_argument("--json", action="store_true", help=_("machine-readable output (English keys)"))
     status.set_defaults(handler=run)
 
 
-async def gather(url: str) -> Status:
+async def gather(url: str, retention: Retention | None = None) -> Status:
     """Open the database read-only (never create or migrate it), read the status, close."""
     from core.db.engine import Database
 
@@ -47,7 +49,7 @@ async def gather(url: str) -> Status:
     database = Database(url)
     try:
         async with database.sessions() as session:
-            return await read_status(session)
+            return await read_status(session, retention=retention)
     finally:
         await database.dispose()
 
@@ -55,8 +57,9 @@ async def gather(url: str) -> Status:
 def run(args: argparse.Namespace) -> int:
     from .commands import out, settings
 
-    url = settings().database_url
-    status = asyncio.run(gather(url))
+    current = settings()
+    url = current.database_url
+    status = asyncio.run(gather(url, Retention.from_settings(current)))
     if args.json:
         out(json.dumps({"database": redact_url(url), **status.as_json()}, indent=2, ensure_ascii=False))
     else:
@@ -170,4 +173,15 @@ def render(status: Status, database: str) -> list[str]:
         lines.append("  " + ngettext("({count} stopped process not seen since)",
                                      "({count} stopped processes not seen since)",
                                      status.stale_workers).format(count=status.stale_workers))
+
+    lines += ["", _("Table sizes (rows)")]
+    lines += table([_("table"), _("rows")], [[name, str(rows)] for name, rows in status.tables.items()])
+    if status.retention:
+        lines.append("  " + _("retention: finished deliveries {deliveries}, stored button actions {buttons} "
+                              "(ALUMNI_RETENTION_DAYS, ALUMNI_BUTTON_RETENTION_DAYS)").format(
+            deliveries=_days(status.retention["delivery_days"]), buttons=_days(status.retention["button_days"])))
     return lines
+
+
+def _days(count: int) -> str:
+    return ngettext("{count} day", "{count} days", count).format(count=count)

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TextIO
 
 from core.commands.types import Chat, Reply, Request, Sender
+from core.config import Settings
+from core.files import write_new
 from core.i18n import _, use_language
 
 from .render import Rendered, render
@@ -21,6 +23,7 @@ from .session import ConsoleSession, Handler, NoSuchChoice
 from .transport import ConsoleTransport
 
 log = logging.getLogger(__name__)
+CONSOLE_FILES = "console"  # the console's folder in the data directory
 
 
 def default_user() -> str:
@@ -44,23 +47,26 @@ def default_locale() -> str | None:
     return None
 
 
-def save_file(filename: str, content: bytes, directory: Path | None = None) -> Path:
-    """Write an attachment in the working directory, never over an existing file nor outside it."""
-    directory = directory or Path.cwd()
-    name = Path(filename.replace("\\", "/")).name.lstrip(".") or "attachment"
-    target = directory / name
-    stem, suffix = target.stem, target.suffix
-    counter = 1
-    while target.exists():
-        target = directory / f"{stem}-{counter}{suffix}"
-        counter += 1
-    target.write_bytes(content)
-    return target
+def files_directory(app: object | None = None) -> Path:
+    """Where the console saves files for its member: ``console/`` in the data directory (ALUMNI_DATA_DIR).
+
+    Never the working directory: under ``make run`` that is the checkout, and a member's data
+    export must not end up in a repository."""
+    settings = getattr(app, "settings", None) or Settings.from_env()
+    return settings.data_directory() / CONSOLE_FILES
+
+
+def save_file(filename: str, content: bytes, directory: Path) -> Path:
+    """Write an attachment in ``directory`` (created private), never over an existing file nor outside it."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return write_new(directory, filename, content)
 
 
 class ConsoleLoop:
-    def __init__(self, session: ConsoleSession, stdin: TextIO, stdout: TextIO, stderr: TextIO, interactive: bool) -> None:
+    def __init__(self, session: ConsoleSession, stdin: TextIO, stdout: TextIO, stderr: TextIO, interactive: bool,
+                 files: Path) -> None:
         self.session = session
+        self.files = files  # where attachments are saved
         self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
         self.interactive = interactive
         self.failures = 0
@@ -76,7 +82,7 @@ class ConsoleLoop:
         with use_language(self.session.language):
             for filename, content in rendered.files:
                 try:
-                    path = save_file(filename, content)
+                    path = save_file(filename, content, self.files)
                 except OSError as error:
                     self.print(_("Could not save {filename}: {reason}").format(filename=filename, reason=error.strerror))
                 else:
@@ -160,12 +166,14 @@ async def run_console(
     stderr: TextIO | None = None,
     interactive: bool | None = None,
     deliver: bool = True,
+    files: Path | None = None,
 ) -> int:
     """Talk to the core (``app.commands.handle``, or ``handle``) from a terminal or a pipe.
 
     With an ``app`` (and ``deliver``), the delivery engine runs meanwhile: pushes to this
     console user are printed between prompts, and the timed jobs (reminders, scheduled
-    announcements) run in this process too.
+    announcements) run in this process too. Attachments are saved in ``files`` (default: the
+    ``console`` folder of the data directory, see ``files_directory``).
     """
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
@@ -177,7 +185,7 @@ async def run_console(
     user_id = (user or default_user()).strip() or "local"
     sender = Sender(platform="console", user_id=user_id, display_name=user_id, locale=locale or default_locale())
     session = ConsoleSession(handle, sender, Chat(chat_id="console"), styled=interactive and stdout.isatty())
-    loop = ConsoleLoop(session, stdin, stdout, stderr, interactive)
+    loop = ConsoleLoop(session, stdin, stdout, stderr, interactive, files or files_directory(app))
     db = getattr(app, "db", None)
     if not deliver or db is None:
         return await loop.run()

@@ -1,5 +1,7 @@
 """``alumni run telegram``: long polling by default, or a webhook with Telegram's secret-token header.
 
+The webhook server checks the secret and the size of a call before reading its body (``webhook.py``).
+
 ``run(settings, args)`` is the entry point called by the CLI (a coroutine, so that ``alumni run all``
 can run it beside the other bots in one event loop; ``args``: an argparse Namespace with
 ``webhook_url``, ``port``, ``listen``, all optional). It returns the exit code: a missing or rejected
@@ -26,13 +28,15 @@ from core.config import Settings
 from core.delivery.engine import DeliveryEngine
 from core.i18n import _
 
-from . import menu
+from . import menu, webhook
 from .application import ALLOWED_UPDATES, build_application
 from .transport import TelegramTransport
 
 log = logging.getLogger(__name__)
 DEFAULT_PORT = 8443
 DEFAULT_LISTEN = "0.0.0.0"
+MAX_WEBHOOK_BODY = webhook.MAX_BODY  # a larger webhook call is refused (413) unread
+WEBHOOK_SERVER = "webhook_server"  # bot_data key of the running webhook server
 
 
 class StartupError(Exception):
@@ -70,14 +74,14 @@ async def start(application: Application, args: Any = None, *, poll_timeout: int
     webhook_url = getattr(args, "webhook_url", None)
     if webhook_url:
         secret = webhook_secret(application.bot.token)
-        await application.updater.start_webhook(
-            listen=getattr(args, "listen", None) or DEFAULT_LISTEN,
-            port=int(getattr(args, "port", None) or DEFAULT_PORT),
-            url_path=webhook_path(webhook_url),
-            webhook_url=webhook_url,
-            secret_token=secret,
-            allowed_updates=ALLOWED_UPDATES,
+        # PTB's webhook server with a handler that checks the secret and the size before reading a body
+        server = webhook.build_server(
+            getattr(args, "listen", None) or DEFAULT_LISTEN, int(getattr(args, "port", None) or DEFAULT_PORT),
+            webhook_path(webhook_url), application.bot, application.update_queue, secret, MAX_WEBHOOK_BODY,
         )
+        await server.serve_forever()
+        application.bot_data[WEBHOOK_SERVER] = server
+        await application.bot.set_webhook(url=webhook_url, allowed_updates=ALLOWED_UPDATES, secret_token=secret)
         log.info("telegram bot @%s listening for webhook calls", application.bot.username)
         return secret
     await application.updater.start_polling(timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES)
@@ -85,7 +89,18 @@ async def start(application: Application, args: Any = None, *, poll_timeout: int
     return None
 
 
+def serving(application: Application) -> bool:
+    """Receiving updates: polling, or the webhook server up."""
+    server = application.bot_data.get(WEBHOOK_SERVER)
+    if server is not None:
+        return bool(server.is_running)
+    return bool(application.updater and application.updater.running)
+
+
 async def stop(application: Application) -> None:
+    server = application.bot_data.pop(WEBHOOK_SERVER, None)
+    if server is not None:
+        await server.shutdown()
     if application.updater and application.updater.running:
         await application.updater.stop()
     if application.running:
@@ -121,7 +136,7 @@ async def _run_until_stopped(settings: Settings, args: Any, app: Any, stop_event
             return 1
         await engine.start()
         with health.registered("telegram", lambda: bool(
-                application.running and application.updater and application.updater.running and engine.running)):
+                application.running and serving(application) and engine.running)):
             await stop_event.wait()
         return 0
     finally:

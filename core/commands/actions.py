@@ -2,20 +2,24 @@
 
 A payload is ``"<command> <args>"``. Pressing the button runs that command as if
 typed. When a payload would be too long, its text is stored in the database and the
-button carries ``"=<key>"`` instead.
+button carries ``"=<key>"`` instead. Its ``created_at`` is the last time it was shown (to a day):
+the retention job (``core.retention``) deletes the ones not shown for a while.
 """
 from __future__ import annotations
 
 import hashlib
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.models import StoredAction
+from core.db.types import utcnow
 
 MAX_PAYLOAD_BYTES = 64
 STORED_PREFIX = "="
+REFRESH_AFTER = timedelta(days=1)  # a stored action shown again is dated anew at most this often
 _KEY = re.compile(r"[0-9a-f]{16}")  # what ``encode`` writes after the prefix
 
 
@@ -28,9 +32,13 @@ async def encode(session: AsyncSession, command: str, args: str = "") -> str:
     if len(line.encode()) <= MAX_PAYLOAD_BYTES and not line.startswith(STORED_PREFIX):
         return line
     key = hashlib.sha256(line.encode()).hexdigest()[:16]
-    if await session.get(StoredAction, key) is None:
-        session.add(StoredAction(key=key, payload=line))
+    stored = await session.get(StoredAction, key)
+    now = utcnow()
+    if stored is None:
+        session.add(StoredAction(key=key, payload=line, created_at=now))
         await session.flush()
+    elif stored.created_at < now - REFRESH_AFTER:  # shown again: kept as long as a fresh one (core.retention)
+        stored.created_at = now
     return STORED_PREFIX + key
 
 

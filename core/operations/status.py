@@ -15,15 +15,30 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db.models import Delivery, Identity, JobRun, Worker
+from core.db.models import (
+    Announcement,
+    Conversation,
+    Delivery,
+    Event,
+    Identity,
+    JobRun,
+    LinkAttempt,
+    LinkCode,
+    Member,
+    StoredAction,
+    Worker,
+)
 from core.db.types import utcnow
 from core.delivery import workers
 from core.delivery.claim import FAILED, PENDING, SENDING, UNREACHABLE
+from core.retention import Retention
 
 PLATFORMS = ("telegram", "discord", "slack")
 LIVE_SECONDS = workers.HEARTBEAT * workers.LIVE_BEATS  # the engines' own rule for a live worker
 REMINDER_JOBS = ("reminders", "events.reminders")  # job names the reminder line looks for
 PLANNING_JOB = "announcements.plan"
+# Tables whose size an operator watches: the ones that grow with use (pruned by core.retention or not)
+SIZED_TABLES = (Member, Identity, Event, Announcement, Delivery, StoredAction, Conversation, LinkCode, LinkAttempt)
 
 
 @dataclass
@@ -76,6 +91,8 @@ class Status:
     next_reminder_due_at: datetime | None = None
     workers: list[WorkerStatus] = field(default_factory=list)  # the live ones
     stale_workers: int = 0  # rows of processes not seen for LIVE_SECONDS (stopped or dead)
+    tables: dict[str, int] = field(default_factory=dict)  # table name -> rows
+    retention: dict[str, int] = field(default_factory=dict)  # the retention policy in force, in days
 
     def job(self, *names: str) -> JobStatus | None:
         """The first of these jobs that has run."""
@@ -105,6 +122,8 @@ class Status:
                 for worker in self.workers
             ],
             "stale_workers": self.stale_workers,
+            "tables": dict(self.tables),
+            "retention": dict(self.retention),
         }
 
 
@@ -131,8 +150,15 @@ async def queue_depths(session: AsyncSession) -> dict[str, tuple[int, int]]:
     return depths
 
 
-async def read_status(session: AsyncSession, now: datetime | None = None) -> Status:
-    """Everything ``alumni status`` shows, as of ``now``."""
+async def table_sizes(session: AsyncSession) -> dict[str, int]:
+    """Rows of each watched table, in one statement (a count of a 200,000-row outbox takes milliseconds)."""
+    counts = [select(func.count()).select_from(model).scalar_subquery() for model in SIZED_TABLES]
+    row = (await session.execute(select(*counts))).one()
+    return {model.__tablename__: int(number or 0) for model, number in zip(SIZED_TABLES, row)}
+
+
+async def read_status(session: AsyncSession, now: datetime | None = None, retention: Retention | None = None) -> Status:
+    """Everything ``alumni status`` shows, as of ``now``; ``retention``: the policy in force (default: the defaults)."""
     now = now or utcnow()
     hour, day = now - timedelta(hours=1), now - timedelta(days=1)
     status = Status(at=now, platforms={platform: PlatformStatus() for platform in PLATFORMS})
@@ -203,4 +229,7 @@ async def read_status(session: AsyncSession, now: datetime | None = None) -> Sta
                                            list(worker.platforms or []), worker.started_at, worker.seen_at, True))
     status.stale_workers = int(await session.scalar(
         select(func.count()).select_from(Worker).where(Worker.seen_at < alive_after)) or 0)
+    status.tables = await table_sizes(session)
+    policy = retention or Retention()
+    status.retention = {"delivery_days": policy.delivery_days, "button_days": policy.button_days}
     return status
