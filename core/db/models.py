@@ -333,6 +333,26 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class AuditEntry(Base):
+    """One privileged action (see core/audit.py): who, when, what, on which object, from where.
+
+    ``actor_member_id`` has no foreign key on purpose: the trail outlives a member's erasure
+    (which keeps the entry but drops what identifies the person).
+    """
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    source: Mapped[str] = mapped_column(String(20))  # a platform, or "cli"
+    actor_member_id: Mapped[int | None] = mapped_column(index=True)
+    actor_user_id: Mapped[str | None] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    object_kind: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(100))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
 class Worker(Base):
     """A running bot process, known by its heartbeat.
 
