@@ -1,6 +1,7 @@
 """The one-trip SQLite adapter keeps SQLite's transaction semantics while skipping needless trips."""
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,72 @@ async def test_savepoints_and_rows(database: Database) -> None:
     async with database.transaction() as session:  # many rows come back whole
         session.add_all(Member(language="de") for _ in range(500))
     assert await count(database) == 501
+
+
+async def test_a_released_savepoint_is_undone_when_the_transaction_fails(database: Database) -> None:
+    # The first statement of the transaction is a SAVEPOINT: without a BEGIN before it, its RELEASE committed.
+    with pytest.raises(RuntimeError):
+        async with database.transaction() as session:
+            async with session.begin_nested():
+                session.add(Member(language="fr"))
+            async with session.begin_nested():
+                session.add(Member(language="de"))
+            raise RuntimeError("the command fails after its savepoints")
+    assert await count(database) == 0
+
+
+async def test_reads_before_a_savepoint_and_a_failed_savepoint(database: Database) -> None:
+    async with database.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Member)) == 0
+        try:
+            async with session.begin_nested():
+                session.add(Member(language="ar"))
+                await session.flush()
+                raise ValueError("this one is rolled back alone")
+        except ValueError:
+            pass
+        async with session.begin_nested():
+            session.add(Member(language="es"))
+    async with database.transaction() as session:
+        assert [m for m in await session.scalars(select(Member.language))] == ["es"]
+
+
+async def test_a_writer_that_read_first_waits_for_the_other_writer(database: Database) -> None:
+    """BEGIN IMMEDIATE, not a BEGIN before the reads: a snapshot taken by a read would be stale by the time
+    the other writer commits, and SQLite fails such a write at once (SQLITE_BUSY_SNAPSHOT) instead of waiting."""
+
+    async def second() -> None:
+        async with database.transaction() as session:
+            await session.scalar(select(func.count()).select_from(Member))
+            async with session.begin_nested():
+                session.add(Member(language="de"))
+
+    async with database.transaction() as first:
+        first.add(Member(language="fr"))
+        await first.flush()  # holds the write lock
+        task = asyncio.create_task(second())
+        await asyncio.sleep(0.2)
+        assert not task.done()  # waiting (busy_timeout), not failed
+    await task
+    assert await count(database) == 2
+
+
+async def test_a_read_for_update_holds_the_others_until_commit(database: Database) -> None:
+    """Check-then-act (the last place of an event): FOR UPDATE locks on SQLite too."""
+    locked = asyncio.Event()
+
+    async def take_the_only_place(language: str) -> bool:
+        async with database.transaction() as session:
+            taken = list(await session.scalars(select(Member.id).with_for_update()))
+            locked.set()
+            await asyncio.sleep(0.1)
+            if taken:
+                return False
+            session.add(Member(language=language))
+            return True
+
+    first = asyncio.create_task(take_the_only_place("fr"))
+    await locked.wait()
+    second = asyncio.create_task(take_the_only_place("de"))
+    assert sorted(await asyncio.gather(first, second)) == [False, True]
+    assert await count(database) == 1
