@@ -10,6 +10,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 DEFAULT_SQLITE_FILE = "alumni.db"
+# What one import may cost (core/imports.py): far above what a real network imports.
+DEFAULT_IMPORT_MAX_BYTES = 20_000_000
+DEFAULT_IMPORT_MAX_ROWS = 50_000
+DEFAULT_IMPORT_MAX_EVENTS = 10_000
 _SECRET_FIELDS = frozenset(
     {"telegram_bot_token", "discord_bot_token", "slack_bot_token", "slack_signing_secret", "slack_app_token"}
 )
@@ -26,6 +30,9 @@ _ENV_NAMES = {
     "delivery_rate_scale": "ALUMNI_DELIVERY_RATE_SCALE",
     "log_format": "ALUMNI_LOG_FORMAT",
     "health_port": "ALUMNI_HEALTH_PORT",
+    "import_max_bytes": "ALUMNI_IMPORT_MAX_BYTES",
+    "import_max_rows": "ALUMNI_IMPORT_MAX_ROWS",
+    "import_max_events": "ALUMNI_IMPORT_MAX_EVENTS",
 }
 
 
@@ -55,6 +62,10 @@ class Settings:
     log_format: str = "text"
     # Port of the health (/healthz) and metrics (/metrics) endpoint; unset: not served.
     health_port: int | None = None
+    # What one import may cost: file size in bytes, directory rows, calendar events.
+    import_max_bytes: int = DEFAULT_IMPORT_MAX_BYTES
+    import_max_rows: int = DEFAULT_IMPORT_MAX_ROWS
+    import_max_events: int = DEFAULT_IMPORT_MAX_EVENTS
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -72,7 +83,11 @@ class Settings:
                 if not number > 0:
                     raise SettingsError(f"{name} must be a positive number")
                 values[f.name] = number
-            elif f.type in ("int | None", int):
+            elif f.type in ("int", int):
+                if not (value.isascii() and value.isdigit()) or int(value) < 1:
+                    raise SettingsError(f"{name} must be a positive whole number")
+                values[f.name] = int(value)
+            elif f.type in ("int | None", int | None):
                 if not value.isdigit() or not 0 < int(value) < 65536:
                     raise SettingsError(f"{name} must be a port number (1-65535)")
                 values[f.name] = int(value)
