@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from core.db.engine import Database
+from core.db.engine import Database, make_sync_engine
 from core.db.models import Base, Member
 
 
@@ -131,3 +131,16 @@ async def test_a_read_for_update_holds_the_others_until_commit(database: Databas
     second = asyncio.create_task(take_the_only_place("de"))
     assert sorted(await asyncio.gather(first, second)) == [False, True]
     assert await count(database) == 1
+
+
+def test_the_migration_engine_has_real_transactions_too(tmp_path: Path) -> None:
+    """Alembic runs each migration in a transaction; with sqlite3's implicit BEGIN, its DDL committed at once."""
+    engine = make_sync_engine(f"sqlite:///{tmp_path / 'migrate.db'}")
+    try:
+        with pytest.raises(RuntimeError), engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE half_done (x INTEGER)")
+            raise RuntimeError("the migration fails after its first step")
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE name = 'half_done'").all() == []
+    finally:
+        engine.dispose()
