@@ -234,3 +234,29 @@ async def test_limits_are_checked_before_parsing(db: Database) -> None:
             await import_ics(session, FAULTY, country="CO", limits=ImportLimits(max_bytes=100))
         report = await import_ics(session, FAULTY, country="CO", limits=ImportLimits(max_events=6))
     assert report.created == 2
+
+
+async def test_unreadable_or_repeated_properties_reject_the_event(db: Database) -> None:
+    content = f"""BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//
+BEGIN:VEVENT
+UID:twice
+SUMMARY:A
+DTSTART:{YEAR}0601T180000Z
+DTSTART:{YEAR}0602T180000Z
+LOCATION:x
+END:VEVENT
+BEGIN:VEVENT
+UID:letters
+SUMMARY:B
+DTSTART:{YEAR}0601T180000Z
+SEQUENCE:abc
+LOCATION:x
+END:VEVENT
+END:VCALENDAR
+""".replace("\n", "\r\n").encode()
+    async with db.transaction() as session:
+        report = await import_ics(session, content, country="CO")
+    assert [(r.uid, r.reason) for r in report.rejected] == [
+        ("twice", "DTSTART appears more than once"), ("letters", "unreadable SEQUENCE: Expected int, got: abc")]

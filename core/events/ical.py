@@ -113,6 +113,7 @@ MAX_SEQUENCE = 2_147_483_647  # the column is a 32-bit integer on PostgreSQL
 _READ = frozenset({"UID", "SUMMARY", "DESCRIPTION", "DTSTART", "DTEND", "DURATION", "SEQUENCE", "STATUS",
                    "LOCATION", "URL", "X-ALUMNI-CAPACITY", "X-ALUMNI-COUNTRY", "X-ALUMNI-SUMMARY",
                    "X-ALUMNI-DESCRIPTION", "RRULE", "RDATE"})
+_ONCE = ("UID", "DTSTART", "DTEND", "DURATION", "SEQUENCE", "STATUS", "LOCATION", "URL", "X-ALUMNI-CAPACITY")
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +191,9 @@ def _input(component: icalendar.Event, language: str, country: str | None, chann
     for name, problem in getattr(component, "errors", []):
         if str(name).upper() in _READ:
             raise EventError(N_("unreadable {name}: {reason}"), name=str(name).upper(), reason=str(problem)[:120])
+    for name in _ONCE:
+        if isinstance(component.get(name), list):
+            raise EventError(N_("{name} appears more than once"), name=name)
     uid = str(component.get("uid") or "").strip()
     if not uid:
         raise EventError(N_("no UID"))
@@ -302,7 +306,7 @@ async def _import_one(
                 report.event_ids.append(existing.id)
     except EventError as error:
         report.rejected.append(Rejected(position, uid, error.translated()))
-    except (ValueError, TypeError, KeyError, OverflowError) as error:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as error:  # odd files
         report.rejected.append(Rejected(position, uid, _("unreadable event ({reason})").format(reason=str(error)[:120])))
     except DBAPIError as error:  # a value the checks above let through and the database refuses
         reason = str(error.orig or error).splitlines()[0][:120]
