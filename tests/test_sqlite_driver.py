@@ -144,3 +144,15 @@ def test_the_migration_engine_has_real_transactions_too(tmp_path: Path) -> None:
             assert connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE name = 'half_done'").all() == []
     finally:
         engine.dispose()
+
+
+async def test_reads_alone_open_no_transaction(database: Database) -> None:
+    """A read-only command takes no lock and costs no COMMIT trip; its first write sends BEGIN IMMEDIATE."""
+    async with database.transaction() as session:
+        connection = await session.connection()
+        adapted = (await connection.get_raw_connection()).dbapi_connection
+        await session.scalar(select(func.count()).select_from(Member))
+        assert not adapted.may_be_in_transaction  # nothing opened: commit() is skipped
+        session.add(Member(language="fr"))
+        await session.flush()
+        assert adapted.may_be_in_transaction
