@@ -65,7 +65,9 @@ def _run(
         cursor.close()
 
 
-def _run_many(connection: sqlite3.Connection, operation: str, seq_of_parameters: Any, begin: bool) -> tuple[Any, int, bool]:
+def _run_many(
+    connection: sqlite3.Connection, operation: str, seq_of_parameters: Any, begin: bool
+) -> tuple[Any, int, bool]:
     """On the database thread: BEGIN if asked, then a batch (an INSERT of many rows)."""
     cursor = connection.cursor()
     try:

@@ -47,7 +47,9 @@ class ImportReport:
         return bool(self.created or self.updated) and not self.aborted
 
 
-async def import_file(db: Database, path: Path, *, strict: bool = False, limits: ImportLimits = ImportLimits()) -> ImportReport:
+async def import_file(
+    db: Database, path: Path, *, strict: bool = False, limits: ImportLimits = ImportLimits()
+) -> ImportReport:
     """Import a .csv or .json file; raises ``DirectoryFileError`` when it cannot be read at all,
     ``ImportLimitError`` when it is beyond what one import may cost."""
     return await import_rows(db, read_file(Path(path), limits), strict=strict)

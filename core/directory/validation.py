@@ -110,7 +110,9 @@ def _type_reason(key: str, value: object) -> str | None:
     if value is None or isinstance(value, str):
         return None
     if isinstance(value, (list, tuple)) and key in f.LIST_COLUMNS:
-        return None if all(isinstance(item, str) for item in value) else _("{field} must be text or a list of texts").format(field=key)
+        if all(isinstance(item, str) for item in value):
+            return None
+        return _("{field} must be text or a list of texts").format(field=key)
     if isinstance(value, bool):
         return None if key == "contact_consent" else _("{field} must be text, not true or false").format(field=key)
     if isinstance(value, (int, float)):  # NaN and Infinity too: JSON readers accept them

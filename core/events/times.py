@@ -19,7 +19,8 @@ from .errors import EventError
 
 UTC = timezone.utc
 MAX_DURATION = timedelta(days=31)
-# Events fall in these years: beyond them a zone conversion can overflow (9999-12-31 23:00 in Bogotá is year 10000 in UTC).
+# Events fall in these years: beyond them a zone conversion can overflow
+# (9999-12-31 23:00 in Bogotá is in the year 10000 in UTC).
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
