@@ -12,6 +12,10 @@ from pathlib import Path
 from core.redaction import redact_url
 
 DEFAULT_SQLITE_FILE = "alumni.db"
+# What one import may cost (core/imports.py): far above what a real network imports.
+DEFAULT_IMPORT_MAX_BYTES = 20_000_000
+DEFAULT_IMPORT_MAX_ROWS = 50_000
+DEFAULT_IMPORT_MAX_EVENTS = 10_000
 _SECRET_FIELDS = frozenset(
     {"telegram_bot_token", "discord_bot_token", "slack_bot_token", "slack_signing_secret", "slack_app_token"}
 )
@@ -31,6 +35,9 @@ _ENV_NAMES = {
     "data_dir": "ALUMNI_DATA_DIR",
     "retention_days": "ALUMNI_RETENTION_DAYS",
     "button_retention_days": "ALUMNI_BUTTON_RETENTION_DAYS",
+    "import_max_bytes": "ALUMNI_IMPORT_MAX_BYTES",
+    "import_max_rows": "ALUMNI_IMPORT_MAX_ROWS",
+    "import_max_events": "ALUMNI_IMPORT_MAX_EVENTS",
 }
 DATA_DIR_NAME = "alumni-bots"  # under $XDG_DATA_HOME, else ~/.local/share
 
@@ -69,6 +76,10 @@ class Settings:
     retention_days: int = 30
     # Days a stored button action (a button's long command) is kept after it was last shown.
     button_retention_days: int = 7
+    # What one import may cost: file size in bytes, directory rows, calendar events.
+    import_max_bytes: int = DEFAULT_IMPORT_MAX_BYTES
+    import_max_rows: int = DEFAULT_IMPORT_MAX_ROWS
+    import_max_events: int = DEFAULT_IMPORT_MAX_EVENTS
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -87,11 +98,15 @@ class Settings:
                     raise SettingsError(f"{name} must be a positive number")
                 values[f.name] = number
             elif f.type in ("int", int):
-                if not value.isdigit() or not 0 < int(value) <= 36500:
-                    raise SettingsError(f"{name} must be a whole number of days (1-36500)")
+                whole = value.isascii() and value.isdigit()
+                if f.name.endswith("_days"):
+                    if not whole or not 0 < int(value) <= 36500:
+                        raise SettingsError(f"{name} must be a whole number of days (1-36500)")
+                elif not whole or int(value) < 1:
+                    raise SettingsError(f"{name} must be a positive whole number")
                 values[f.name] = int(value)
-            elif f.type in ("int | None",):
-                if not value.isdigit() or not 0 < int(value) < 65536:
+            elif f.type in ("int | None", int | None):
+                if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 65536:
                     raise SettingsError(f"{name} must be a port number (1-65535)")
                 values[f.name] = int(value)
             elif f.name == "log_format":

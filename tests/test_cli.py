@@ -177,6 +177,26 @@ def test_directory_import_reports_rejected_lines(cli, tmp_path: Path) -> None:
     assert code == 1 and "UTF-8" in one_line(err)
 
 
+def test_directory_import_refuses_a_duplicated_column_and_keeps_its_limits(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    twice = tmp_path / "twice.csv"
+    twice.write_text("name,country,name\nGood one,TN,Other\n", encoding="utf-8")
+    code, out, err = cli("directory", "import", str(twice))
+    assert code == 1 and one_line(err).endswith(": column name appears twice in the header")
+    rows = tmp_path / "rows.csv"
+    rows.write_text("name,country\nOne,TN\nTwo,TN\nThree,TN\n", encoding="utf-8")
+    monkeypatch.setenv("ALUMNI_IMPORT_MAX_ROWS", "2")
+    code, out, err = cli("directory", "import", str(rows))
+    assert code == 1 and one_line(err).endswith(": too many rows for one import (ALUMNI_IMPORT_MAX_ROWS = 2)")
+    monkeypatch.setenv("ALUMNI_IMPORT_MAX_ROWS", "two")
+    code, out, err = cli("directory", "import", str(rows))
+    assert code == 2 and "ALUMNI_IMPORT_MAX_ROWS must be a positive whole number" in one_line(err)
+    monkeypatch.setenv("ALUMNI_IMPORT_MAX_ROWS", "3")
+    code, out, err = cli("directory", "import", str(rows))
+    assert code == 0 and "3 created" in out
+
+
 # ---------------------------------------------------------------- channels
 
 

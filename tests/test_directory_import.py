@@ -12,6 +12,7 @@ from core.db.models import Association, DirectoryRevision
 from core.directory.exporter import export_csv
 from core.directory.importer import DirectoryFileError, import_file, import_rows
 from core.directory.readers import parse_csv
+from core.imports import ImportLimitError, ImportLimits
 
 SAMPLE = Path(__file__).resolve().parents[1] / "core" / "directory" / "data" / "sample_directory.csv"
 HEADER = "id,name,country,city,website,email,languages,themes,description\n"
@@ -79,6 +80,55 @@ async def test_json_import(db, tmp_path):
     async with db.transaction() as session:
         zurich = await session.scalar(select(Association))
     assert (zurich.country_code, zurich.languages, zurich.themes) == ("CH", ["de", "fr"], ["health", "careers"])
+
+
+async def test_json_values_of_the_wrong_type_reject_their_row(db, tmp_path):
+    """A number, NaN, a list or an object where text is expected was turned into text and imported."""
+    path = tmp_path / "types.json"
+    path.write_text("""[
+ {"id": "ok", "name": "Alumni Lyon", "country": "FR", "languages": ["fr", "en"], "contact_consent": true, "city": null},
+ {"name": 42, "country": "FR"},
+ {"name": "Nan city", "country": "FR", "city": NaN},
+ {"name": ["a", "b"], "country": "FR"},
+ {"name": "Obj", "country": {"code": "FR"}},
+ {"name": "Bad list", "country": "FR", "themes": ["health", 7]},
+ {"name": "Flag", "country": "FR", "email": true}
+]""", encoding="utf-8")
+    report = await import_file(db, path)
+    assert report.created == 1
+    assert [(e.line, e.reason) for e in report.rejected] == [
+        (2, "name must be text, not a number"),
+        (3, "city must be text, not a number"),
+        (4, "name must be text, not a list"),
+        (5, "country must be text, not an object"),
+        (6, "themes must be text or a list of texts"),
+        (7, "email must be text, not true or false"),
+    ]
+    async with db.transaction() as session:
+        lyon = await session.scalar(select(Association))
+    assert (lyon.name, lyon.languages, lyon.contact_consent, lyon.city) == ("Alumni Lyon", ["fr", "en"], True, "")
+
+
+async def test_a_duplicated_header_column_is_refused(db, tmp_path):
+    path = tmp_path / "twice.csv"
+    path.write_text("id,name,country,City,city\na,Alumni Lyon,FR,Lyon,Paris\n", encoding="utf-8")
+    with pytest.raises(DirectoryFileError, match="^column city appears twice in the header$"):
+        await import_file(db, path)
+    assert await count(db) == 0
+
+
+async def test_import_limits(db, tmp_path):
+    csv_path = tmp_path / "many.csv"
+    csv_path.write_text(HEADER + "".join(f"x{n},Alumni {n},FR,,,,,,\n" for n in range(6)), encoding="utf-8")
+    json_path = tmp_path / "many.json"
+    json_path.write_text(json.dumps([{"name": f"Alumni {n}", "country": "FR"} for n in range(6)]), encoding="utf-8")
+    for path in (csv_path, json_path):
+        with pytest.raises(ImportLimitError, match=r"^too many rows for one import \(ALUMNI_IMPORT_MAX_ROWS = 5\)$"):
+            await import_file(db, path, limits=ImportLimits(max_rows=5))
+        with pytest.raises(ImportLimitError, match=r"ALUMNI_IMPORT_MAX_BYTES = 100\)$"):
+            await import_file(db, path, limits=ImportLimits(max_bytes=100))
+    assert await count(db) == 0
+    assert (await import_file(db, csv_path, limits=ImportLimits(max_rows=6))).created == 6
 
 
 BAD = (

@@ -91,7 +91,8 @@ def test_import_reports_bad_events(cli, tmp_path: Path) -> None:  # noqa: ANN001
     code, out, err = cli("events", "import", str(path), "--country", "CO")
     assert code == 1
     assert "1 created" in out and "4 rejected" in out
-    assert "no-start: no DTSTART" in err
+    assert err.splitlines()[0] == "event 2 (UID no-start): no DTSTART (start)"
+    assert err.splitlines()[3].startswith("event 5: no UID")
     code, out, err = cli("events", "import", str(tmp_path / "missing.ics"))
     assert code == 1 and "no such file" in one_line(err)
     (tmp_path / "junk.ics").write_text("not a calendar")
@@ -101,3 +102,28 @@ def test_import_reports_bad_events(cli, tmp_path: Path) -> None:  # noqa: ANN001
     assert code == 2 and "--channel" in one_line(err)
     code, out, err = cli("events", "show", "99")
     assert code == 1 and "no event number 99" in one_line(err)
+
+
+def test_import_strict_and_limits(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    from tests.test_events_ical import FAULTY
+
+    path = tmp_path / "faulty.ics"
+    path.write_bytes(FAULTY)
+    code, out, err = cli("events", "import", str(path), "--country", "CO", "--strict")
+    assert code == 1 and "0 created" in out and "4 rejected" in out
+    lines = err.splitlines()
+    assert lines[0].startswith("event 2 (UID huge-sequence): SEQUENCE must be a whole number")
+    assert lines[2] == "event 4 (UID mars): unknown time zone Mars/Olympus: use an IANA TZID such as Europe/Paris"
+    assert lines[-1] == "nothing was imported (--strict)"
+    assert cli("events", "list")[1].strip() == "no events"
+    monkeypatch.setenv("ALUMNI_IMPORT_MAX_EVENTS", "5")
+    code, out, err = cli("events", "import", str(path), "--country", "CO")
+    assert code == 1 and out == ""
+    assert one_line(err) == "alumni: error: too many events for one import: 6 (ALUMNI_IMPORT_MAX_EVENTS = 5)"
+    monkeypatch.setenv("ALUMNI_IMPORT_MAX_BYTES", "100")
+    code, out, err = cli("events", "import", str(path), "--country", "CO")
+    assert code == 1 and one_line(err).endswith(": the file is too large for one import (ALUMNI_IMPORT_MAX_BYTES = 100)")
+    monkeypatch.delenv("ALUMNI_IMPORT_MAX_BYTES")
+    monkeypatch.delenv("ALUMNI_IMPORT_MAX_EVENTS")
+    code, out, err = cli("events", "import", str(path), "--country", "CO")
+    assert code == 1 and "2 created" in out and len(err.splitlines()) == 4

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import icalendar
+import pytest
 from sqlalchemy import func, select
 
 from core.db.engine import Database
@@ -12,6 +13,7 @@ from core.db.types import utcnow
 from core.events.ical import channel_feed, export_event, import_ics
 from core.events.rsvp import answer
 from core.events.service import cancel_event
+from core.imports import ImportLimitError, ImportLimits
 from tests.test_events_domain import clocks_change
 from tests.events_helpers import deliveries, load_event, make_event, member_with
 
@@ -130,12 +132,131 @@ async def test_bad_events_are_reported_and_good_ones_imported(db: Database) -> N
     async with db.transaction() as session:
         report = await import_ics(session, BAD_AND_GOOD, country="CO")
     assert report.created == 1
-    reasons = dict(report.rejected)
-    assert set(reasons) == {"no-start", "gap", "bad-link", "#5"}
-    assert "clocks" in reasons["gap"]
-    assert "DTSTART" in reasons["no-start"] and "web link" in reasons["bad-link"] and "UID" in reasons["#5"]
+    reasons = {(r.position, r.uid): r.reason for r in report.rejected}
+    assert set(reasons) == {(2, "no-start"), (3, "gap"), (4, "bad-link"), (5, "")}
+    assert "clocks" in reasons[(3, "gap")]
+    assert "DTSTART" in reasons[(2, "no-start")] and "web link" in reasons[(4, "bad-link")] and "UID" in reasons[(5, "")]
     async with db.transaction() as session:
         event = await session.scalar(select(Event).where(Event.uid == "good-1"))
         assert event is not None and event.language == "es" and event.timezone == "America/Bogota"
         assert event.sequence == 2 and event.online_url == "https://example.org/meet" and event.country_code == "CO"
         assert await session.scalar(select(func.count()).select_from(Event)) == 1
+
+
+FAULTY = f"""BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//
+BEGIN:VEVENT
+UID:good-a
+SUMMARY:A
+DTSTART:{YEAR}0601T180000Z
+LOCATION:Bogotá
+END:VEVENT
+BEGIN:VEVENT
+UID:huge-sequence
+SUMMARY:B
+DTSTART:{YEAR}0602T180000Z
+LOCATION:x
+SEQUENCE:99999999999999999999
+END:VEVENT
+BEGIN:VEVENT
+UID:year-9999
+SUMMARY:C
+DTSTART;TZID=America/Bogota:99991231T230000
+LOCATION:x
+END:VEVENT
+BEGIN:VEVENT
+UID:mars
+SUMMARY:D
+DTSTART;TZID=Mars/Olympus:{YEAR}0603T180000
+LOCATION:x
+END:VEVENT
+BEGIN:VEVENT
+UID:weekly
+SUMMARY:E
+DTSTART:{YEAR}0604T180000Z
+RRULE:FREQ=WEEKLY;COUNT=4
+LOCATION:x
+END:VEVENT
+BEGIN:VEVENT
+UID:good-b
+SUMMARY:F
+DTSTART:{YEAR}0605T180000Z
+LOCATION:x
+END:VEVENT
+END:VCALENDAR
+""".replace("\n", "\r\n").encode()
+
+
+async def event_uids(db: Database) -> list[str]:
+    async with db.transaction() as session:
+        return sorted(await session.scalars(select(Event.uid)))
+
+
+async def test_each_event_is_checked_on_its_own(db: Database) -> None:
+    """An out-of-range SEQUENCE or a year-9999 start aborted the whole file (OverflowError, integer out of range)."""
+    async with db.transaction() as session:
+        report = await import_ics(session, FAULTY, country="CO")
+    assert (report.created, report.aborted) == (2, False)
+    rejected = {(r.position, r.uid): r.reason for r in report.rejected}
+    assert list(rejected) == [(2, "huge-sequence"), (3, "year-9999"), (4, "mars"), (5, "weekly")]
+    assert "SEQUENCE" in rejected[(2, "huge-sequence")]
+    assert "1900" in rejected[(3, "year-9999")] and "2999" in rejected[(3, "year-9999")]
+    assert "Mars/Olympus" in rejected[(4, "mars")]  # not silently taken as UTC
+    assert "RRULE" in rejected[(5, "weekly")]  # refused, not imported as its first date
+    assert await event_uids(db) == ["good-a", "good-b"]
+
+
+async def test_strict_imports_all_or_nothing(db: Database) -> None:
+    async with db.transaction() as session:
+        report = await import_ics(session, FAULTY, country="CO", strict=True)
+    assert report.aborted and report.created == 0 and len(report.rejected) == 4
+    assert await event_uids(db) == []
+
+
+async def test_a_failed_import_leaves_nothing_behind(db: Database) -> None:
+    """Each event has its own savepoint; on SQLite, releasing the first one used to commit the transaction."""
+    try:
+        async with db.transaction() as session:
+            report = await import_ics(session, FAULTY, country="CO")
+            assert report.created == 2
+            raise RuntimeError("the command fails after the import")
+    except RuntimeError:
+        pass
+    assert await event_uids(db) == []
+
+
+async def test_limits_are_checked_before_parsing(db: Database) -> None:
+    async with db.transaction() as session:
+        with pytest.raises(ImportLimitError, match="ALUMNI_IMPORT_MAX_EVENTS = 5"):
+            await import_ics(session, FAULTY, country="CO", limits=ImportLimits(max_events=5))
+        with pytest.raises(ImportLimitError, match="ALUMNI_IMPORT_MAX_BYTES = 100"):
+            await import_ics(session, FAULTY, country="CO", limits=ImportLimits(max_bytes=100))
+        report = await import_ics(session, FAULTY, country="CO", limits=ImportLimits(max_events=6))
+    assert report.created == 2
+
+
+async def test_unreadable_or_repeated_properties_reject_the_event(db: Database) -> None:
+    content = f"""BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//
+BEGIN:VEVENT
+UID:twice
+SUMMARY:A
+DTSTART:{YEAR}0601T180000Z
+DTSTART:{YEAR}0602T180000Z
+LOCATION:x
+END:VEVENT
+BEGIN:VEVENT
+UID:letters
+SUMMARY:B
+DTSTART:{YEAR}0601T180000Z
+SEQUENCE:abc
+LOCATION:x
+END:VEVENT
+END:VCALENDAR
+""".replace("\n", "\r\n").encode()
+    async with db.transaction() as session:
+        report = await import_ics(session, content, country="CO")
+    assert [(r.uid, r.reason) for r in report.rejected] == [
+        ("twice", "DTSTART appears more than once"), ("letters", "unreadable SEQUENCE: Expected int, got: abc")]

@@ -78,6 +78,7 @@ def sample_directory_path() -> Path:
 
 def directory_import(args: argparse.Namespace) -> int:
     from core.directory.importer import DirectoryFileError, import_file
+    from core.imports import ImportLimitError, ImportLimits
 
     if args.sample or (args.file == "sample" and not Path("sample").exists()):
         if args.file and args.file != "sample":
@@ -91,11 +92,11 @@ def directory_import(args: argparse.Namespace) -> int:
         raise CliError(_("no such file: {path}").format(path=path))
 
     async def work(app: App) -> Any:
-        return await import_file(app.db, path, strict=args.strict)
+        return await import_file(app.db, path, strict=args.strict, limits=ImportLimits.of(app.settings))
 
     try:
         report = with_app(work)
-    except DirectoryFileError as error:  # unreadable file (not UTF-8, bad JSON, no header...): the importer says why
+    except (DirectoryFileError, ImportLimitError) as error:  # unreadable or too large: the importer says why
         raise CliError(str(error)) from None
     for row in report.rejected:
         err(_("line {line}: {reason}").format(line=row.line, reason=row.reason))

@@ -59,6 +59,7 @@ def add_parser(groups: Any, parser_class: type[argparse.ArgumentParser]) -> None
     imp.add_argument("--channel", metavar="SLUG", help=_("the channel of the imported events"))
     imp.add_argument("--country", metavar="CC", help=_("the country of the imported events"))
     imp.add_argument("--lang", metavar="L", help=_("the language of texts without a LANGUAGE parameter"))
+    imp.add_argument("--strict", action="store_true", help=_("import nothing when any event is rejected"))
     imp.set_defaults(handler=events_import)
 
     export = sub.add_parser("export", help=_("export events as iCalendar"), description=_(
@@ -256,12 +257,18 @@ def events_show(args: argparse.Namespace) -> int:
 
 def events_import(args: argparse.Namespace) -> int:
     from core.events.ical import import_ics
+    from core.imports import ImportLimitError, ImportLimits
 
-    from .commands import _country_option, _language_option
+    from .commands import _country_option, _language_option, settings
 
     path = Path(args.file)
     if not path.is_file():
         raise CliError(_("no such file: {path}").format(path=path))
+    limits = ImportLimits.of(settings())
+    try:
+        limits.check_size(path.stat().st_size)  # before reading it into memory
+    except ImportLimitError as error:
+        raise CliError(str(error)) from None
     content = path.read_bytes()
     country = _country_option(args.country)
     language = _language_option(args.lang) or _cli_language()
@@ -270,14 +277,25 @@ def events_import(args: argparse.Namespace) -> int:
         async with app.db.transaction() as session:
             if args.channel:
                 await _channel(session, args.channel)
-            return await import_ics(session, content, language=language, country=country, channel=args.channel)
+            return await import_ics(session, content, language=language, country=country, channel=args.channel,
+                                    strict=args.strict, limits=limits)
 
-    report = _run(work)
-    for label, reason in report.rejected:
-        print(_("{uid}: {reason}").format(uid=label, reason=reason), file=sys.stderr)
+    try:
+        report = _run(work)
+    except ImportLimitError as error:
+        raise CliError(str(error)) from None
+    for rejected in report.rejected:
+        if rejected.uid:
+            line = _("event {number} (UID {uid}): {reason}").format(
+                number=rejected.position, uid=rejected.uid, reason=rejected.reason)
+        else:
+            line = _("event {number}: {reason}").format(number=rejected.position, reason=rejected.reason)
+        print(line, file=sys.stderr)
     print(_("{path}: {created} created, {updated} updated, {unchanged} unchanged, {rejected} rejected").format(
         path=path.name, created=report.created, updated=report.updated, unchanged=report.unchanged,
         rejected=len(report.rejected)))
+    if report.aborted:
+        print(_("nothing was imported (--strict)"), file=sys.stderr)
     return 1 if report.rejected else 0
 
 

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -40,6 +40,24 @@ def sync_url(url: str | URL) -> URL:
     if backend == "postgresql":
         return parsed.set(drivername="postgresql+psycopg")
     raise DatabaseUrlError(f"unsupported database {backend!r}: use sqlite or postgresql")
+
+
+def make_sync_engine(url: str | URL) -> Engine:
+    """The synchronous engine of Alembic. On SQLite, sqlite3's implicit BEGIN (sent only before
+    INSERT, UPDATE, DELETE) is replaced by our own, so a migration's DDL commits with it or not at all."""
+    engine = create_engine(sync_url(url))
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _no_implicit_begin)
+        event.listen(engine, "begin", _begin_immediate)
+    return engine
+
+
+def _no_implicit_begin(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+
+
+def _begin_immediate(connection: Any) -> None:
+    connection.exec_driver_sql(sqlite_driver.BEGIN)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

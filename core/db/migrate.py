@@ -8,10 +8,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine
 from sqlalchemy.engine import URL
 
-from .engine import sync_url
+from .engine import make_sync_engine, sync_url
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -25,7 +24,7 @@ def alembic_config(url: str | URL) -> Config:
 
 
 def current_revision(url: str | URL) -> str | None:
-    engine = create_engine(sync_url(url))
+    engine = make_sync_engine(url)
     try:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()

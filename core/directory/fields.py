@@ -8,6 +8,8 @@ COLUMNS: tuple[str, ...] = ("id", "name", "country", "city", "website", "email",
 CONTACT_COLUMNS: tuple[str, ...] = ("contact_name", "contact_email", "contact_phone", "contact_consent")
 EXPORT_COLUMNS: tuple[str, ...] = COLUMNS + CONTACT_COLUMNS
 LIST_SEPARATOR = ";"
+# Columns whose JSON value may also be a list of texts.
+LIST_COLUMNS: frozenset[str] = frozenset({"languages", "themes"})
 
 # Bounds follow the column sizes of core.db.models.Association.
 MAX_ID = 100

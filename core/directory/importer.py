@@ -16,6 +16,7 @@ from core.db.engine import Database
 from core.db.models import Association
 from core.db.types import utcnow
 from core.i18n import _
+from core.imports import ImportLimits
 
 from .readers import DirectoryFileError, read_file
 from .revision import bump_revision, note_local_change
@@ -46,9 +47,12 @@ class ImportReport:
         return bool(self.created or self.updated) and not self.aborted
 
 
-async def import_file(db: Database, path: Path, *, strict: bool = False) -> ImportReport:
-    """Import a .csv or .json file; raises ``DirectoryFileError`` when it cannot be read at all."""
-    return await import_rows(db, read_file(Path(path)), strict=strict)
+async def import_file(
+    db: Database, path: Path, *, strict: bool = False, limits: ImportLimits = ImportLimits()
+) -> ImportReport:
+    """Import a .csv or .json file; raises ``DirectoryFileError`` when it cannot be read at all,
+    ``ImportLimitError`` when it is beyond what one import may cost."""
+    return await import_rows(db, read_file(Path(path), limits), strict=strict)
 
 
 @dataclass(slots=True)

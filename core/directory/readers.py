@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from core.i18n import _
+from core.imports import ImportLimits
+from core.text import echo
 
 from .spreadsheet import unescape_cell
 
@@ -22,17 +24,27 @@ class DirectoryFileError(Exception):
 Row = tuple[int, dict[str, object]]
 
 
-def read_file(path: Path) -> list[Row]:
+def read_file(path: Path, limits: ImportLimits = ImportLimits()) -> list[Row]:
+    """The file's rows; ``ImportLimitError`` before reading a file too large, or on too many rows."""
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".json"):
         raise DirectoryFileError(_("unsupported file type {suffix}: use .csv or .json").format(suffix=suffix or "(none)"))
     try:
+        limits.check_size(path.stat().st_size)
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise DirectoryFileError(_("{path} is not UTF-8 text (byte {position})").format(path=path, position=error.start)) from error
     except OSError as error:
         raise DirectoryFileError(_("cannot read {path}: {error}").format(path=path, error=error.strerror or error)) from error
-    return list(parse_csv(text)) if suffix == ".csv" else parse_json(text)
+    if suffix == ".json":
+        rows = parse_json(text)
+        limits.check_rows(len(rows))
+        return rows
+    rows = []
+    for row in parse_csv(text):  # counted while read: a long file stops at the limit
+        rows.append(row)
+        limits.check_rows(len(rows))
+    return rows
 
 
 def parse_csv(text: str) -> Iterator[Row]:
@@ -51,6 +63,12 @@ def parse_csv(text: str) -> Iterator[Row]:
     except csv.Error as error:
         raise DirectoryFileError(_("unreadable CSV header: {error}").format(error=error)) from error
     keys = [cell.strip().lower().removeprefix("\ufeff") for cell in header]
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            raise DirectoryFileError(_("column {column} appears twice in the header").format(column=echo(key, 60)))
+        if key:
+            seen.add(key)
     missing = [key for key in ("name", "country") if key not in keys]
     if missing:
         raise DirectoryFileError(_("missing column(s) in the header: {columns}").format(columns=", ".join(missing)))

@@ -105,6 +105,23 @@ def _clean(text: str, max_length: int) -> str:
     return clean_line(text, max_length)
 
 
+def _type_reason(key: str, value: object) -> str | None:
+    """Why a JSON value cannot stand where text is expected (CSV cells are always text), or None."""
+    if value is None or isinstance(value, str):
+        return None
+    if isinstance(value, (list, tuple)) and key in f.LIST_COLUMNS:
+        if all(isinstance(item, str) for item in value):
+            return None
+        return _("{field} must be text or a list of texts").format(field=key)
+    if isinstance(value, bool):
+        return None if key == "contact_consent" else _("{field} must be text, not true or false").format(field=key)
+    if isinstance(value, (int, float)):  # NaN and Infinity too: JSON readers accept them
+        return _("{field} must be text, not a number").format(field=key)
+    if isinstance(value, (list, tuple)):
+        return _("{field} must be text, not a list").format(field=key)
+    return _("{field} must be text, not an object").format(field=key)
+
+
 def _cell(raw: dict[str, object], key: str) -> str:
     value = raw.get(key)
     if value is None:
@@ -151,7 +168,9 @@ def _contact(raw: dict[str, object], cells: dict[str, str], reasons: list[str]) 
 
 def validate(raw: dict[str, object]) -> tuple[Record | None, list[str]]:
     """The normalized record, or the reasons the row is rejected."""
-    reasons: list[str] = []
+    reasons = [reason for key in f.EXPORT_COLUMNS if (reason := _type_reason(key, raw.get(key)))]
+    if reasons:
+        return None, reasons
     cells = {key: _cell(raw, key) for key in f.EXPORT_COLUMNS}
     for key, value in cells.items():
         if len(value) > f.MAX_CELL:

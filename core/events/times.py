@@ -19,6 +19,9 @@ from .errors import EventError
 
 UTC = timezone.utc
 MAX_DURATION = timedelta(days=31)
+# Events fall in these years: beyond them a zone conversion can overflow
+# (9999-12-31 23:00 in Bogotá is in the year 10000 in UTC).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +37,15 @@ def zone_or_error(name: str) -> ZoneInfo:
         raise EventError(N_("“{value}” is not a time zone I know."), value=name) from None
 
 
+def check_year(moment: datetime) -> None:
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise EventError(N_("Give a date between the years {first} and {last}."), first=FIRST_YEAR, last=LAST_YEAR)
+
+
 def to_utc(local: datetime, zone_name: str) -> Resolved:
     """The UTC instant of a wall-clock time; EventError when it falls in a daylight-saving gap."""
     zone = zone_or_error(zone_name)
+    check_year(local)
     first = local.replace(tzinfo=zone, fold=0)
     instant = first.astimezone(UTC)
     if instant.astimezone(zone).replace(tzinfo=None) != local.replace(fold=0, tzinfo=None):

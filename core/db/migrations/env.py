@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
 
+from core.db.engine import make_sync_engine
 from core.db.models import Base
 
 config = context.config
@@ -11,7 +11,7 @@ target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
-    engine = create_engine(config.attributes["sqlalchemy_url"])
+    engine = make_sync_engine(config.attributes["sqlalchemy_url"])  # SQLite: each migration is one real transaction
     with engine.connect() as connection:
         context.configure(
             connection=connection,
