@@ -107,3 +107,21 @@ async def test_the_index_is_rebuilt_off_the_loop_and_swapped_in_whole(db: Databa
     assert answered[0] == 1500 and set(answered) <= {1500, 3000} and answered == sorted(answered)
     assert (await rebuild).total == 3000
     assert (await search.search("alumni")).total == 3000
+
+
+async def test_a_search_without_a_session_never_takes_the_lock_before_its_connection(db: Database) -> None:
+    """Discord's autocompletion searches without a session of its own while commands search with theirs."""
+    await import_rows(db, PARIS)
+    tiny = Database(db.url, pool_size=1, max_overflow=0, pool_timeout=3)
+    search = DirectorySearch(tiny)
+    try:
+        async with tiny.transaction() as session:
+            await session.connection()  # a command holds the only connection...
+            completing = asyncio.create_task(search.search("paris"))  # ...when an autocompletion comes
+            for _ in range(5):
+                await asyncio.sleep(0)
+            found = await search.search("paris", session=session)  # the command's own search
+        assert found.total == len(PARIS)
+        assert (await completing).total == len(PARIS)  # served once the command gave its connection back
+    finally:
+        await tiny.dispose()

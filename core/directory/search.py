@@ -85,21 +85,25 @@ class DirectorySearch:
 
         A caller that holds a session passes it: the check and the rebuild read through it, so a
         request never holds one pooled connection while it waits for a second one (twenty searches
-        at once used to take the whole pool and wait on each other). Without one, one short
-        transaction of our own is used.
+        at once used to take the whole pool and wait on each other). Without one, a short
+        transaction of our own is opened *before* taking the lock: whoever holds the lock already
+        has its connection, so searches waiting for the lock never wait for it to get one.
         """
         current = self._index
         if current is not None and (not self._due() or self._lock.locked()):
             return current  # someone is checking or rebuilding: the index in place answers meanwhile
+        if session is None:
+            async with self.db.transaction() as own:
+                return await self._checked(own)
+        return await self._checked(session)
+
+    async def _checked(self, session: AsyncSession) -> DirectoryIndex:
+        await session.connection()  # a session takes its connection lazily: take it before the lock
         async with self._lock:
             if self._index is not None and not self._due():
                 return self._index
             seen_local = local_changes()
-            if session is not None:
-                self._index = await self._refreshed(session, self._index)
-            else:
-                async with self.db.transaction() as own:
-                    self._index = await self._refreshed(own, self._index)
+            self._index = await self._refreshed(session, self._index)  # one assignment: the swap
             self._checked_at = time.monotonic()
             self._seen_local = seen_local
             return self._index
