@@ -93,19 +93,21 @@ async def test_the_index_is_rebuilt_off_the_loop_and_swapped_in_whole(db: Databa
     await import_rows(db, batch("Ancienne", 1500))
     assert (await search.search("alumni")).total == 1500
     await import_rows(db, batch("Nouvelle", 1500))  # 3,000 now: the next search rebuilds
-    rebuild = asyncio.create_task(search.search("alumni"))
-    await asyncio.sleep(0)  # the rebuild starts: it now holds the index's lock
-    ticks, answered = 0, []
-    while not rebuild.done():
-        ticks += 1
-        total = (await search.search("alumni")).total  # never waits for the rebuild
-        if not rebuild.done():
-            answered.append(total)
-        await asyncio.sleep(0)
+    async with db.transaction() as session:
+        await session.connection()  # a command's search, in its own transaction
+        rebuild = asyncio.create_task(search.search("alumni", session=session))
+        await asyncio.sleep(0)  # the rebuild starts: it now holds the index's lock
+        ticks, answered = 0, []
+        while not rebuild.done():
+            ticks += 1
+            total = (await search.search("alumni")).total  # never waits for the rebuild
+            if not rebuild.done():
+                answered.append(total)
+            await asyncio.sleep(0)
+        assert (await rebuild).total == 3000
     assert ticks > 1 and answered, "searches waited for the rebuild instead of being answered meanwhile"
     # the old index, whole, until the new one is complete and swapped in: never a part of either
     assert answered[0] == 1500 and set(answered) <= {1500, 3000} and answered == sorted(answered)
-    assert (await rebuild).total == 3000
     assert (await search.search("alumni")).total == 3000
 
 
