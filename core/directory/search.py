@@ -3,7 +3,8 @@
 Each process keeps one ``DirectoryIndex`` built from the database and rebuilds it when the
 ``DirectoryRevision`` counter moves. The counter is read at most every ``check_interval``
 seconds (an import in this same process is seen at once), so a search is normally pure
-in-memory work.
+in-memory work. A rebuild reads the rows in slices and builds in a thread, then swaps the new
+index in with one assignment: a search sees the old index or the new one, never a part of either.
 """
 from __future__ import annotations
 
