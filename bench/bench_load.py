@@ -201,7 +201,7 @@ async def main(members: int, associations: int, url: str | None, rebuild: int) -
                       for n in range(1, 21)]
         await import_rows(app.db, directory)
         print(f"{members} members + {BYSTANDERS} unrelated /help, {len(directory)} associations, "
-              f"{app.db.backend}, default pool {app.db.engine.pool.status()}")
+              f"{app.db.backend}, default pool ({type(app.db.engine.pool).__name__} of {app.db.engine.pool.size()})")
         print(f"target: all answered, unrelated /help p99 < {TARGET_UNRELATED_P99:.0f} s")
         rng = random.Random(12)
         process, api_url, control, token = await start_fake()
