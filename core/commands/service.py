@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from core.commands.context import Context
 from core.commands.dispatch import dispatch
@@ -41,6 +42,12 @@ class CommandService:
                     ctx = Context(session, request, identity, member, self.directory, is_new=created)
                     await dispatch(ctx)
                     return ctx.replies
+        except PoolTimeout:
+            # Every pooled connection stayed busy for the whole pool timeout: a burst, not an outage.
+            log.warning("no free database connection for a %s request (pool timeout)", request.sender.platform)
+            with use_language(guessed) as language:
+                return [Reply(_("Many people are writing to me right now. Please try again shortly."), language=language,
+                              rtl=is_rtl(language))]
         except (OperationalError, DBAPIError) as error:
             if not getattr(error, "connection_invalidated", False) and not isinstance(error, OperationalError):
                 raise

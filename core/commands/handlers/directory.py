@@ -48,7 +48,9 @@ async def associations(ctx: Context, args: str) -> None:
                 )
             )
             return
-    results = await ctx.directory.search(query, country=country, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    results = await ctx.directory.search(
+        query, country=country, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, session=ctx.session
+    )
     if results.total == 0:
         if country:
             ctx.reply(_("There is no association in {country} in the directory yet.").format(country=country_name(country)))

@@ -1,0 +1,237 @@
+"""Load benchmark: 200 members send mixed commands at once to one Telegram bot process.
+
+The real python-telegram-bot Application (concurrent updates) and the real command service,
+with the default database pool, against the local fake Bot API (tests/fakes/telegram_api.py,
+in the same process, so its work is counted too). Each burst pushes every member's command in
+one go, with unrelated members' ``/help`` spread through it; a member's latency is from the push
+of their update to the bot's first answer in their chat.
+
+Two bursts: "cold" (a fresh process: unknown members, the search index not built yet) and
+"warm" (the same members again). Target (issue 12): every member answered, unrelated ``/help``
+p99 under 1 s on a 2-core machine.
+
+Last, the longest stall of the event loop while the search index of 50,000 associations is
+rebuilt (a heartbeat task every millisecond; the rebuild reads in slices and builds in a thread).
+
+Run: ``python -m bench.bench_load [--members 200] [--associations 2000] [--url postgresql://...] [--rebuild N]``.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from bench.make_directory import rows
+from bots.telegram import runner
+from bots.telegram.application import build_application
+from core.app import open_app
+from core.config import Settings
+from core.directory.importer import import_rows
+from core.directory.search import DirectorySearch
+from tests.fakes.telegram_api import FakeBotAPI
+
+COMMANDS = (
+    "/associations paris", "/associations paris", "/associations lyon", "/associations tunis",
+    "/associations allemagne", "/help", "/channels", "/events", "/start",
+)
+BYSTANDERS = 20
+TARGET_UNRELATED_P99 = 1.0  # seconds
+ROOT = Path(__file__).resolve().parents[1]
+PATIENCE = 90.0  # seconds a burst may take before the unanswered are counted as such
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+# ---------------------------------------------------------------- the fake, in its own process
+
+async def serve_fake() -> None:
+    """The fake Bot API with a control port: ``POST /_burst`` pushes updates, ``GET /_answers`` reports.
+
+    Push and answer times are both taken here, so latencies need no clock shared between processes.
+    """
+    fake = FakeBotAPI()
+    pushed: dict[str, float] = {}
+
+    async def push(request: web.Request) -> web.Response:
+        body = await request.json()
+        pushed.clear()
+        fake.calls.clear()
+        for number, (text, user) in enumerate(body["messages"], 1):
+            pushed[str(user["id"])] = time.monotonic()
+            fake.push_message(text, user=user)
+            if number % 20 == 0:
+                await asyncio.sleep(0)  # arrivals spread a little, as over a network
+        return web.json_response({"pushed": len(pushed)})
+
+    async def answers(request: web.Request) -> web.Response:
+        found: dict[str, float] = {}
+        for call in fake.calls:
+            if call.method in ("sendMessage", "sendDocument"):
+                chat = str(call.params.get("chat_id"))
+                if chat in pushed and chat not in found:
+                    found[chat] = call.at - pushed[chat]
+        return web.json_response(found)
+
+    await fake.start()
+    control = web.Application()
+    control.router.add_post("/_burst", push)
+    control.router.add_get("/_answers", answers)
+    runner_ = web.AppRunner(control, handle_signals=False, access_log=None)
+    await runner_.setup()
+    site = web.TCPSite(runner_, "127.0.0.1", 0)
+    await site.start()
+    control_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    print(f"{fake.port} {control_port} {fake.token}", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner_.cleanup()
+        await fake.stop()
+
+
+async def start_fake() -> tuple[asyncio.subprocess.Process, str, str, str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.bench_load", "--serve-fake", cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    port, control_port, token = (await process.stdout.readline()).decode().split()
+    return process, f"http://127.0.0.1:{port}/bot", f"http://127.0.0.1:{control_port}", token
+
+
+# ---------------------------------------------------------------- the bot's side
+
+
+def user(user_id: int, name: str, language: str) -> dict[str, object]:
+    return {"id": user_id, "is_bot": False, "first_name": name, "language_code": language}
+
+
+async def burst(control: str, members: list[dict], bystanders: list[dict], rng: random.Random) -> dict[str, object]:
+    """Every member's command and the bystanders' /help spread through them, pushed at once."""
+    messages: list[tuple[str, dict]] = []
+    every = max(1, len(members) // (len(bystanders) + 1))
+    waiting = list(bystanders)
+    for number, member in enumerate(members, 1):
+        messages.append((rng.choice(COMMANDS), member))
+        if number % every == 0 and waiting:
+            messages.append(("/help", waiting.pop()))
+    messages += [("/help", bystander) for bystander in waiting]
+    unrelated = {str(b["id"]) for b in bystanders}
+    cpu = time.process_time()
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{control}/_burst", json={"messages": messages}) as response:
+            await response.json()
+        give_up = time.monotonic() + PATIENCE
+        while True:
+            await asyncio.sleep(0.25)
+            async with http.get(f"{control}/_answers") as response:
+                answers: dict[str, float] = await response.json()
+            if len(answers) >= len(messages) or time.monotonic() > give_up:
+                break
+    cpu = time.process_time() - cpu  # this bot process only: its share of the 2 cores
+    return {
+        "cpu_ms": 1000 * cpu / len(messages),
+        "answered": sum(1 for chat in answers if chat not in unrelated),
+        "latencies": [v for chat, v in answers.items() if chat not in unrelated],
+        "unrelated_answered": sum(1 for chat in answers if chat in unrelated),
+        "unrelated": [v for chat, v in answers.items() if chat in unrelated],
+    }
+
+
+def report(name: str, result: dict[str, object], members: int) -> bool:
+    latencies: list[float] = result["latencies"]  # type: ignore[assignment]
+    unrelated: list[float] = result["unrelated"]  # type: ignore[assignment]
+    p99 = percentile(unrelated, 0.99)
+    ok = result["answered"] == members and result["unrelated_answered"] == BYSTANDERS and p99 < TARGET_UNRELATED_P99
+    print(f"{name:5}  answered {result['answered']}/{members}  "
+          f"p50 {statistics.median(latencies) if latencies else float('nan'):.3f} s  p99 {percentile(latencies, 0.99):.3f} s  |  "
+          f"unrelated /help answered {result['unrelated_answered']}/{BYSTANDERS}  "
+          f"p50 {statistics.median(unrelated) if unrelated else float('nan'):.3f} s  p99 {p99:.3f} s  "
+          f"-> {'OK' if ok else 'MISSED'}  (bot CPU {result['cpu_ms']:.1f} ms per request)")
+    return ok
+
+
+async def rebuild_stall(count: int, url: str | None) -> None:
+    """The longest the event loop stood still while the search index of ``count`` associations was rebuilt."""
+    with tempfile.TemporaryDirectory() as tmp:
+        app = await open_app(Settings(database_url=url or f"sqlite:///{Path(tmp) / 'rebuild.db'}"), migrate=True)
+        await import_rows(app.db, [(n, row) for n, row in enumerate(rows(count, seed=3), 1)])
+        search = DirectorySearch(app.db)
+        gaps: list[float] = []
+        running = True
+
+        async def heartbeat() -> None:
+            last = time.perf_counter()
+            while running:
+                await asyncio.sleep(0.001)
+                now = time.perf_counter()
+                gaps.append(now - last)
+                last = now
+
+        beating = asyncio.create_task(heartbeat())
+        await asyncio.sleep(0.05)
+        started = time.perf_counter()
+        await search.search("paris")
+        took = time.perf_counter() - started
+        running = False
+        await beating
+        await app.close()
+    print(f"index rebuild of {count} associations: {took:.2f} s, longest event-loop stall {1000 * max(gaps):.0f} ms "
+          f"({len(gaps)} heartbeats meanwhile)")
+
+
+async def main(members: int, associations: int, url: str | None, rebuild: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        database_url = url or f"sqlite:///{Path(tmp) / 'load.db'}"
+        app = await open_app(Settings(database_url=database_url), migrate=True)
+        directory = [(n, row) for n, row in enumerate(rows(associations), 1)]
+        directory += [(associations + n, {"name": f"Amicale Paris {n}", "country": "FR", "city": "Paris"})
+                      for n in range(1, 21)]
+        await import_rows(app.db, directory)
+        print(f"{members} members + {BYSTANDERS} unrelated /help, {len(directory)} associations, "
+              f"{app.db.backend}, default pool ({type(app.db.engine.pool).__name__} of {app.db.engine.pool.size()})")
+        print(f"target: all answered, unrelated /help p99 < {TARGET_UNRELATED_P99:.0f} s")
+        rng = random.Random(12)
+        process, api_url, control, token = await start_fake()
+        application = build_application(token, app.commands, base_url=api_url)
+        await runner.start(application, poll_timeout=1)
+        try:
+            people = [user(100_000 + n, f"Member {n}", rng.choice(("fr", "en", "es", "ar", "pt", "de")))
+                      for n in range(members)]
+            bystanders = [user(900_000 + n, f"Bystander {n}", "en") for n in range(BYSTANDERS)]
+            cold = await burst(control, people, bystanders, rng)
+            warm = await burst(control, people, bystanders, rng)
+        finally:
+            await runner.stop(application)
+            process.terminate()
+            await process.wait()
+        await app.close()
+    results = [report("cold", cold, members), report("warm", warm, members)]
+    print("target met" if all(results) else "target MISSED")
+    if rebuild:
+        await rebuild_stall(rebuild, url)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--serve-fake"]:
+        asyncio.run(serve_fake())
+        raise SystemExit
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=200)
+    parser.add_argument("--associations", type=int, default=2000)
+    parser.add_argument("--url", help="a PostgreSQL database to use instead of a temporary SQLite file")
+    parser.add_argument("--rebuild", type=int, default=50_000, help="associations for the index rebuild figure (0: skip)")
+    options = parser.parse_args()
+    asyncio.run(main(options.members, options.associations, options.url, options.rebuild))
