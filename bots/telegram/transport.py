@@ -18,19 +18,21 @@ transport can send twice, and it is logged as a transient error on the row.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
-from core.commands.types import Reply
+from core.commands.types import ChatAccess, Reply
 from core.delivery import transport as core
 from core.delivery.transport import Target
 
 from .errors import retry_after_seconds
 from .render import render
 
+log = logging.getLogger(__name__)
 Pace = Callable[[], Awaitable[None]]
 MID_REPLY_RETRIES = 3
 # What python-telegram-bot raises when a 200 answer is not the Bot API's shape.
@@ -79,6 +81,34 @@ class TelegramTransport:
                     raise translate(error) from error
                 except MALFORMED as error:
                     raise malformed(error) from error
+
+    async def apply_access(self, target: Target, access: list[ChatAccess], pace: Pace) -> None:
+        """Take the person out of bound groups (``core.access``: ``forget`` typed on another platform).
+
+        Removed as ``leave`` does it (ban, then unban: out, free to come back on their own). Giving
+        access needs a single-use invite in a message, which only an answer carries: not done here.
+        A group where the bot lacks the right is reported (the row fails) once the others were done.
+        """
+        refused: list[str] = []
+        user_id = int(target.address)
+        for item in access:
+            if item.grant:
+                log.info("telegram access rows only take back: %s left as is", item.channel_slug)
+                continue
+            try:
+                await pace()
+                await self.bot.ban_chat_member(chat_id=item.chat_id, user_id=user_id)
+                await pace()
+                await self.bot.unban_chat_member(chat_id=item.chat_id, user_id=user_id, only_if_banned=True)
+            except (BadRequest, Forbidden) as error:  # not an administrator there, the group is gone
+                log.warning("cannot remove a member from chat %s (%s): %s", item.chat_id, item.channel_slug, error)
+                refused.append(f"{item.channel_slug}: {' '.join(str(error).split())[:100]}")
+            except TelegramError as error:
+                raise translate(error) from error
+            except MALFORMED as error:
+                raise malformed(error) from error
+        if refused:
+            raise core.PermanentError("; ".join(refused)[:300])
 
 
 def malformed(error: Exception) -> core.TransientError:

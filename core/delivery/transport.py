@@ -24,7 +24,9 @@ class Transport(Protocol):
     Optional extras, looked up with getattr by the dispatcher:
     ``send_paced(target, reply, pace)`` -- a reply sent as several platform messages awaits
     ``pace()`` before each one (the core's rate limits count messages, not replies);
-    ``addresses`` -- a set of user ids: only private pushes to those are claimed for it.
+    ``addresses`` -- a set of user ids: only private pushes to those are claimed for it;
+    ``apply_access(target, access, pace)`` -- give or take back the person's access to bound chats
+    (``Reply.access``, rows planned by ``core.access``), awaiting ``pace()`` before each platform call.
     """
 
     platform: str

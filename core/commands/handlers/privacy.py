@@ -7,13 +7,13 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 
+from core.access import enqueue_revocations, granted_on, revocation_rows
 from core.commands.context import Context
 from core.commands.registry import command
-from core.commands.types import ChatAccess, FileAttachment
+from core.commands.types import FileAttachment
 from core.db.models import (
     Announcement,
     Channel,
-    ChannelBinding,
     Conversation,
     Delivery,
     Event,
@@ -150,13 +150,17 @@ async def forget(ctx: Context, args: str) -> None:
         if pending is None or not secrets.compare_digest(args[4:], str(pending)):
             ctx.reply(_("This confirmation has expired. Send {hint} again.").format(hint=ctx.hint("forget")), private=True)
             return
-        access = await _all_access(ctx)
+        # Every chat they entered through us is taken back: here in the answer, on the platforms of
+        # their other accounts through the outbox (whichever platform this was typed on).
+        access = await granted_on(ctx.session, ctx.member.id, ctx.platform)
+        revocations = await revocation_rows(ctx.session, ctx.member.id, except_identity=ctx.identity.id)
         await withdraw_member(ctx.session, ctx.member.id)  # their places go to the waiting lists
         # Announcements they sent stay with their channel, without their name.
         await ctx.session.execute(
             update(Announcement).where(Announcement.sender_id == ctx.member.id).values(sender_name="", sender_id=None)
         )
         await erase_member(ctx)
+        await enqueue_revocations(ctx.session, revocations)
         ctx.reply(_("Done: everything I knew about you is erased. Goodbye!"), private=True, edit=ctx.pressed, access=access)
         return
     nonce = secrets.token_hex(4)
@@ -187,14 +191,3 @@ async def erase_member(ctx: Context) -> None:
     await session.execute(delete(Identity).where(Identity.member_id == member_id))
     await session.delete(ctx.member)
     await session.flush()
-
-
-async def _all_access(ctx: Context) -> list[ChatAccess]:
-    """Every bound chat the member entered through us on this platform: taken back on erasure."""
-    rows = await ctx.session.execute(
-        select(Channel.slug, ChannelBinding)
-        .join(Membership, Membership.channel_id == Channel.id)
-        .join(ChannelBinding, ChannelBinding.channel_id == Channel.id)
-        .where(Membership.member_id == ctx.member.id, ChannelBinding.platform == ctx.platform)
-    )
-    return [ChatAccess(slug, b.chat_id, False, b.title, dict(b.data or {})) for slug, b in rows]
