@@ -22,6 +22,7 @@ from core.db.models import (
     Membership,
     RoleGrant,
     Rsvp,
+    StoredAction,
 )
 from core.db.types import utcnow
 from core.events.reminders import replan_member_everywhere
@@ -76,6 +77,7 @@ async def merge_members(session: AsyncSession, keep: Member, absorb: Member) -> 
     await _move_deliveries(session, keep.id, absorb.id)
     await session.execute(update(Event).where(Event.created_by == absorb.id).values(created_by=keep.id))
     await session.execute(update(Announcement).where(Announcement.sender_id == absorb.id).values(sender_id=keep.id))
+    await session.execute(update(StoredAction).where(StoredAction.member_id == absorb.id).values(member_id=keep.id))
     await session.execute(delete(LinkCode).where(LinkCode.member_id == absorb.id))  # codes of a profile that ends
     await session.flush()
     await session.execute(delete(Member).where(Member.id == absorb.id))

@@ -23,13 +23,16 @@ def command_line(command: str, args: str = "") -> str:
     return f"{command} {args}".strip()
 
 
-async def encode(session: AsyncSession, command: str, args: str = "") -> str:
+async def encode(session: AsyncSession, command: str, args: str = "", owner: int | None = None) -> str:
+    """The button payload for a command line. ``owner``: the member whose request made the button;
+    a stored line is then theirs alone (its key includes them), so ``forget`` can erase it."""
     line = command_line(command, args)
     if len(line.encode()) <= MAX_PAYLOAD_BYTES and not line.startswith(STORED_PREFIX):
         return line
-    key = hashlib.sha256(line.encode()).hexdigest()[:16]
+    keyed = line if owner is None else f"{owner}\n{line}"
+    key = hashlib.sha256(keyed.encode()).hexdigest()[:16]
     if await session.get(StoredAction, key) is None:
-        session.add(StoredAction(key=key, payload=line))
+        session.add(StoredAction(key=key, payload=line, member_id=owner))
         await session.flush()
     return STORED_PREFIX + key
 

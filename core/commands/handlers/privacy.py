@@ -23,6 +23,7 @@ from core.db.models import (
     Membership,
     RoleGrant,
     Rsvp,
+    StoredAction,
 )
 from core.events.rsvp import withdraw_member
 from core.i18n import N_, _
@@ -61,6 +62,9 @@ async def member_data(ctx: Context) -> dict[str, object]:
     codes = await session.scalars(select(LinkCode).where(LinkCode.member_id == member.id).order_by(LinkCode.id))
     attempts = await session.scalars(
         select(LinkAttempt).where(LinkAttempt.identity_id.in_(identity_ids)).order_by(LinkAttempt.id)
+    )
+    buttons = await session.scalars(
+        select(StoredAction).where(StoredAction.member_id == member.id).order_by(StoredAction.created_at)
     )
     return {
         "member": {
@@ -111,6 +115,7 @@ async def member_data(ctx: Context) -> dict[str, object]:
             {"created_at": _iso(c.created_at), "expires_at": _iso(c.expires_at), "used_at": _iso(c.used_at)} for c in codes
         ],
         "failed_link_attempts": [_iso(a.attempted_at) for a in attempts],
+        "button_commands": [{"command": b.payload, "created_at": _iso(b.created_at)} for b in buttons],
     }
 
 
@@ -187,6 +192,7 @@ async def erase_member(ctx: Context) -> None:
     await session.execute(delete(LinkCode).where(LinkCode.member_id == member_id))
     await session.execute(delete(Membership).where(Membership.member_id == member_id))
     await session.execute(delete(RoleGrant).where(RoleGrant.member_id == member_id))
+    await session.execute(delete(StoredAction).where(StoredAction.member_id == member_id))
     await session.execute(update(Event).where(Event.created_by == member_id).values(created_by=None))
     await session.execute(delete(Identity).where(Identity.member_id == member_id))
     await session.delete(ctx.member)
