@@ -116,13 +116,16 @@ async def _move_roles(session: AsyncSession, keep_id: int, absorb_id: int) -> No
 
 async def _move_answers(session: AsyncSession, keep_id: int, absorb_id: int) -> list[int]:
     """One answer per event, the stronger (``stronger``); returns the events where a place was freed."""
-    theirs = list(await session.scalars(select(Rsvp).where(Rsvp.member_id == absorb_id).with_for_update()))
+    events = select(Rsvp.event_id).where(Rsvp.member_id == absorb_id)
+    # The events locked (PostgreSQL) in one order, as an answer locks its event: no place is counted twice.
+    await session.execute(select(Event.id).where(Event.id.in_(events)).order_by(Event.id).with_for_update())
+    theirs = list(await session.scalars(select(Rsvp).where(Rsvp.member_id == absorb_id)))
     if not theirs:
         return []
     mine = {
         r.event_id: r
         for r in await session.scalars(
-            select(Rsvp).where(Rsvp.member_id == keep_id, Rsvp.event_id.in_([t.event_id for t in theirs])).with_for_update()
+            select(Rsvp).where(Rsvp.member_id == keep_id, Rsvp.event_id.in_([t.event_id for t in theirs]))
         )
     }
     freed: list[int] = []
