@@ -368,3 +368,5 @@ class JobRun(Base):
 
 
 Index("ix_associations_name_key", Association.name_key)
+# Rare kinds found without reading the whole outbox (finished ``access`` rows are deleted every half minute).
+Index("ix_deliveries_kind_status", Delivery.kind, Delivery.status)
