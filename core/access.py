@@ -30,8 +30,9 @@ KIND = "access"
 RENDERER = "access"
 
 
-async def granted_on(session: AsyncSession, member_id: int, platform: str, *, grant: bool = False) -> list[ChatAccess]:
-    """Every chat bound on ``platform`` to a channel the member is in (to give, or to take back)."""
+async def taken_back_on(session: AsyncSession, member_id: int, platform: str) -> list[ChatAccess]:
+    """Every chat bound on ``platform`` to a channel the member is in, to take back for good
+    (invitations handed out and not used yet included)."""
     rows = await session.execute(
         select(Channel.slug, ChannelBinding)
         .join(Membership, Membership.channel_id == Channel.id)
@@ -39,17 +40,17 @@ async def granted_on(session: AsyncSession, member_id: int, platform: str, *, gr
         .where(Membership.member_id == member_id, ChannelBinding.platform == platform)
         .order_by(ChannelBinding.id)
     )
-    return [ChatAccess(slug, b.chat_id, grant, b.title, dict(b.data or {})) for slug, b in rows]
+    return [ChatAccess(slug, b.chat_id, False, b.title, dict(b.data or {}), close_invites=True) for slug, b in rows]
 
 
 def _to_json(item: ChatAccess) -> dict[str, Any]:
     return {"channel": item.channel_slug, "chat_id": item.chat_id, "grant": item.grant, "title": item.title,
-            "data": item.data}
+            "data": item.data, "close_invites": item.close_invites}
 
 
 def _from_json(raw: dict[str, Any]) -> ChatAccess:
     return ChatAccess(str(raw["channel"]), str(raw["chat_id"]), bool(raw.get("grant", False)), raw.get("title"),
-                      dict(raw.get("data") or {}))
+                      dict(raw.get("data") or {}), close_invites=bool(raw.get("close_invites", False)))
 
 
 async def revocation_rows(
@@ -66,7 +67,7 @@ async def revocation_rows(
     for identity in list(identities):
         if identity.id == except_identity:
             continue
-        items = await granted_on(session, member_id, identity.platform)
+        items = await taken_back_on(session, member_id, identity.platform)
         if not items:
             continue
         rows.append({

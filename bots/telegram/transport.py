@@ -29,6 +29,7 @@ from core.commands.types import ChatAccess, Reply
 from core.delivery import transport as core
 from core.delivery.transport import Target
 
+from .access import take_back
 from .errors import retry_after_seconds
 from .render import render
 
@@ -83,10 +84,9 @@ class TelegramTransport:
                     raise malformed(error) from error
 
     async def apply_access(self, target: Target, access: list[ChatAccess], pace: Pace) -> None:
-        """Take the person out of bound groups (``core.access``: ``forget`` typed on another platform).
-
-        Removed as ``leave`` does it (ban, then unban: out, free to come back on their own). Giving
-        access needs a single-use invite in a message, which only an answer carries: not done here.
+        """Take the person out of bound groups (``core.access``: ``forget`` typed on another platform),
+        as answers do (``access.take_back``). Giving access needs a single-use invite in a message,
+        which only an answer carries: not done here.
         A group where the bot lacks the right is reported (the row fails) once the others were done.
         """
         refused: list[str] = []
@@ -96,10 +96,7 @@ class TelegramTransport:
                 log.info("telegram access rows only take back: %s left as is", item.channel_slug)
                 continue
             try:
-                await pace()
-                await self.bot.ban_chat_member(chat_id=item.chat_id, user_id=user_id)
-                await pace()
-                await self.bot.unban_chat_member(chat_id=item.chat_id, user_id=user_id, only_if_banned=True)
+                await take_back(self.bot, item, user_id, self._paced(pace))
             except (BadRequest, Forbidden) as error:  # not an administrator there, the group is gone
                 log.warning("cannot remove a member from chat %s (%s): %s", item.chat_id, item.channel_slug, error)
                 refused.append(f"{item.channel_slug}: {' '.join(str(error).split())[:100]}")
@@ -109,6 +106,14 @@ class TelegramTransport:
                 raise malformed(error) from error
         if refused:
             raise core.PermanentError("; ".join(refused)[:300])
+
+    @staticmethod
+    def _paced(pace: Pace) -> Callable[[Callable[[], Awaitable[object]], str], Awaitable[object]]:
+        async def call(make_call: Callable[[], Awaitable[object]], what: str) -> object:
+            await pace()
+            return await make_call()
+
+        return call
 
 
 def malformed(error: Exception) -> core.TransientError:

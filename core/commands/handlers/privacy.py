@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 
-from core.access import enqueue_revocations, granted_on, revocation_rows
+from core.access import enqueue_revocations, revocation_rows, taken_back_on
 from core.commands.context import Context
 from core.commands.registry import command
 from core.commands.types import FileAttachment
@@ -157,7 +157,7 @@ async def forget(ctx: Context, args: str) -> None:
             return
         # Every chat they entered through us is taken back: here in the answer, on the platforms of
         # their other accounts through the outbox (whichever platform this was typed on).
-        access = await granted_on(ctx.session, ctx.member.id, ctx.platform)
+        access = await taken_back_on(ctx.session, ctx.member.id, ctx.platform)
         revocations = await revocation_rows(ctx.session, ctx.member.id, except_identity=ctx.identity.id)
         await withdraw_member(ctx.session, ctx.member.id)  # their places go to the waiting lists
         # Announcements they sent stay with their channel, without their name.
