@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, or_, select
 
+from core.access import forget_finished
+from core.commands import actions
 from core.commands.service import CommandService
 from core.commands.types import Chat, ChatKind
 from core.db.engine import Database
@@ -29,6 +31,7 @@ from core.db.models import (
 )
 from core.db.types import utcnow
 from core.delivery.outbox import enqueue
+from core.directory.importer import import_rows
 from tests.chat import Person
 from tests.events_helpers import make_event, member_id_of
 
@@ -92,8 +95,6 @@ async def _fill(db: Database, person: Person, other: Person) -> tuple[int, int]:
         from core.roles import grant_role
 
         await grant_role(session, member_id, "ambassador", "FR")
-        from core.commands import actions
-
         await actions.encode(session, "associations", "#2 a search long enough to be kept behind its button", member_id)
         await enqueue(session, key="notice:privacy", kind="notice", platform=person.platform, target=person.user_id,
                       member_id=member_id, payload={"reply": {"text": "hi"}})
@@ -197,9 +198,6 @@ async def test_forget_leaves_no_trace_in_any_table(db: Database) -> None:
     """A member with two linked accounts, in every table (and a search of theirs kept behind a button):
     after ``forget``, no cell anywhere refers to them. The only rows allowed to outlive the erasure a
     moment are the ones taking their access back on their other platform, deleted once done."""
-    from core.access import forget_finished
-    from core.directory.importer import import_rows
-
     service = CommandService(db)
     person = Person(service, user_id="zq501", platform="telegram", chat=Chat("dm-zq501", ChatKind.PRIVATE))
     other = Person(service, user_id="502", platform="telegram", chat=Chat("dm-502", ChatKind.PRIVATE))
