@@ -27,7 +27,6 @@ from . import bind, errors
 from .access import INVITE_LIFETIME, take_back
 from .render import NOOP_ACTION, Chunk, esc, render, url_button
 
-
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 
