@@ -18,6 +18,7 @@ from core.db.engine import Database
 from core.db.models import Channel, Delivery, Member, Membership, Rsvp
 from core.db.types import utcnow
 from core.delivery.outbox import enqueue
+from core.merging import stronger
 from tests.chat import Person
 from tests.events_helpers import make_event, member_id_of
 
@@ -141,3 +142,18 @@ async def test_offsets_channels_preferences_and_pending_messages_move(db: Databa
         announcements = list(await session.scalars(select(Delivery).where(
             Delivery.kind == "announcement", Delivery.status == "pending")))
         assert [a.member_id for a in announcements] == [owner_id]  # heard once
+
+
+def test_the_stronger_answer_is_a_place_then_the_waiting_list_then_maybe_then_no() -> None:
+    early, late = datetime(2030, 1, 1, 12, 0), datetime(2030, 1, 2, 12, 0)
+
+    def rsvp(answer: str, waitlisted: bool = False, at: datetime = early, member: int = 1) -> Rsvp:
+        return Rsvp(event_id=1, member_id=member, answer=answer, waitlisted=waitlisted, answered_at=at)
+
+    ranked = [rsvp("yes"), rsvp("yes", waitlisted=True), rsvp("maybe"), rsvp("no")]
+    for higher, lower in zip(ranked, ranked[1:]):
+        assert stronger(higher, lower) and not stronger(lower, higher)
+    # between two places in line, the one nearer the front; any other tie keeps the profile's own answer
+    assert stronger(rsvp("yes", True, early, 2), rsvp("yes", True, late, 1))
+    assert not stronger(rsvp("yes", True, late, 2), rsvp("yes", True, early, 1))
+    assert not stronger(rsvp("maybe", at=early, member=2), rsvp("maybe", at=late))
