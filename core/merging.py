@@ -149,8 +149,10 @@ async def _move_deliveries(session: AsyncSession, keep_id: int, absorb_id: int) 
     reminders are dropped to be planned again with the merged answers and offsets."""
     pending = (Delivery.member_id == absorb_id) & (Delivery.status == "pending")
     await session.execute(delete(Delivery).where(pending, Delivery.kind == "reminder"))
+    # Heard, or about to be: a copy that failed (that account blocked us) does not count.
+    reaching = Delivery.status.in_(("pending", "sending", "sent"))
     heard = select(Delivery.announcement_id).where(
-        Delivery.member_id == keep_id, Delivery.kind == "announcement", Delivery.announcement_id.is_not(None)
+        Delivery.member_id == keep_id, Delivery.kind == "announcement", Delivery.announcement_id.is_not(None), reaching
     )
     await session.execute(delete(Delivery).where(pending, Delivery.kind == "announcement",
                                                  Delivery.announcement_id.in_(heard)))
@@ -158,7 +160,7 @@ async def _move_deliveries(session: AsyncSession, keep_id: int, absorb_id: int) 
     suffix = f":{absorb_id}"
     twins = {key[: -len(suffix)] + f":{keep_id}": row_id for row_id, key in notices if key.endswith(suffix)}
     if twins:
-        existing = set(await session.scalars(select(Delivery.key).where(Delivery.key.in_(list(twins)))))
+        existing = set(await session.scalars(select(Delivery.key).where(Delivery.key.in_(list(twins)), reaching)))
         doubled = [row_id for key, row_id in twins.items() if key in existing]
         if doubled:
             await session.execute(delete(Delivery).where(Delivery.id.in_(doubled)))
