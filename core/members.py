@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db.models import Identity, Member, Membership, RoleGrant
+from core.db.models import Identity, Member
 from core.db.types import utcnow
 from core.geo.timezones import all_zones
 from core.text import clean_line
@@ -82,25 +82,6 @@ async def get_or_create_identity(
         member = await session.get(Member, identity.member_id)
     assert member is not None
     return identity, member, created
-
-
-async def merge_members(session: AsyncSession, keep: Member, absorb: Member) -> None:
-    """Move everything of ``absorb`` to ``keep`` (identity linking), then delete ``absorb``."""
-    await session.execute(update(Identity).where(Identity.member_id == absorb.id).values(member_id=keep.id))
-    kept_channels = set(await session.scalars(select(Membership.channel_id).where(Membership.member_id == keep.id)))
-    for membership in await session.scalars(select(Membership).where(Membership.member_id == absorb.id)):
-        if membership.channel_id not in kept_channels:
-            session.add(Membership(member_id=keep.id, channel_id=membership.channel_id, muted=membership.muted))
-    kept_roles = {(r.role, r.country_code) for r in await session.scalars(select(RoleGrant).where(RoleGrant.member_id == keep.id))}
-    for grant in await session.scalars(select(RoleGrant).where(RoleGrant.member_id == absorb.id)):
-        if (grant.role, grant.country_code) not in kept_roles:
-            session.add(RoleGrant(member_id=keep.id, role=grant.role, country_code=grant.country_code))
-    keep.language = keep.language or absorb.language
-    keep.country_code = keep.country_code or absorb.country_code
-    keep.timezone = keep.timezone or absorb.timezone
-    await session.flush()
-    await session.execute(delete(Member).where(Member.id == absorb.id))
-    session.expunge(absorb)
 
 
 async def mark_unreachable(session: AsyncSession, platform: str, user_id: str) -> bool:

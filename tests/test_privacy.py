@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, or_, select
 
+from core.access import forget_finished
+from core.commands import actions
 from core.commands.service import CommandService
 from core.commands.types import Chat, ChatKind
 from core.db.engine import Database
@@ -18,6 +20,7 @@ from core.db.models import (
     Announcement,
     Base,
     Channel,
+    ChannelBinding,
     Conversation,
     Delivery,
     Event,
@@ -28,6 +31,7 @@ from core.db.models import (
 )
 from core.db.types import utcnow
 from core.delivery.outbox import enqueue
+from core.directory.importer import import_rows
 from tests.chat import Person
 from tests.events_helpers import make_event, member_id_of
 
@@ -46,6 +50,7 @@ EXPORTED = {
     "conversations": "conversations",
     "link_codes": "link_codes",
     "link_attempts": "failed_link_attempts",
+    "stored_actions": "button_commands",
 }
 
 
@@ -90,6 +95,7 @@ async def _fill(db: Database, person: Person, other: Person) -> tuple[int, int]:
         from core.roles import grant_role
 
         await grant_role(session, member_id, "ambassador", "FR")
+        await actions.encode(session, "associations", "#2 a search long enough to be kept behind its button", member_id)
         await enqueue(session, key="notice:privacy", kind="notice", platform=person.platform, target=person.user_id,
                       member_id=member_id, payload={"reply": {"text": "hi"}})
         await enqueue(session, key="notice:by-identity", kind="notice", platform=person.platform, target=person.user_id,
@@ -161,3 +167,64 @@ async def test_forget_needs_the_fresh_confirmation(db: Database) -> None:
     await person.send("/forget yes-00000000")
     async with db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(Member)) == 1
+
+
+NEEDLES = ("zq501", "zq502", "Quillfeather")  # the member's account ids and name, as nobody else writes them
+NOT_ABOUT_MEMBERS = {"associations", "directory_revision"}  # directory data, imported by administrators
+
+
+async def _traces(db: Database, member_id: int, identity_ids: set[int]) -> list[str]:
+    """Every cell of every table that still refers to the member: a foreign key to them or one of
+    their accounts, their id inside a JSON payload, their account ids or their name anywhere."""
+    found = []
+    async with db.sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            if table.name in NOT_ABOUT_MEMBERS:
+                continue
+            for row in (await session.execute(select(table))).mappings():
+                for column in table.columns:
+                    value = row[column.name]
+                    targets = {key.column.table.name for key in column.foreign_keys}
+                    if ("members" in targets and value == member_id) or ("identities" in targets and value in identity_ids):
+                        found.append(f"{table.name}.{column.name} = {value}")
+                    text = json.dumps(value, ensure_ascii=False, default=str)
+                    if any(needle.casefold() in text.casefold() for needle in NEEDLES) or \
+                            f'"member_id": {member_id},' in text or f'"member_id": {member_id}}}' in text:
+                        found.append(f"{table.name}.{column.name} = {text[:80]}")
+    return found
+
+
+async def test_forget_leaves_no_trace_in_any_table(db: Database) -> None:
+    """A member with two linked accounts, in every table (and a search of theirs kept behind a button):
+    after ``forget``, no cell anywhere refers to them. The only rows allowed to outlive the erasure a
+    moment are the ones taking their access back on their other platform, deleted once done."""
+    service = CommandService(db)
+    person = Person(service, user_id="zq501", platform="telegram", chat=Chat("dm-zq501", ChatKind.PRIVATE))
+    other = Person(service, user_id="502", platform="telegram", chat=Chat("dm-502", ChatKind.PRIVATE))
+    member_id, _event_id = await _fill(db, person, other)
+    async with db.transaction() as session:
+        identity = Identity(member_id=member_id, platform="discord", user_id="zq502", display_name="Zéphyrine Quillfeather")
+        session.add(identity)
+        health = await session.scalar(select(Channel).where(Channel.slug == "health"))
+        session.add(ChannelBinding(channel_id=health.id, platform="discord", chat_id="9001", title="#health",
+                                   data={"guild_id": "1", "role_id": "2"}))
+        await enqueue(session, key="notice:to-discord", kind="notice", platform="discord", target="zq502",
+                      identity_id=identity.id, payload={"reply": {"text": "hello Zéphyrine"}})
+    name = "Quillfeather Riverside Alumni Circle of the Rhone Valley"
+    await import_rows(db, [(n, {"name": f"{name} {n}", "country": "FR", "city": "Lyon"}) for n in range(1, 7)])
+    await person.send(f"/associations {name}")
+    await person.press("▶")  # the next page, behind a button whose long command line is stored
+    async with db.sessions() as session:
+        identity_ids = set(await session.scalars(select(Identity.id).where(Identity.member_id == member_id)))
+    assert await _traces(db, member_id, identity_ids)  # the check sees the member before the erasure
+
+    await person.send("/forget")
+    await person.press_action("forget yes-")
+
+    async with db.transaction() as session:
+        waiting = list(await session.scalars(select(Delivery).where(Delivery.target == "zq502")))
+        assert [(d.kind, d.status, d.member_id, d.identity_id) for d in waiting] == [("access", "pending", None, None)]
+        for row in waiting:  # the Discord bot took the role back
+            row.status = "sent"
+    await forget_finished(db)
+    assert await _traces(db, member_id, identity_ids) == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -132,6 +133,17 @@ async def test_first_conversation_in_french_with_buttons_and_a_restart(api: Fake
         (unban,) = api.calls_to("unbanChatMember")
         assert ban.params["chat_id"] == unban.params["chat_id"] == BOUND_GROUP
         assert ban.params["user_id"] == "1001" and unban.params["only_if_banned"] == "true"
+
+        # 7. back in, then /forget: out of the group until the invite not used yet has expired
+        await exchange(api, lambda: api.push_message("/join tn", user=user))
+        confirm = await exchange(api, lambda: api.push_message("/forget", user=user))
+        carrier = next(c for c in confirm if any(d.startswith("forget yes-") for d in c.callback_data()))
+        yes = next(d for d in carrier.callback_data() if d.startswith("forget yes-"))
+        await exchange(api, lambda: api.push_callback(yes, message_of(carrier), user=user))
+        _first, final = api.calls_to("banChatMember")
+        assert final.params["chat_id"] == BOUND_GROUP and final.params["user_id"] == "1001"
+        assert int(final.params["until_date"]) > time.time() + 23 * 3600
+        assert len(api.calls_to("unbanChatMember")) == 1  # only the one of /leave
     finally:
         await runner.stop(application)
 

@@ -30,9 +30,10 @@ from typing import Any, TypeVar
 import aiohttp
 import discord
 
-from core.commands.types import Reply
+from core.commands.types import ChatAccess, Reply
 from core.delivery.transport import PermanentError, Progress, RetryAfter, Target, TransientError, Unreachable
 
+from .access import role_of
 from .render import render
 from .scheduled import ScheduledEvents, is_mirror_address
 
@@ -119,6 +120,37 @@ class DiscordTransport:
             mapped = delivery_error(error)
             log.info("discord delivery to %s failed: %s", target.address, mapped)
             raise mapped from error
+
+    async def apply_access(self, target: Target, access: list[ChatAccess], pace: Pace) -> None:
+        """Give or take the roles of bound channels (``core.access``: ``forget`` typed on another platform).
+
+        A member no longer in the server, or a role deleted since, has nothing to take back. A role the
+        bot may not manage is reported (the row fails) once every other role was tried; transient
+        trouble retries the whole row later (giving or taking a role twice changes nothing).
+        """
+        refused: list[str] = []
+        for item in access:
+            role = role_of(item)
+            if role is None:
+                continue  # a channel bound without a role gives no access of its own
+            guild_id, role_id = role
+            reason = f"alumni channel {item.channel_slug}: {'joined' if item.grant else 'forgotten'}"
+            await pace()
+            try:
+                if item.grant:
+                    await self._within(self.client.http.add_role(guild_id, int(target.address), role_id, reason=reason))
+                else:
+                    await self._within(self.client.http.remove_role(guild_id, int(target.address), role_id, reason=reason))
+            except discord.NotFound:
+                log.info("role %s in guild %s: member or role gone, nothing to change", role_id, guild_id)
+            except (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError, OSError, *MALFORMED) as error:
+                mapped = delivery_error(error)
+                if not isinstance(mapped, PermanentError):
+                    raise mapped from error
+                log.warning("cannot change role %s in guild %s for %s: %s", role_id, guild_id, item.channel_slug, mapped)
+                refused.append(f"{item.channel_slug}: {mapped.reason}")
+        if refused:
+            raise PermanentError("; ".join(refused)[:300])
 
     async def _within(self, request: Awaitable[T]) -> T:
         """One platform request, given up after ``timeout`` seconds (waits for our pace are not counted)."""

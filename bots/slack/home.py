@@ -47,7 +47,8 @@ class HomeView:
     ids: ActionIds = field(default_factory=ActionIds)
 
     async def button(self, label: str, command: str, args: str = "", selected: bool = False) -> dict[str, Any]:
-        action = await actions.encode(self.session, command, args)
+        owner = self.member.id if self.member is not None else None  # a stored line is theirs (``forget``)
+        action = await actions.encode(self.session, command, args, owner)
         return button_element(Button(label=label, action=action, selected=selected), self.ids)
 
 

@@ -13,6 +13,7 @@ that failed, and each waits for the core's pace (Slack's limits count messages).
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -20,16 +21,18 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from core.commands.types import FileAttachment, Reply
+from core.commands.types import ChatAccess, FileAttachment, Reply
 from core.config import Settings
 from core.delivery.transport import PermanentError, Progress, Target
 from core.i18n import _, use_language
 
+from . import access as access_rules
 from . import errors
 from .application import DEFAULT_BASE_URL
 from .render import Message, code_block, esc, render
 
 PLATFORM = "slack"
+log = logging.getLogger(__name__)
 Pace = Callable[[], Awaitable[None]]
 T = TypeVar("T")
 
@@ -94,6 +97,31 @@ class SlackTransport:
             return await request
         except Exception as error:  # noqa: BLE001 - every failure becomes a delivery error
             raise errors.classify(error, to_person=to_person) from error
+
+    async def apply_access(self, target: Target, access: list[ChatAccess], pace: Pace) -> None:
+        """Invite to or remove from bound Slack channels (``core.access``: ``forget`` typed on another
+        platform). Already in (or out) is done; a channel where the app may not do it is reported
+        (the row fails) once the others were done; transient trouble retries the whole row later."""
+        await self._connect()
+        refused: list[str] = []
+        for item in access:
+            await pace()
+            try:
+                if item.grant:
+                    await self.client.conversations_invite(channel=item.chat_id, users=target.address)
+                else:
+                    await self.client.conversations_kick(channel=item.chat_id, user=target.address)
+            except Exception as error:  # noqa: BLE001 - every failure becomes a delivery error
+                code = errors.error_code(error) if isinstance(error, SlackApiError) else ""
+                if code and code in (access_rules.ALREADY_IN if item.grant else access_rules.ALREADY_OUT):
+                    continue
+                mapped = errors.classify(error, to_person=False)
+                if not isinstance(mapped, PermanentError):
+                    raise mapped from error
+                log.warning("cannot change Slack channel %s (%s) for a member: %s", item.chat_id, item.channel_slug, code)
+                refused.append(f"{item.channel_slug}: {code or mapped}")
+        if refused:
+            raise PermanentError("; ".join(refused)[:300])
 
     async def _dm(self, user_id: str) -> str:
         channel = self._dms.get(user_id)

@@ -24,9 +24,8 @@ from core.commands.types import Chat, ChatAccess, ChatKind, Link, Reply, Request
 from core.i18n import _, use_language
 
 from . import bind, errors
+from .access import INVITE_LIFETIME, take_back
 from .render import NOOP_ACTION, Chunk, esc, render, url_button
-
-INVITE_LIFETIME = dtm.timedelta(days=1)
 
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"
@@ -201,7 +200,7 @@ class Delivery:
             self.sent.append(message)
 
     async def _apply_access(self, access: list[ChatAccess]) -> list[list[InlineKeyboardButton]]:
-        """Grant (single-use invite link) or take back (ban + unban: removed, may rejoin later) bound chats.
+        """Grant (single-use invite link) or take back (``access.take_back``) bound chats.
 
         Returns the invite buttons to show. A failure (the bot is not an administrator of the
         group, the group is gone) is logged and never stops the reply.
@@ -222,14 +221,7 @@ class Delivery:
                     )
                     rows.append([url_button(item.title or item.channel_slug, link.invite_link)])
                 else:
-                    await errors.call_api(
-                        lambda item=item: self.bot.ban_chat_member(chat_id=item.chat_id, user_id=user_id),
-                        what="banChatMember",
-                    )
-                    await errors.call_api(
-                        lambda item=item: self.bot.unban_chat_member(chat_id=item.chat_id, user_id=user_id, only_if_banned=True),
-                        what="unbanChatMember",
-                    )
+                    await take_back(self.bot, item, user_id, lambda make, what: errors.call_api(make, what=what))
             except (BadRequest, Forbidden) as error:
                 log.warning(
                     "cannot %s chat %s (%s) for channel %s: %s — is the bot an administrator there, "

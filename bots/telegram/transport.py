@@ -20,19 +20,22 @@ message twice, and it is logged as a transient error on the row.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
-from core.commands.types import Reply
+from core.commands.types import ChatAccess, Reply
 from core.delivery import transport as core
 from core.delivery.transport import Progress, Target
 
+from .access import take_back
 from .errors import retry_after_seconds
 from .render import render
 
+log = logging.getLogger(__name__)
 Pace = Callable[[], Awaitable[None]]
 MID_REPLY_RETRIES = 3
 # What python-telegram-bot raises when a 200 answer is not the Bot API's shape.
@@ -83,6 +86,38 @@ class TelegramTransport:
                 except MALFORMED as error:
                     raise malformed(error) from error
             await progress.sent(index)
+
+    async def apply_access(self, target: Target, access: list[ChatAccess], pace: Pace) -> None:
+        """Take the person out of bound groups (``core.access``: ``forget`` typed on another platform),
+        as answers do (``access.take_back``). Giving access needs a single-use invite in a message,
+        which only an answer carries: not done here.
+        A group where the bot lacks the right is reported (the row fails) once the others were done.
+        """
+        refused: list[str] = []
+        user_id = int(target.address)
+        for item in access:
+            if item.grant:
+                log.info("telegram access rows only take back: %s left as is", item.channel_slug)
+                continue
+            try:
+                await take_back(self.bot, item, user_id, self._paced(pace))
+            except (BadRequest, Forbidden) as error:  # not an administrator there, the group is gone
+                log.warning("cannot remove a member from chat %s (%s): %s", item.chat_id, item.channel_slug, error)
+                refused.append(f"{item.channel_slug}: {' '.join(str(error).split())[:100]}")
+            except TelegramError as error:
+                raise translate(error) from error
+            except MALFORMED as error:
+                raise malformed(error) from error
+        if refused:
+            raise core.PermanentError("; ".join(refused)[:300])
+
+    @staticmethod
+    def _paced(pace: Pace) -> Callable[[Callable[[], Awaitable[object]], str], Awaitable[object]]:
+        async def call(make_call: Callable[[], Awaitable[object]], what: str) -> object:
+            await pace()
+            return await make_call()
+
+        return call
 
 
 def malformed(error: Exception) -> core.TransientError:

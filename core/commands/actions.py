@@ -27,15 +27,18 @@ def command_line(command: str, args: str = "") -> str:
     return f"{command} {args}".strip()
 
 
-async def encode(session: AsyncSession, command: str, args: str = "") -> str:
+async def encode(session: AsyncSession, command: str, args: str = "", owner: int | None = None) -> str:
+    """The button payload for a command line. ``owner``: the member whose request made the button;
+    a stored line is then theirs alone (its key includes them), so ``forget`` can erase it."""
     line = command_line(command, args)
     if len(line.encode()) <= MAX_PAYLOAD_BYTES and not line.startswith(STORED_PREFIX):
         return line
-    key = hashlib.sha256(line.encode()).hexdigest()[:16]
+    keyed = line if owner is None else f"{owner}\n{line}"
+    key = hashlib.sha256(keyed.encode()).hexdigest()[:16]
     stored = await session.get(StoredAction, key)
     now = utcnow()
     if stored is None:
-        session.add(StoredAction(key=key, payload=line, created_at=now))
+        session.add(StoredAction(key=key, payload=line, member_id=owner, created_at=now))
         await session.flush()
     elif stored.created_at < now - REFRESH_AFTER:  # shown again: kept as long as a fresh one (core.retention)
         stored.created_at = now

@@ -59,7 +59,8 @@ class Context:
         return reply
 
     async def button(self, label: str, command: str, args: str = "", selected: bool = False) -> Button:
-        return Button(label=label, action=await actions.encode(self.session, command, args), selected=selected)
+        action = await actions.encode(self.session, command, args, owner=self.member.id)
+        return Button(label=label, action=action, selected=selected)
 
     # ------------------------------------------------------------ conversation state
 

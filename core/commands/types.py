@@ -113,7 +113,9 @@ class ChatAccess:
     """Access to a bound chat that the adapter must grant or take back.
 
     The core decides who may enter which chat; the adapter does it with its platform's
-    API (a single-use invite link, a role, a channel invitation).
+    API (a single-use invite link, a role, a channel invitation). ``close_invites``, when
+    taking back for good (``forget``): an invitation handed out earlier and not used yet
+    must not let the person in either.
     """
 
     channel_slug: str
@@ -121,6 +123,7 @@ class ChatAccess:
     grant: bool
     title: str | None = None
     data: dict[str, object] = field(default_factory=dict)
+    close_invites: bool = False
 
 
 @dataclass(slots=True)

@@ -218,12 +218,17 @@ class Conversation(Base):
 
 
 class StoredAction(Base):
-    """The full command behind a button whose payload would not fit a platform's limit."""
+    """The full command behind a button whose payload would not fit a platform's limit.
+
+    ``member_id``: whose request made the button, when one did. The command line may hold what
+    they typed (a search), so it is theirs: exported by ``mydata``, erased by ``forget``.
+    """
 
     __tablename__ = "stored_actions"
 
     key: Mapped[str] = mapped_column(String(16), primary_key=True)
     payload: Mapped[str] = mapped_column(Text)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -386,3 +391,5 @@ class JobRun(Base):
 
 
 Index("ix_associations_name_key", Association.name_key)
+# Rare kinds found without reading the whole outbox (finished ``access`` rows are deleted every half minute).
+Index("ix_deliveries_kind_status", Delivery.kind, Delivery.status)

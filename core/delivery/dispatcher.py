@@ -351,7 +351,12 @@ class Dispatcher:
 
         try:
             send_paced = getattr(transport, "send_paced", None)
-            if send_paced is not None:
+            if reply.access:  # chats to give or take back (``core.access``): no message is sent
+                apply_access = getattr(transport, "apply_access", None)
+                if apply_access is None:
+                    raise PermanentError(f"{target.platform} cannot give or take back access to chats")
+                await apply_access(target, reply.access, pace)
+            elif send_paced is not None:
                 await send_paced(target, reply, pace, Progress(flight.parts, record))
             else:
                 await pace()

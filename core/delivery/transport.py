@@ -29,7 +29,9 @@ class Transport(Protocol):
     awaits ``pace()`` before each one (the core's rate limits count messages, not replies),
     skips the parts ``progress`` says are out already and reports each accepted one to it
     (see ``Progress``); a transport without it sends every reply as one message;
-    ``addresses`` -- a set of user ids: only private pushes to those are claimed for it.
+    ``addresses`` -- a set of user ids: only private pushes to those are claimed for it;
+    ``apply_access(target, access, pace)`` -- give or take back the person's access to bound chats
+    (``Reply.access``, rows planned by ``core.access``), awaiting ``pace()`` before each platform call.
     """
 
     platform: str

@@ -25,7 +25,7 @@ from core.commands.registry import command
 from core.db.models import Identity, LinkAttempt, LinkCode, Member, RoleGrant
 from core.db.types import utcnow
 from core.i18n import N_, _
-from core.members import merge_members
+from core.merging import merge_members
 from core.text import isolate
 
 log = logging.getLogger(__name__)

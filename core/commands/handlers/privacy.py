@@ -7,13 +7,13 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 
+from core.access import enqueue_revocations, revocation_rows, taken_back_on
 from core.commands.context import Context
 from core.commands.registry import command
-from core.commands.types import ChatAccess, FileAttachment
+from core.commands.types import FileAttachment
 from core.db.models import (
     Announcement,
     Channel,
-    ChannelBinding,
     Conversation,
     Delivery,
     Event,
@@ -23,6 +23,7 @@ from core.db.models import (
     Membership,
     RoleGrant,
     Rsvp,
+    StoredAction,
 )
 from core.events.rsvp import withdraw_member
 from core.i18n import N_, _
@@ -61,6 +62,9 @@ async def member_data(ctx: Context) -> dict[str, object]:
     codes = await session.scalars(select(LinkCode).where(LinkCode.member_id == member.id).order_by(LinkCode.id))
     attempts = await session.scalars(
         select(LinkAttempt).where(LinkAttempt.identity_id.in_(identity_ids)).order_by(LinkAttempt.id)
+    )
+    buttons = await session.scalars(
+        select(StoredAction).where(StoredAction.member_id == member.id).order_by(StoredAction.created_at)
     )
     return {
         "member": {
@@ -111,6 +115,7 @@ async def member_data(ctx: Context) -> dict[str, object]:
             {"created_at": _iso(c.created_at), "expires_at": _iso(c.expires_at), "used_at": _iso(c.used_at)} for c in codes
         ],
         "failed_link_attempts": [_iso(a.attempted_at) for a in attempts],
+        "button_commands": [{"command": b.payload, "created_at": _iso(b.created_at)} for b in buttons],
     }
 
 
@@ -150,13 +155,17 @@ async def forget(ctx: Context, args: str) -> None:
         if pending is None or not secrets.compare_digest(args[4:], str(pending)):
             ctx.reply(_("This confirmation has expired. Send {hint} again.").format(hint=ctx.hint("forget")), private=True)
             return
-        access = await _all_access(ctx)
+        # Every chat they entered through us is taken back: here in the answer, on the platforms of
+        # their other accounts through the outbox (whichever platform this was typed on).
+        access = await taken_back_on(ctx.session, ctx.member.id, ctx.platform)
+        revocations = await revocation_rows(ctx.session, ctx.member.id, except_identity=ctx.identity.id)
         await withdraw_member(ctx.session, ctx.member.id)  # their places go to the waiting lists
         # Announcements they sent stay with their channel, without their name.
         await ctx.session.execute(
             update(Announcement).where(Announcement.sender_id == ctx.member.id).values(sender_name="", sender_id=None)
         )
         await erase_member(ctx)
+        await enqueue_revocations(ctx.session, revocations)
         ctx.reply(_("Done: everything I knew about you is erased. Goodbye!"), private=True, edit=ctx.pressed, access=access)
         return
     nonce = secrets.token_hex(4)
@@ -183,18 +192,8 @@ async def erase_member(ctx: Context) -> None:
     await session.execute(delete(LinkCode).where(LinkCode.member_id == member_id))
     await session.execute(delete(Membership).where(Membership.member_id == member_id))
     await session.execute(delete(RoleGrant).where(RoleGrant.member_id == member_id))
+    await session.execute(delete(StoredAction).where(StoredAction.member_id == member_id))
     await session.execute(update(Event).where(Event.created_by == member_id).values(created_by=None))
     await session.execute(delete(Identity).where(Identity.member_id == member_id))
     await session.delete(ctx.member)
     await session.flush()
-
-
-async def _all_access(ctx: Context) -> list[ChatAccess]:
-    """Every bound chat the member entered through us on this platform: taken back on erasure."""
-    rows = await ctx.session.execute(
-        select(Channel.slug, ChannelBinding)
-        .join(Membership, Membership.channel_id == Channel.id)
-        .join(ChannelBinding, ChannelBinding.channel_id == Channel.id)
-        .where(Membership.member_id == ctx.member.id, ChannelBinding.platform == ctx.platform)
-    )
-    return [ChatAccess(slug, b.chat_id, False, b.title, dict(b.data or {})) for slug, b in rows]

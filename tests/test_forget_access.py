@@ -1,0 +1,143 @@
+"""``forget`` takes back every access the member was given, on every platform of every linked account.
+
+The member's Discord account is linked to the account where they type ``forget`` (the console, or
+Telegram). The Discord role of a bound channel they joined must be taken away: the core plans the
+revocation in the outbox, and the running Discord bot (real discord.py, the fake Discord) removes
+the role. Once done, no row of the outbox keeps the erased person's account id.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import func, select
+
+from bots.discord import runner
+from bots.slack.transport import SlackTransport
+from bots.telegram.access import INVITE_LIFETIME
+from bots.telegram.transport import TelegramTransport
+from core.app import App, open_app
+from core.access import forget_finished
+from core.commands.service import CommandService
+from core.config import Settings
+from core.db.engine import Database
+from core.db.models import ChannelBinding, Delivery, Identity
+from core.delivery.claim import FINAL
+from core.delivery.engine import DeliveryEngine
+from tests.announce_helpers import add_identity, channel, person
+from tests.chat import Person
+from tests.delivery_helpers import telegram_bot
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.slack_api import BOT_TOKEN as SLACK_TOKEN
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.telegram_api import FakeBotAPI
+
+DISCORD_USER = 737373737373737373
+ROLE_CHANGE = rf"/guilds/\d+/members/{DISCORD_USER}/roles/\d+$"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord() as server:
+        try:
+            yield server
+        finally:
+            runner.configure_endpoints(None, None)
+
+
+@pytest.fixture
+async def app(database_url: str) -> AsyncIterator[App]:
+    opened = await open_app(Settings(database_url=database_url), migrate=True)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+def settings_for(database_url: str, fake: FakeDiscord) -> Settings:
+    return Settings(database_url=database_url, discord_bot_token=fake.token,
+                    discord_api_base_url=fake.api_base_url, discord_gateway_url=fake.gateway_url)
+
+
+@pytest.mark.parametrize("origin", ["console", "telegram"])
+async def test_forget_elsewhere_takes_the_discord_role_back(
+    database_url: str, fake: FakeDiscord, app: App, origin: str
+) -> None:
+    role_id = fake.add_role("Tunisia", position=2)
+    fake.member_roles[DISCORD_USER] = {role_id}  # given when they joined tn from Discord
+    async with app.db.transaction() as session:
+        member = await person(session, origin, "42", language="en", channels=("tn",))
+        await add_identity(session, member, "discord", str(DISCORD_USER))
+        tn = await channel(session, "tn")
+        session.add(ChannelBinding(channel_id=tn.id, platform="discord", chat_id=str(fake.text_channel_id),
+                                   title="#tunisia", data={"guild_id": str(fake.guild_id), "role_id": str(role_id)}))
+    someone = Person(app.commands, user_id="42", platform=origin)
+    await someone.send("/forget")
+    await someone.press_action("forget yes-")
+    async with app.db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Identity)) == 0
+
+    stop = asyncio.Event()
+    running = asyncio.create_task(runner.run(settings_for(database_url, fake), stop_event=stop))
+    try:
+        await fake.wait_for("DELETE", ROLE_CHANGE, timeout=15)
+        for _ in range(200):  # the row is marked (or already cleared away) right after the call
+            async with app.db.sessions() as session:
+                unfinished = await session.scalar(select(func.count()).select_from(Delivery).where(
+                    Delivery.kind == "access", Delivery.status.not_in(sorted(FINAL))))
+            if not unfinished:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        assert await asyncio.wait_for(running, 30) == 0
+    assert fake.member_roles[DISCORD_USER] == set()
+    assert not fake.find("POST", r"^/channels/\d+/messages$")  # nothing is said to someone erased
+    await forget_finished(app.db)
+    async with app.db.sessions() as session:  # done: no row keeps the erased person's account id
+        assert await session.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.target == str(DISCORD_USER))) == 0
+
+
+async def test_forget_on_the_console_takes_back_telegram_groups_and_slack_channels(db: Database) -> None:
+    """The same through python-telegram-bot and slack_sdk against their fakes, from one delivery engine:
+    out of the bound Telegram group (and of its invitations not used yet) and out of the Slack channel."""
+    async with db.transaction() as session:
+        member = await person(session, "console", "42", language="en", channels=("tn", "health"))
+        await add_identity(session, member, "telegram", "5151")
+        await add_identity(session, member, "slack", "U5151")
+        tn, health = await channel(session, "tn"), await channel(session, "health")
+        session.add_all([
+            ChannelBinding(channel_id=tn.id, platform="telegram", chat_id="-100777", title="Tunisia"),
+            ChannelBinding(channel_id=health.id, platform="slack", chat_id="C0HEALTH", title="#health"),
+        ])
+    someone = Person(CommandService(db), user_id="42", platform="console")
+    await someone.send("/forget")
+    await someone.press_action("forget yes-")
+
+    async with FakeBotAPI() as telegram, FakeSlack() as slack:
+        slack.channel("C0HEALTH")["members"].append("U5151")
+        async with telegram_bot(telegram.base_url, telegram.token) as bot:
+            transports = [TelegramTransport(bot), SlackTransport(SLACK_TOKEN, base_url=slack.base_url)]
+            engine = DeliveryEngine(db, transports, poll_interval=0.05, jobs=[])
+            await engine.start()
+            try:
+                for _ in range(300):
+                    async with db.sessions() as session:
+                        statuses = list(await session.scalars(select(Delivery.status).where(Delivery.kind == "access")))
+                    if len(statuses) == 2 and set(statuses) <= FINAL:
+                        break
+                    await asyncio.sleep(0.05)
+            finally:
+                await engine.stop()
+                await transports[1].close()
+        assert statuses == ["sent", "sent"]
+        (ban,) = telegram.calls_to("banChatMember")
+        assert (str(ban.params["chat_id"]), str(ban.params["user_id"])) == ("-100777", "5151")
+        # out until every invite handed out before has expired (a day): an unused one cannot let them in
+        assert int(ban.params["until_date"]) >= time.time() + INVITE_LIFETIME.total_seconds()
+        assert not telegram.calls_to("unbanChatMember")
+        assert slack.channels["C0HEALTH"]["members"] == []
+        assert not telegram.calls_to("sendMessage") and not slack.calls_to("chat.postMessage")
