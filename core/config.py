@@ -31,7 +31,12 @@ _ENV_NAMES = {
     "data_dir": "ALUMNI_DATA_DIR",
     "retention_days": "ALUMNI_RETENTION_DAYS",
     "button_retention_days": "ALUMNI_BUTTON_RETENTION_DAYS",
+    "rate_member_per_minute": "ALUMNI_RATE_MEMBER_PER_MINUTE",
+    "rate_member_burst": "ALUMNI_RATE_MEMBER_BURST",
+    "rate_chat_per_minute": "ALUMNI_RATE_CHAT_PER_MINUTE",
+    "rate_chat_burst": "ALUMNI_RATE_CHAT_BURST",
 }
+_RATE_FIELDS = frozenset(name for name in _ENV_NAMES if name.startswith("rate_"))
 DATA_DIR_NAME = "alumni-bots"  # under $XDG_DATA_HOME, else ~/.local/share
 
 
@@ -69,6 +74,12 @@ class Settings:
     retention_days: int = 30
     # Days a stored button action (a button's long command) is kept after it was last shown.
     button_retention_days: int = 7
+    # Command limits of each bot process (core.commands.throttle): requests a minute on average and
+    # at once, per account and per chat. Far above what a person types; 0 per minute: no limit.
+    rate_member_per_minute: int = 30
+    rate_member_burst: int = 20
+    rate_chat_per_minute: int = 120
+    rate_chat_burst: int = 60
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -86,6 +97,10 @@ class Settings:
                 if not number > 0:
                     raise SettingsError(f"{name} must be a positive number")
                 values[f.name] = number
+            elif f.name in _RATE_FIELDS:
+                if not value.isdigit() or int(value) > 100000:
+                    raise SettingsError(f"{name} must be a whole number (0-100000; 0 per minute: no limit)")
+                values[f.name] = int(value)
             elif f.type in ("int", int):
                 if not value.isdigit() or not 0 < int(value) <= 36500:
                     raise SettingsError(f"{name} must be a whole number of days (1-36500)")

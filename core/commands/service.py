@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from core.commands.context import Context
 from core.commands.dispatch import dispatch
 from core.commands.registry import commands
+from core.commands.throttle import Throttle, Verdict
 from core.commands.types import Reply, Request
 from core.db.engine import Database
 from core.directory.search import DirectorySearch
@@ -21,12 +22,15 @@ log = logging.getLogger(__name__)
 
 
 class CommandService:
-    def __init__(self, db: Database, directory: DirectorySearch | None = None) -> None:
+    def __init__(self, db: Database, directory: DirectorySearch | None = None, throttle: Throttle | None = None) -> None:
         self.db = db
         self.directory = directory or DirectorySearch(db)
+        self.throttle = throttle  # None: no command limits (tests, the command line)
 
     async def handle(self, request: Request) -> list[Reply]:
         guessed = language_from_locale(request.sender.locale) or DEFAULT_LANGUAGE
+        if self.throttle is not None and (verdict := self.throttle.check(request)) is not Verdict.HANDLE:
+            return [] if verdict is Verdict.DROP else [self.throttle.notice(request, verdict, guessed)]
         try:
             async with self.db.transaction() as session:
                 identity, member, created = await get_or_create_identity(
@@ -40,6 +44,8 @@ class CommandService:
                 with use_language(member.language or guessed):
                     ctx = Context(session, request, identity, member, self.directory, is_new=created)
                     await dispatch(ctx)
+                    if self.throttle is not None:
+                        self.throttle.remember_language(request, ctx.member.language or guessed)
                     return ctx.replies
         except (OperationalError, DBAPIError) as error:
             if not getattr(error, "connection_invalidated", False) and not isinstance(error, OperationalError):

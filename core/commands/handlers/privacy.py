@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 
+from core import linking
 from core.commands.context import Context
 from core.commands.registry import command
 from core.commands.types import ChatAccess, FileAttachment
@@ -18,7 +19,6 @@ from core.db.models import (
     Delivery,
     Event,
     Identity,
-    LinkAttempt,
     LinkCode,
     Membership,
     RoleGrant,
@@ -59,9 +59,7 @@ async def member_data(ctx: Context) -> dict[str, object]:
         select(Conversation).where(Conversation.identity_id.in_(identity_ids)).order_by(Conversation.id)
     )
     codes = await session.scalars(select(LinkCode).where(LinkCode.member_id == member.id).order_by(LinkCode.id))
-    attempts = await session.scalars(
-        select(LinkAttempt).where(LinkAttempt.identity_id.in_(identity_ids)).order_by(LinkAttempt.id)
-    )
+    attempts = await linking.attempts_of(session, [(i.platform, i.user_id) for i in identities])
     return {
         "member": {
             "id": member.id,
@@ -110,7 +108,12 @@ async def member_data(ctx: Context) -> dict[str, object]:
         "link_codes": [
             {"created_at": _iso(c.created_at), "expires_at": _iso(c.expires_at), "used_at": _iso(c.used_at)} for c in codes
         ],
-        "failed_link_attempts": [_iso(a.attempted_at) for a in attempts],
+        # kept after ``forget`` under a keyed hash (core.linking), until a day after the last try
+        "failed_link_attempts": [
+            {"platform": platform, "wrong_codes_in_a_row": a.failures, "last_try": _iso(a.attempted_at),
+             "waiting_until": _iso(a.blocked_until)}
+            for platform, a in attempts if a.failures
+        ],
     }
 
 
@@ -179,7 +182,7 @@ async def erase_member(ctx: Context) -> None:
     identity_ids = [i.id for i in identities]
     await session.execute(delete(Delivery).where(_addressed_to(member_id, identities)))
     await session.execute(delete(Conversation).where(Conversation.identity_id.in_(identity_ids)))
-    await session.execute(delete(LinkAttempt).where(LinkAttempt.identity_id.in_(identity_ids)))
+    # Not the link-code tries (core.linking): kept under a keyed hash, or forgetting would reset them.
     await session.execute(delete(LinkCode).where(LinkCode.member_id == member_id))
     await session.execute(delete(Membership).where(Membership.member_id == member_id))
     await session.execute(delete(RoleGrant).where(RoleGrant.member_id == member_id))

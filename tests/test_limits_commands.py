@@ -1,0 +1,157 @@
+"""Command limits: one account's flood gets one "slow down" in its language, the rest is dropped,
+and everyone else is answered as usual (core.commands.throttle, wired by core.app)."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bots.telegram import runner
+from bots.telegram.application import build_application
+from core.app import App, open_app
+from core.commands.service import CommandService
+from core.commands.throttle import NOTICE_EVERY, RateLimit, Throttle, Verdict
+from core.commands.types import Chat, ChatKind, Request, Sender
+from core.config import Settings, SettingsError
+from core.db.engine import Database
+from core.i18n import _, use_language
+from tests.chat import Person
+from tests.fakes.telegram_api import FakeBotAPI
+
+SLOW_DOWN = "You are sending commands faster than I can answer. Please wait a minute, then try again."
+CHAT_SLOW_DOWN = "This chat is sending commands faster than I can answer. Please wait a minute, then try again."
+
+
+def translated(message: str, language: str) -> str:
+    with use_language(language):
+        text = _(message)
+    assert text != message or language == "en", f"not translated into {language}"
+    return text
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def request(user: str, chat: str = "", platform: str = "telegram") -> Request:
+    kind = ChatKind.GROUP if chat else ChatKind.PRIVATE
+    return Request(Sender(platform, user), Chat(chat or f"dm-{user}", kind), command="help")
+
+
+def test_bucket_burst_one_notice_then_silence_and_refill() -> None:
+    clock = Clock()
+    throttle = Throttle(RateLimit(per_minute=30, burst=3), RateLimit(per_minute=0, burst=0), clock)
+    verdicts = [throttle.check(request("1")) for _ in range(8)]
+    assert verdicts == [Verdict.HANDLE] * 3 + [Verdict.NOTICE] + [Verdict.DROP] * 4
+    assert throttle.check(request("2")) is Verdict.HANDLE  # someone else: untouched
+    assert throttle.check(request("1", platform="discord")) is Verdict.HANDLE  # same id, another platform
+    clock.now += 2.0  # 30 a minute: one request every 2 s comes through again
+    assert [throttle.check(request("1")) for _ in range(2)] == [Verdict.HANDLE, Verdict.DROP]
+    clock.now += NOTICE_EVERY  # still flooding a minute later: told once more
+    assert [throttle.check(request("1")) for _ in range(5)][3:] == [Verdict.NOTICE, Verdict.DROP]
+
+
+def test_chat_limit_spares_the_senders_own_tokens() -> None:
+    clock = Clock()
+    throttle = Throttle(RateLimit(per_minute=30, burst=2), RateLimit(per_minute=60, burst=3), clock)
+    verdicts = [throttle.check(request(str(user), chat="g1")) for user in range(5)]
+    assert verdicts == [Verdict.HANDLE] * 3 + [Verdict.NOTICE_CHAT, Verdict.DROP]
+    assert throttle.check(request("4", chat="g2")) is Verdict.HANDLE  # refused in g1, not charged: still 2 tokens
+    assert throttle.check(request("4", chat="g2")) is Verdict.HANDLE
+
+
+def test_limits_off_and_idle_buckets_forgotten() -> None:
+    clock = Clock()
+    off = Throttle(RateLimit(0, 20), RateLimit(0, 60), clock)
+    assert all(off.check(request("1")) is Verdict.HANDLE for _ in range(500))
+    throttle = Throttle(RateLimit(60, 5), RateLimit(600, 50), clock)
+    for user in range(1023):
+        throttle.check(request(str(user)))
+    clock.now += 3600
+    throttle.check(request("last"))  # the 1024th check sweeps the full buckets
+    assert len(throttle._members) == 1 and len(throttle._chats) == 1  # only the one just seen
+
+
+def test_settings_read_and_refuse_bad_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = Settings()
+    assert (defaults.rate_member_per_minute, defaults.rate_member_burst) == (30, 20)
+    assert (defaults.rate_chat_per_minute, defaults.rate_chat_burst) == (120, 60)
+    monkeypatch.setenv("ALUMNI_RATE_MEMBER_PER_MINUTE", "0")
+    monkeypatch.setenv("ALUMNI_RATE_CHAT_BURST", "200")
+    settings = Settings.from_env()
+    assert (settings.rate_member_per_minute, settings.rate_chat_burst) == (0, 200)
+    monkeypatch.setenv("ALUMNI_RATE_CHAT_PER_MINUTE", "lots")
+    with pytest.raises(SettingsError, match="ALUMNI_RATE_CHAT_PER_MINUTE"):
+        Settings.from_env()
+
+
+async def test_a_flood_never_reaches_the_database(db: Database) -> None:
+    """Over the limit, the request is answered from memory: even with the database gone."""
+    throttle = Throttle(RateLimit(1, 2), RateLimit(0, 0))
+    service = CommandService(db, throttle=throttle)
+    person = Person(service, user_id="9", locale="de")
+    await person.send("/help")
+    await person.send("/help")
+    service.db = Database("sqlite+aiosqlite:////nonexistent-directory/alumni.db")  # any database work now fails
+    await person.send("/help")
+    assert person.text() == translated(SLOW_DOWN, "de")
+    assert await person.send("/help") == []
+
+
+# ---------------------------------------------------------------- through python-telegram-bot
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    async with FakeBotAPI() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def core(database_url: str) -> AsyncIterator[App]:
+    # 1 a minute after a burst of 3: nothing refills during the test, so the counts are exact
+    settings = Settings(database_url=database_url, rate_member_per_minute=1, rate_member_burst=3)
+    app = await open_app(settings, migrate=True)
+    try:
+        yield app
+    finally:
+        await app.close()
+
+
+async def quiet(api: FakeBotAPI, seconds: float = 0.4) -> None:
+    await api.wait_for(lambda: api.pending_updates() == 0, 10)
+    while True:
+        count = len(api.calls)
+        await asyncio.sleep(seconds)
+        if len(api.calls) == count:
+            return
+
+
+async def test_a_flood_on_telegram_gets_one_slow_down_in_its_language(api: FakeBotAPI, core: App) -> None:
+    flooder, other = api.user(7001, "Flo", "fr"), api.user(7002, "Ana", "en")
+    application = build_application(api.token, core.commands, base_url=api.base_url)
+    await runner.start(application, poll_timeout=1)
+    try:
+        api.push_message("/language es", user=flooder)  # the member's language, not the app's: Spanish
+        await quiet(api)
+        for number in range(12):  # commands, searches and page buttons alike
+            api.push_message("/help" if number % 2 else "/search Tunis", user=flooder)
+            if number == 6:
+                api.push_message("/help", user=other)
+        await quiet(api)
+        sent_to_flooder = [c.params["text"] for c in api.sent(7001)]
+        notices = [text for text in sent_to_flooder if text == translated(SLOW_DOWN, "es")]
+        assert len(notices) == 1, sent_to_flooder
+        # /language, then 2 more commands within the burst, then the notice: the other 9 dropped
+        handled = [text for text in sent_to_flooder if text not in notices]
+        assert 3 <= len(handled) <= 6, handled  # a reply may take several messages; 12 would be far more
+        assert sent_to_flooder[-1] == notices[0]
+        assert api.sent(7002), "the other member was not answered"
+        assert all(c.params["text"] != translated(SLOW_DOWN, "en") for c in api.sent(7002))
+    finally:
+        await runner.stop(application)
