@@ -7,18 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy.engine import make_url
 
 from core.channels import ensure_channels
-from core.commands.throttle import RateLimit, Throttle
+from core.commands.throttle import Throttle
 from core.config import Settings
 from core.db.engine import Database
 from core.db.migrate import upgrade
 
 log = logging.getLogger(__name__)
-
-
-def command_limits(settings: Settings) -> Throttle:
-    """The per-account and per-chat command limits configured for this process."""
-    return Throttle(RateLimit(settings.rate_member_per_minute, settings.rate_member_burst),
-                    RateLimit(settings.rate_chat_per_minute, settings.rate_chat_burst))
 
 
 @dataclass
@@ -31,7 +25,7 @@ class App:
         from core.commands.service import CommandService
 
         if not hasattr(self, "_commands"):
-            self._commands = CommandService(self.db, throttle=command_limits(self.settings))
+            self._commands = CommandService(self.db, throttle=Throttle.from_settings(self.settings))
         return self._commands
 
     async def close(self) -> None:

@@ -3,10 +3,13 @@ and everyone else is answered as usual (core.commands.throttle, wired by core.ap
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 
 import pytest
 
+from bots.discord import runner as discord_runner
+from bots.discord.client import AlumniBot
 from bots.telegram import runner
 from bots.telegram.application import build_application
 from core.app import App, open_app
@@ -17,9 +20,14 @@ from core.config import Settings, SettingsError
 from core.db.engine import Database
 from core.i18n import _, use_language
 from tests.chat import Person
+from tests.discord_fixtures import fake  # noqa: F401 - the fixture
+from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import FakeBotAPI
+from tests.test_ops_status import run_cli  # noqa: F401 - the fixture
 
 SLOW_DOWN = "You are sending commands faster than I can answer. Please wait a minute, then try again."
+CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
+WEBHOOK = r"^/webhooks/\d+/[^/]+/messages/@original$"
 CHAT_SLOW_DOWN = "This chat is sending commands faster than I can answer. Please wait a minute, then try again."
 
 
@@ -103,6 +111,33 @@ async def test_a_flood_never_reaches_the_database(db: Database) -> None:
     assert await person.send("/help") == []
 
 
+async def make_an_account_wait(database_url: str) -> None:
+    database = Database(database_url)
+    try:
+        guesser = Person(CommandService(database), user_id="66", platform="discord")
+        for guess in ("AAAA2222", "BBBB3333", "CCCC4444", "DDDD5555", "EEEE6666"):
+            await guesser.send(f"/link {guess}")
+    finally:
+        await database.dispose()
+
+
+def test_status_shows_the_limits_in_force(database_url: str, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run_cli(database_url, "db", "upgrade")[0] == 0
+    asyncio.run(make_an_account_wait(database_url))
+    monkeypatch.setenv("ALUMNI_RATE_MEMBER_PER_MINUTE", "45")
+    monkeypatch.setenv("ALUMNI_RATE_CHAT_PER_MINUTE", "0")
+    code, out, err = run_cli(database_url, "status")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert "Command limits (in each bot process; ALUMNI_RATE_MEMBER_*, ALUMNI_RATE_CHAT_*)" in lines
+    assert "  per account: 45 a minute, up to 20 at once; per chat: no limit" in lines
+    assert "  link codes: 1 account waiting after wrong codes" in lines
+    code, out, err = run_cli(database_url, "status", "--json")
+    data = json.loads(out)
+    assert data["limits"] == {"member": {"per_minute": 45, "burst": 20}, "chat": {"per_minute": 0, "burst": 60}}
+    assert data["link_waiting"] == 1
+
+
 # ---------------------------------------------------------------- through python-telegram-bot
 
 
@@ -155,3 +190,37 @@ async def test_a_flood_on_telegram_gets_one_slow_down_in_its_language(api: FakeB
         assert all(c.params["text"] != translated(SLOW_DOWN, "en") for c in api.sent(7002))
     finally:
         await runner.stop(application)
+
+
+# ---------------------------------------------------------------- through discord.py
+
+
+async def test_a_flood_on_discord_is_acknowledged_and_leaves_nothing_on_screen(fake: FakeDiscord, database_url: str) -> None:
+    """Every interaction must be answered within 3 s: a dropped one gets a private "thinking" note
+    that is deleted at once; the notice is private (ephemeral), in the member's language."""
+    app = await open_app(Settings(database_url=database_url, rate_member_per_minute=1, rate_member_burst=2), migrate=True)
+    client = AlumniBot(app.commands, guild_ready_timeout=0.05)
+    connection = await discord_runner.start(client, fake.token)
+    flooder, other = fake.user(3001, "flo", "Flo"), fake.user(3002, "ana", "Ana")
+    try:
+        await discord_runner.wait_ready(client, connection, timeout=5)
+        flood = [await fake.slash("help", user=flooder, locale="de") for _ in range(6)]
+        answered = await fake.slash("help", user=other, locale="en-US")
+        await fake.wait_for("POST", CALLBACK, 7)
+        await fake.wait_for("DELETE", WEBHOOK, 3)
+    finally:
+        await client.close()
+        connection.cancel()
+        await app.close()
+
+    def callbacks(payload: dict) -> list[dict]:
+        return [c.json for c in fake.find("POST", CALLBACK) if f"/interactions/{payload['id']}/" in c.path]
+
+    kinds = [(c["type"], bool((c.get("data") or {}).get("flags", 0) & 64)) for p in flood for c in callbacks(p)]
+    assert len(kinds) == 6  # each interaction answered exactly once
+    assert kinds.count((5, True)) == 3  # dropped: a private deferral...
+    assert len(fake.find("DELETE", WEBHOOK)) == 3  # ...removed at once
+    notices = [c for p in flood for c in callbacks(p) if c["data"] and c["data"].get("content") == translated(SLOW_DOWN, "de")]
+    assert len(notices) == 1 and notices[0]["data"]["flags"] & 64
+    (reply,) = callbacks(answered)
+    assert reply["type"] == 4 and reply["data"].get("content") != translated(SLOW_DOWN, "en")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from core.commands.types import Reply, Request
+from core.config import Settings
 from core.i18n import _, is_rtl, use_language
 
 NOTICE_EVERY = 60.0  # seconds between two "slow down" notices to one account or chat
@@ -114,6 +115,12 @@ class Throttle:
     def __post_init__(self) -> None:
         self._members = Buckets(self.member)
         self._chats = Buckets(self.chat)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Throttle":
+        """The limits configured for this process (ALUMNI_RATE_MEMBER_*, ALUMNI_RATE_CHAT_*)."""
+        return cls(RateLimit(settings.rate_member_per_minute, settings.rate_member_burst),
+                   RateLimit(settings.rate_chat_per_minute, settings.rate_chat_burst))
 
     def check(self, request: Request) -> Verdict:
         now = self.clock()
