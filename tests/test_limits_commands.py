@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 
 import pytest
 
 from bots.discord import runner as discord_runner
 from bots.discord.client import AlumniBot
+from bots.slack import runner as slack_runner
 from bots.telegram import runner
 from bots.telegram.application import build_application
 from core.app import App, open_app
@@ -22,6 +24,7 @@ from core.i18n import _, use_language
 from tests.chat import Person
 from tests.discord_fixtures import fake  # noqa: F401 - the fixture
 from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.slack_api import BOT_TOKEN, SIGNING_SECRET, FakeSlack, SlackSender
 from tests.fakes.telegram_api import FakeBotAPI
 from tests.test_ops_status import run_cli  # noqa: F401 - the fixture
 
@@ -224,3 +227,34 @@ async def test_a_flood_on_discord_is_acknowledged_and_leaves_nothing_on_screen(f
     assert len(notices) == 1 and notices[0]["data"]["flags"] & 64
     (reply,) = callbacks(answered)
     assert reply["type"] == 4 and reply["data"].get("content") != translated(SLOW_DOWN, "en")
+
+
+# ---------------------------------------------------------------- through slack-bolt
+
+
+async def test_a_flood_on_slack_is_acknowledged_and_told_once(database_url: str) -> None:
+    """Slack wants every slash command acknowledged within 3 s: dropped ones are, with nothing shown."""
+    app = await open_app(Settings(database_url=database_url, rate_member_per_minute=1, rate_member_burst=2), migrate=True)
+    async with FakeSlack() as slack:
+        settings = Settings(database_url=database_url, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
+                            slack_api_url=slack.base_url)
+        running = await slack_runner.start(settings, app.commands, SimpleNamespace(port=0, listen="127.0.0.1"))
+        try:
+            sender = SlackSender(f"http://127.0.0.1:{running.port}{slack_runner.EVENTS_PATH}", slack)
+            slack.user("U1001", "Flo", "fr-FR")
+            slack.user("U2002", "Ana", "en-US")
+            statuses = [(await sender.command("help", user="U1001", channel="D1001")).status for _ in range(6)]
+            await slack.settle()
+            flood = slack.sent()
+            answered = await sender.command("help", user="U2002", channel="D2002")
+            await slack.wait_for(lambda: len(slack.sent()) > len(flood))
+            await slack.settle()
+            other = slack.sent()[len(flood):]
+        finally:
+            await slack_runner.stop(running)
+            await app.close()
+    assert statuses == [200] * 6 and answered.status == 200
+    notice = translated(SLOW_DOWN, "fr")
+    assert sum(notice in call.mrkdwn() for call in flood) == 1
+    assert len(flood) <= 2 * 2 + 1  # two commands answered (a reply may take two messages), one notice, four dropped
+    assert other and not any(notice in call.mrkdwn() or SLOW_DOWN in call.mrkdwn() for call in other)
