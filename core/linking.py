@@ -3,7 +3,8 @@
 A wrong code names no code (it matches none), so guesses are counted per guessing account:
 four tries are free, the fifth wrong code in a row makes the account wait ``FIRST_WAIT``, and
 each further wrong code doubles the wait, up to ``LONGEST_WAIT``. A right code clears the count.
-With 31^10 possible codes living 10 minutes each, a few dozen tries a day per account leave
+With 31^10 possible codes living 10 minutes each, a dozen tries on the first day and one a day
+after that, per account, leave
 no practical chance even to thousands of accounts, so there is no network-wide ceiling that
 someone with throwaway accounts could hit to stop everyone else from linking.
 
@@ -33,7 +34,9 @@ KEY_NAME = "link-attempts"
 FREE_TRIES = 4  # wrong codes in a row that cost nothing: typos happen
 FIRST_WAIT = timedelta(minutes=15)  # after the fifth wrong code in a row
 LONGEST_WAIT = timedelta(hours=24)
-MEMORY = timedelta(days=1)  # a count untouched this long starts again (core.retention prunes it then)
+# A count untouched this long starts again (core.retention prunes it then). Longer than the longest
+# wait, so that an account that waited a day is still on its longest wait, not back to free tries.
+MEMORY = timedelta(days=7)
 
 
 @dataclass(frozen=True)

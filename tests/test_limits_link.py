@@ -138,3 +138,15 @@ async def test_concurrent_guesses_are_counted_one_by_one(db: Database) -> None:
     assert sum("Too many wrong codes" in a for a in answers) == 4, answers
     async with db.transaction() as session:
         assert (await session.scalar(select(LinkAttempt.failures))) == 5
+
+
+def test_the_waits_and_the_guess_space() -> None:
+    from core import linking
+    from core.commands.handlers import link
+
+    waits = [linking.wait_after(n) for n in range(1, 14)]
+    assert waits[:4] == [None] * 4
+    assert [w.total_seconds() / 60 for w in waits[4:11]] == [15, 30, 60, 120, 240, 480, 960]
+    assert waits[11:] == [linking.LONGEST_WAIT] * 2 == [timedelta(days=1)] * 2
+    assert linking.MEMORY > linking.LONGEST_WAIT  # a count is not forgotten while its account waits
+    assert len(link.ALPHABET) ** link.CODE_LENGTH > 8 * 10**14

@@ -151,7 +151,7 @@ class LinkAttempt(Base):
 
     The account is named by a keyed hash of its platform and user id, not by a foreign key, so
     erasing the member (``forget``) does not erase the count: forgetting cannot be used to guess
-    again at once. The row names nobody without the installation's key, and is pruned a day
+    again at once. The row names nobody without the installation's key, and is pruned a week
     after the account's last try (core.retention).
     """
 

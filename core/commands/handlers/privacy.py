@@ -108,7 +108,7 @@ async def member_data(ctx: Context) -> dict[str, object]:
         "link_codes": [
             {"created_at": _iso(c.created_at), "expires_at": _iso(c.expires_at), "used_at": _iso(c.used_at)} for c in codes
         ],
-        # kept after ``forget`` under a keyed hash (core.linking), until a day after the last try
+        # kept after ``forget`` under a keyed hash (core.linking), until a week after the last try
         "failed_link_attempts": [
             {"platform": platform, "wrong_codes_in_a_row": a.failures, "last_try": _iso(a.attempted_at),
              "waiting_until": _iso(a.blocked_until)}
