@@ -61,6 +61,7 @@ def test_bucket_burst_one_notice_then_silence_and_refill() -> None:
     assert verdicts == [Verdict.HANDLE] * 3 + [Verdict.NOTICE] + [Verdict.DROP] * 4
     assert throttle.check(request("2")) is Verdict.HANDLE  # someone else: untouched
     assert throttle.check(request("1", platform="discord")) is Verdict.HANDLE  # same id, another platform
+    assert all(throttle.check(request("1", platform="console")) is Verdict.HANDLE for _ in range(50))  # a piped script
     clock.now += 2.0  # 30 a minute: one request every 2 s comes through again
     assert [throttle.check(request("1")) for _ in range(2)] == [Verdict.HANDLE, Verdict.DROP]
     clock.now += NOTICE_EVERY  # still flooding a minute later: told once more
