@@ -106,7 +106,7 @@ async def test_a_flood_never_reaches_the_database(db: Database) -> None:
     """Over the limit, the request is answered from memory: even with the database gone."""
     throttle = Throttle(RateLimit(1, 2), RateLimit(0, 0))
     service = CommandService(db, throttle=throttle)
-    person = Person(service, user_id="9", locale="de")
+    person = Person(service, user_id="9", platform="telegram", locale="de")
     await person.send("/help")
     await person.send("/help")
     service.db = Database("sqlite+aiosqlite:////nonexistent-directory/alumni.db")  # any database work now fails
@@ -194,6 +194,25 @@ async def test_a_flood_on_telegram_gets_one_slow_down_in_its_language(api: FakeB
         assert all(c.params["text"] != translated(SLOW_DOWN, "en") for c in api.sent(7002))
     finally:
         await runner.stop(application)
+
+
+async def test_a_flood_of_presses_in_a_group_asks_telegram_nothing(api: FakeBotAPI, core: App) -> None:
+    """A press in a group needs the presser's rights from Telegram (getChatMember), but not once the
+    command limits drop it: a flood of page buttons costs no calls to Telegram."""
+    group = api.chat(-100900, "supergroup", "Alumni")
+    presser = api.user(7003, "Pat", "en")
+    message = {"message_id": 1, "date": 0, "chat": group, "text": "a card"}
+    application = build_application(api.token, core.commands, base_url=api.base_url)
+    await runner.start(application, poll_timeout=1)
+    try:
+        for _ in range(10):
+            api.push_callback("help", message, user=presser)
+        await quiet(api)
+    finally:
+        await runner.stop(application)
+    assert len(api.calls_to("answerCallbackQuery")) == 10  # every press is acknowledged
+    asked = [c for c in api.calls_to("getChatMember") if c.params["user_id"] == "7003"]
+    assert len(asked) == 3  # the burst; the 7 dropped presses asked nothing
 
 
 # ---------------------------------------------------------------- through discord.py

@@ -77,6 +77,11 @@ def _service(interaction: discord.Interaction) -> Any:
     return interaction.client.service  # type: ignore[attr-defined]
 
 
+def over_limit(interaction: discord.Interaction) -> bool:
+    """The command limits would drop this interaction: no calls to Discord to prepare it."""
+    return bool(_service(interaction).over_limit(request_of(interaction)))
+
+
 async def on_command(interaction: discord.Interaction, name: str, args: str, **extra: Any) -> None:
     """A slash command (its options already joined into ``args``)."""
     request = request_of(interaction, command=name, args=args, **extra)

@@ -54,6 +54,10 @@ class CommandService:
             with use_language(guessed) as language:
                 return [Reply(_("I can't reach my database right now. Please try again in a moment."), language=language, rtl=is_rtl(language))]
 
+    def over_limit(self, request: Request) -> bool:
+        """True when the command limits would drop this request: adapters then skip their own platform calls."""
+        return self.throttle is not None and self.throttle.over_limit(request)
+
     def command_names(self) -> list[str]:
         return [name for name, spec in commands().items() if spec.listed]
 

@@ -144,6 +144,16 @@ class Throttle:
         self._chats.take(chat, now)
         return Verdict.HANDLE
 
+    def over_limit(self, request: Request) -> bool:
+        """Would ``check`` refuse this request now? Spends nothing: for an adapter that must ask its
+        platform something (who administers a group) before handing the request over."""
+        if request.sender.platform in UNLIMITED_PLATFORMS:
+            return False
+        now = self.clock()
+        member = (request.sender.platform, request.sender.user_id)
+        chat = (request.sender.platform, request.chat.chat_id)
+        return not (self._members.has_token(member, now) and self._chats.has_token(chat, now))
+
     def remember_language(self, request: Request, language: str) -> None:
         """The language of the member behind a handled request: their notice will be in it."""
         bucket = self._members.bucket((request.sender.platform, request.sender.user_id))
