@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import make_url
 
 from core.channels import ensure_channels
+from core.commands.throttle import Throttle
 from core.config import Settings
 from core.db.engine import Database
 from core.db.migrate import upgrade
@@ -24,7 +25,7 @@ class App:
         from core.commands.service import CommandService
 
         if not hasattr(self, "_commands"):
-            self._commands = CommandService(self.db)
+            self._commands = CommandService(self.db, throttle=Throttle.from_settings(self.settings))
         return self._commands
 
     async def close(self) -> None:

@@ -38,7 +38,12 @@ _ENV_NAMES = {
     "import_max_bytes": "ALUMNI_IMPORT_MAX_BYTES",
     "import_max_rows": "ALUMNI_IMPORT_MAX_ROWS",
     "import_max_events": "ALUMNI_IMPORT_MAX_EVENTS",
+    "rate_member_per_minute": "ALUMNI_RATE_MEMBER_PER_MINUTE",
+    "rate_member_burst": "ALUMNI_RATE_MEMBER_BURST",
+    "rate_chat_per_minute": "ALUMNI_RATE_CHAT_PER_MINUTE",
+    "rate_chat_burst": "ALUMNI_RATE_CHAT_BURST",
 }
+_RATE_FIELDS = frozenset(name for name in _ENV_NAMES if name.startswith("rate_"))
 DATA_DIR_NAME = "alumni-bots"  # under $XDG_DATA_HOME, else ~/.local/share
 
 
@@ -80,6 +85,12 @@ class Settings:
     import_max_bytes: int = DEFAULT_IMPORT_MAX_BYTES
     import_max_rows: int = DEFAULT_IMPORT_MAX_ROWS
     import_max_events: int = DEFAULT_IMPORT_MAX_EVENTS
+    # Command limits of each bot process (core.commands.throttle): requests a minute on average and
+    # at once, per account and per chat. Far above what a person types; 0 per minute: no limit.
+    rate_member_per_minute: int = 30
+    rate_member_burst: int = 20
+    rate_chat_per_minute: int = 120
+    rate_chat_burst: int = 60
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -97,6 +108,10 @@ class Settings:
                 if not number > 0:
                     raise SettingsError(f"{name} must be a positive number")
                 values[f.name] = number
+            elif f.name in _RATE_FIELDS:
+                if not (value.isascii() and value.isdigit()) or int(value) > 100000:
+                    raise SettingsError(f"{name} must be a whole number (0-100000; 0 per minute: no limit)")
+                values[f.name] = int(value)
             elif f.type in ("int", int):
                 whole = value.isascii() and value.isdigit()
                 if f.name.endswith("_days"):

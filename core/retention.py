@@ -13,8 +13,8 @@ holds long locks:
   ``ALUMNI_BUTTON_RETENTION_DAYS`` (default 7): pressing such an old button says it has expired;
 - conversations (a multi-step flow left half-way) untouched for ``ALUMNI_RETENTION_DAYS``: the
   member starts the command again;
-- link codes a day after they expired, and failed link attempts a day after they were made (they
-  only count within the last hour).
+- link codes a day after they expired, and an account's count of link-code tries a week after its
+  last try (``core.linking.MEMORY``: a count untouched that long starts again anyway).
 
 Announcements, events and members are content, not logs: they stay until deleted (``forget``).
 """
@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from core import linking
 from core.config import Settings
 from core.db.engine import Database
 from core.db.models import Conversation, Delivery, Event, LinkAttempt, LinkCode, StoredAction
@@ -39,7 +40,7 @@ from core.jobs import periodic
 log = logging.getLogger(__name__)
 
 BATCH = 500  # rows per delete transaction
-LINK_KEEP = timedelta(days=1)  # link codes after their expiry, link attempts after they were made
+LINK_KEEP = timedelta(days=1)  # link codes after their expiry (tries: core.linking.MEMORY after the last)
 JOB = "retention.prune"
 
 
@@ -96,7 +97,7 @@ async def prune(db: Database, policy: Retention, now: datetime | None = None, ba
         db, StoredAction.key, [StoredAction.created_at < now - timedelta(days=policy.button_days)], batch)
     conversations = await _delete_in_batches(db, Conversation.id, [Conversation.updated_at < kept_since], batch)
     codes = await _delete_in_batches(db, LinkCode.id, [LinkCode.expires_at < now - LINK_KEEP], batch)
-    attempts = await _delete_in_batches(db, LinkAttempt.id, [LinkAttempt.attempted_at < now - LINK_KEEP], batch)
+    attempts = await _delete_in_batches(db, LinkAttempt.id, [LinkAttempt.attempted_at < now - linking.MEMORY], batch)
     return Pruned(deliveries, actions, conversations, codes, attempts)
 
 

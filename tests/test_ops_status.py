@@ -149,7 +149,8 @@ def test_status_command(database_url: str, run_cli) -> None:
     assert (code, err) == (0, "")
     data = json.loads(out)
     assert set(data) == {"database", "at", "platforms", "jobs", "last_reminder_sent_at", "reminders_waiting",
-                         "next_reminder_due_at", "workers", "stale_workers", "tables", "retention"}
+                         "next_reminder_due_at", "workers", "stale_workers", "tables", "retention", "limits",
+                         "link_waiting"}
     assert data["tables"]["deliveries"] == 14 and data["retention"] == {"delivery_days": 30, "button_days": 7}
     assert data["platforms"]["telegram"] | {"oldest_due_seconds": 0} == {
         "pending": 3, "due_now": 2, "sending": 1, "oldest_due_seconds": 0, "failed": 2, "failed_24h": 1,

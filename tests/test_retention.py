@@ -48,8 +48,9 @@ async def test_prune_removes_old_finished_rows_and_keeps_pending_recent_and_upco
             LinkCode(code_hash="live", member_id=member.id, created_at=NOW, expires_at=NOW + timedelta(minutes=10)),
             Conversation(identity_id=identity.id, chat_id="old", flow="newevent", step="title", updated_at=OLD),
             Conversation(identity_id=identity.id, chat_id="recent", flow="newevent", step="title", updated_at=RECENT),
-            LinkAttempt(identity_id=identity.id, attempted_at=NOW - timedelta(days=2)),
-            LinkAttempt(identity_id=identity.id, attempted_at=NOW - timedelta(minutes=5)),
+            LinkAttempt(guesser="a" * 64, failures=3, attempted_at=NOW - timedelta(days=8)),
+            LinkAttempt(guesser="b" * 64, failures=9, attempted_at=NOW - timedelta(days=2),  # still counting
+                        blocked_until=NOW + timedelta(minutes=10)),
         ])
 
     pruned = await prune(db, Retention.from_settings(Settings()), now=NOW, batch=2)  # several batches

@@ -46,6 +46,9 @@ class StubService:
         return [Reply(text=f"got {what} {request.args}".strip(), edit=request.action is not None,
                       buttons=[[Button("again", "help")]])]
 
+    def over_limit(self, request: Request) -> bool:
+        return False
+
     def command_names(self) -> list[str]:
         return ["start", "help", "language"]
 

@@ -16,6 +16,8 @@ from pathlib import Path
 from babel.numbers import format_decimal
 from sqlalchemy.engine import make_url
 
+from core.commands.throttle import Throttle
+from core.config import Settings
 from core.i18n import _, current_language, ngettext
 from core.operations.status import LIVE_SECONDS, PLANNING_JOB, REMINDER_JOBS, JobStatus, Status, read_status
 from core.redaction import redact_url
@@ -38,7 +40,7 @@ def add_parser(groups: argparse._SubParsersAction, parser_class: type) -> None: 
     status.set_defaults(handler=run)
 
 
-async def gather(url: str, retention: Retention | None = None) -> Status:
+async def gather(url: str, retention: Retention | None = None, settings: Settings | None = None) -> Status:
     """Open the database read-only (never create or migrate it), read the status, close."""
     from core.db.engine import Database
 
@@ -49,7 +51,8 @@ async def gather(url: str, retention: Retention | None = None) -> Status:
     database = Database(url)
     try:
         async with database.sessions() as session:
-            return await read_status(session, retention=retention)
+            limits = Throttle.from_settings(settings or Settings(database_url=url)).describe()
+            return await read_status(session, retention=retention, limits=limits)
     finally:
         await database.dispose()
 
@@ -59,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
     current = settings()
     url = current.database_url
-    status = asyncio.run(gather(url, Retention.from_settings(current)))
+    status = asyncio.run(gather(url, Retention.from_settings(current), current))
     if args.json:
         out(json.dumps({"database": redact_url(url), **status.as_json()}, indent=2, ensure_ascii=False))
     else:
@@ -180,7 +183,20 @@ def render(status: Status, database: str) -> list[str]:
         lines.append("  " + _("retention: finished deliveries {deliveries}, stored button actions {buttons} "
                               "(ALUMNI_RETENTION_DAYS, ALUMNI_BUTTON_RETENTION_DAYS)").format(
             deliveries=_days(status.retention["delivery_days"]), buttons=_days(status.retention["button_days"])))
+    if status.limits:
+        lines += ["", _("Command limits (in each bot process; ALUMNI_RATE_MEMBER_*, ALUMNI_RATE_CHAT_*)")]
+        lines.append("  " + _("per account: {member}; per chat: {chat}").format(
+            member=_rate(status.limits["member"]), chat=_rate(status.limits["chat"])))
+    lines.append("  " + ngettext("link codes: {count} account waiting after wrong codes",
+                                 "link codes: {count} accounts waiting after wrong codes",
+                                 status.link_waiting).format(count=status.link_waiting))
     return lines
+
+
+def _rate(limit: dict[str, int]) -> str:
+    if not limit["per_minute"] or not limit["burst"]:
+        return _("no limit")
+    return _("{count} a minute, up to {burst} at once").format(count=limit["per_minute"], burst=limit["burst"])
 
 
 def _days(count: int) -> str:

@@ -75,7 +75,7 @@ def make_command(name: str, description: str, options: tuple[Option, ...]) -> ap
 
     async def callback(interaction: discord.Interaction, **values: Any) -> None:
         extra: dict[str, Any] = {}
-        if name in BIND_COMMANDS:
+        if name in BIND_COMMANDS and not handlers.over_limit(interaction):
             rights = await access.bind_rights(interaction, values.get("role"))
             extra = {"chat_admin": rights.chat_admin, "bot_can_invite": rights.bot_can_invite, "binding": rights.binding}
         await handlers.on_command(interaction, name, core_args(options, values), **extra)

@@ -77,6 +77,11 @@ def _service(interaction: discord.Interaction) -> Any:
     return interaction.client.service  # type: ignore[attr-defined]
 
 
+def over_limit(interaction: discord.Interaction) -> bool:
+    """The command limits would drop this interaction: no calls to Discord to prepare it."""
+    return bool(_service(interaction).over_limit(request_of(interaction)))
+
+
 async def on_command(interaction: discord.Interaction, name: str, args: str, **extra: Any) -> None:
     """A slash command (its options already joined into ``args``)."""
     request = request_of(interaction, command=name, args=args, **extra)
@@ -146,8 +151,8 @@ class Responder:
     async def send_all(self, replies: list[Reply], notes: list[str] | None = None) -> None:
         if not replies and notes:
             replies = [Reply()]
-        if not replies and not self.interaction.response.is_done():
-            await self.interaction.response.defer()  # a press with nothing to say: acknowledge it
+        if not replies:
+            await self.acknowledge_silently()
             return
         for index, reply in enumerate(replies):
             extra = notes if index == len(replies) - 1 else None
@@ -156,6 +161,22 @@ class Responder:
                     await self.send(outgoing, ephemeral=reply.private, edit=reply.edit and position == 0)
                 except discord.HTTPException as error:
                     log.warning("a reply to interaction %s was not delivered: %s", self.interaction.id, error)
+
+    async def acknowledge_silently(self) -> None:
+        """Nothing to say (a request dropped by the command limits, a press that changes nothing):
+        Discord still wants an answer. A press is acknowledged as it is; a command gets a private
+        "thinking" note that is deleted at once, so nothing is left on anyone's screen."""
+        response = self.interaction.response
+        try:
+            if self.component:
+                if not response.is_done():
+                    await response.defer()
+                return
+            if not response.is_done():
+                await response.defer(ephemeral=True, thinking=True)
+            await self.interaction.delete_original_response()
+        except discord.HTTPException as error:
+            log.info("could not acknowledge interaction %s: %s", self.interaction.id, error)
 
     async def send(self, outgoing: Outgoing, *, ephemeral: bool, edit: bool) -> None:
         """Edit the pressed message when asked (and possible), else answer or follow up."""

@@ -43,6 +43,8 @@ async def prepare(adapter: "Adapter", request: Request) -> Request:
     name = request.command or (request.action or "").split(" ", 1)[0]  # typed, or a suggestion's button
     if name not in BIND_COMMANDS or request.chat.kind == ChatKind.PRIVATE:
         return request  # in a DM the core answers "send this in the channel" by itself
+    if adapter.service.over_limit(request):
+        return request  # dropped by the command limits anyway: no calls to Slack for it
     profile = await adapter.profiles.get(request.sender.user_id, fresh=True)
     in_channel, name = await channel_facts(adapter, request.chat.chat_id)
     # The binding's title: the channel's real name (slash commands say "privategroup" for private ones).

@@ -260,7 +260,8 @@ class Adapter:
                 name, _sep, rest = request.text.partition(" ")
                 replies = await self.service.handle(replace(request, command=name, args=rest, text=None))
             await Responder(self.client, origin, request).send_all(replies)
-        await self.refresh_home(origin.user_id)
+        if replies:  # nothing said, nothing changed (a request dropped by the command limits): no Home to redo
+            await self.refresh_home(origin.user_id)
         return replies
 
     @asynccontextmanager

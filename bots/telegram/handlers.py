@@ -308,8 +308,10 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         async with lock:
             errors.mark_reachable(request.sender.user_id)
-            if request.command in bind.BIND_COMMANDS or (request.action is not None and request.chat.kind is ChatKind.GROUP):
+            asks_rights = request.command in bind.BIND_COMMANDS or (request.action is not None and request.chat.kind is ChatKind.GROUP)
+            if asks_rights and not _service(context).over_limit(request):
                 # a button in a group may be a bind suggestion: the core needs the rights either way
+                # (not for a request the command limits drop: a flood of presses costs no getChatMember)
                 request = await bind.with_group_rights(bot, request)
             replies = await _service(context).handle(request)
             await Delivery(bot, _service(context), request, carrier).send_all(replies)

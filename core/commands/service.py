@@ -12,6 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from core.commands.context import Context
 from core.commands.dispatch import dispatch
 from core.commands.registry import commands
+from core.commands.throttle import Throttle, Verdict
 from core.commands.types import Reply, Request
 from core.db.engine import Database
 from core.directory.search import DirectorySearch
@@ -22,12 +23,15 @@ log = logging.getLogger(__name__)
 
 
 class CommandService:
-    def __init__(self, db: Database, directory: DirectorySearch | None = None) -> None:
+    def __init__(self, db: Database, directory: DirectorySearch | None = None, throttle: Throttle | None = None) -> None:
         self.db = db
         self.directory = directory or DirectorySearch(db)
+        self.throttle = throttle  # None: no command limits (tests, the command line)
 
     async def handle(self, request: Request) -> list[Reply]:
         guessed = language_from_locale(request.sender.locale) or DEFAULT_LANGUAGE
+        if self.throttle is not None and (verdict := self.throttle.check(request)) is not Verdict.HANDLE:
+            return [] if verdict is Verdict.DROP else [self.throttle.notice(request, verdict, guessed)]
         try:
             async with self.db.transaction() as session:
                 identity, member, created = await get_or_create_identity(
@@ -41,6 +45,8 @@ class CommandService:
                 with use_language(member.language or guessed):
                     ctx = Context(session, request, identity, member, self.directory, is_new=created)
                     await dispatch(ctx)
+                    if self.throttle is not None:
+                        self.throttle.remember_language(request, ctx.member.language or guessed)
                     return ctx.replies
         except PoolTimeout:
             # Every pooled connection stayed busy for the whole pool timeout: a burst, not an outage.
@@ -54,6 +60,10 @@ class CommandService:
             log.warning("database unavailable while handling a %s request: %s", request.sender.platform, type(error).__name__)
             with use_language(guessed) as language:
                 return [Reply(_("I can't reach my database right now. Please try again in a moment."), language=language, rtl=is_rtl(language))]
+
+    def over_limit(self, request: Request) -> bool:
+        """True when the command limits would drop this request: adapters then skip their own platform calls."""
+        return self.throttle is not None and self.throttle.over_limit(request)
 
     def command_names(self) -> list[str]:
         return [name for name, spec in commands().items() if spec.listed]

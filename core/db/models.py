@@ -147,13 +147,32 @@ class LinkCode(Base):
 
 
 class LinkAttempt(Base):
-    """Failed link-code attempts, counted to rate-limit guessing."""
+    """Link codes typed by one account (core.linking): its wrong codes in a row and how long it waits.
+
+    The account is named by a keyed hash of its platform and user id, not by a foreign key, so
+    erasing the member (``forget``) does not erase the count: forgetting cannot be used to guess
+    again at once. The row names nobody without the installation's key, and is pruned a week
+    after the account's last try (core.retention).
+    """
 
     __tablename__ = "link_attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id", ondelete="CASCADE"), index=True)
-    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    guesser: Mapped[str] = mapped_column(String(64), unique=True)  # HMAC-SHA256 of "platform:user_id", hex
+    failures: Mapped[int] = mapped_column(default=0)  # codes tried since the last right one
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # the last try
+    blocked_until: Mapped[datetime | None] = mapped_column()  # no try is looked at before this
+
+
+class InstallationKey(Base):
+    """Random keys made once per installation (the key of the link-attempt hashes), shared by
+    every process through the database."""
+
+    __tablename__ = "installation_keys"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # ---------------------------------------------------------------- channels

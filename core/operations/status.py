@@ -93,6 +93,9 @@ class Status:
     stale_workers: int = 0  # rows of processes not seen for LIVE_SECONDS (stopped or dead)
     tables: dict[str, int] = field(default_factory=dict)  # table name -> rows
     retention: dict[str, int] = field(default_factory=dict)  # the retention policy in force, in days
+    # command limits of each bot process: {"member"|"chat": {"per_minute", "burst"}} (per_minute 0: none)
+    limits: dict[str, dict[str, int]] = field(default_factory=dict)
+    link_waiting: int = 0  # accounts made to wait after wrong link codes, now (core.linking)
 
     def job(self, *names: str) -> JobStatus | None:
         """The first of these jobs that has run."""
@@ -124,6 +127,8 @@ class Status:
             "stale_workers": self.stale_workers,
             "tables": dict(self.tables),
             "retention": dict(self.retention),
+            "limits": {name: dict(limit) for name, limit in self.limits.items()},
+            "link_waiting": self.link_waiting,
         }
 
 
@@ -157,8 +162,10 @@ async def table_sizes(session: AsyncSession) -> dict[str, int]:
     return {model.__tablename__: int(number or 0) for model, number in zip(SIZED_TABLES, row)}
 
 
-async def read_status(session: AsyncSession, now: datetime | None = None, retention: Retention | None = None) -> Status:
-    """Everything ``alumni status`` shows, as of ``now``; ``retention``: the policy in force (default: the defaults)."""
+async def read_status(session: AsyncSession, now: datetime | None = None, retention: Retention | None = None,
+                      limits: dict[str, dict[str, int]] | None = None) -> Status:
+    """Everything ``alumni status`` shows, as of ``now``; ``retention``: the policy in force (default: the defaults);
+    ``limits``: the command limits configured (``Throttle.describe()``)."""
     now = now or utcnow()
     hour, day = now - timedelta(hours=1), now - timedelta(days=1)
     status = Status(at=now, platforms={platform: PlatformStatus() for platform in PLATFORMS})
@@ -232,4 +239,7 @@ async def read_status(session: AsyncSession, now: datetime | None = None, retent
     status.tables = await table_sizes(session)
     policy = retention or Retention()
     status.retention = {"delivery_days": policy.delivery_days, "button_days": policy.button_days}
+    status.limits = dict(limits or {})
+    status.link_waiting = int(await session.scalar(
+        select(func.count()).select_from(LinkAttempt).where(LinkAttempt.blocked_until > now)) or 0)
     return status

@@ -1,9 +1,9 @@
 """``link``: one member across platforms, through a single-use, expiring code.
 
 The code is shown to the account that already owns the profile and typed on the
-other account; only its hash is stored, wrong guesses are counted and limited (per
-account, and for everyone together, so that many accounts, or an account erased and
-recreated, cannot guess faster).
+other account; only its hash is stored. Every try is counted per typing account before the
+code is looked at, and wrong ones make the account wait (core.linking: a count that
+``forget`` does not erase, and no ceiling shared by everyone that strangers could exhaust).
 
 Typing a code hands the typing account over to the code's profile, so it is refused
 when that would let someone take more than an account: an account holding a role
@@ -15,28 +15,25 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
+from core import linking
 from core.commands.context import Context
 from core.commands.registry import command
-from core.db.models import Identity, LinkAttempt, LinkCode, Member, RoleGrant
+from core.db.models import Identity, LinkCode, Member, RoleGrant
 from core.db.types import utcnow
-from core.i18n import N_, _
+from core.i18n import N_, _, ngettext
 from core.merging import merge_members
 from core.text import isolate
 
 log = logging.getLogger(__name__)
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud or retyped without mistakes
-CODE_LENGTH = 8
+CODE_LENGTH = 10  # 31^10 (8 x 10^14) codes: guessing a live one is hopeless at the pace core.linking allows
 CODE_LIFETIME = timedelta(minutes=10)
-MAX_FAILED_ATTEMPTS = 5
-ATTEMPT_WINDOW = timedelta(hours=1)
-# Wrong codes from all accounts together: a ceiling on guessing with many accounts.
-MAX_FAILED_EVERYWHERE = 60
-EVERYWHERE_WINDOW = timedelta(minutes=10)
 PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "slack": "Slack", "console": "console"}
 
 
@@ -69,17 +66,14 @@ async def _issue_code(ctx: Context) -> None:
     )
 
 
-async def _failures(ctx: Context, now: datetime) -> tuple[int, int]:
-    """Wrong codes in the windows: (of this account, of everyone)."""
-    mine = await ctx.session.scalar(
-        select(func.count())
-        .select_from(LinkAttempt)
-        .where(LinkAttempt.identity_id == ctx.identity.id, LinkAttempt.attempted_at > now - ATTEMPT_WINDOW)
-    )
-    everyone = await ctx.session.scalar(
-        select(func.count()).select_from(LinkAttempt).where(LinkAttempt.attempted_at > now - EVERYWHERE_WINDOW)
-    )
-    return int(mine or 0), int(everyone or 0)
+def _wait_text(wait: timedelta) -> str:
+    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    if minutes <= 60:
+        return ngettext("Too many wrong codes. Please try again in {count} minute.",
+                        "Too many wrong codes. Please try again in {count} minutes.", minutes).format(count=minutes)
+    hours = math.ceil(minutes / 60)
+    return ngettext("Too many wrong codes. Please try again in {count} hour.",
+                    "Too many wrong codes. Please try again in {count} hours.", hours).format(count=hours)
 
 
 async def _refusal(ctx: Context, owner_id: int) -> str | None:
@@ -101,13 +95,9 @@ async def _refusal(ctx: Context, owner_id: int) -> str | None:
 
 async def _redeem_code(ctx: Context, typed: str) -> None:
     now = utcnow()
-    mine, everyone = await _failures(ctx, now)
-    if mine >= MAX_FAILED_ATTEMPTS:
-        ctx.reply(_("Too many wrong codes. Please try again in an hour."), private=True)
-        return
-    if everyone >= MAX_FAILED_EVERYWHERE:
-        log.warning("link codes: %s wrong codes in %s from all accounts, redeeming paused", everyone, EVERYWHERE_WINDOW)
-        ctx.reply(_("Too many wrong codes were typed recently. Please try again in a few minutes."), private=True)
+    attempt = await linking.begin_attempt(ctx.session, ctx.identity.platform, ctx.identity.user_id, now)
+    if not attempt.allowed:
+        ctx.reply(_wait_text(attempt.wait or timedelta(0)), private=True)
         return
     code = await ctx.session.scalar(
         select(LinkCode).where(LinkCode.code_hash == _hash(typed), LinkCode.used_at.is_(None), LinkCode.expires_at > now)
@@ -120,7 +110,9 @@ async def _redeem_code(ctx: Context, typed: str) -> None:
         )
     ).rowcount == 1
     if code is None or not claimed:
-        ctx.session.add(LinkAttempt(identity_id=ctx.identity.id, attempted_at=now))
+        await linking.wrong(ctx.session, attempt, now)
+        if attempt.failures > linking.FREE_TRIES:
+            log.info("link codes: an account typed %s wrong codes in a row", attempt.failures)
         ctx.reply(
             _("This code is wrong or has expired. Ask for a new one with {hint} on your other account.").format(
                 hint=ctx.hint("link")
@@ -128,6 +120,7 @@ async def _redeem_code(ctx: Context, typed: str) -> None:
             private=True,
         )
         return
+    await linking.right(ctx.session, attempt)
     if code.member_id == ctx.member.id:
         ctx.reply(_("This account is already part of that profile."), private=True)
         return

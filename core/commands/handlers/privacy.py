@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 
+from core import linking
 from core.access import enqueue_revocations, revocation_rows, taken_back_on
 from core.commands.context import Context
 from core.commands.registry import command
@@ -18,7 +19,6 @@ from core.db.models import (
     Delivery,
     Event,
     Identity,
-    LinkAttempt,
     LinkCode,
     Membership,
     RoleGrant,
@@ -60,9 +60,7 @@ async def member_data(ctx: Context) -> dict[str, object]:
         select(Conversation).where(Conversation.identity_id.in_(identity_ids)).order_by(Conversation.id)
     )
     codes = await session.scalars(select(LinkCode).where(LinkCode.member_id == member.id).order_by(LinkCode.id))
-    attempts = await session.scalars(
-        select(LinkAttempt).where(LinkAttempt.identity_id.in_(identity_ids)).order_by(LinkAttempt.id)
-    )
+    attempts = await linking.attempts_of(session, [(i.platform, i.user_id) for i in identities])
     buttons = await session.scalars(
         select(StoredAction).where(StoredAction.member_id == member.id).order_by(StoredAction.created_at)
     )
@@ -114,7 +112,12 @@ async def member_data(ctx: Context) -> dict[str, object]:
         "link_codes": [
             {"created_at": _iso(c.created_at), "expires_at": _iso(c.expires_at), "used_at": _iso(c.used_at)} for c in codes
         ],
-        "failed_link_attempts": [_iso(a.attempted_at) for a in attempts],
+        # kept after ``forget`` under a keyed hash (core.linking), until a week after the last try
+        "failed_link_attempts": [
+            {"platform": platform, "wrong_codes_in_a_row": a.failures, "last_try": _iso(a.attempted_at),
+             "waiting_until": _iso(a.blocked_until)}
+            for platform, a in attempts if a.failures
+        ],
         "button_commands": [{"command": b.payload, "created_at": _iso(b.created_at)} for b in buttons],
     }
 
@@ -188,7 +191,7 @@ async def erase_member(ctx: Context) -> None:
     identity_ids = [i.id for i in identities]
     await session.execute(delete(Delivery).where(_addressed_to(member_id, identities)))
     await session.execute(delete(Conversation).where(Conversation.identity_id.in_(identity_ids)))
-    await session.execute(delete(LinkAttempt).where(LinkAttempt.identity_id.in_(identity_ids)))
+    # Not the link-code tries (core.linking): kept under a keyed hash, or forgetting would reset them.
     await session.execute(delete(LinkCode).where(LinkCode.member_id == member_id))
     await session.execute(delete(Membership).where(Membership.member_id == member_id))
     await session.execute(delete(RoleGrant).where(RoleGrant.member_id == member_id))
