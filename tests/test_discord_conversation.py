@@ -36,7 +36,7 @@ async def core(database_url: str, fake: FakeDiscord) -> AsyncIterator[tuple[App,
     role_id = fake.add_role("Tunisia", position=2)
     async with app.db.transaction() as session:
         channel = await session.scalar(select(Channel).where(Channel.slug == "tn"))
-        session.add(ChannelBinding(channel_id=channel.id, platform="discord", chat_id=str(fake.text_channel_id),
+        session.add(ChannelBinding(status="approved", channel_id=channel.id, platform="discord", chat_id=str(fake.text_channel_id),
                                    title="#tunisia", data={"guild_id": str(fake.guild_id), "role_id": str(role_id)}))
     try:
         yield app, role_id

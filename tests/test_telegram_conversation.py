@@ -32,7 +32,7 @@ async def core(database_url: str) -> AsyncIterator[App]:
     await import_rows(app.db, [(1, {"name": HOSTILE, "country": "TN", "city": "Tunis", "website": "https://aae.tn"})])
     async with app.db.transaction() as session:
         channel = await session.scalar(select(Channel).where(Channel.slug == "tn"))
-        session.add(ChannelBinding(channel_id=channel.id, platform="telegram", chat_id=BOUND_GROUP, title="Alumni Tunisie"))
+        session.add(ChannelBinding(status="approved", channel_id=channel.id, platform="telegram", chat_id=BOUND_GROUP, title="Alumni Tunisie"))
     try:
         yield app
     finally:

@@ -11,6 +11,7 @@ from core.commands.context import Context
 from core.commands.registry import command
 from core.commands.types import ChatAccess, FileAttachment
 from core.db.models import (
+    BINDING_APPROVED,
     Announcement,
     Channel,
     ChannelBinding,
@@ -195,6 +196,7 @@ async def _all_access(ctx: Context) -> list[ChatAccess]:
         select(Channel.slug, ChannelBinding)
         .join(Membership, Membership.channel_id == Channel.id)
         .join(ChannelBinding, ChannelBinding.channel_id == Channel.id)
-        .where(Membership.member_id == ctx.member.id, ChannelBinding.platform == ctx.platform)
+        .where(Membership.member_id == ctx.member.id, ChannelBinding.platform == ctx.platform,
+               ChannelBinding.status == BINDING_APPROVED)  # a pending binding gave nothing to take back
     )
     return [ChatAccess(slug, b.chat_id, False, b.title, dict(b.data or {})) for slug, b in rows]
