@@ -17,7 +17,7 @@ from core.i18n import N_, _
 from .commands import out, with_app
 from .errors import CliError
 
-STATUSES = {bindings.PENDING: N_("pending"), bindings.APPROVED: N_("approved")}
+STATUSES = {bindings.PENDING: N_("awaiting approval"), bindings.APPROVED: N_("approved")}
 
 
 def add_parsers(channels: Any) -> None:
@@ -62,7 +62,7 @@ def list_bindings(args: argparse.Namespace) -> int:
         status = _(STATUSES.get(binding.status, binding.status))
         chat = f"{binding.platform}:{binding.chat_id}" + (f" ({binding.title})" if binding.title else "")
         requested = _("asked by member {id}").format(id=binding.requested_by) if binding.requested_by else "-"
-        out(f"{binding.id:<6} {status:<10} {channel.slug:<26} {chat}  {requested}")
+        out(f"{binding.id:<6} {status:<18} {channel.slug:<26} {chat}  {requested}")
     return 0
 
 
