@@ -18,6 +18,7 @@ from core.db.models import (
     Announcement,
     Base,
     Channel,
+    ChannelBinding,
     Conversation,
     Delivery,
     Event,
@@ -46,6 +47,7 @@ EXPORTED = {
     "conversations": "conversations",
     "link_codes": "link_codes",
     "link_attempts": "failed_link_attempts",
+    "channel_bindings": "chat_bindings",
 }
 
 
@@ -90,6 +92,8 @@ async def _fill(db: Database, person: Person, other: Person) -> tuple[int, int]:
         from core.roles import grant_role
 
         await grant_role(session, member_id, "ambassador", "FR")
+        session.add(ChannelBinding(channel_id=channel.id, platform=person.platform, chat_id="group-9", title="Santé",
+                                   requested_by=member_id, approved_by=member_id, status="approved"))
         await enqueue(session, key="notice:privacy", kind="notice", platform=person.platform, target=person.user_id,
                       member_id=member_id, payload={"reply": {"text": "hi"}})
         await enqueue(session, key="notice:by-identity", kind="notice", platform=person.platform, target=person.user_id,
@@ -120,6 +124,7 @@ async def test_mydata_then_forget_leaves_nothing(db: Database, platform: str) ->
     assert exported["events_created"][0]["id"] == event_id
     assert any(c["flow"] == "announce" for c in exported["conversations"])
     assert len(exported["failed_link_attempts"]) == 1
+    assert exported["chat_bindings"][0]["channel"] == "health" and exported["chat_bindings"][0]["approved_by_you"]
     assert "code_hash" not in json.dumps(exported)
 
     await person.send("/forget")
@@ -145,6 +150,8 @@ async def test_mydata_then_forget_leaves_nothing(db: Database, platform: str) ->
         kept = await session.scalar(select(Announcement))
         assert (kept.sender_id, kept.sender_name, kept.texts) == (None, "", {"fr": "Salut"})
         assert (await session.get(Event, event_id)).created_by is None
+        bound = await session.scalar(select(ChannelBinding).where(ChannelBinding.chat_id == "group-9"))
+        assert (bound.status, bound.requested_by, bound.approved_by) == ("approved", None, None)  # the chat stays bound
         # the waiting list moved up: the other member holds the place and is told
         assert not (await session.get(Rsvp, (event_id, other_id))).waitlisted
         told = await session.scalars(select(Delivery.kind).where(Delivery.member_id == other_id))

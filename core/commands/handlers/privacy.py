@@ -63,6 +63,12 @@ async def member_data(ctx: Context) -> dict[str, object]:
     attempts = await session.scalars(
         select(LinkAttempt).where(LinkAttempt.identity_id.in_(identity_ids)).order_by(LinkAttempt.id)
     )
+    bindings = await session.execute(
+        select(ChannelBinding, Channel.slug)
+        .join(Channel, Channel.id == ChannelBinding.channel_id)
+        .where(or_(ChannelBinding.requested_by == member.id, ChannelBinding.approved_by == member.id))
+        .order_by(ChannelBinding.id)
+    )
     return {
         "member": {
             "id": member.id,
@@ -112,6 +118,11 @@ async def member_data(ctx: Context) -> dict[str, object]:
             {"created_at": _iso(c.created_at), "expires_at": _iso(c.expires_at), "used_at": _iso(c.used_at)} for c in codes
         ],
         "failed_link_attempts": [_iso(a.attempted_at) for a in attempts],
+        "chat_bindings": [
+            {"channel": slug, "platform": b.platform, "chat": b.title, "status": b.status, "asked_by_you": b.requested_by == member.id,
+             "approved_by_you": b.approved_by == member.id, "asked_at": _iso(b.created_at), "approved_at": _iso(b.approved_at)}
+            for b, slug in bindings
+        ],
     }
 
 
@@ -185,6 +196,9 @@ async def erase_member(ctx: Context) -> None:
     await session.execute(delete(Membership).where(Membership.member_id == member_id))
     await session.execute(delete(RoleGrant).where(RoleGrant.member_id == member_id))
     await session.execute(update(Event).where(Event.created_by == member_id).values(created_by=None))
+    # the chats they asked to bind or approved stay bound (the audit trail keeps who acted)
+    await session.execute(update(ChannelBinding).where(ChannelBinding.requested_by == member_id).values(requested_by=None))
+    await session.execute(update(ChannelBinding).where(ChannelBinding.approved_by == member_id).values(approved_by=None))
     await session.execute(delete(Identity).where(Identity.member_id == member_id))
     await session.delete(ctx.member)
     await session.flush()
