@@ -46,6 +46,7 @@ class Requested:
     binding: ChannelBinding
     created: bool  # False: the chat was bound to that channel already (details refreshed)
     approved: bool  # approved now or before
+    approved_now: bool  # by this request: the asker may approve bindings to that channel
     notified: int  # approver notices written to the outbox
 
 
@@ -89,7 +90,8 @@ async def request(
     """Ask to bind a chat (its administrator asking): pending, or approved when the asker may approve."""
     binding = await session.scalar(
         select(ChannelBinding).where(
-            ChannelBinding.platform == actor.source, ChannelBinding.chat_id == chat_id, ChannelBinding.channel_id == channel.id
+            ChannelBinding.platform == actor.source, ChannelBinding.chat_id == chat_id,
+            ChannelBinding.channel_id == channel.id,
         )
     )
     entitled = await may_approve(session, member_id, channel)
@@ -117,7 +119,7 @@ async def request(
     notified = 0
     if binding.status == PENDING:
         notified = await _notify_approvers(session, binding, channel, member_id, requester_name)
-    return Requested(binding, created, binding.status == APPROVED, notified)
+    return Requested(binding, created, binding.status == APPROVED, self_approved, notified)
 
 
 async def approve(session: AsyncSession, actor: Actor, binding: ChannelBinding, channel: Channel) -> bool:

@@ -177,3 +177,13 @@ async def test_who_approves_and_what_a_second_bind_or_an_unbind_does(db: Databas
         audit.BINDING_REQUEST, audit.BINDING_UNBIND,  # health, unbound by the chat's administrator
         audit.BINDING_REQUEST, audit.BINDING_UNBIND,  # health again, rejected by the administrator
     ]
+
+
+async def test_an_approver_binding_a_pending_chat_again_approves_it(db: Database) -> None:
+    service = CommandService(db)
+    await member_with(db, "amb", platform="telegram", role="ambassador", role_country="TN")
+    assert "approves" in (await ask(service, "stranger")).text
+    reply = await ask(service, "amb")  # the ambassador administers the group too
+    assert "now bound" in reply.text and (await the_binding(db)).status == "approved"
+    assert [(a, who) for a, _s, who, _o in await trail(db)] == [
+        (audit.BINDING_REQUEST, "stranger"), (audit.BINDING_APPROVE, "amb")]

@@ -33,13 +33,15 @@ def add_parsers(channels: Any) -> None:
         description=_("Approve a binding: from now on its chat receives the channel's announcements and "
                       "joining the channel gives access to it."),
     )
-    approve.add_argument("binding_id", metavar="ID", type=_number, help=_("the binding's number (see 'alumni channels bindings')"))
+    approve.add_argument("binding_id", metavar="ID", type=_number,
+                         help=_("the binding's number (see 'alumni channels bindings')"))
     approve.set_defaults(handler=approve_binding)
     unbind = channels.add_parser(
         "unbind", help=_("remove a binding"),
         description=_("Remove a binding, approved or waiting for approval (a request refused)."),
     )
-    unbind.add_argument("binding_id", metavar="ID", type=_number, help=_("the binding's number (see 'alumni channels bindings')"))
+    unbind.add_argument("binding_id", metavar="ID", type=_number,
+                        help=_("the binding's number (see 'alumni channels bindings')"))
     unbind.set_defaults(handler=unbind_binding)
 
 

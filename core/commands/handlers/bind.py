@@ -67,25 +67,20 @@ async def bind(ctx: Context, args: str) -> None:
     title = clean_line(chat.title or "", 200) or None
     data = {str(k)[:40]: str(v)[:100] for k, v in (ctx.request.binding or {}).items()}
     asked = await bindings.request(
-        ctx.session, Actor.of(ctx.identity), ctx.member.id, channel, chat.chat_id, title, data, ctx.request.sender.display_name
+        ctx.session, Actor.of(ctx.identity), ctx.member.id, channel, chat.chat_id, title, data,
+        ctx.request.sender.display_name,
     )
-    name = channel_title(channel.slug)
-    log.info("%s chat %s bind to channel %s by member %s: %s", ctx.platform, chat.chat_id, channel.slug, ctx.member.id,
-             asked.binding.status)
-    if not asked.approved and not asked.created:
-        ctx.reply(_("This chat still waits for approval to be bound to the {channel} channel; its details are updated.").format(
-            channel=name
-        ))
-    elif not asked.approved:
-        ctx.reply(_waiting(channel).format(channel=name))
+    log.info("%s chat %s asked to bind to channel %s by member %s: %s",
+             ctx.platform, chat.chat_id, channel.slug, ctx.member.id, asked.binding.status)
+    if asked.approved_now:
+        text = _("This chat is now bound to the {channel} channel: whoever joins {channel} through me gets access here.")
+    elif asked.approved:
+        text = _("This chat was already bound to the {channel} channel; its details are updated.")
     elif not asked.created:
-        ctx.reply(_("This chat was already bound to the {channel} channel; its details are updated.").format(channel=name))
+        text = _("This chat still waits for approval to be bound to the {channel} channel; its details are updated.")
     else:
-        ctx.reply(
-            _("This chat is now bound to the {channel} channel: whoever joins {channel} through me gets access here.").format(
-                channel=name
-            )
-        )
+        text = _waiting(channel)
+    ctx.reply(text.format(channel=channel_title(channel.slug)))
 
 
 def _waiting(channel: Channel) -> str:
@@ -132,43 +127,3 @@ async def unbind(ctx: Context, args: str) -> None:
         channels=", ".join(channel_title(slug) for slug in slugs)
     ))
 
-
-@command(
-    bindings.BUTTON_COMMAND, N_("Approve or remove a chat's binding (ambassadors and administrators)"),
-    usage=N_("approve|unbind <number>"), listed=False,
-)
-async def binding(ctx: Context, args: str) -> None:
-    """The approvers' buttons (and the same typed): the right is checked again at each press."""
-    verb, _sep, number = args.strip().partition(" ")
-    number = number.strip()
-    if verb not in ("approve", "unbind") or not (number.isascii() and number.isdigit() and len(number) <= 9):
-        ctx.reply(_("Use {approve} or {unbind}, with the number of the binding.").format(
-            approve=ctx.hint(bindings.BUTTON_COMMAND, "approve 12"), unbind=ctx.hint(bindings.BUTTON_COMMAND, "unbind 12")
-        ))
-        return
-    found = await bindings.find(ctx.session, int(number))
-    if found is None:
-        ctx.reply(_("There is no binding number {number}: it may have been removed already.").format(number=number))
-        return
-    row, channel = found
-    if not await bindings.may_approve(ctx.session, ctx.member.id, channel):
-        log.info("binding %s %s refused to member %s", verb, row.id, ctx.member.id)
-        if channel.kind == "country":
-            ctx.reply(_("Only an administrator or an ambassador of {country} can approve or remove this binding.").format(
-                country=channel_title(channel.slug)
-            ))
-        else:
-            ctx.reply(_("Only an administrator can approve or remove this binding."))
-        return
-    chat, name = bindings.describe_chat(row), channel_title(channel.slug)
-    actor = Actor.of(ctx.identity)
-    if verb == "approve":
-        if await bindings.approve(ctx.session, actor, row, channel):
-            ctx.reply(_("Approved: {chat} is now bound to the {channel} channel.").format(chat=chat, channel=name),
-                      edit=ctx.pressed)
-        else:
-            ctx.reply(_("{chat} was already bound to the {channel} channel.").format(chat=chat, channel=name),
-                      edit=ctx.pressed)
-        return
-    await bindings.unbind(ctx.session, actor, [(row, channel)])
-    ctx.reply(_("Removed: {chat} is not bound to the {channel} channel.").format(chat=chat, channel=name), edit=ctx.pressed)
