@@ -14,6 +14,7 @@ authorized again here (a forwarded button changes nothing).
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +38,7 @@ from core.text import clean_line, isolate
 
 PENDING = BINDING_PENDING
 APPROVED = BINDING_APPROVED
-BUTTON_COMMAND = "binding"  # the hidden chat command behind the notice's buttons: "binding approve|unbind ID"
+BUTTON_COMMAND = "binding"  # the hidden chat command behind the notice's buttons: "binding approve|unbind ID TOKEN"
 PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "slack": "Slack", "console": "console"}
 
 
@@ -147,6 +148,13 @@ async def unbind(session: AsyncSession, actor: Actor, bindings: Sequence[tuple[C
     return len(bindings)
 
 
+def token(binding: ChannelBinding) -> str:
+    """Names one request, not only its number: SQLite may give a removed binding's number to the next
+    one, and an old notice's button must not act on a request its reader never saw."""
+    stamp = int(binding.created_at.timestamp()) if binding.created_at else 0
+    return hashlib.sha256(f"{binding.id}:{binding.platform}:{binding.chat_id}:{stamp}".encode()).hexdigest()[:8]
+
+
 async def find(session: AsyncSession, binding_id: int) -> tuple[ChannelBinding, Channel] | None:
     row = (
         await session.execute(
@@ -191,8 +199,8 @@ async def _notify_approvers(
         return 0
     identities = await push_identities(session, approvers)
     languages = await _languages(session, list(identities))
-    approve_action = await actions.encode(session, BUTTON_COMMAND, f"approve {binding.id}")
-    reject_action = await actions.encode(session, BUTTON_COMMAND, f"unbind {binding.id}")
+    approve_action = await actions.encode(session, BUTTON_COMMAND, f"approve {binding.id} {token(binding)}")
+    reject_action = await actions.encode(session, BUTTON_COMMAND, f"unbind {binding.id} {token(binding)}")
     name = clean_line(requester_name or "", 100)
     rendered: dict[str, dict[str, Any]] = {}
     rows = []
@@ -211,7 +219,8 @@ async def _notify_approvers(
                 )
             rendered[language] = reply_to_json(reply)
         rows.append({
-            "key": f"notice:binding:{binding.id}:{member_id}", "kind": "notice", "platform": identity.platform,
+            "key": f"notice:binding:{binding.id}:{token(binding)}:{member_id}", "kind": "notice",
+            "platform": identity.platform,
             "target": identity.user_id, "member_id": member_id, "identity_id": identity.id,
             "payload": {"reply": rendered[language]},
         })
@@ -235,7 +244,7 @@ async def _tell_requester(session: AsyncSession, binding: ChannelBinding, channe
         reply = Reply(text=text.format(chat=describe_chat(binding), channel=channel_title(channel.slug)),
                       language=language, rtl=is_rtl(language))
     await enqueue_many(session, [{
-        "key": f"notice:binding:{binding.id}:{'approved' if approved else 'refused'}:{binding.requested_by}",
+        "key": f"notice:binding:{binding.id}:{token(binding)}:{'approved' if approved else 'refused'}:{binding.requested_by}",
         "kind": "notice", "platform": identity.platform, "target": identity.user_id,
         "member_id": binding.requested_by, "identity_id": identity.id, "payload": {"reply": reply_to_json(reply)},
     }])

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core import audit
+from core import audit, bindings
 from core.announcements.planning import count_recipients, create_announcement
 from core.commands.service import CommandService
 from core.commands.types import Chat, ChatKind, Reply, Request, Sender
@@ -97,10 +97,13 @@ async def test_a_strangers_binding_gets_nothing_until_an_approver_says_yes(db: D
     for language, raw in (("fr", sent["root"]), ("ar", sent["U0AMB"])):
         notice = reply_from_json(raw)
         assert "OFFICIAL Tunisia Alumni" in notice.text and not untranslated(notice.text, language)
-        assert [b.action for b in notice.buttons[0]] == [f"binding approve {binding.id}", f"binding unbind {binding.id}"]
+        token = bindings.token(binding)
+        assert [b.action for b in notice.buttons[0]] == [f"binding approve {binding.id} {token}",
+                                                         f"binding unbind {binding.id} {token}"]
 
     # the button forwarded to someone else, or pressed by France's ambassador: refused in their language, nothing changes
-    await service.handle(Request(sender("fr-amb"), Chat("dm-fr-amb"), command="help"))  # its name is noted once
+    for who in ("fr-amb", "root"):  # their names are noted once
+        await service.handle(Request(sender(who), Chat(f"dm-{who}"), command="help"))
     before = await snapshot(db)
     for who in (sender("bob", locale="fr-FR"), sender("fr-amb")):
         for action in (f"binding approve {binding.id}", f"binding unbind {binding.id}"):
@@ -108,6 +111,9 @@ async def test_a_strangers_binding_gets_nothing_until_an_approver_says_yes(db: D
             assert "Tunisia" in refused.text or "Tunisie" in refused.text
     (refused,) = await press(service, sender("bob"), f"binding approve {binding.id}")
     assert refused.language == "fr" and not untranslated(refused.text, "fr")
+    # an approver pressing the button of another request that had this number (SQLite reuses them): nothing
+    (stale,) = await press(service, sender("root"), f"binding approve {binding.id} 0123abcd")
+    assert "n’y a pas de liaison" in stale.text
     assert await snapshot(db) == before
 
     # the Tunisian ambassador approves from Slack

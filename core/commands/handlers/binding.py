@@ -32,8 +32,7 @@ def _refusal(channel: Channel) -> str:
     usage=N_("approve|unbind <number>"), listed=False,
 )
 async def binding(ctx: Context, args: str) -> None:
-    verb, _sep, number = args.strip().partition(" ")
-    number = number.strip()
+    verb, number, check = (args.split() + ["", "", ""])[:3]  # the buttons add the request's token; typed, it may go
     if verb not in ("approve", "unbind") or not (number.isascii() and number.isdigit() and len(number) <= MAX_DIGITS):
         ctx.reply(_("Use {approve} or {unbind}, with the number of the binding.").format(
             approve=ctx.hint(bindings.BUTTON_COMMAND, "approve 12"),
@@ -41,7 +40,7 @@ async def binding(ctx: Context, args: str) -> None:
         ))
         return
     found = await bindings.find(ctx.session, int(number))
-    if found is None:
+    if found is None or (check and check != bindings.token(found[0])):
         ctx.reply(_("There is no binding number {number}: it may have been removed already.").format(number=number))
         return
     row, channel = found
