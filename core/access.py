@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.commands.types import ChatAccess, Reply
 from core.db.engine import Database
-from core.db.models import Channel, ChannelBinding, Delivery, Identity, Membership
+from core.db.models import BINDING_APPROVED, Channel, ChannelBinding, Delivery, Identity, Membership
 from core.delivery.claim import FINAL
 from core.delivery.outbox import enqueue_many
 from core.delivery.renderers import renderer
@@ -37,7 +37,8 @@ async def taken_back_on(session: AsyncSession, member_id: int, platform: str) ->
         select(Channel.slug, ChannelBinding)
         .join(Membership, Membership.channel_id == Channel.id)
         .join(ChannelBinding, ChannelBinding.channel_id == Channel.id)
-        .where(Membership.member_id == member_id, ChannelBinding.platform == platform)
+        .where(Membership.member_id == member_id, ChannelBinding.platform == platform,
+               ChannelBinding.status == BINDING_APPROVED)  # a pending binding gave nothing to take back
         .order_by(ChannelBinding.id)
     )
     return [ChatAccess(slug, b.chat_id, False, b.title, dict(b.data or {}), close_invites=True) for slug, b in rows]

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.channels import THEMES
-from core.db.models import Channel, ChannelBinding, Membership
+from core.db.models import BINDING_APPROVED, Channel, ChannelBinding, Membership
 from core.geo.countries import country_name, suggest_countries
 from core.i18n import SUPPORTED_LANGUAGES, _, use_language
 from core.text import fold
@@ -89,9 +89,13 @@ async def leave(session: AsyncSession, member_id: int, channel: Channel) -> bool
 
 
 async def bindings_on(session: AsyncSession, channel: Channel, platform: str) -> list[ChannelBinding]:
+    """The approved bindings of a channel on one platform: a pending one hands out no access."""
     return list(
         await session.scalars(
-            select(ChannelBinding).where(ChannelBinding.channel_id == channel.id, ChannelBinding.platform == platform)
+            select(ChannelBinding).where(
+                ChannelBinding.channel_id == channel.id, ChannelBinding.platform == platform,
+                ChannelBinding.status == BINDING_APPROVED,
+            )
         )
     )
 

@@ -141,9 +141,9 @@ async def test_bound_chats_once_each_and_planning_twice_writes_nothing(db: Datab
         tn = await channel(session, "tn")
         session.add_all(
             [
-                ChannelBinding(channel_id=tn.id, platform="telegram", chat_id="-1001", title="Tunisie"),
-                ChannelBinding(channel_id=tn.id, platform="slack", chat_id="C42", title="tunisia"),
-                ChannelBinding(channel_id=(await channel(session, "de")).id, platform="telegram", chat_id="-1002"),
+                ChannelBinding(status="approved", channel_id=tn.id, platform="telegram", chat_id="-1001", title="Tunisie"),
+                ChannelBinding(status="approved", channel_id=tn.id, platform="slack", chat_id="C42", title="tunisia"),
+                ChannelBinding(status="approved", channel_id=(await channel(session, "de")).id, platform="telegram", chat_id="-1002"),
             ]
         )
         await session.flush()

@@ -120,6 +120,19 @@ def _unbind(chat_admin: bool | None) -> Action:
     return unbind
 
 
+def _binding(verb: str) -> Action:
+    """An approver's button on a pending binding of France (asked by someone else): approve or reject."""
+    async def press(cell: Cell) -> tuple[list[Reply], bool]:
+        async with cell.db.transaction() as session:
+            binding_id = await session.scalar(select(ChannelBinding.id))
+        replies = await cell.service.handle(cell.request(action=f"binding {verb} {binding_id}"))
+        if verb == "approve":
+            return replies, await cell.count(ChannelBinding, ChannelBinding.status == "approved") > 0
+        return replies, await cell.count(ChannelBinding) == 0
+
+    return press
+
+
 async def newevent_form(cell: Cell) -> tuple[list[Reply], bool]:
     values = {"title": "Pique-nique", "start": "2031-06-02 12:00", "zone": "Europe/Paris", "place": "Parc Monceau",
               "channel": "fr", "capacity": ""}
@@ -152,6 +165,9 @@ TABLE: dict[str, tuple[Action, set[str], tuple[str, ...]]] = {
     "unbind (not a chat admin)": (_unbind(False), NONE, PLATFORMS),
     # the chat's own administrators decide for their chat
     "bind (chat admin)": (_bind(True), ALL, PLATFORMS),
+    # a pending binding: approved or rejected by France's ambassadors and administrators only
+    "binding approve (button)": (_binding("approve"), FRANCE, PLATFORMS),
+    "binding unbind (button)": (_binding("unbind"), FRANCE, PLATFORMS),
     "newevent (Slack form)": (newevent_form, FRANCE, ("slack",)),
     "announce (Slack form)": (announce_form, FRANCE, ("slack",)),
 }
@@ -186,10 +202,12 @@ async def test_authorization_table(db: Database, platform: str) -> None:
         event_id = await make_event(db, datetime(2031, 5, 4, 19, 0), country="FR", title="Soirée des anciens")
         await _actor(db, platform, actor)
         how, allowed, _platforms = TABLE[action]
-        if action.startswith("unbind"):
-            async with db.transaction() as session:  # what there is to unbind
+        if action.startswith(("unbind", "binding")):
+            async with db.transaction() as session:  # what there is to unbind (approved) or to approve (pending)
                 channel = await channel_by_slug(session, "fr")
-                session.add(ChannelBinding(channel_id=channel.id, platform=platform, chat_id=GROUP.chat_id, title="x", data={}))
+                status = "approved" if action.startswith("unbind") else "pending"
+                session.add(ChannelBinding(channel_id=channel.id, platform=platform, chat_id=GROUP.chat_id, title="x", data={},
+                                           status=status))
         cell = Cell(db, service, platform, event_id)
         await cell.person().send("/help")  # the platform's name and locale for the identity are noted once
         before = await snapshot(db)
@@ -210,6 +228,6 @@ def test_the_table_covers_every_privileged_command() -> None:
 
     with use_language("en"):
         privileged = {name for name, spec in commands().items()
-                      if "ambassadors and administrators" in spec.description or name in ("bind", "unbind")}
+                      if "ambassadors and administrators" in spec.description or name in ("bind", "unbind", "binding")}
     covered = {action.split(" ")[0] for action in TABLE}
     assert privileged <= covered, privileged - covered

@@ -9,6 +9,7 @@ from core.commands.types import Chat, ChatKind, Request, Sender
 from core.db.engine import Database
 from core.db.models import Channel, ChannelBinding, Identity
 from core.roles import grant_role
+from tests.events_helpers import member_with
 
 GROUP = Chat("C42", ChatKind.GROUP, "Alumni <b>Deutschland</b>")
 
@@ -52,10 +53,13 @@ async def test_our_administrators_may_bind_when_the_platform_cannot_tell(db: Dat
     request = Request(Sender("discord", "root", "root"), GROUP, command="bind", args="de", binding={"role_id": "77"})
     await service.handle(request)
     assert await bound(db) == [("discord", "C42", "de", {"role_id": "77"})]
+    async with db.transaction() as session:
+        assert (await session.scalar(select(ChannelBinding))).status == "approved"  # an approver asking: approved at once
 
 
 async def test_rebind_updates_then_unbind_removes_only_this_chat(db: Database) -> None:
     service = CommandService(db)
+    await member_with(db, "u1", platform="slack", role="administrator")  # approved at once: see test_bind_approval.py
     await service.handle(bind("u1", admin=True, bot=True))
     await service.handle(bind("u1", admin=True, bot=True, args="health"))
     other = Chat("C43", ChatKind.GROUP, "Other")

@@ -22,6 +22,7 @@ from core.config import Settings
 from core.db.models import Channel, ChannelBinding, Identity, Member, Membership
 from core.directory.importer import import_rows
 from tests.discord_fixtures import fake  # noqa: F401 - fixtures
+from tests.events_helpers import member_with
 from tests.fakes.discord_api import MANAGE_ROLES, Call, FakeDiscord
 
 HOSTILE = "@everyone <@&123456789012345678> **Alumni** <@42> Tunis"
@@ -36,7 +37,7 @@ async def core(database_url: str, fake: FakeDiscord) -> AsyncIterator[tuple[App,
     role_id = fake.add_role("Tunisia", position=2)
     async with app.db.transaction() as session:
         channel = await session.scalar(select(Channel).where(Channel.slug == "tn"))
-        session.add(ChannelBinding(channel_id=channel.id, platform="discord", chat_id=str(fake.text_channel_id),
+        session.add(ChannelBinding(status="approved", channel_id=channel.id, platform="discord", chat_id=str(fake.text_channel_id),
                                    title="#tunisia", data={"guild_id": str(fake.guild_id), "role_id": str(role_id)}))
     try:
         yield app, role_id
@@ -73,6 +74,12 @@ async def exchange(fake: FakeDiscord, push: Callable[[], Awaitable[Any]], *, qui
         await asyncio.sleep(quiet)
         if len(sent(fake)) == count:
             return sent(fake)[before:]
+
+
+def with_button(message: dict[str, Any], custom_id: str) -> dict[str, Any]:
+    """The message with one more button (the approvers' notice, or a forged copy of it)."""
+    button = {"type": 2, "style": 1, "label": "Approve", "custom_id": custom_id}
+    return {**message, "components": [*message["components"], {"type": 1, "components": [button]}]}
 
 
 def with_action(calls: list[Call], action: str) -> tuple[Call, str]:
@@ -159,5 +166,23 @@ async def test_admin_binds_a_role_then_joining_gives_it(fake: FakeDiscord, core:
             assert binding.chat_id == str(fake.text_channel_id)
             assert binding.data == {"guild_id": str(fake.guild_id), "role_id": str(role_id),
                                     "mirror_to": f"events:{fake.guild_id}"}  # the bot may manage events
+            assert binding.status == "pending"  # a server manager is not an approver of the network
+        assert "approves" in calls[-1].text() or "approuv" in calls[-1].text()
+        # until approved, joining gives no role, and a forged Approve button changes nothing
+        await exchange(fake, lambda: fake.slash("join", {"channel": "health"}, user=member))
+        assert fake.member_roles[USER_ID] == set()
+        approve = f"al0:binding approve {binding.id}"
+        (help_reply, *_rest) = await exchange(fake, lambda: fake.slash("help", user=member))
+        calls = await exchange(fake, lambda: fake.press(with_button(fake.message_of(help_reply, USER_ID + 5), approve),
+                                                        approve, user=member))
+        assert "administrat" in calls[-1].text()
+        # an administrator of the network approves with the button (pressed on a message of theirs)
+        root = fake.user(12, "root", "Root")
+        await member_with(app.db, "12", platform="discord", language="fr", role="administrator")
+        (help_reply, *_rest) = await exchange(fake, lambda: fake.slash("help", user=root))
+        await exchange(fake, lambda: fake.press(with_button(fake.message_of(help_reply, 12 + 5), approve), approve, user=root))
+        async with app.db.transaction() as session:
+            assert (await session.get(ChannelBinding, binding.id)).status == "approved"
+        await exchange(fake, lambda: fake.slash("leave", {"channel": "health"}, user=member))
         await exchange(fake, lambda: fake.slash("join", {"channel": "health"}, user=member))
     assert fake.member_roles[USER_ID] == {role_id}

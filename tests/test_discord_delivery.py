@@ -47,9 +47,9 @@ async def test_an_announcement_reaches_each_discord_member_and_bound_channel_onc
             await add_identity(session, linked, "discord", "1003")  # heard once, on one platform
             await person(session, "discord", "1004", language="en", channels=("fr",))  # another channel
             tn = await channel(session, "tn")
-            session.add(ChannelBinding(channel_id=tn.id, platform="discord", chat_id=str(fake.text_channel_id),
+            session.add(ChannelBinding(status="approved", channel_id=tn.id, platform="discord", chat_id=str(fake.text_channel_id),
                                        title="#tunisia", data={"guild_id": str(fake.guild_id)}))
-            session.add(ChannelBinding(channel_id=tn.id, platform="discord", chat_id="700000000000000099",
+            session.add(ChannelBinding(status="approved", channel_id=tn.id, platform="discord", chat_id="700000000000000099",
                                        title="#tunisia-2", data={"guild_id": str(fake.guild_id)}))
             await session.flush()
             await create_announcement(session, tn, {"en": HOSTILE, "fr": "Pique-nique @everyone dimanche"},

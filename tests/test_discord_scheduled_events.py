@@ -17,7 +17,9 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from bots.discord import runner
+from core import bindings as core_bindings
 from core.app import App
+from core.audit import Actor
 from core.config import Settings
 from core.db.models import Channel, ChannelBinding, Delivery, Event
 from core.db.types import utcnow
@@ -61,6 +63,8 @@ async def test_events_of_a_bound_channel_are_mirrored_and_kept_in_sync(fake: Fak
         async with app.db.transaction() as session:
             binding = await session.scalar(select(ChannelBinding).join(Channel).where(Channel.slug == "tn"))
             assert binding is not None and binding.data["mirror_to"] == f"events:{fake.guild_id}"
+            # nothing is mirrored into a server still waiting for approval: the operator approves it
+            await core_bindings.approve(session, Actor.command_line(), binding, await session.get(Channel, binding.channel_id))
 
         start = later(4)
         event_id = await make_event(app.db, start, "Africa/Tunis", country="TN", channel="tn", hours=3,

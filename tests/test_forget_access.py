@@ -72,7 +72,7 @@ async def test_forget_elsewhere_takes_the_discord_role_back(
         await add_identity(session, member, "discord", str(DISCORD_USER))
         tn = await channel(session, "tn")
         session.add(ChannelBinding(channel_id=tn.id, platform="discord", chat_id=str(fake.text_channel_id),
-                                   title="#tunisia", data={"guild_id": str(fake.guild_id), "role_id": str(role_id)}))
+                                   title="#tunisia", data={"guild_id": str(fake.guild_id), "role_id": str(role_id)}, status="approved"))
     someone = Person(app.commands, user_id="42", platform=origin)
     await someone.send("/forget")
     await someone.press_action("forget yes-")
@@ -110,8 +110,8 @@ async def test_forget_on_the_console_takes_back_telegram_groups_and_slack_channe
         await add_identity(session, member, "slack", "U5151")
         tn, health = await channel(session, "tn"), await channel(session, "health")
         session.add_all([
-            ChannelBinding(channel_id=tn.id, platform="telegram", chat_id="-100777", title="Tunisia"),
-            ChannelBinding(channel_id=health.id, platform="slack", chat_id="C0HEALTH", title="#health"),
+            ChannelBinding(channel_id=tn.id, platform="telegram", chat_id="-100777", title="Tunisia", status="approved"),
+            ChannelBinding(channel_id=health.id, platform="slack", chat_id="C0HEALTH", title="#health", status="approved"),
         ])
     someone = Person(CommandService(db), user_id="42", platform="console")
     await someone.send("/forget")

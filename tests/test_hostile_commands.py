@@ -171,7 +171,7 @@ async def test_privileged_commands_with_hostile_arguments_as_administrator(db: D
     await french_member(db, "9", role="administrator")
     admin = Person(service, user_id="9", locale="fr-FR")
     loop = asyncio.get_running_loop()
-    privileged = [n for n in COMMAND_NAMES if n in ("newevent", "editevent", "cancelevent", "announce", "bind", "unbind")]
+    privileged = [n for n in COMMAND_NAMES if n in ("newevent", "editevent", "cancelevent", "announce", "bind", "unbind", "binding")]
     fields = ["", "title ", "description ", "start ", "end ", "timezone ", "place ", "link ", "capacity ", "title-xx "]
 
     async def check(name: str, field: str, args: str, confirm: bool) -> None:

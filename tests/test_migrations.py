@@ -23,3 +23,30 @@ def test_upgrade_matches_models(database_url: str) -> None:
     finally:
         engine.dispose()
     assert differences == [], "models changed: run `make migration` (scripts/regen_migration.py)"
+
+
+def test_bindings_made_before_approval_existed_stay_approved(database_url: str) -> None:
+    """Upgrading a database whose bindings predate 0005_bind: they keep working (approved), new ones wait."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from core.db.migrate import alembic_config
+
+    command.upgrade(alembic_config(database_url), "0004_audit")
+    engine = create_engine(sync_url(database_url))
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO channels (id, slug, kind, country_code, created_at) "
+                                    "VALUES (1, 'tn', 'country', 'TN', '2026-01-02 03:04:05')"))
+            connection.execute(text("INSERT INTO channel_bindings (channel_id, platform, chat_id, title, data, created_at) "
+                                    "VALUES (1, 'telegram', '-100', 'Tunisie', '{}', '2026-01-02 03:04:05')"))
+        assert upgrade(database_url) is True
+        with engine.begin() as connection:
+            status, approved_at = connection.execute(text("SELECT status, approved_at FROM channel_bindings")).one()
+            assert status == "approved" and approved_at is not None
+            connection.execute(text("INSERT INTO channel_bindings (channel_id, platform, chat_id, data, created_at) "
+                                    "VALUES (1, 'slack', 'C1', '{}', '2026-01-02 03:04:05')"))
+            statuses = connection.execute(text("SELECT chat_id, status FROM channel_bindings ORDER BY chat_id")).all()
+            assert [tuple(row) for row in statuses] == [("-100", "approved"), ("C1", "pending")]
+    finally:
+        engine.dispose()

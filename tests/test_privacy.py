@@ -50,6 +50,7 @@ EXPORTED = {
     "conversations": "conversations",
     "link_codes": "link_codes",
     "stored_actions": "button_commands",
+    "channel_bindings": "chat_bindings",
 }
 # Kept after ``forget`` on purpose, under a keyed hash that names nobody (core.linking), but exported.
 KEPT_AFTER_FORGET = {"link_attempts": "failed_link_attempts"}
@@ -97,6 +98,8 @@ async def _fill(db: Database, person: Person, other: Person) -> tuple[int, int]:
 
         await grant_role(session, member_id, "ambassador", "FR")
         await actions.encode(session, "associations", "#2 a search long enough to be kept behind its button", member_id)
+        session.add(ChannelBinding(channel_id=channel.id, platform=person.platform, chat_id="group-9", title="Santé",
+                                   requested_by=member_id, approved_by=member_id, status="approved"))
         await enqueue(session, key="notice:privacy", kind="notice", platform=person.platform, target=person.user_id,
                       member_id=member_id, payload={"reply": {"text": "hi"}})
         await enqueue(session, key="notice:by-identity", kind="notice", platform=person.platform, target=person.user_id,
@@ -128,6 +131,7 @@ async def test_mydata_then_forget_leaves_nothing(db: Database, platform: str) ->
     assert any(c["flow"] == "announce" for c in exported["conversations"])
     (attempts,) = exported["failed_link_attempts"]
     assert (attempts["platform"], attempts["wrong_codes_in_a_row"]) == (platform, 1)
+    assert exported["chat_bindings"][0]["channel"] == "health" and exported["chat_bindings"][0]["approved_by_you"]
     assert "code_hash" not in json.dumps(exported)
 
     await person.send("/forget")
@@ -154,6 +158,8 @@ async def test_mydata_then_forget_leaves_nothing(db: Database, platform: str) ->
         kept = await session.scalar(select(Announcement))
         assert (kept.sender_id, kept.sender_name, kept.texts) == (None, "", {"fr": "Salut"})
         assert (await session.get(Event, event_id)).created_by is None
+        bound = await session.scalar(select(ChannelBinding).where(ChannelBinding.chat_id == "group-9"))
+        assert (bound.status, bound.requested_by, bound.approved_by) == ("approved", None, None)  # the chat stays bound
         # the waiting list moved up: the other member holds the place and is told
         assert not (await session.get(Rsvp, (event_id, other_id))).waitlisted
         told = await session.scalars(select(Delivery.kind).where(Delivery.member_id == other_id))
@@ -210,7 +216,7 @@ async def test_forget_leaves_no_trace_in_any_table(db: Database) -> None:
         session.add(identity)
         health = await session.scalar(select(Channel).where(Channel.slug == "health"))
         session.add(ChannelBinding(channel_id=health.id, platform="discord", chat_id="9001", title="#health",
-                                   data={"guild_id": "1", "role_id": "2"}))
+                                   data={"guild_id": "1", "role_id": "2"}, status="approved"))
         await enqueue(session, key="notice:to-discord", kind="notice", platform="discord", target="zq502",
                       identity_id=identity.id, payload={"reply": {"text": "hello Zéphyrine"}})
     name = "Quillfeather Riverside Alumni Circle of the Rhone Valley"

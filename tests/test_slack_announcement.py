@@ -43,7 +43,7 @@ async def test_an_announcement_reaches_members_and_the_bound_channel_once(
         assert running.engine is not None and running.engine.running
         async with db.transaction() as session:
             channel = await session.scalar(select(Channel).where(Channel.slug == "tn"))
-            session.add(ChannelBinding(channel_id=channel.id, platform="slack", chat_id="C0TN", title="#alumni-tn"))
+            session.add(ChannelBinding(status="approved", channel_id=channel.id, platform="slack", chat_id="C0TN", title="#alumni-tn"))
             await session.flush()
             await create_announcement(session, channel, {"en": "Picnic <!channel> & <@U999> on Sunday",
                                                          "fr": "Pique-nique <!here> dimanche"},

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bots.slack import runner
 from core.app import App
 from core.db.models import ChannelBinding, Identity, Membership
+from tests.events_helpers import member_with
 from tests.fakes.slack_api import APP_TOKEN, SIGNING_SECRET, FakeSlack, SlackSender, signature
 from tests.test_slack_conversation import app_url, core, exchange, sender, settings_for, slack, with_value  # noqa: F401
 
@@ -159,11 +160,23 @@ async def test_bind_by_a_workspace_admin_then_join_invites_the_member(
         assert await session.scalar(select(func.count()).select_from(ChannelBinding)) == 1  # the fixture's only
 
     slack.channels["C0DE"]["is_member"] = True
-    await exchange(slack, lambda: sender.command("bind de", user="U0ADM", channel="C0DE"))
+    replies = await exchange(slack, lambda: sender.command("bind de", user="U0ADM", channel="C0DE"))
+    assert "approves it" in replies[0].mrkdwn()  # a workspace admin is not an approver of the network: pending
     async with core.db.transaction() as session:
         binding = await session.scalar(select(ChannelBinding).where(ChannelBinding.chat_id == "C0DE"))
         assert binding is not None and binding.platform == "slack" and binding.title == "#c0de"
+        assert binding.status == "pending"
 
+    # until approved, joining invites nobody; the member cannot approve it; Germany's ambassador can
+    await exchange(slack, lambda: sender.command("join de", user="U0NOT", channel="D0NOT"))
+    assert not [c for c in slack.calls_to("conversations.invite") if c.params["channel"] == "C0DE"]
+    replies = await exchange(slack, lambda: sender.command(f"binding approve {binding.id}", user="U0NOT", channel="D0NOT"))
+    assert "ambassador" in replies[0].mrkdwn()
+    slack.user("U0AMB", "Ambassador", locale="en-US")
+    await member_with(core.db, "U0AMB", platform="slack", role="ambassador", role_country="DE")
+    replies = await exchange(slack, lambda: sender.command(f"binding approve {binding.id}", user="U0AMB", channel="D0AMB"))
+    assert "Approved" in replies[0].mrkdwn()
+    await exchange(slack, lambda: sender.command("leave de", user="U0NOT", channel="D0NOT"))
     await exchange(slack, lambda: sender.command("join de", user="U0NOT", channel="D0NOT"))
     invites = [c for c in slack.calls_to("conversations.invite") if c.params["channel"] == "C0DE"]
     assert [c.params["users"] for c in invites] == ["U0NOT"]

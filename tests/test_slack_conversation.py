@@ -35,7 +35,7 @@ async def core(db: Database, database_url: str) -> AsyncIterator[App]:
     await import_rows(app.db, [(1, {"name": HOSTILE, "country": "TN", "city": "Tunis", "website": "https://aae.tn"})])
     async with app.db.transaction() as session:
         channel = await session.scalar(select(Channel).where(Channel.slug == "tn"))
-        session.add(ChannelBinding(channel_id=channel.id, platform="slack", chat_id=BOUND_CHANNEL, title="alumni-tunisie"))
+        session.add(ChannelBinding(status="approved", channel_id=channel.id, platform="slack", chat_id=BOUND_CHANNEL, title="alumni-tunisie"))
     yield app  # the db fixture disposes of the engine
 
 

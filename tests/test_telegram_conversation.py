@@ -17,7 +17,9 @@ from sqlalchemy import select
 
 from bots.telegram import runner
 from bots.telegram.application import build_application
+from core import bindings as core_bindings
 from core.app import App, open_app
+from core.audit import Actor
 from core.config import Settings
 from core.db.models import Channel, ChannelBinding, Identity, Member, Membership
 from core.directory.importer import import_rows
@@ -33,7 +35,7 @@ async def core(database_url: str) -> AsyncIterator[App]:
     await import_rows(app.db, [(1, {"name": HOSTILE, "country": "TN", "city": "Tunis", "website": "https://aae.tn"})])
     async with app.db.transaction() as session:
         channel = await session.scalar(select(Channel).where(Channel.slug == "tn"))
-        session.add(ChannelBinding(channel_id=channel.id, platform="telegram", chat_id=BOUND_GROUP, title="Alumni Tunisie"))
+        session.add(ChannelBinding(status="approved", channel_id=channel.id, platform="telegram", chat_id=BOUND_GROUP, title="Alumni Tunisie"))
     try:
         yield app
     finally:
@@ -219,9 +221,17 @@ async def test_bind_asks_telegram_who_administers_the_group_and_the_core_decides
         api.set_admin(group_id, api.bot["id"], is_bot=True)
         (reply,) = await exchange(api, lambda: api.push_message("/bind@alumni_test_bot health", user=admin, chat=group))
         assert await bindings() == [(str(group_id), "health", "Alumni Santé")]
+        assert "approves" in reply.params["text"]  # Amel administers the group, not the network: pending
         checked = {(c.params["chat_id"], c.params["user_id"]) for c in api.calls_to("getChatMember")}
         assert (str(group_id), str(api.bot["id"])) in checked and (str(group_id), "1001") in checked
+        # until an approver says yes, joining hands out nothing (tests/test_telegram_bind_approval.py: the buttons)
+        await exchange(api, lambda: api.push_message("/join health", user=bob))
+        assert api.calls_to("createChatInviteLink") == []
+        async with core.db.transaction() as session:
+            binding, channel = (await core_bindings.listing(session))[0]
+            await core_bindings.approve(session, Actor.command_line(), binding, channel)
         # a member joining the channel in private now gets a single-use link to that group
+        await exchange(api, lambda: api.push_message("/leave health", user=bob))
         await exchange(api, lambda: api.push_message("/join health", user=bob))
         (invite,) = api.calls_to("createChatInviteLink")
         assert invite.params["chat_id"] == str(group_id) and invite.params["member_limit"] == "1"

@@ -18,7 +18,7 @@ from sqlalchemy import and_, case, distinct, false, func, literal, null, select,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db.models import Announcement, Channel, ChannelBinding, Delivery, Identity, Member, Membership
+from core.db.models import BINDING_APPROVED, Announcement, Channel, ChannelBinding, Delivery, Identity, Member, Membership
 from core.db.types import utcnow
 from core.delivery.outbox import enqueue_many
 from core.delivery.payload import reply_to_json
@@ -46,7 +46,7 @@ async def count_recipients(session: AsyncSession, channel_id: int) -> int:
     )
     chats = await session.scalar(
         select(func.count(distinct(ChannelBinding.platform + literal(":") + ChannelBinding.chat_id)))
-        .where(ChannelBinding.channel_id == channel_id)
+        .where(ChannelBinding.channel_id == channel_id, ChannelBinding.status == BINDING_APPROVED)  # pending: nothing
     )
     return int(members or 0) + int(chats or 0)
 
@@ -158,7 +158,7 @@ async def plan_announcement(session: AsyncSession, announcement: Announcement) -
     bindings = (
         await session.execute(
             select(ChannelBinding.platform, ChannelBinding.chat_id)
-            .where(ChannelBinding.channel_id == channel.id)
+            .where(ChannelBinding.channel_id == channel.id, ChannelBinding.status == BINDING_APPROVED)  # pending: nothing
             .order_by(ChannelBinding.id)
         )
     ).all()

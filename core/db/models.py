@@ -190,6 +190,10 @@ class Channel(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+BINDING_PENDING = "pending"
+BINDING_APPROVED = "approved"  # only these hand out access and receive deliveries (core/bindings.py)
+
+
 class ChannelBinding(Base):
     """A real chat (Telegram group, Discord channel/role, Slack channel) bound to a channel."""
 
@@ -205,6 +209,12 @@ class ChannelBinding(Base):
     title: Mapped[str | None] = mapped_column(String(200))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Asked by a chat's administrator, a binding waits ("pending") until an administrator or,
+    # for a country channel, an ambassador of that country approves it (core/bindings.py).
+    status: Mapped[str] = mapped_column(String(10), default=BINDING_PENDING)  # or BINDING_APPROVED
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    approved_at: Mapped[datetime | None] = mapped_column()
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))  # None: the command line
 
 
 class Membership(Base):

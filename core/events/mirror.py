@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.commands.types import FileAttachment, Reply
 from core.db.engine import Database
-from core.db.models import Channel, ChannelBinding, Delivery, Event
+from core.db.models import BINDING_APPROVED, Channel, ChannelBinding, Delivery, Event
 from core.db.types import utcnow
 from core.delivery.outbox import enqueue_many
 from core.delivery.renderers import renderer
@@ -48,7 +48,10 @@ def _of_channel(channel: Channel) -> Any:
 
 
 async def _mirror_bindings(session: AsyncSession) -> list[tuple[ChannelBinding, Channel]]:
-    rows = await session.execute(select(ChannelBinding, Channel).join(Channel, Channel.id == ChannelBinding.channel_id))
+    rows = await session.execute(
+        select(ChannelBinding, Channel).join(Channel, Channel.id == ChannelBinding.channel_id)
+        .where(ChannelBinding.status == BINDING_APPROVED)  # nothing is mirrored into a chat still waiting for approval
+    )
     return [(b, c) for b, c in rows if isinstance(b.data, dict) and b.data.get(MIRROR_KEY)]
 
 

@@ -1,14 +1,18 @@
 """``bind`` and ``unbind``: tie a real chat (a Telegram group, a Slack or Discord channel) to a channel.
 
 The platform knows who administers the chat and what the bot may do there, and says so in
-the request (``chat_admin``, ``bot_can_invite``); the rule of who may bind lives here, once.
+the request (``chat_admin``, ``bot_can_invite``); the rule of who may ask lives here, once.
+Asking is not enough: the binding waits for an approver (``core/bindings.py``), unless the
+asker is one for that channel.
 """
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
+from core import bindings
+from core.audit import Actor
 from core.commands.context import Context
 from core.commands.handlers.channels import resolve_or_explain
 from core.commands.registry import command
@@ -62,24 +66,32 @@ async def bind(ctx: Context, args: str) -> None:
     chat = ctx.request.chat
     title = clean_line(chat.title or "", 200) or None
     data = {str(k)[:40]: str(v)[:100] for k, v in (ctx.request.binding or {}).items()}
-    existing = await ctx.session.scalar(
-        select(ChannelBinding).where(
-            ChannelBinding.platform == ctx.platform, ChannelBinding.chat_id == chat.chat_id, ChannelBinding.channel_id == channel.id
-        )
+    asked = await bindings.request(
+        ctx.session, Actor.of(ctx.identity), ctx.member.id, channel, chat.chat_id, title, data,
+        ctx.request.sender.display_name,
     )
-    name = channel_title(channel.slug)
-    if existing is not None:
-        # what the platform sends again replaces its old value; what it keeps there itself stays
-        # (a Discord server's mirrored Scheduled Event ids)
-        existing.title, existing.data = title, {**(existing.data or {}), **data}
-        ctx.reply(_("This chat was already bound to the {channel} channel; its details are updated.").format(channel=name))
-        return
-    ctx.session.add(ChannelBinding(channel_id=channel.id, platform=ctx.platform, chat_id=chat.chat_id, title=title, data=data))
-    log.info("%s chat %s bound to channel %s by member %s", ctx.platform, chat.chat_id, channel.slug, ctx.member.id)
-    ctx.reply(
-        _("This chat is now bound to the {channel} channel: whoever joins {channel} through me gets access here.").format(
-            channel=name
+    log.info("%s chat %s asked to bind to channel %s by member %s: %s",
+             ctx.platform, chat.chat_id, channel.slug, ctx.member.id, asked.binding.status)
+    if asked.approved_now:
+        text = _("This chat is now bound to the {channel} channel: whoever joins {channel} through me gets access here.")
+    elif asked.approved:
+        text = _("This chat was already bound to the {channel} channel; its details are updated.")
+    elif not asked.created:
+        text = _("This chat still waits for approval to be bound to the {channel} channel; its details are updated.")
+    else:
+        text = _waiting(channel)
+    ctx.reply(text.format(channel=channel_title(channel.slug)))
+
+
+def _waiting(channel: Channel) -> str:
+    if channel.kind == "country":
+        return _(
+            "Your request is noted: this chat will be bound to the {channel} channel once an administrator or an "
+            "ambassador of that country approves it. Until then, nobody is sent here and no announcement is delivered here."
         )
+    return _(
+        "Your request is noted: this chat will be bound to the {channel} channel once an administrator approves it. "
+        "Until then, nobody is sent here and no announcement is delivered here."
     )
 
 
@@ -88,26 +100,30 @@ async def unbind(ctx: Context, args: str) -> None:
     if not await _allowed(ctx):
         return
     chat_id = ctx.request.chat.chat_id
-    bound = list(
-        await ctx.session.execute(
-            select(ChannelBinding.id, Channel.slug)
+    bound = [
+        (binding, channel)
+        for binding, channel in await ctx.session.execute(
+            select(ChannelBinding, Channel)
             .join(Channel, Channel.id == ChannelBinding.channel_id)
             .where(ChannelBinding.platform == ctx.platform, ChannelBinding.chat_id == chat_id)
+            .order_by(ChannelBinding.id)
         )
-    )
+    ]
     if args:
         channel = await resolve_or_explain(ctx, args, "unbind")
         if channel is None:
             return
-        bound = [row for row in bound if row.slug == channel.slug]
+        bound = [row for row in bound if row[1].slug == channel.slug]
     if not bound:
         if args:
             ctx.reply(_("This chat is not bound to the {channel} channel.").format(channel=channel_title(channel.slug)))
         else:
             ctx.reply(_("This chat is not bound to any channel."))
         return
-    await ctx.session.execute(delete(ChannelBinding).where(ChannelBinding.id.in_([row.id for row in bound])))
-    log.info("%s chat %s unbound from %s by member %s", ctx.platform, chat_id, [r.slug for r in bound], ctx.member.id)
+    slugs = [c.slug for _b, c in bound]
+    await bindings.unbind(ctx.session, Actor.of(ctx.identity), bound)
+    log.info("%s chat %s unbound from %s by member %s", ctx.platform, chat_id, slugs, ctx.member.id)
     ctx.reply(_("This chat is no longer bound to: {channels}.").format(
-        channels=", ".join(channel_title(row.slug) for row in bound)
+        channels=", ".join(channel_title(slug) for slug in slugs)
     ))
+

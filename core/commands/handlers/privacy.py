@@ -15,6 +15,7 @@ from core.commands.types import FileAttachment
 from core.db.models import (
     Announcement,
     Channel,
+    ChannelBinding,
     Conversation,
     Delivery,
     Event,
@@ -63,6 +64,12 @@ async def member_data(ctx: Context) -> dict[str, object]:
     attempts = await linking.attempts_of(session, [(i.platform, i.user_id) for i in identities])
     buttons = await session.scalars(
         select(StoredAction).where(StoredAction.member_id == member.id).order_by(StoredAction.created_at)
+    )
+    bindings = await session.execute(
+        select(ChannelBinding, Channel.slug)
+        .join(Channel, Channel.id == ChannelBinding.channel_id)
+        .where(or_(ChannelBinding.requested_by == member.id, ChannelBinding.approved_by == member.id))
+        .order_by(ChannelBinding.id)
     )
     return {
         "member": {
@@ -119,6 +126,12 @@ async def member_data(ctx: Context) -> dict[str, object]:
             for platform, a in attempts if a.failures
         ],
         "button_commands": [{"command": b.payload, "created_at": _iso(b.created_at)} for b in buttons],
+        "chat_bindings": [
+            {"channel": slug, "platform": b.platform, "chat": b.title, "status": b.status,
+             "asked_by_you": b.requested_by == member.id, "approved_by_you": b.approved_by == member.id,
+             "asked_at": _iso(b.created_at), "approved_at": _iso(b.approved_at)}
+            for b, slug in bindings
+        ],
     }
 
 
@@ -197,6 +210,9 @@ async def erase_member(ctx: Context) -> None:
     await session.execute(delete(RoleGrant).where(RoleGrant.member_id == member_id))
     await session.execute(delete(StoredAction).where(StoredAction.member_id == member_id))
     await session.execute(update(Event).where(Event.created_by == member_id).values(created_by=None))
+    # the chats they asked to bind or approved stay bound (the audit trail keeps who acted)
+    await session.execute(update(ChannelBinding).where(ChannelBinding.requested_by == member_id).values(requested_by=None))
+    await session.execute(update(ChannelBinding).where(ChannelBinding.approved_by == member_id).values(approved_by=None))
     await session.execute(delete(Identity).where(Identity.member_id == member_id))
     await session.delete(ctx.member)
     await session.flush()
