@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from core.announcements.planning import create_announcement
+from core.audit import Actor
 from core.commands.service import CommandService
 from core.db.engine import Database
 from core.db.models import Channel, Delivery, Member, Membership, Rsvp
@@ -119,7 +120,7 @@ async def test_offsets_channels_preferences_and_pending_messages_move(db: Databa
         await enqueue(session, key="notice:waiting", kind="notice", platform="discord", target="20",
                       member_id=joining_id, payload={"reply": {"text": "waiting for you"}})
         tn = await session.scalar(select(Channel).where(Channel.slug == "tn"))
-        await create_announcement(session, tn, {"en": "Picnic on Sunday"}, sender_name="Ambassador")
+        await create_announcement(session, tn, {"en": "Picnic on Sunday"}, sender_name="Ambassador", actor=Actor.command_line())
     async with db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(Delivery).where(
             Delivery.kind == "announcement")) == 2

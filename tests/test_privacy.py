@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, or_, select
 
 from core.access import forget_finished
+from core.audit import Actor
 from core.commands import actions
 from core.commands.service import CommandService
 from core.commands.types import Chat, ChatKind
@@ -94,7 +95,7 @@ async def _fill(db: Database, person: Person, other: Person) -> tuple[int, int]:
         session.add(Announcement(channel_id=channel.id, sender_id=member_id, sender_name="Amel", texts={"fr": "Salut"}))
         from core.roles import grant_role
 
-        await grant_role(session, member_id, "ambassador", "FR")
+        await grant_role(session, member_id, "ambassador", "FR", actor=Actor.command_line())
         await actions.encode(session, "associations", "#2 a search long enough to be kept behind its button", member_id)
         await enqueue(session, key="notice:privacy", kind="notice", platform=person.platform, target=person.user_id,
                       member_id=member_id, payload={"reply": {"text": "hi"}})
@@ -211,7 +212,7 @@ async def test_forget_leaves_no_trace_in_any_table(db: Database) -> None:
         await enqueue(session, key="notice:to-discord", kind="notice", platform="discord", target="zq502",
                       identity_id=identity.id, payload={"reply": {"text": "hello Zéphyrine"}})
     name = "Quillfeather Riverside Alumni Circle of the Rhone Valley"
-    await import_rows(db, [(n, {"name": f"{name} {n}", "country": "FR", "city": "Lyon"}) for n in range(1, 7)])
+    await import_rows(db, [(n, {"name": f"{name} {n}", "country": "FR", "city": "Lyon"}) for n in range(1, 7)], actor=Actor.command_line())
     await person.send(f"/associations {name}")
     await person.press("▶")  # the next page, behind a button whose long command line is stored
     async with db.sessions() as session:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from bots.telegram import runner
 from bots.telegram.application import build_application
 from core.app import App, open_app
+from core.audit import Actor
 from core.config import Settings
 from core.db.models import Channel, ChannelBinding, Identity, Member, Membership
 from core.directory.importer import import_rows
@@ -30,7 +31,7 @@ BOUND_GROUP = "-100555"
 @pytest.fixture
 async def core(database_url: str) -> AsyncIterator[App]:
     app = await open_app(Settings(database_url=database_url), migrate=True)
-    await import_rows(app.db, [(1, {"name": HOSTILE, "country": "TN", "city": "Tunis", "website": "https://aae.tn"})])
+    await import_rows(app.db, [(1, {"name": HOSTILE, "country": "TN", "city": "Tunis", "website": "https://aae.tn"})], actor=Actor.command_line())
     async with app.db.transaction() as session:
         channel = await session.scalar(select(Channel).where(Channel.slug == "tn"))
         session.add(ChannelBinding(channel_id=channel.id, platform="telegram", chat_id=BOUND_GROUP, title="Alumni Tunisie"))

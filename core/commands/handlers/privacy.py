@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 
+from core import audit
 from core.access import enqueue_revocations, revocation_rows, taken_back_on
 from core.commands.context import Context
 from core.commands.registry import command
@@ -66,6 +67,7 @@ async def member_data(ctx: Context) -> dict[str, object]:
     buttons = await session.scalars(
         select(StoredAction).where(StoredAction.member_id == member.id).order_by(StoredAction.created_at)
     )
+    audited = await audit.of_member(session, member.id)
     return {
         "member": {
             "id": member.id,
@@ -116,6 +118,12 @@ async def member_data(ctx: Context) -> dict[str, object]:
         ],
         "failed_link_attempts": [_iso(a.attempted_at) for a in attempts],
         "button_commands": [{"command": b.payload, "created_at": _iso(b.created_at)} for b in buttons],
+        "audit_trail": [
+            {"at": _iso(e.at), "action": e.action, "by_you": e.actor_member_id == member.id, "from": e.source,
+             "account": e.actor_user_id if e.actor_member_id == member.id else None,
+             "object": e.object_kind, "object_id": e.object_id, "details": e.details}
+            for e in audited
+        ],
     }
 
 
@@ -194,6 +202,7 @@ async def erase_member(ctx: Context) -> None:
     await session.execute(delete(RoleGrant).where(RoleGrant.member_id == member_id))
     await session.execute(delete(StoredAction).where(StoredAction.member_id == member_id))
     await session.execute(update(Event).where(Event.created_by == member_id).values(created_by=None))
+    await audit.forget_member(session, member_id)  # what they did stays on record, not who did it
     await session.execute(delete(Identity).where(Identity.member_id == member_id))
     await session.delete(ctx.member)
     await session.flush()
