@@ -167,11 +167,12 @@ def build_parser() -> Parser:
     ch_members.set_defaults(handler=commands.channels_members)
 
     # ---------------------------------------------------------------- events, announcements
-    from . import announce, events, status
+    from . import announce, audit, events, status
 
     events.add_parser(groups, Parser)
     announce.add_parser(groups, Parser)
     status.add_parser(groups, Parser)
+    audit.add_parser(groups, Parser)
 
     # ---------------------------------------------------------------- run
     run = groups.add_parser(
