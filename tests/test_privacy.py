@@ -5,6 +5,7 @@ by the export and be empty of the member after ``forget``, so a new table cannot
 """
 from __future__ import annotations
 
+import getpass
 import json
 from datetime import datetime, timedelta
 
@@ -18,6 +19,7 @@ from core.commands.service import CommandService
 from core.commands.types import Chat, ChatKind
 from core.db.engine import Database
 from core.db.models import (
+    AuditEntry,
     Announcement,
     Base,
     Channel,
@@ -73,7 +75,8 @@ def test_every_table_about_a_member_is_exported() -> None:
 
 async def _fill(db: Database, person: Person, other: Person) -> tuple[int, int]:
     """The member in every table: channels, a role, answers (one holding the only place),
-    an event they created, an announcement, deliveries, a conversation, a link code and a failed attempt."""
+    an event they created, an announcement, deliveries, a conversation, a link code and a failed attempt;
+    in the audit trail, as the one granted a role and as the one who edited an event."""
     await person.send("/language fr")
     await person.send("/join health")
     await person.send("/link")
@@ -103,6 +106,7 @@ async def _fill(db: Database, person: Person, other: Person) -> tuple[int, int]:
                       identity_id=identity.id, due_at=utcnow() + timedelta(days=1), payload={"reply": {"text": "later"}})
         await enqueue(session, key="notice:by-target", kind="notice", platform=person.platform, target=person.user_id,
                       payload={"reply": {"text": "addressed by id only"}})
+    await person.send(f"/editevent {event_id} place Lyon")  # as the ambassador granted above: in the audit trail
     return member_id, event_id
 
 
@@ -128,6 +132,10 @@ async def test_mydata_then_forget_leaves_nothing(db: Database, platform: str) ->
     assert any(c["flow"] == "announce" for c in exported["conversations"])
     assert len(exported["failed_link_attempts"]) == 1
     assert "code_hash" not in json.dumps(exported)
+    trail = exported["audit_trail"]
+    assert [(e["action"], e["by_you"], e["from"], e["account"], e["object"]) for e in trail] == [
+        ("role.grant", False, "cli", None, "member"), ("event.edit", True, platform, "501", "event")]
+    assert trail[0]["object_id"] == str(member_id) and trail[1]["object_id"] == str(event_id)
 
     await person.send("/forget")
     assert not [r for r in person.last if r.file]
@@ -152,6 +160,12 @@ async def test_mydata_then_forget_leaves_nothing(db: Database, platform: str) ->
         kept = await session.scalar(select(Announcement))
         assert (kept.sender_id, kept.sender_name, kept.texts) == (None, "", {"fr": "Salut"})
         assert (await session.get(Event, event_id)).created_by is None
+        # the trail keeps what was done, not by or to whom
+        trail = (await session.execute(select(AuditEntry.action, AuditEntry.source, AuditEntry.actor_member_id,
+                                              AuditEntry.actor_user_id, AuditEntry.object_id)
+                                       .where(AuditEntry.action != "event.create").order_by(AuditEntry.id))).all()
+        assert [tuple(row) for row in trail] == [("role.grant", "cli", None, getpass.getuser(), None),
+                                                 ("event.edit", platform, None, None, str(event_id))]
         # the waiting list moved up: the other member holds the place and is told
         assert not (await session.get(Rsvp, (event_id, other_id))).waitlisted
         told = await session.scalars(select(Delivery.kind).where(Delivery.member_id == other_id))
