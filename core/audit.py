@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.models import AuditEntry, Identity
@@ -108,7 +108,6 @@ async def entries(
     member_id: int | None = None,
     account: tuple[str, str] | None = None,
     action: str | None = None,
-    limit: int | None = None,
 ) -> list[AuditEntry]:
     """Entries oldest first (newest last, as a log reads). ``member_id``: what that member did, through
     any platform; ``account``: (platform or "cli", user id), what that account did, and what its member did
@@ -129,13 +128,10 @@ async def entries(
         statement = statement.where(
             or_(same_account, AuditEntry.actor_member_id == behind) if behind is not None else same_account
         )
-    statement = statement.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    if limit is not None:
-        statement = statement.limit(limit)
-    return list(reversed(list(await session.scalars(statement))))
+    return list(await session.scalars(statement.order_by(AuditEntry.at, AuditEntry.id)))
 
 
-def _about(member_id: int) -> Any:
+def _about(member_id: int) -> ColumnElement[bool]:
     return and_(AuditEntry.object_kind == MEMBER, AuditEntry.object_id == str(member_id))
 
 
