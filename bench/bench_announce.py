@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from core.announcements.planning import create_announcement
 from core.app import open_app
+from core.audit import Actor
 from core.config import Settings
 from core.db.models import Channel, Delivery
 
@@ -70,7 +71,7 @@ async def main(members: int) -> None:
             channel = await session.get(Channel, channel_id)
             assert channel is not None
             announcement = await create_announcement(
-                session, channel, TEXTS, fallback=["fr", "en"], sender_name="Bench Ambassador"
+                session, channel, TEXTS, fallback=["fr", "en"], sender_name="Bench Ambassador", actor=Actor.command_line()
             )
         elapsed = time.perf_counter() - started
         async with app.db.transaction() as session:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bots.console.session import ConsoleSession
 from core.app import open_app
+from core.audit import Actor
 from core.commands.types import Sender
 from core.config import Settings
 from core.directory.importer import import_file
@@ -27,7 +28,7 @@ ROUNDS = 150
 async def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         app = await open_app(Settings(database_url=f"sqlite:///{folder}/bench.db"))
-        await import_file(app.db, SAMPLE)
+        await import_file(app.db, SAMPLE, actor=Actor.command_line())
         session = ConsoleSession(app.commands.handle, Sender("console", "bench", locale="fr"))
         for line in SCRIPT:  # warm up: index build, catalogs, prepared statements
             request = session.parse(line)

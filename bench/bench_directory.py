@@ -16,6 +16,7 @@ from pathlib import Path
 from babel import Locale
 
 from bench.make_directory import rows, write_csv
+from core.audit import Actor
 from core.db.engine import Database
 from core.db.models import Base
 from core.directory.importer import import_file
@@ -77,10 +78,10 @@ async def main(count: int, query_count: int) -> None:
         async with db.engine.begin() as connection:
             await connection.run_sync(Base.metadata.create_all)
         started = time.perf_counter()
-        report = await import_file(db, path)
+        report = await import_file(db, path, actor=Actor.command_line())
         print(f"import {count} rows: {time.perf_counter() - started:.2f} s (created {report.created}, rejected {len(report.rejected)})")
         started = time.perf_counter()
-        again = await import_file(db, path)
+        again = await import_file(db, path, actor=Actor.command_line())
         print(f"re-import (all unchanged={again.unchanged}): {time.perf_counter() - started:.2f} s")
 
         search = DirectorySearch(db)

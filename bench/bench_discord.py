@@ -16,6 +16,7 @@ from bots.discord import runner
 from bots.discord.client import AlumniBot
 from bots.discord.render import render
 from core.app import open_app
+from core.audit import Actor
 from core.commands.types import Card, Field, Reply
 from core.config import Settings
 from core.directory.importer import import_file
@@ -36,7 +37,7 @@ def percentile(values: list[float], share: float) -> float:
 async def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         app = await open_app(Settings(database_url=f"sqlite:///{folder}/bench.db"))
-        await import_file(app.db, SAMPLE)
+        await import_file(app.db, SAMPLE, actor=Actor.command_line())
         async with FakeDiscord() as fake:
             runner.configure_endpoints(fake.api_base_url, fake.gateway_url)
             client = AlumniBot(app.commands, guild_ready_timeout=0.05)
@@ -88,7 +89,7 @@ async def events_and_pushes(events: int = 1000, members: int = 300) -> None:
                 await create_event(session, EventInput(
                     texts={"fr": {"title": f"Rencontre {index}", "description": ""}}, language="fr",
                     starts_local=first + timedelta(hours=index), timezone="Africa/Tunis", place="Tunis",
-                    country_code="TN"), None)
+                    country_code="TN"), Actor.command_line())
             for index in range(members):
                 await person(session, "discord", str(10_000 + index), language="fr", channels=("tn",))
         async with FakeDiscord() as fake:
@@ -109,7 +110,7 @@ async def events_and_pushes(events: int = 1000, members: int = 300) -> None:
             async with app.db.transaction() as session:
                 tn = await session.scalar(select(Channel).where(Channel.slug == "tn"))
                 started = time.perf_counter()
-                await create_announcement(session, tn, {"fr": "Pique-nique dimanche"})
+                await create_announcement(session, tn, {"fr": "Pique-nique dimanche"}, actor=Actor.command_line())
             await fake.wait_for("POST", r"^/channels/\d+/messages$", members, timeout=120)
             elapsed = time.perf_counter() - started
             stop.set()

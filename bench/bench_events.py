@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
+from core.audit import Actor
 from core.channels import ensure_channels
 from core.db.engine import Database
 from core.db.models import Base, Delivery, Event, Identity, Member, Rsvp
@@ -38,7 +39,7 @@ async def run(members: int) -> None:
                 session,
                 EventInput(texts={"fr": {"title": "Forum", "description": ""}}, language="fr", starts_local=start,
                            ends_local=start + timedelta(hours=2), timezone="Europe/Paris", place="Paris", country_code="FR"),
-                None,
+                Actor.command_line(),
             )
             event_id = event.id
             await session.execute(insert(Member), [
@@ -59,7 +60,7 @@ async def run(members: int) -> None:
             data = await input_of(session, stored)
             data.starts_local += timedelta(hours=1)
             data.ends_local = data.starts_local + timedelta(hours=2)
-            await update_event(session, stored, data, None)
+            await update_event(session, stored, data, Actor.command_line())
         elapsed = time.perf_counter() - began
         async with db.transaction() as session:
             rows = int(await session.scalar(select(func.count()).select_from(Delivery)) or 0)

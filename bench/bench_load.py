@@ -34,6 +34,7 @@ from bench.make_directory import rows
 from bots.telegram import runner
 from bots.telegram.application import build_application
 from core.app import open_app
+from core.audit import Actor
 from core.config import Settings
 from core.directory.importer import import_rows
 from core.directory.search import DirectorySearch
@@ -167,7 +168,7 @@ async def rebuild_stall(count: int, url: str | None) -> None:
     """The longest the event loop stood still while the search index of ``count`` associations was rebuilt."""
     with tempfile.TemporaryDirectory() as tmp:
         app = await open_app(Settings(database_url=url or f"sqlite:///{Path(tmp) / 'rebuild.db'}"), migrate=True)
-        await import_rows(app.db, [(n, row) for n, row in enumerate(rows(count, seed=3), 1)])
+        await import_rows(app.db, [(n, row) for n, row in enumerate(rows(count, seed=3), 1)], actor=Actor.command_line())
         search = DirectorySearch(app.db)
         gaps: list[float] = []
         running = True
@@ -199,7 +200,7 @@ async def main(members: int, associations: int, url: str | None, rebuild: int) -
         directory = [(n, row) for n, row in enumerate(rows(associations), 1)]
         directory += [(associations + n, {"name": f"Amicale Paris {n}", "country": "FR", "city": "Paris"})
                       for n in range(1, 21)]
-        await import_rows(app.db, directory)
+        await import_rows(app.db, directory, actor=Actor.command_line())
         print(f"{members} members + {BYSTANDERS} unrelated /help, {len(directory)} associations, "
               f"{app.db.backend}, default pool ({type(app.db.engine.pool).__name__} of {app.db.engine.pool.size()})")
         print(f"target: all answered, unrelated /help p99 < {TARGET_UNRELATED_P99:.0f} s")

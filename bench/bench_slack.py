@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 from bots.slack import runner
 from bots.slack.transport import SlackTransport
+from core.audit import Actor
 from core.commands.types import Card, Reply
 from core.commands.types import Field as CardField
 from core.delivery.transport import Target
@@ -40,7 +41,7 @@ async def main() -> None:
         settings = Settings(database_url=f"sqlite:///{folder}/bench.db", slack_bot_token=BOT_TOKEN,
                             slack_signing_secret=SIGNING_SECRET)
         app = await open_app(settings)
-        await import_file(app.db, SAMPLE)
+        await import_file(app.db, SAMPLE, actor=Actor.command_line())
         async with FakeSlack() as slack:
             slack.user("U1001", locale="fr-FR", tz="Europe/Paris")
             settings = replace(settings, slack_api_url=slack.base_url)

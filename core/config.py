@@ -35,6 +35,7 @@ _ENV_NAMES = {
     "data_dir": "ALUMNI_DATA_DIR",
     "retention_days": "ALUMNI_RETENTION_DAYS",
     "button_retention_days": "ALUMNI_BUTTON_RETENTION_DAYS",
+    "audit_retention_days": "ALUMNI_AUDIT_RETENTION_DAYS",
     "import_max_bytes": "ALUMNI_IMPORT_MAX_BYTES",
     "import_max_rows": "ALUMNI_IMPORT_MAX_ROWS",
     "import_max_events": "ALUMNI_IMPORT_MAX_EVENTS",
@@ -81,6 +82,8 @@ class Settings:
     retention_days: int = 30
     # Days a stored button action (a button's long command) is kept after it was last shown.
     button_retention_days: int = 7
+    # Days an audit entry (core.audit) is kept: longer than deliveries, an audit trail is read months later.
+    audit_retention_days: int = 365
     # What one import may cost: file size in bytes, directory rows, calendar events.
     import_max_bytes: int = DEFAULT_IMPORT_MAX_BYTES
     import_max_rows: int = DEFAULT_IMPORT_MAX_ROWS

@@ -12,6 +12,7 @@ import logging
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import audit
 from core.db.models import (
     Announcement,
     Delivery,
@@ -79,6 +80,7 @@ async def merge_members(session: AsyncSession, keep: Member, absorb: Member) -> 
     await session.execute(update(Announcement).where(Announcement.sender_id == absorb.id).values(sender_id=keep.id))
     await session.execute(update(StoredAction).where(StoredAction.member_id == absorb.id).values(member_id=keep.id))
     await session.execute(delete(LinkCode).where(LinkCode.member_id == absorb.id))  # codes of a profile that ends
+    await audit.merge_members(session, keep.id, absorb.id)
     await session.flush()
     await session.execute(delete(Member).where(Member.id == absorb.id))
     session.expunge(absorb)

@@ -14,7 +14,9 @@ holds long locks:
 - conversations (a multi-step flow left half-way) untouched for ``ALUMNI_RETENTION_DAYS``: the
   member starts the command again;
 - link codes a day after they expired, and an account's count of link-code tries a week after its
-  last try (``core.linking.MEMORY``: a count untouched that long starts again anyway).
+  last try (``core.linking.MEMORY``: a count untouched that long starts again anyway);
+- audit entries (``core.audit``) older than ``ALUMNI_AUDIT_RETENTION_DAYS`` (default 365): the
+  trail of privileged actions is read long after the fact, so it is kept longer than the outbox.
 
 Announcements, events and members are content, not logs: they stay until deleted (``forget``).
 """
@@ -32,7 +34,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from core import linking
 from core.config import Settings
 from core.db.engine import Database
-from core.db.models import Conversation, Delivery, Event, LinkAttempt, LinkCode, StoredAction
+from core.db.models import AuditEntry, Conversation, Delivery, Event, LinkAttempt, LinkCode, StoredAction
 from core.db.types import utcnow
 from core.delivery.claim import FINAL
 from core.jobs import periodic
@@ -50,10 +52,12 @@ class Retention:
 
     delivery_days: int = 30
     button_days: int = 7
+    audit_days: int = 365
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Retention":
-        return cls(delivery_days=settings.retention_days, button_days=settings.button_retention_days)
+        return cls(delivery_days=settings.retention_days, button_days=settings.button_retention_days,
+                   audit_days=settings.audit_retention_days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,7 @@ class Pruned:
     conversations: int = 0
     link_codes: int = 0
     link_attempts: int = 0
+    audit_entries: int = 0
 
 
 async def _delete_in_batches(db: Database, key: InstrumentedAttribute[Any], conditions: list[Any],
@@ -98,7 +103,8 @@ async def prune(db: Database, policy: Retention, now: datetime | None = None, ba
     conversations = await _delete_in_batches(db, Conversation.id, [Conversation.updated_at < kept_since], batch)
     codes = await _delete_in_batches(db, LinkCode.id, [LinkCode.expires_at < now - LINK_KEEP], batch)
     attempts = await _delete_in_batches(db, LinkAttempt.id, [LinkAttempt.attempted_at < now - linking.MEMORY], batch)
-    return Pruned(deliveries, actions, conversations, codes, attempts)
+    audit = await _delete_in_batches(db, AuditEntry.id, [AuditEntry.at < now - timedelta(days=policy.audit_days)], batch)
+    return Pruned(deliveries, actions, conversations, codes, attempts, audit)
 
 
 @periodic(JOB, seconds=3600)
@@ -107,5 +113,5 @@ async def prune_job(db: Database) -> None:
     pruned = await prune(db, Retention.from_settings(Settings.from_env()))
     counts = astuple(pruned)
     if any(counts):
-        log.info("pruned %d deliveries, %d stored actions, %d conversations, %d link codes, %d link attempts",
-                 *counts)
+        log.info("pruned %d deliveries, %d stored actions, %d conversations, %d link codes, %d link attempts, "
+                 "%d audit entries", *counts)

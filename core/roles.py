@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import audit
 from core.db.models import Identity, Member, RoleGrant
 from core.geo.countries import is_country_code
 from core.i18n import N_
@@ -120,8 +121,11 @@ async def find_or_create_member(session: AsyncSession, platform: str, user_id: s
 # ---------------------------------------------------------------- grants
 
 
-async def grant_role(session: AsyncSession, member_id: int, role: str, country: str | None = None) -> bool:
-    """Grant a role. Returns False when the member already had it (nothing changes)."""
+async def grant_role(
+    session: AsyncSession, member_id: int, role: str, country: str | None = None, *, actor: audit.Actor
+) -> bool:
+    """Grant a role, recorded in the audit trail as ``actor``'s. Returns False when the member already
+    had it (nothing changes, nothing recorded)."""
     role = normalize_role(role)
     code = _grant_country(role, country)
     exists = await session.scalar(
@@ -135,20 +139,27 @@ async def grant_role(session: AsyncSession, member_id: int, role: str, country: 
             await session.flush()
     except IntegrityError:  # granted meanwhile
         return False
+    await audit.record(session, actor, audit.ROLE_GRANT, object_kind=audit.MEMBER, object_id=member_id,
+                       details={"role": role, "country": code or None})
     return True
 
 
-async def revoke_role(session: AsyncSession, member_id: int, role: str, country: str | None = None) -> int:
-    """Revoke a role. For ambassadors without a country, every country is revoked.
-    Returns how many grants were removed (0: the member did not have it)."""
+async def revoke_role(
+    session: AsyncSession, member_id: int, role: str, country: str | None = None, *, actor: audit.Actor
+) -> int:
+    """Revoke a role, recorded as ``actor``'s (one entry per grant removed). For ambassadors without a
+    country, every country is revoked. Returns how many grants were removed (0: the member did not have it)."""
     role = normalize_role(role)
     statement = delete(RoleGrant).where(RoleGrant.member_id == member_id, RoleGrant.role == role)
     if role == AMBASSADOR and country:
         statement = statement.where(RoleGrant.country_code == normalize_country(country))
     elif role == ADMINISTRATOR and country:
         _grant_country(role, country)  # raises the clear error
-    result = await session.execute(statement)
-    return int(result.rowcount or 0)
+    removed = list(await session.scalars(statement.returning(RoleGrant.country_code)))
+    for code in removed:
+        await audit.record(session, actor, audit.ROLE_REVOKE, object_kind=audit.MEMBER, object_id=member_id,
+                           details={"role": role, "country": code or None})
+    return len(removed)
 
 
 async def list_roles(session: AsyncSession, role: str | None = None, country: str | None = None) -> list[RoleEntry]:

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.audit import Actor
 from core.db.engine import Database
 from core.db.models import Channel, Delivery, Identity, Member
 from core.members import get_or_create_identity
@@ -33,7 +34,7 @@ async def person(
         assert channel is not None
         await join(session, member.id, channel)
     if role:
-        await grant_role(session, member.id, role, country)
+        await grant_role(session, member.id, role, country, actor=Actor.command_line())
     await session.flush()
     return member
 

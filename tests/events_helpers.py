@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from core.audit import Actor
 from core.db.engine import Database
 from core.db.models import Delivery, Event, Identity, Member
 from core.events.service import EventInput, create_event
@@ -19,7 +20,7 @@ async def member_with(
         member = await find_or_create_member(session, platform, user_id)
         member.language, member.country_code, member.timezone = language, country, zone
         if role:
-            await grant_role(session, member.id, role, role_country)
+            await grant_role(session, member.id, role, role_country, actor=Actor.command_line())
         return member.id
 
 
@@ -45,7 +46,7 @@ async def make_event(
                 starts_local=start, ends_local=start + timedelta(hours=hours), timezone=zone, place="Café de Flore",
                 country_code=country, channel_slug=channel, capacity=capacity,
             ),
-            None,
+            Actor.command_line(),
         )
         return event.id
 

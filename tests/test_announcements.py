@@ -13,6 +13,7 @@ from core.announcements.planning import claim_and_plan, count_recipients, create
 from core.announcements.rights import may_announce
 from core.announcements.schedule import parse_send_at
 from core.announcements.texts import MAX_TEXT_LENGTH, TextError, clean_text
+from core.audit import Actor
 from core.commands.service import CommandService
 from core.db.engine import Database
 from core.db.models import Announcement, ChannelBinding, Delivery, Membership
@@ -83,7 +84,7 @@ async def test_languages_with_fallback_and_localized_header(db: Database) -> Non
             await person(session, "telegram", user, language=language, locale=locale, channels=("tn",))
         tn = await channel(session, "tn")
         announcement = await create_announcement(
-            session, tn, {"fr": "Bonjour", "en": "Hello"}, fallback=["en", "fr"], sender_name="Leila\u202e\nBen"
+            session, tn, {"fr": "Bonjour", "en": "Hello"}, fallback=["en", "fr"], sender_name="Leila\u202e\nBen", actor=Actor.command_line()
         )
         assert announcement.status == "planned"
     got = by_target(await rows(db))
@@ -101,7 +102,7 @@ async def test_languages_with_fallback_and_localized_header(db: Database) -> Non
 async def test_default_fallback_is_the_order_given(db: Database) -> None:
     async with db.transaction() as session:
         await person(session, "telegram", "pt1", language="pt", channels=("tn",))
-        await create_announcement(session, await channel(session, "tn"), {"ar": "مرحبا", "en": "Hello"})
+        await create_announcement(session, await channel(session, "tn"), {"ar": "مرحبا", "en": "Hello"}, actor=Actor.command_line())
     reply = by_target(await rows(db))["pt1"]
     assert (reply["text"], reply["language"], reply["rtl"]) == ("مرحبا", "ar", True)
 
@@ -116,7 +117,7 @@ async def test_muted_left_and_other_channels_get_nothing(db: Database) -> None:
         await session.execute(update(Membership).where(Membership.member_id == muted.id).values(muted=True))
         await leave(session, left.id, tn)
         assert await count_recipients(session, tn.id) == 1
-        await create_announcement(session, tn, TEXTS)
+        await create_announcement(session, tn, TEXTS, actor=Actor.command_line())
     assert [d.target for d in await rows(db)] == ["in"]
 
 
@@ -130,7 +131,7 @@ async def test_linked_member_gets_one_delivery_on_the_push_identity(db: Database
         await session.flush()
         expected = (await push_identities(session, [member.id]))[member.id]
         assert expected.id == slack.id
-        await create_announcement(session, await channel(session, "tn"), TEXTS)
+        await create_announcement(session, await channel(session, "tn"), TEXTS, actor=Actor.command_line())
     found = await rows(db)
     assert [(d.platform, d.target, d.identity_id, d.member_id) for d in found] == [("slack", "s1", slack.id, member.id)]
 
@@ -148,7 +149,7 @@ async def test_bound_chats_once_each_and_planning_twice_writes_nothing(db: Datab
         )
         await session.flush()
         assert await count_recipients(session, tn.id) == 3
-        announcement = await create_announcement(session, tn, TEXTS, fallback=["en", "fr"])
+        announcement = await create_announcement(session, tn, TEXTS, fallback=["en", "fr"], actor=Actor.command_line())
     first = await rows(db)
     chats = sorted((d.platform, d.target, d.to_chat) for d in first if d.to_chat)
     assert chats == [("slack", "C42", True), ("telegram", "-1001", True)]
@@ -163,7 +164,7 @@ async def test_bound_chats_once_each_and_planning_twice_writes_nothing(db: Datab
 async def test_rows_render_through_the_delivery_renderer(db: Database) -> None:
     async with db.transaction() as session:
         await person(session, "telegram", "m1", language="fr", channels=("tn",))
-        await create_announcement(session, await channel(session, "tn"), TEXTS, sender_name="Amel")
+        await create_announcement(session, await channel(session, "tn"), TEXTS, sender_name="Amel", actor=Actor.command_line())
     async with db.transaction() as session:
         delivery = await session.scalar(select(Delivery))
         reply = await render_delivery(session, delivery)
@@ -203,7 +204,7 @@ async def test_scheduled_announcement_is_planned_only_when_due(db: Database) -> 
     async with db.transaction() as session:
         await person(session, "telegram", "m1", language="fr", channels=("tn",))
         announcement = await create_announcement(
-            session, await channel(session, "tn"), TEXTS, send_at=utcnow() + timedelta(hours=2)
+            session, await channel(session, "tn"), TEXTS, send_at=utcnow() + timedelta(hours=2), actor=Actor.command_line()
         )
         assert announcement.status == "scheduled"
     await plan_due(db)
@@ -224,7 +225,7 @@ async def test_report_once_after_every_row_settled(db: Database) -> None:
         sender = await person(session, "telegram", "amb", language="fr", role="ambassador", country="TN", name="Amel")
         for user in ("a", "b", "c", "d"):
             await person(session, "discord", user, language="fr", channels=("tn",))
-        announcement = await create_announcement(session, await channel(session, "tn"), TEXTS, sender_id=sender.id)
+        announcement = await create_announcement(session, await channel(session, "tn"), TEXTS, sender_id=sender.id, actor=Actor.command_line())
 
     async def mark(target: str, status: str) -> None:
         async with db.transaction() as session:
@@ -259,7 +260,7 @@ async def test_two_processes_never_plan_or_report_the_same_announcement(db: Data
         tn = await channel(session, "tn")
         later = utcnow() + timedelta(hours=1)
         ids = [
-            (await create_announcement(session, tn, TEXTS, sender_id=sender.id, send_at=later)).id for _ in range(3)
+            (await create_announcement(session, tn, TEXTS, sender_id=sender.id, send_at=later, actor=Actor.command_line())).id for _ in range(3)
         ]
         await session.execute(update(Announcement).values(send_at=utcnow() - timedelta(seconds=1)))
     first, second = Database(db.url), Database(db.url)  # two processes' engines

@@ -2,11 +2,15 @@
 
 The country at stake is France. Actors: a plain member, the ambassador of another country
 (Tunisia), the ambassador of France, an administrator; each speaks French. An allowed cell
-must have its effect; a refused cell must answer with a clear French message and change
-nothing (a before/after snapshot of every table but request bookkeeping).
+must have its effect and its one audit entry (who, from which platform, on what); a refused cell
+must answer with a clear French message and change nothing (a before/after snapshot of every
+table but request bookkeeping: no audit entry either). Each platform's entries are then read
+back through ``alumni audit --json``.
 """
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,10 +18,12 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select, text
 
+from bots.cli.main import main as alumni
+from core import audit
 from core.commands.service import CommandService
 from core.commands.types import Chat, ChatKind, Reply, Request, Sender
 from core.db.engine import Database
-from core.db.models import Announcement, ChannelBinding, Conversation, Event
+from core.db.models import Announcement, AuditEntry, ChannelBinding, Conversation, Event
 from core.memberships import channel_by_slug
 from tests.chat import Person
 from tests.events_helpers import make_event, member_with
@@ -171,13 +177,21 @@ TABLE: dict[str, tuple[Action, set[str], tuple[str, ...]]] = {
     "newevent (Slack form)": (newevent_form, FRANCE, ("slack",)),
     "announce (Slack form)": (announce_form, FRANCE, ("slack",)),
 }
+# command -> the audit action an allowed cell records, on which kind of object (binding requests and
+# approvals are recorded by the binding's own flow)
+AUDITED = {
+    "newevent": (audit.EVENT_CREATE, "event"),
+    "editevent": (audit.EVENT_EDIT, "event"),
+    "cancelevent": (audit.EVENT_CANCEL, "event"),
+    "announce": (audit.ANNOUNCEMENT_PLAN, "announcement"),
+}
 CELLS = [(action, actor, platform) for action, (_how, _who, platforms) in TABLE.items() for platform in platforms for actor in ACTORS]
 
 
-async def _actor(db: Database, platform: str, actor: str) -> None:
+async def _actor(db: Database, platform: str, actor: str) -> int:
     role = {"member": {}, "ambassador_elsewhere": {"role": "ambassador", "role_country": "TN"},
             "ambassador": {"role": "ambassador", "role_country": "FR"}, "administrator": {"role": "administrator"}}[actor]
-    await member_with(db, USER_IDS[platform], language="fr", country="FR", zone="Europe/Paris", platform=platform, **role)
+    return await member_with(db, USER_IDS[platform], language="fr", country="FR", zone="Europe/Paris", platform=platform, **role)
 
 
 def assert_refused_clearly(replies: list[Reply]) -> None:
@@ -189,18 +203,40 @@ def assert_refused_clearly(replies: list[Reply]) -> None:
         assert not untranslated(text, "fr"), untranslated(text, "fr")
 
 
+async def _audited_since(db: Database, last: int) -> list[tuple[object, ...]]:
+    async with db.transaction() as session:
+        rows = await session.scalars(select(AuditEntry).where(AuditEntry.id > last).order_by(AuditEntry.id))
+        return [(e.id, e.action, e.source, e.actor_member_id, e.actor_user_id, e.object_kind, e.object_id) for e in rows]
+
+
+async def _last_audit_id(db: Database) -> int:
+    async with db.transaction() as session:
+        return int(await session.scalar(select(func.max(AuditEntry.id))) or 0)
+
+
+async def read_back(url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *argv: str) -> list[dict]:
+    """``alumni audit --json ARGV`` on the test's database (in a thread: the command line runs its own loop)."""
+    monkeypatch.setenv("ALUMNI_DATABASE_URL", url)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    capsys.readouterr()
+    assert await asyncio.to_thread(alumni, ["audit", "--json", *argv]) == 0
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
 @pytest.mark.parametrize("platform", PLATFORMS)
-async def test_authorization_table(db: Database, platform: str) -> None:
+async def test_authorization_table(db: Database, database_url: str, platform: str, monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
     """Every (action, actor) cell of one platform, each from a clean slate of its own in one database."""
     service = CommandService(db)
     cells = [(action, actor) for action, actor, p in CELLS if p == platform]
+    recorded: list[tuple[object, ...]] = []
     for action, actor in cells:
         async with db.transaction() as session:  # a clean slate: no event, binding, announcement, role
             for table in ("deliveries", "rsvps", "announcements", "events", "channel_bindings", "conversations",
                           "role_grants", "identities", "members"):
                 await session.execute(text(f"DELETE FROM {table}"))
         event_id = await make_event(db, datetime(2031, 5, 4, 19, 0), country="FR", title="Soirée des anciens")
-        await _actor(db, platform, actor)
+        member_id = await _actor(db, platform, actor)
         how, allowed, _platforms = TABLE[action]
         if action.startswith(("unbind", "binding")):
             async with db.transaction() as session:  # what there is to unbind (approved) or to approve (pending)
@@ -210,15 +246,35 @@ async def test_authorization_table(db: Database, platform: str) -> None:
                                            status=status))
         cell = Cell(db, service, platform, event_id)
         await cell.person().send("/help")  # the platform's name and locale for the identity are noted once
-        before = await snapshot(db)
+        before, last = await snapshot(db), await _last_audit_id(db)
         replies, happened = await how(cell)
         count("authorization cells")
+        expected = AUDITED.get(action.split(" ")[0])
         if actor in allowed:
             assert happened, (action, actor, platform, [r.plain_text() for r in replies])
+            if expected is not None:
+                (entry,) = await _audited_since(db, last)
+                assert entry[1:6] == (*expected[:1], platform, member_id, USER_IDS[platform], expected[1]), (action, actor)
+                if action in ("editevent", "cancelevent"):
+                    assert entry[6] == str(event_id)
+                recorded.append(entry)
+            else:  # binding actions write a request and, for an approver, its approval: all by this account
+                entries = await _audited_since(db, last)
+                assert all(e[1].startswith("binding.") and e[2:5] == (platform, member_id, USER_IDS[platform])
+                           for e in entries), (action, actor, entries)
+                recorded.extend(entries)
         else:
             assert not happened, (action, actor, platform)
             assert_refused_clearly(replies)
             assert await snapshot(db) == before, (action, actor, platform)
+            assert await _audited_since(db, last) == [], (action, actor, platform)
+
+    read = await read_back(database_url, monkeypatch, capsys, "--actor", f"{platform}:{USER_IDS[platform]}")
+    assert [(e["id"], e["action"], e["source"], e["actor_member_id"], e["actor_user_id"], e["object_kind"],
+             e["object_id"]) for e in read] == recorded
+    audited_actions = {expected[0] for expected in AUDITED.values()}
+    assert sum(1 for e in recorded if e[1] in audited_actions) == sum(
+        1 for action, actor in cells if action.split(" ")[0] in AUDITED and actor in TABLE[action][1])
 
 
 def test_the_table_covers_every_privileged_command() -> None:

@@ -56,7 +56,8 @@ async def notices(db: Database, prefix: str = "notice:binding:") -> dict[str, di
 async def trail(db: Database) -> list[tuple[str, str, str | None, str | None]]:
     async with db.transaction() as session:
         rows = await session.execute(
-            select(AuditEntry.action, AuditEntry.source, AuditEntry.actor_user_id, AuditEntry.object_id).order_by(AuditEntry.id)
+            select(AuditEntry.action, AuditEntry.source, AuditEntry.actor_user_id, AuditEntry.object_id)
+            .where(AuditEntry.action.like("binding.%")).order_by(AuditEntry.id)
         )
         return [tuple(row) for row in rows]
 
@@ -69,7 +70,7 @@ async def chat_pushes(db: Database) -> list[str]:
 async def announce(db: Database, text: str) -> int:
     async with db.transaction() as session:
         tn = await channel(session, "tn")
-        await create_announcement(session, tn, {"en": text})
+        await create_announcement(session, tn, {"en": text}, actor=audit.Actor.command_line())
         return await count_recipients(session, tn.id)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from core import roles
+from core.audit import Actor
 from core.db.engine import Database
 from core.members import get_or_create_identity
 
@@ -24,9 +25,9 @@ async def test_find_or_create_member_is_idempotent_and_shared_with_chat(db: Data
 async def test_grant_check_revoke(db: Database) -> None:
     async with db.transaction() as session:
         member = await roles.find_or_create_member(session, "slack", "U123")
-        assert await roles.grant_role(session, member.id, "ambassador", "tn") is True
-        assert await roles.grant_role(session, member.id, "ambassador", "TN") is False
-        assert await roles.grant_role(session, member.id, "ambassador", "de") is True
+        assert await roles.grant_role(session, member.id, "ambassador", "tn", actor=Actor.command_line()) is True
+        assert await roles.grant_role(session, member.id, "ambassador", "TN", actor=Actor.command_line()) is False
+        assert await roles.grant_role(session, member.id, "ambassador", "de", actor=Actor.command_line()) is True
 
     async with db.transaction() as session:
         assert await roles.has_role(session, member.id, "ambassador")
@@ -39,7 +40,7 @@ async def test_grant_check_revoke(db: Database) -> None:
         assert await roles.member_roles(session, member.id) == [("ambassador", "DE"), ("ambassador", "TN")]
 
         admin = await roles.find_or_create_member(session, "console", "root")
-        assert await roles.grant_role(session, admin.id, "administrator") is True
+        assert await roles.grant_role(session, admin.id, "administrator", actor=Actor.command_line()) is True
         assert await roles.is_administrator(session, admin.id)
         assert await roles.has_role(session, admin.id, "administrator", "TN")  # country is irrelevant
         assert not await roles.is_ambassador_for(session, admin.id, "TN")
@@ -56,9 +57,9 @@ async def test_grant_check_revoke(db: Database) -> None:
         ]
         assert entries[1].identities == (("slack", "U123"),)
         assert [e.member_id for e in await roles.list_roles(session, country="tn")] == [member.id]
-        assert await roles.revoke_role(session, member.id, "ambassador", "TN") == 1
-        assert await roles.revoke_role(session, member.id, "ambassador", "TN") == 0
-        assert await roles.revoke_role(session, member.id, "ambassador") == 1  # every remaining country
+        assert await roles.revoke_role(session, member.id, "ambassador", "TN", actor=Actor.command_line()) == 1
+        assert await roles.revoke_role(session, member.id, "ambassador", "TN", actor=Actor.command_line()) == 0
+        assert await roles.revoke_role(session, member.id, "ambassador", actor=Actor.command_line()) == 1  # every remaining country
         assert not await roles.has_role(session, member.id, "ambassador")
 
 
@@ -79,6 +80,6 @@ async def test_invalid_input_raises_role_error(db: Database, role, country, plat
     async with db.transaction() as session:
         with pytest.raises(roles.RoleError) as caught:
             member = await roles.find_or_create_member(session, platform, user_id)
-            await roles.grant_role(session, member.id, role, country)
+            await roles.grant_role(session, member.id, role, country, actor=Actor.command_line())
         assert caught.value.message  # a catalog msgid the caller translates
         assert str(caught.value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from core.audit import Actor
 from core.commands.service import CommandService
 from core.commands.types import Chat, ChatKind, Request, Sender
 from core.db.engine import Database
@@ -49,7 +50,7 @@ async def test_our_administrators_may_bind_when_the_platform_cannot_tell(db: Dat
     await service.handle(bind("root", admin=None, bot=None, command="help", args="", platform="discord"))
     async with db.transaction() as session:
         identity = await session.scalar(select(Identity).where(Identity.platform == "discord", Identity.user_id == "root"))
-        await grant_role(session, identity.member_id, "administrator")
+        await grant_role(session, identity.member_id, "administrator", actor=Actor.command_line())
     request = Request(Sender("discord", "root", "root"), GROUP, command="bind", args="de", binding={"role_id": "77"})
     await service.handle(request)
     assert await bound(db) == [("discord", "C42", "de", {"role_id": "77"})]

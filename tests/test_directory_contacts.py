@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bots.cli import main
+from core.audit import Actor
 from core.commands.service import CommandService
 from core.db.engine import Database
 from core.db.models import Association
@@ -38,7 +39,7 @@ BAD = (
 
 
 async def test_contacts_are_validated_with_line_numbers(db: Database) -> None:
-    report = await import_rows(db, parse_csv(HEADER + GOOD + BAD))
+    report = await import_rows(db, parse_csv(HEADER + GOOD + BAD), actor=Actor.command_line())
     assert report.created == 5
     reasons = {error.line: error.reason for error in report.rejected}
     assert set(reasons) == {7, 8, 9, 10}
@@ -61,7 +62,7 @@ async def test_json_booleans_and_a_round_trip_through_export(db: Database, tmp_p
         {"name": "Alumni Annaba", "country": "DZ", "contact_email": "x@annaba.example.org", "contact_consent": False},
         {"name": "Alumni Tlemcen", "country": "DZ", "contact_consent": "sí"},
     ]), encoding="utf-8")
-    report = await import_file(db, source, strict=True)
+    report = await import_file(db, source, strict=True, actor=Actor.command_line())
     assert report.created == 3
     out = io.StringIO()
     await export_csv(db, out)
@@ -70,15 +71,15 @@ async def test_json_booleans_and_a_round_trip_through_export(db: Database, tmp_p
     assert by_name["Alumni Oran"]["contact_consent"] == "yes" and by_name["Alumni Oran"]["contact_name"] == "Farid B."
     assert by_name["Alumni Annaba"]["contact_consent"] == "no"
     assert by_name["Alumni Tlemcen"]["contact_consent"] == "yes"
-    again = await import_rows(db, parse_csv(out.getvalue()))
+    again = await import_rows(db, parse_csv(out.getvalue()), actor=Actor.command_line())
     assert (again.created, again.updated, again.unchanged, again.rejected) == (0, 0, 3, [])
     # a consent withdrawn in the file is an update
     changed = out.getvalue().replace(",Farid B.,,'+213 41 00 01 14,yes", ",Farid B.,,'+213 41 00 01 14,no")
-    assert (await import_rows(db, parse_csv(changed))).updated == 1
+    assert (await import_rows(db, parse_csv(changed), actor=Actor.command_line())).updated == 1
 
 
 async def test_cards_show_a_contact_person_only_with_consent_and_search_ignores_them(db: Database) -> None:
-    await import_rows(db, parse_csv(HEADER + GOOD))
+    await import_rows(db, parse_csv(HEADER + GOOD), actor=Actor.command_line())
     person = Person(CommandService(db))
     await person.send("/language en")
     await person.send("/associations Tunisia")
@@ -119,7 +120,7 @@ def test_cli_directory_search_follows_the_same_rule(
 
 
 async def test_the_sample_directory_has_contacts_with_and_without_consent(db: Database) -> None:
-    report = await import_file(db, SAMPLE, strict=True)
+    report = await import_file(db, SAMPLE, strict=True, actor=Actor.command_line())
     assert report.created >= 150
     async with db.transaction() as session:
         contacts = [a for a in await session.scalars(select(Association)) if a.contact_name]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from core.audit import Actor
 from core.db.models import Association, DirectoryRevision
 from core.directory.exporter import export_csv
 from core.directory.importer import DirectoryFileError, import_file, import_rows
@@ -37,10 +38,10 @@ async def revision(db) -> int:
 async def test_csv_import_then_reimport_is_idempotent(db, tmp_path):
     path = tmp_path / "dir.csv"
     path.write_text("\ufeff" + GOOD, encoding="utf-8")  # a BOM, as spreadsheet programs write
-    first = await import_file(db, path)
+    first = await import_file(db, path, actor=Actor.command_line())
     assert (first.created, first.updated, first.unchanged, first.rejected) == (3, 0, 0, [])
     assert await revision(db) == 1
-    again = await import_file(db, path)
+    again = await import_file(db, path, actor=Actor.command_line())
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
     assert await revision(db) == 1  # nothing changed, counter untouched
     assert await count(db) == 3
@@ -51,13 +52,13 @@ async def test_csv_import_then_reimport_is_idempotent(db, tmp_path):
 
 
 async def test_updates_by_id_and_by_name(db):
-    await import_rows(db, parse_csv(GOOD))
+    await import_rows(db, parse_csv(GOOD), actor=Actor.command_line())
     changed = (
         HEADER
         + "de-ber,Verein der Ehemaligen zu Berlin,DE,Berlin,,,de,,\n"  # renamed: found by id
         + "tn-1,ASSOCIATION des Anciens de TUNIS,TN,Tunis,,,fr,,\n"  # found by folded name + country, gets an id
     )
-    report = await import_rows(db, parse_csv(changed))
+    report = await import_rows(db, parse_csv(changed), actor=Actor.command_line())
     assert (report.created, report.updated, report.unchanged, report.rejected) == (0, 2, 0, [])
     assert await count(db) == 3 and await revision(db) == 2
     async with db.transaction() as session:
@@ -74,7 +75,7 @@ async def test_json_import(db, tmp_path):
         "not an object",
     ]
     path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
-    report = await import_file(db, path)
+    report = await import_file(db, path, actor=Actor.command_line())
     assert report.created == 1
     assert [(e.line, e.reason) for e in report.rejected] == [(2, "unknown country: Atlantis"), (3, "not an object")]
     async with db.transaction() as session:
@@ -94,7 +95,7 @@ async def test_json_values_of_the_wrong_type_reject_their_row(db, tmp_path):
  {"name": "Bad list", "country": "FR", "themes": ["health", 7]},
  {"name": "Flag", "country": "FR", "email": true}
 ]""", encoding="utf-8")
-    report = await import_file(db, path)
+    report = await import_file(db, path, actor=Actor.command_line())
     assert report.created == 1
     assert [(e.line, e.reason) for e in report.rejected] == [
         (2, "name must be text, not a number"),
@@ -113,7 +114,7 @@ async def test_a_duplicated_header_column_is_refused(db, tmp_path):
     path = tmp_path / "twice.csv"
     path.write_text("id,name,country,City,city\na,Alumni Lyon,FR,Lyon,Paris\n", encoding="utf-8")
     with pytest.raises(DirectoryFileError, match="^column city appears twice in the header$"):
-        await import_file(db, path)
+        await import_file(db, path, actor=Actor.command_line())
     assert await count(db) == 0
 
 
@@ -124,11 +125,11 @@ async def test_import_limits(db, tmp_path):
     json_path.write_text(json.dumps([{"name": f"Alumni {n}", "country": "FR"} for n in range(6)]), encoding="utf-8")
     for path in (csv_path, json_path):
         with pytest.raises(ImportLimitError, match=r"^too many rows for one import \(ALUMNI_IMPORT_MAX_ROWS = 5\)$"):
-            await import_file(db, path, limits=ImportLimits(max_rows=5))
+            await import_file(db, path, limits=ImportLimits(max_rows=5), actor=Actor.command_line())
         with pytest.raises(ImportLimitError, match=r"ALUMNI_IMPORT_MAX_BYTES = 100\)$"):
-            await import_file(db, path, limits=ImportLimits(max_bytes=100))
+            await import_file(db, path, limits=ImportLimits(max_bytes=100), actor=Actor.command_line())
     assert await count(db) == 0
-    assert (await import_file(db, csv_path, limits=ImportLimits(max_rows=6))).created == 6
+    assert (await import_file(db, csv_path, limits=ImportLimits(max_rows=6), actor=Actor.command_line())).created == 6
 
 
 BAD = (
@@ -149,7 +150,7 @@ BAD = (
 
 
 async def test_bad_rows_are_reported_with_lines_and_reasons(db):
-    report = await import_rows(db, parse_csv(BAD))
+    report = await import_rows(db, parse_csv(BAD), actor=Actor.command_line())
     reasons = {e.line: e.reason for e in report.rejected}
     assert reasons == {
         3: "unknown country: Germny",
@@ -169,7 +170,7 @@ async def test_bad_rows_are_reported_with_lines_and_reasons(db):
 
 
 async def test_strict_imports_nothing(db):
-    report = await import_rows(db, parse_csv(BAD), strict=True)
+    report = await import_rows(db, parse_csv(BAD), strict=True, actor=Actor.command_line())
     assert report.aborted and report.created == 0 and len(report.rejected) == 9
     assert await count(db) == 0 and await count(db, DirectoryRevision) == 0
 
@@ -183,23 +184,23 @@ async def test_unreadable_files(db, tmp_path):
     not_list.write_text('{"name": "x"}', encoding="utf-8")
     for path in (latin1, no_header, not_list, tmp_path / "missing.csv", tmp_path / "dir.txt"):
         with pytest.raises(DirectoryFileError):
-            await import_file(db, path)
+            await import_file(db, path, actor=Actor.command_line())
 
 
 async def test_export_round_trips(db, tmp_path):
-    await import_file(db, SAMPLE)
+    await import_file(db, SAMPLE, actor=Actor.command_line())
     out = io.StringIO()
     exported = await export_csv(db, out)
     assert exported == await count(db)
     path = tmp_path / "export.csv"
     path.write_text(out.getvalue(), encoding="utf-8")
-    report = await import_file(db, path)
+    report = await import_file(db, path, actor=Actor.command_line())
     assert (report.created, report.updated, report.rejected) == (0, 0, [])
     assert report.unchanged == exported
 
 
 async def test_sample_directory_imports_cleanly(db):
-    report = await import_file(db, SAMPLE, strict=True)
+    report = await import_file(db, SAMPLE, strict=True, actor=Actor.command_line())
     assert report.rejected == [] and report.created >= 150
     async with db.transaction() as session:
         countries = set(await session.scalars(select(Association.country_code)))

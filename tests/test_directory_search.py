@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from core.audit import Actor
 from core.directory.importer import import_file, import_rows
 from core.directory.index import EXACT, FUZZY, PREFIX
 from core.directory.readers import parse_csv
@@ -15,7 +16,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "core" / "directory" / "data" / "
 
 @pytest.fixture
 async def search(db) -> DirectorySearch:
-    report = await import_file(db, SAMPLE, strict=True)
+    report = await import_file(db, SAMPLE, strict=True, actor=Actor.command_line())
     assert report.created >= 150
     return DirectorySearch(db)
 
@@ -81,10 +82,10 @@ async def test_filters_and_paging(search):
 async def test_index_refreshes_after_reimport(db, search):
     assert (await search.search("Quimper")).total == 0
     csv = "id,name,country,city\nfr-qui,Amicale des anciens de Quimper,FR,Quimper\n"
-    await import_rows(db, parse_csv(csv))
+    await import_rows(db, parse_csv(csv), actor=Actor.command_line())
     assert (await search.search("quimper")).hits[0].name == "Amicale des anciens de Quimper"
     # Another process's import is seen through the revision counter once the check is due.
     other = DirectorySearch(db, check_interval=0)
     assert (await other.search("quimper")).total == 1
-    await import_rows(db, parse_csv("id,name,country,city\nfr-qui,Amicale des anciens de Quimper-Cornouaille,FR,Quimper\n"))
+    await import_rows(db, parse_csv("id,name,country,city\nfr-qui,Amicale des anciens de Quimper-Cornouaille,FR,Quimper\n"), actor=Actor.command_line())
     assert (await other.search("cornouaille")).total == 1

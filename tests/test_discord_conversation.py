@@ -18,6 +18,7 @@ from sqlalchemy import select
 from bots.discord import runner
 from bots.discord.client import AlumniBot
 from core.app import App, open_app
+from core.audit import Actor
 from core.config import Settings
 from core.db.models import Channel, ChannelBinding, Identity, Member, Membership
 from core.directory.importer import import_rows
@@ -33,7 +34,7 @@ SENT = r"^/(interactions/\d+/[^/]+/callback|webhooks/\d+/[^/]+(/messages/@origin
 @pytest.fixture
 async def core(database_url: str, fake: FakeDiscord) -> AsyncIterator[tuple[App, int]]:
     app = await open_app(Settings(database_url=database_url), migrate=True)
-    await import_rows(app.db, [(1, {"name": HOSTILE, "country": "TN", "city": "Tunis", "website": "https://aae.tn"})])
+    await import_rows(app.db, [(1, {"name": HOSTILE, "country": "TN", "city": "Tunis", "website": "https://aae.tn"})], actor=Actor.command_line())
     role_id = fake.add_role("Tunisia", position=2)
     async with app.db.transaction() as session:
         channel = await session.scalar(select(Channel).where(Channel.slug == "tn"))

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bots.discord import runner
 from core.announcements.planning import create_announcement
 from core.app import open_app
+from core.audit import Actor
 from core.config import Settings
 from core.db.models import ChannelBinding, Delivery
 from tests.announce_helpers import add_identity, channel, person
@@ -53,7 +54,7 @@ async def test_an_announcement_reaches_each_discord_member_and_bound_channel_onc
                                        title="#tunisia-2", data={"guild_id": str(fake.guild_id)}))
             await session.flush()
             await create_announcement(session, tn, {"en": HOSTILE, "fr": "Pique-nique @everyone dimanche"},
-                                      sender_name="@here Ambassador")
+                                      sender_name="@here Ambassador", actor=Actor.command_line())
     finally:
         await app.close()
     # 1001, 1002, the linked member on its newest identity (Discord; not on Telegram too), two bound channels

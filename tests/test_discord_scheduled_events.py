@@ -42,7 +42,7 @@ async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
 async def edit(app: App, event_id: int, **changes: object) -> None:
     async with app.db.transaction() as session:
         event = await session.get(Event, event_id)
-        await update_event(session, event, replace(await input_of(session, event), **changes), None)
+        await update_event(session, event, replace(await input_of(session, event), **changes), Actor.command_line())
 
 
 def later(days: int) -> datetime:
@@ -92,7 +92,7 @@ async def test_events_of_a_bound_channel_are_mirrored_and_kept_in_sync(fake: Fak
         assert again["entity_metadata"]["location"] == "Sidi Bou Saïd" and again["id"] != first_id
 
         async with app.db.transaction() as session:
-            await cancel_event(session, await session.get(Event, event_id), None)
+            await cancel_event(session, await session.get(Event, event_id), Actor.command_line())
         await until(lambda: not fake.scheduled_events)
         await until(lambda: bool(fake.find("DELETE", rf"/guilds/{fake.guild_id}/scheduled-events/{again['id']}$")))
 

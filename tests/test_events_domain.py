@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from core.audit import Actor
 from core.commands.service import CommandService
 from core.db.engine import Database
 from core.db.models import Delivery, Event, Member, Rsvp
@@ -84,7 +85,7 @@ async def test_spring_gap_is_refused_and_autumn_fold_takes_the_first(db: Databas
             EventInput(texts={"fr": {"title": "Nuit blanche"}}, language="fr", timezone="Europe/Paris", place="Paris",
                        starts_local=datetime.combine(AUTUMN, datetime.min.time()).replace(hour=2, minute=30),
                        country_code="FR"),
-            None,
+            Actor.command_line(),
         )
         assert valid.ambiguous
         assert event.starts_at.astimezone(PARIS).utcoffset() == timedelta(hours=2)  # the first 02:30 (summer time)
@@ -107,7 +108,7 @@ async def test_editing_recomputes_utc_and_keeps_the_uid(db: Database) -> None:
         data = await input_of(session, event)
         data.starts_local = data.starts_local + timedelta(days=2)
         data.ends_local = data.ends_local + timedelta(days=2) if data.ends_local else None
-        await update_event(session, event, data, None)
+        await update_event(session, event, data, Actor.command_line())
     after = await load_event(db, event_id)
     assert after.uid == before.uid and after.sequence == before.sequence + 1
     assert after.starts_local.hour == 10
@@ -143,7 +144,7 @@ async def test_waiting_list_is_served_in_answer_order(db: Database) -> None:
         assert event is not None
         data = await input_of(session, event)
         data.capacity = 5  # more places: everyone waiting is promoted
-        await update_event(session, event, data, None)
+        await update_event(session, event, data, Actor.command_line())
     async with db.transaction() as session:
         from core.db.models import Rsvp
 
@@ -160,7 +161,7 @@ async def test_answer_checks(db: Database) -> None:
             await answer(session, event_id, member, "perhaps")
         event = await session.get(Event, event_id)
         assert event is not None
-        await cancel_event(session, event, None)
+        await cancel_event(session, event, Actor.command_line())
         with pytest.raises(EventError):
             await answer(session, event_id, member, "yes")
 
@@ -205,7 +206,7 @@ async def test_rights(db: Database, caplog: pytest.LogCaptureFixture) -> None:
         with pytest.raises(EventError):
             await create_event(
                 session, EventInput(texts={"en": {"title": "x"}}, language="en", timezone="Europe/Paris", place="p",
-                                    starts_local=datetime(YEAR, 6, 1, 10), country_code="FR"), tn)
+                                    starts_local=datetime(YEAR, 6, 1, 10), country_code="FR"), Actor("console", tn, "tn"))
 
     for user, title in (("fr", "By the ambassador"), ("admin", "By the administrator")):
         person = Person(service, user_id=user)

@@ -7,6 +7,7 @@ import icalendar
 import pytest
 from sqlalchemy import func, select
 
+from core.audit import Actor
 from core.db.engine import Database
 from core.db.models import Base, Channel, Event
 from core.db.types import utcnow
@@ -33,7 +34,7 @@ async def test_export_has_zone_uid_sequence_and_status(db: Database) -> None:
     async with db.transaction() as session:
         stored = await session.get(Event, event_id)
         assert stored is not None
-        await cancel_event(session, stored, None)
+        await cancel_event(session, stored, Actor.command_line())
     text = export_event(await load_event(db, event_id)).decode()
     assert "STATUS:CANCELLED" in text and "SEQUENCE:1" in text
 
@@ -62,7 +63,7 @@ async def test_round_trip_into_another_database_and_idempotent_import(db: Databa
         await connection.run_sync(Base.metadata.create_all)
     try:
         async with other.transaction() as session:
-            report = await import_ics(session, content)
+            report = await import_ics(session, content, actor=Actor.command_line())
         assert (report.created, report.updated, report.unchanged, report.rejected) == (1, 0, 0, [])
         async with other.transaction() as session:
             copy = await session.scalar(select(Event))
@@ -78,13 +79,13 @@ async def test_round_trip_into_another_database_and_idempotent_import(db: Databa
     member = await member_with(db, "m", language="en")
     async with db.transaction() as session:
         await answer(session, event_id, member, "yes")
-        report = await import_ics(session, content)
+        report = await import_ics(session, content, actor=Actor.command_line())
     assert (report.created, report.updated, report.unchanged) == (0, 0, 1)
     changed = content.replace(b"SEQUENCE:0", b"SEQUENCE:3").replace(b"T183000", b"T190000")
     async with db.transaction() as session:
-        report = await import_ics(session, changed)
+        report = await import_ics(session, changed, actor=Actor.command_line())
         assert (report.created, report.updated) == (0, 1)
-        report = await import_ics(session, changed)
+        report = await import_ics(session, changed, actor=Actor.command_line())
         assert report.unchanged == 1
     event = await load_event(db, event_id)
     assert event.sequence == 3 and event.starts_local.hour == 19
@@ -130,7 +131,7 @@ END:VCALENDAR
 
 async def test_bad_events_are_reported_and_good_ones_imported(db: Database) -> None:
     async with db.transaction() as session:
-        report = await import_ics(session, BAD_AND_GOOD, country="CO")
+        report = await import_ics(session, BAD_AND_GOOD, country="CO", actor=Actor.command_line())
     assert report.created == 1
     reasons = {(r.position, r.uid): r.reason for r in report.rejected}
     assert set(reasons) == {(2, "no-start"), (3, "gap"), (4, "bad-link"), (5, "")}
@@ -196,7 +197,7 @@ async def event_uids(db: Database) -> list[str]:
 async def test_each_event_is_checked_on_its_own(db: Database) -> None:
     """An out-of-range SEQUENCE or a year-9999 start aborted the whole file (OverflowError, integer out of range)."""
     async with db.transaction() as session:
-        report = await import_ics(session, FAULTY, country="CO")
+        report = await import_ics(session, FAULTY, country="CO", actor=Actor.command_line())
     assert (report.created, report.aborted) == (2, False)
     rejected = {(r.position, r.uid): r.reason for r in report.rejected}
     assert list(rejected) == [(2, "huge-sequence"), (3, "year-9999"), (4, "mars"), (5, "weekly")]
@@ -209,7 +210,7 @@ async def test_each_event_is_checked_on_its_own(db: Database) -> None:
 
 async def test_strict_imports_all_or_nothing(db: Database) -> None:
     async with db.transaction() as session:
-        report = await import_ics(session, FAULTY, country="CO", strict=True)
+        report = await import_ics(session, FAULTY, country="CO", strict=True, actor=Actor.command_line())
     assert report.aborted and report.created == 0 and len(report.rejected) == 4
     assert await event_uids(db) == []
 
@@ -218,7 +219,7 @@ async def test_a_failed_import_leaves_nothing_behind(db: Database) -> None:
     """Each event has its own savepoint; on SQLite, releasing the first one used to commit the transaction."""
     try:
         async with db.transaction() as session:
-            report = await import_ics(session, FAULTY, country="CO")
+            report = await import_ics(session, FAULTY, country="CO", actor=Actor.command_line())
             assert report.created == 2
             raise RuntimeError("the command fails after the import")
     except RuntimeError:
@@ -229,10 +230,10 @@ async def test_a_failed_import_leaves_nothing_behind(db: Database) -> None:
 async def test_limits_are_checked_before_parsing(db: Database) -> None:
     async with db.transaction() as session:
         with pytest.raises(ImportLimitError, match="ALUMNI_IMPORT_MAX_EVENTS = 5"):
-            await import_ics(session, FAULTY, country="CO", limits=ImportLimits(max_events=5))
+            await import_ics(session, FAULTY, country="CO", limits=ImportLimits(max_events=5), actor=Actor.command_line())
         with pytest.raises(ImportLimitError, match="ALUMNI_IMPORT_MAX_BYTES = 100"):
-            await import_ics(session, FAULTY, country="CO", limits=ImportLimits(max_bytes=100))
-        report = await import_ics(session, FAULTY, country="CO", limits=ImportLimits(max_events=6))
+            await import_ics(session, FAULTY, country="CO", limits=ImportLimits(max_bytes=100), actor=Actor.command_line())
+        report = await import_ics(session, FAULTY, country="CO", limits=ImportLimits(max_events=6), actor=Actor.command_line())
     assert report.created == 2
 
 
@@ -257,6 +258,6 @@ END:VEVENT
 END:VCALENDAR
 """.replace("\n", "\r\n").encode()
     async with db.transaction() as session:
-        report = await import_ics(session, content, country="CO")
+        report = await import_ics(session, content, country="CO", actor=Actor.command_line())
     assert [(r.uid, r.reason) for r in report.rejected] == [
         ("twice", "DTSTART appears more than once"), ("letters", "unreadable SEQUENCE: Expected int, got: abc")]

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from bots.telegram import runner
 from core.app import App
+from core.audit import Actor
 from core.db.models import Event, Rsvp
 from core.db.types import utcnow
 from core.roles import find_or_create_member, grant_role
@@ -25,7 +26,7 @@ async def test_create_list_answer_and_calendar_on_telegram(api: FakeBotAPI, core
     async with core.db.transaction() as session:
         ambassador = await find_or_create_member(session, "telegram", "2001")
         ambassador.language, ambassador.country_code, ambassador.timezone = "fr", "FR", "Europe/Paris"
-        await grant_role(session, ambassador.id, "ambassador", "FR")
+        await grant_role(session, ambassador.id, "ambassador", "FR", actor=Actor.command_line())
         reader = await find_or_create_member(session, "telegram", "2002")
         reader.language, reader.country_code, reader.timezone = "ar", "FR", "America/New_York"
     organiser, member = api.user(2001, "Claire", "fr"), api.user(2002, "Karim", "ar")

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
 
+from core.audit import Actor
 from core.db.engine import Database
 from core.db.models import Association, DirectoryRevision
 from core.directory.importer import import_rows
@@ -56,7 +57,7 @@ async def test_hostile_calendar_events(db: Database) -> None:
         count("calendar events")
         try:
             async with db.transaction() as session:
-                report = await import_ics(session, calendar(name, value), country="FR")
+                report = await import_ics(session, calendar(name, value), country="FR", actor=Actor.command_line())
                 assert report.created + report.unchanged + len(report.rejected) == 2, report
                 assert "good" not in [r.uid for r in report.rejected], report
                 for rejected in report.rejected:
@@ -86,7 +87,7 @@ async def test_hostile_directory_rows(db: Database) -> None:
         count("directory rows")
         hostile = {"name": "Hostile", "country": "FR", field: value}
         rows = [(1, {"name": "Alumni Lyon", "country": "FR"}), (2, hostile)]
-        report = await import_rows(db, rows)  # its own transaction: emptied again below
+        report = await import_rows(db, rows, actor=Actor.command_line())  # its own transaction: emptied again below
         assert report.created + len(report.rejected) == 2, report
         assert [r.line for r in report.rejected] in ([], [2]), report
         for rejected in report.rejected:

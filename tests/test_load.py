@@ -14,6 +14,7 @@ import pytest
 from bots.telegram import runner
 from bots.telegram.application import build_application
 from core.app import App, open_app
+from core.audit import Actor
 from core.commands.service import CommandService
 from core.commands.types import Chat, ChatKind, Request, Sender
 from core.config import Settings
@@ -29,7 +30,7 @@ SEARCHERS = 20
 @pytest.fixture
 async def core(database_url: str) -> AsyncIterator[App]:
     app = await open_app(Settings(database_url=database_url), migrate=True)  # the default pool
-    await import_rows(app.db, PARIS)
+    await import_rows(app.db, PARIS, actor=Actor.command_line())
     try:
         yield app
     finally:
@@ -90,9 +91,9 @@ def batch(word: str, count: int) -> list[tuple[int, dict[str, str]]]:
 
 async def test_the_index_is_rebuilt_off_the_loop_and_swapped_in_whole(db: Database) -> None:
     search = DirectorySearch(db)
-    await import_rows(db, batch("Ancienne", 1500))
+    await import_rows(db, batch("Ancienne", 1500), actor=Actor.command_line())
     assert (await search.search("alumni")).total == 1500
-    await import_rows(db, batch("Nouvelle", 1500))  # 3,000 now: the next search rebuilds
+    await import_rows(db, batch("Nouvelle", 1500), actor=Actor.command_line())  # 3,000 now: the next search rebuilds
     async with db.transaction() as session:
         await session.connection()  # a command's search, in its own transaction
         rebuild = asyncio.create_task(search.search("alumni", session=session))
@@ -113,7 +114,7 @@ async def test_the_index_is_rebuilt_off_the_loop_and_swapped_in_whole(db: Databa
 
 async def test_a_search_without_a_session_never_takes_the_lock_before_its_connection(db: Database) -> None:
     """Discord's autocompletion searches without a session of its own while commands search with theirs."""
-    await import_rows(db, PARIS)
+    await import_rows(db, PARIS, actor=Actor.command_line())
     tiny = Database(db.url, pool_size=1, max_overflow=0, pool_timeout=3)
     search = DirectorySearch(tiny)
     try:

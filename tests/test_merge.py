@@ -13,9 +13,12 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from core.announcements.planning import create_announcement
+from core import audit
+from core.audit import Actor
 from core.commands.service import CommandService
 from core.db.engine import Database
-from core.db.models import Channel, Delivery, Member, Membership, Rsvp
+from core.db.models import AuditEntry, Channel, Delivery, Identity, Member, Membership, Rsvp
+from core.roles import grant_role, revoke_role
 from core.db.types import utcnow
 from core.delivery.outbox import enqueue
 from core.merging import stronger
@@ -119,7 +122,13 @@ async def test_offsets_channels_preferences_and_pending_messages_move(db: Databa
         await enqueue(session, key="notice:waiting", kind="notice", platform="discord", target="20",
                       member_id=joining_id, payload={"reply": {"text": "waiting for you"}})
         tn = await session.scalar(select(Channel).where(Channel.slug == "tn"))
-        await create_announcement(session, tn, {"en": "Picnic on Sunday"}, sender_name="Ambassador")
+        await create_announcement(session, tn, {"en": "Picnic on Sunday"}, sender_name="Ambassador", actor=Actor.command_line())
+        # the audit trail: a role granted to the joining account then taken back (an account holding a role
+        # cannot join a profile), and an action it took meanwhile as ambassador
+        await grant_role(session, joining_id, "ambassador", "TN", actor=Actor.command_line())
+        await revoke_role(session, joining_id, "ambassador", "TN", actor=Actor.command_line())
+        identity = await session.scalar(select(Identity).where(Identity.platform == "discord", Identity.user_id == "20"))
+        await audit.record(session, Actor.of(identity), audit.ANNOUNCEMENT_PLAN, object_kind="announcement", object_id=1)
     async with db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(Delivery).where(
             Delivery.kind == "announcement")) == 2
@@ -142,6 +151,15 @@ async def test_offsets_channels_preferences_and_pending_messages_move(db: Databa
         announcements = list(await session.scalars(select(Delivery).where(
             Delivery.kind == "announcement", Delivery.status == "pending")))
         assert [a.member_id for a in announcements] == [owner_id]  # heard once
+        trail = (await session.execute(select(AuditEntry.action, AuditEntry.source, AuditEntry.actor_member_id,
+                                              AuditEntry.actor_user_id, AuditEntry.object_id)
+                                       .where(AuditEntry.action != audit.EVENT_CREATE).order_by(AuditEntry.id))).all()
+        assert [tuple(row) for row in trail] == [  # what the absorbed member did or underwent is the profile's now
+            (audit.ANNOUNCEMENT_PLAN, "cli", None, Actor.command_line().user_id, str(trail[0][4])),
+            (audit.ROLE_GRANT, "cli", None, Actor.command_line().user_id, str(owner_id)),
+            (audit.ROLE_REVOKE, "cli", None, Actor.command_line().user_id, str(owner_id)),
+            (audit.ANNOUNCEMENT_PLAN, "discord", owner_id, "20", "1"),
+        ]
 
 
 def test_the_stronger_answer_is_a_place_then_the_waiting_list_then_maybe_then_no() -> None:

@@ -97,7 +97,8 @@ async def test_status_numbers(database_url: str) -> None:
     assert status.stale_workers == 1
     assert status.tables["deliveries"] == 14 and status.tables["identities"] == 4
     assert status.tables["stored_actions"] == status.tables["link_attempts"] == 0
-    assert status.retention == {"delivery_days": 30, "button_days": 7}
+    assert status.retention == {"delivery_days": 30, "button_days": 7, "audit_days": 365}
+    assert status.tables["audit_entries"] == 0
 
 
 @pytest.fixture
@@ -151,7 +152,8 @@ def test_status_command(database_url: str, run_cli) -> None:
     assert set(data) == {"database", "at", "platforms", "jobs", "last_reminder_sent_at", "reminders_waiting",
                          "next_reminder_due_at", "workers", "stale_workers", "tables", "retention", "limits",
                          "link_waiting"}
-    assert data["tables"]["deliveries"] == 14 and data["retention"] == {"delivery_days": 30, "button_days": 7}
+    assert data["tables"]["deliveries"] == 14 and data["retention"] == {"delivery_days": 30, "button_days": 7,
+                                                                             "audit_days": 365}
     assert data["platforms"]["telegram"] | {"oldest_due_seconds": 0} == {
         "pending": 3, "due_now": 2, "sending": 1, "oldest_due_seconds": 0, "failed": 2, "failed_24h": 1,
         "unreachable": 1, "unreachable_24h": 1, "sent_1h": 1, "sent_24h": 2, "unreachable_identities": 2,

@@ -5,6 +5,7 @@ by the export and be empty of the member after ``forget``, so a new table cannot
 """
 from __future__ import annotations
 
+import getpass
 import json
 from datetime import datetime, timedelta
 
@@ -12,11 +13,13 @@ import pytest
 from sqlalchemy import func, or_, select
 
 from core.access import forget_finished
+from core.audit import Actor
 from core.commands import actions
 from core.commands.service import CommandService
 from core.commands.types import Chat, ChatKind
 from core.db.engine import Database
 from core.db.models import (
+    AuditEntry,
     Announcement,
     Base,
     Channel,
@@ -74,7 +77,8 @@ def test_every_table_about_a_member_is_exported() -> None:
 
 async def _fill(db: Database, person: Person, other: Person) -> tuple[int, int]:
     """The member in every table: channels, a role, answers (one holding the only place),
-    an event they created, an announcement, deliveries, a conversation, a link code and a failed attempt."""
+    an event they created, an announcement, deliveries, a conversation, a link code and a failed attempt;
+    in the audit trail, as the one granted a role and as the one who edited an event."""
     await person.send("/language fr")
     await person.send("/join health")
     await person.send("/link")
@@ -96,7 +100,7 @@ async def _fill(db: Database, person: Person, other: Person) -> tuple[int, int]:
         session.add(Announcement(channel_id=channel.id, sender_id=member_id, sender_name="Amel", texts={"fr": "Salut"}))
         from core.roles import grant_role
 
-        await grant_role(session, member_id, "ambassador", "FR")
+        await grant_role(session, member_id, "ambassador", "FR", actor=Actor.command_line())
         await actions.encode(session, "associations", "#2 a search long enough to be kept behind its button", member_id)
         session.add(ChannelBinding(channel_id=channel.id, platform=person.platform, chat_id="group-9", title="Santé",
                                    requested_by=member_id, approved_by=member_id, status="approved"))
@@ -106,6 +110,7 @@ async def _fill(db: Database, person: Person, other: Person) -> tuple[int, int]:
                       identity_id=identity.id, due_at=utcnow() + timedelta(days=1), payload={"reply": {"text": "later"}})
         await enqueue(session, key="notice:by-target", kind="notice", platform=person.platform, target=person.user_id,
                       payload={"reply": {"text": "addressed by id only"}})
+    await person.send(f"/editevent {event_id} place Lyon")  # as the ambassador granted above: in the audit trail
     return member_id, event_id
 
 
@@ -133,6 +138,10 @@ async def test_mydata_then_forget_leaves_nothing(db: Database, platform: str) ->
     assert (attempts["platform"], attempts["wrong_codes_in_a_row"]) == (platform, 1)
     assert exported["chat_bindings"][0]["channel"] == "health" and exported["chat_bindings"][0]["approved_by_you"]
     assert "code_hash" not in json.dumps(exported)
+    trail = exported["audit_trail"]
+    assert [(e["action"], e["by_you"], e["from"], e["account"], e["object"]) for e in trail] == [
+        ("role.grant", False, "cli", None, "member"), ("event.edit", True, platform, "501", "event")]
+    assert trail[0]["object_id"] == str(member_id) and trail[1]["object_id"] == str(event_id)
 
     await person.send("/forget")
     assert not [r for r in person.last if r.file]
@@ -160,6 +169,12 @@ async def test_mydata_then_forget_leaves_nothing(db: Database, platform: str) ->
         assert (await session.get(Event, event_id)).created_by is None
         bound = await session.scalar(select(ChannelBinding).where(ChannelBinding.chat_id == "group-9"))
         assert (bound.status, bound.requested_by, bound.approved_by) == ("approved", None, None)  # the chat stays bound
+        # the trail keeps what was done, not by or to whom
+        trail = (await session.execute(select(AuditEntry.action, AuditEntry.source, AuditEntry.actor_member_id,
+                                              AuditEntry.actor_user_id, AuditEntry.object_id)
+                                       .where(AuditEntry.action != "event.create").order_by(AuditEntry.id))).all()
+        assert [tuple(row) for row in trail] == [("role.grant", "cli", None, getpass.getuser(), None),
+                                                 ("event.edit", platform, None, None, str(event_id))]
         # the waiting list moved up: the other member holds the place and is told
         assert not (await session.get(Rsvp, (event_id, other_id))).waitlisted
         told = await session.scalars(select(Delivery.kind).where(Delivery.member_id == other_id))
@@ -220,7 +235,7 @@ async def test_forget_leaves_no_trace_in_any_table(db: Database) -> None:
         await enqueue(session, key="notice:to-discord", kind="notice", platform="discord", target="zq502",
                       identity_id=identity.id, payload={"reply": {"text": "hello Zéphyrine"}})
     name = "Quillfeather Riverside Alumni Circle of the Rhone Valley"
-    await import_rows(db, [(n, {"name": f"{name} {n}", "country": "FR", "city": "Lyon"}) for n in range(1, 7)])
+    await import_rows(db, [(n, {"name": f"{name} {n}", "country": "FR", "city": "Lyon"}) for n in range(1, 7)], actor=Actor.command_line())
     await person.send(f"/associations {name}")
     await person.press("▶")  # the next page, behind a button whose long command line is stored
     async with db.sessions() as session:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core.commands import actions
 from core.config import Settings
 from core.db.engine import Database
-from core.db.models import Conversation, Delivery, Event, Identity, LinkAttempt, LinkCode, Member, StoredAction
+from core.db.models import AuditEntry, Conversation, Delivery, Event, Identity, LinkAttempt, LinkCode, Member, StoredAction
 from core.jobs import periodic_jobs
 from core.retention import JOB, Retention, prune
 
@@ -51,12 +51,14 @@ async def test_prune_removes_old_finished_rows_and_keeps_pending_recent_and_upco
             LinkAttempt(guesser="a" * 64, failures=3, attempted_at=NOW - timedelta(days=8)),
             LinkAttempt(guesser="b" * 64, failures=9, attempted_at=NOW - timedelta(days=2),  # still counting
                         blocked_until=NOW + timedelta(minutes=10)),
+            AuditEntry(at=NOW - timedelta(days=366), source="cli", action="role.grant", object_id="year-old"),
+            AuditEntry(at=OLD, source="cli", action="role.grant", object_id="kept"),  # past 30 days, within 365
         ])
 
     pruned = await prune(db, Retention.from_settings(Settings()), now=NOW, batch=2)  # several batches
 
     assert (pruned.deliveries, pruned.stored_actions, pruned.conversations, pruned.link_codes,
-            pruned.link_attempts) == (6, 1, 1, 1, 1)
+            pruned.link_attempts, pruned.audit_entries) == (6, 1, 1, 1, 1, 1)
     async with db.transaction() as session:
         kept = set(await session.scalars(select(Delivery.key)))
         assert kept == {"old-pending", "old-sending", "recent-sent", "due-long-ago-sent-lately", "old-sent-upcoming-event"}
@@ -64,8 +66,9 @@ async def test_prune_removes_old_finished_rows_and_keeps_pending_recent_and_upco
         assert list(await session.scalars(select(LinkCode.code_hash))) == ["live"]
         assert len(list(await session.scalars(select(LinkAttempt.id)))) == 1
         assert list(await session.scalars(select(Conversation.chat_id))) == ["recent"]
-    again = await prune(db, Retention(delivery_days=1, button_days=1), now=NOW)
-    assert (again.deliveries, again.stored_actions) == (2, 1)  # shorter settings: the recent rows go too
+        assert list(await session.scalars(select(AuditEntry.object_id))) == ["kept"]
+    again = await prune(db, Retention(delivery_days=1, button_days=1, audit_days=30), now=NOW)
+    assert (again.deliveries, again.stored_actions, again.audit_entries) == (2, 1, 1)  # shorter settings: the recent rows go too
 
 
 async def test_a_button_shown_again_is_kept(db: Database) -> None:
@@ -85,7 +88,8 @@ def test_the_pruning_job_is_registered_and_the_settings_are_read(monkeypatch) ->
     assert JOB in {job.name for job in periodic_jobs()}
     monkeypatch.setenv("ALUMNI_RETENTION_DAYS", "90")
     monkeypatch.setenv("ALUMNI_BUTTON_RETENTION_DAYS", "14")
-    assert Retention.from_settings(Settings.from_env()) == Retention(delivery_days=90, button_days=14)
+    monkeypatch.setenv("ALUMNI_AUDIT_RETENTION_DAYS", "730")
+    assert Retention.from_settings(Settings.from_env()) == Retention(delivery_days=90, button_days=14, audit_days=730)
     monkeypatch.setenv("ALUMNI_RETENTION_DAYS", "0")
     try:
         Settings.from_env()

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bots.slack import runner
 from core.announcements.planning import create_announcement
 from core.app import App
+from core.audit import Actor
 from core.commands.types import Chat, ChatKind, Request, Sender
 from core.config import Settings
 from core.db.engine import Database
@@ -47,7 +48,7 @@ async def test_an_announcement_reaches_members_and_the_bound_channel_once(
             await session.flush()
             await create_announcement(session, channel, {"en": "Picnic <!channel> & <@U999> on Sunday",
                                                          "fr": "Pique-nique <!here> dimanche"},
-                                      sender_name="<!everyone> Ambassador")
+                                      sender_name="<!everyone> Ambassador", actor=Actor.command_line())
         await slack.wait_for(lambda: len(slack.calls_to("chat.postMessage")) >= 3)
         await slack.settle(quiet=0.5)
 

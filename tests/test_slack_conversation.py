@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from bots.slack import runner
 from core.app import App
+from core.audit import Actor
 from core.config import Settings
 from core.db.engine import Database
 from core.db.models import Channel, ChannelBinding, Identity, Member, Membership
@@ -32,7 +33,7 @@ BOUND_CHANNEL = "C0TN"
 async def core(db: Database, database_url: str) -> AsyncIterator[App]:
     """The core on the shared test schema (created directly: migrations have their own test)."""
     app = App(settings=Settings(database_url=database_url), db=db)
-    await import_rows(app.db, [(1, {"name": HOSTILE, "country": "TN", "city": "Tunis", "website": "https://aae.tn"})])
+    await import_rows(app.db, [(1, {"name": HOSTILE, "country": "TN", "city": "Tunis", "website": "https://aae.tn"})], actor=Actor.command_line())
     async with app.db.transaction() as session:
         channel = await session.scalar(select(Channel).where(Channel.slug == "tn"))
         session.add(ChannelBinding(status="approved", channel_id=channel.id, platform="slack", chat_id=BOUND_CHANNEL, title="alumni-tunisie"))

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 
 from core.app import prepare_database
+from core.audit import Actor
 from core.db.engine import Database
 from core.db.models import Channel, Delivery, Event, Identity, Member, Membership
 from core.db.types import utcnow
@@ -53,7 +54,7 @@ async def people(db: Database, count: int) -> dict[int, str]:
             return member
 
         ambassador = await person(AMBASSADOR, "fr")
-        await grant_role(session, ambassador.id, "ambassador", "TN")
+        await grant_role(session, ambassador.id, "ambassador", "TN", actor=Actor.command_line())
         readers[AMBASSADOR] = "fr"
         await person(READER, "ar", "America/New_York")
         readers[READER] = "ar"

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from bots.telegram import runner
+from core.audit import Actor
 from core.announcements.planning import create_announcement
 from core.app import App, open_app
 from core.config import Settings
@@ -37,7 +38,7 @@ async def core(database_url: str) -> AsyncIterator[App]:
 async def announce(app: App, text: str) -> None:
     async with app.db.transaction() as session:
         tn = await session.scalar(select(Channel).where(Channel.slug == "tn"))
-        await create_announcement(session, tn, {"en": text, "fr": text})
+        await create_announcement(session, tn, {"en": text, "fr": text}, actor=Actor.command_line())
 
 
 def texts(calls: list[Call]) -> list[str]:

@@ -32,7 +32,7 @@ BOUND_GROUP = "-100555"
 @pytest.fixture
 async def core(database_url: str) -> AsyncIterator[App]:
     app = await open_app(Settings(database_url=database_url), migrate=True)
-    await import_rows(app.db, [(1, {"name": HOSTILE, "country": "TN", "city": "Tunis", "website": "https://aae.tn"})])
+    await import_rows(app.db, [(1, {"name": HOSTILE, "country": "TN", "city": "Tunis", "website": "https://aae.tn"})], actor=Actor.command_line())
     async with app.db.transaction() as session:
         channel = await session.scalar(select(Channel).where(Channel.slug == "tn"))
         session.add(ChannelBinding(status="approved", channel_id=channel.id, platform="telegram", chat_id=BOUND_GROUP, title="Alumni Tunisie"))

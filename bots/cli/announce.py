@@ -105,6 +105,7 @@ def _fallback(value: str | None) -> list[str] | None:
 
 def plan(args: argparse.Namespace) -> int:
     from core.announcements.planning import count_recipients, create_announcement
+    from core.audit import Actor
     from core.announcements.schedule import parse_send_at
     from core.announcements.texts import TextError
     from core.commands.handlers.prompts import valid_zone
@@ -134,7 +135,8 @@ def plan(args: argparse.Namespace) -> int:
             if channel is None:
                 raise CliError(_("no channel {value!r}").format(value=args.channel), 2)
             announcement = await create_announcement(
-                session, channel, texts, fallback=fallback, sender_name=args.sender or "", send_at=send_at
+                session, channel, texts, fallback=fallback, sender_name=args.sender or "", send_at=send_at,
+                actor=Actor.command_line(),
             )
             count = await count_recipients(session, channel.id)
             return announcement.id, announcement.status, count, announcement.send_at

@@ -77,6 +77,7 @@ def sample_directory_path() -> Path:
 
 
 def directory_import(args: argparse.Namespace) -> int:
+    from core.audit import Actor
     from core.directory.importer import DirectoryFileError, import_file
     from core.imports import ImportLimitError, ImportLimits
 
@@ -92,7 +93,8 @@ def directory_import(args: argparse.Namespace) -> int:
         raise CliError(_("no such file: {path}").format(path=path))
 
     async def work(app: App) -> Any:
-        return await import_file(app.db, path, strict=args.strict, limits=ImportLimits.of(app.settings))
+        return await import_file(app.db, path, actor=Actor.command_line(), strict=args.strict,
+                                 limits=ImportLimits.of(app.settings))
 
     try:
         report = with_app(work)
@@ -223,12 +225,12 @@ def _role_error(error: Exception) -> CliError:
 
 
 def roles_grant(args: argparse.Namespace) -> int:
-    from core import roles
+    from core import audit, roles
 
     async def work(app: App) -> tuple[int, bool]:
         async with app.db.transaction() as session:
             member = await roles.find_or_create_member(session, args.platform, args.user_id)
-            created = await roles.grant_role(session, member.id, args.role, args.country)
+            created = await roles.grant_role(session, member.id, args.role, args.country, actor=audit.Actor.command_line())
             return member.id, created
 
     try:
@@ -254,14 +256,14 @@ def roles_grant(args: argparse.Namespace) -> int:
 
 
 def roles_revoke(args: argparse.Namespace) -> int:
-    from core import roles
+    from core import audit, roles
 
     async def work(app: App) -> int | None:
         async with app.db.transaction() as session:
             member = await roles.find_member(session, args.platform, args.user_id)
             if member is None:
                 return None
-            return await roles.revoke_role(session, member.id, args.role, args.country)
+            return await roles.revoke_role(session, member.id, args.role, args.country, actor=audit.Actor.command_line())
 
     try:
         removed = with_app(work)

@@ -124,6 +124,7 @@ def _line(event: Any, slug: str | None) -> str:
 
 
 def events_create(args: argparse.Namespace) -> int:
+    from core.audit import Actor
     from core.events.service import EventInput, create_event
     from core.events.times import parse_duration
 
@@ -154,7 +155,7 @@ def events_create(args: argparse.Namespace) -> int:
 
     async def work(app: Any) -> tuple[int, bool]:
         async with app.db.transaction() as session:
-            event, valid = await create_event(session, data, None)
+            event, valid = await create_event(session, data, Actor.command_line())
             return event.id, valid.ambiguous
 
     event_id, ambiguous = _run(work)
@@ -256,6 +257,7 @@ def events_show(args: argparse.Namespace) -> int:
 
 
 def events_import(args: argparse.Namespace) -> int:
+    from core.audit import Actor
     from core.events.ical import import_ics
     from core.imports import ImportLimitError, ImportLimits
 
@@ -277,7 +279,7 @@ def events_import(args: argparse.Namespace) -> int:
         async with app.db.transaction() as session:
             if args.channel:
                 await _channel(session, args.channel)
-            return await import_ics(session, content, language=language, country=country, channel=args.channel,
+            return await import_ics(session, content, actor=Actor.command_line(), file_name=path.name, language=language, country=country, channel=args.channel,
                                     strict=args.strict, limits=limits)
 
     try:
@@ -329,12 +331,13 @@ def events_export(args: argparse.Namespace) -> int:
 
 
 def events_cancel(args: argparse.Namespace) -> int:
+    from core.audit import Actor
     from core.events.service import cancel_event, get_event
 
     async def work(app: Any) -> int:
         async with app.db.transaction() as session:
             event = await get_event(session, args.id)
-            await cancel_event(session, event, None)
+            await cancel_event(session, event, Actor.command_line())
             return event.id
 
     event_id = _run(work)

@@ -168,11 +168,12 @@ def build_parser() -> Parser:
     bindings.add_parsers(ch_sub)
 
     # ---------------------------------------------------------------- events, announcements
-    from . import announce, events, status
+    from . import announce, audit, events, status
 
     events.add_parser(groups, Parser)
     announce.add_parser(groups, Parser)
     status.add_parser(groups, Parser)
+    audit.add_parser(groups, Parser)
 
     # ---------------------------------------------------------------- run
     run = groups.add_parser(

@@ -18,6 +18,7 @@ from sqlalchemy import and_, case, distinct, false, func, literal, null, select,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import audit
 from core.db.models import BINDING_APPROVED, Announcement, Channel, ChannelBinding, Delivery, Identity, Member, Membership
 from core.db.types import utcnow
 from core.delivery.outbox import enqueue_many
@@ -198,10 +199,12 @@ async def create_announcement(
     sender_id: int | None = None,
     sender_name: str = "",
     send_at: datetime | None = None,
+    actor: audit.Actor,
 ) -> Announcement:
     """Store an announcement (status "scheduled"); rights are the caller's to check first.
 
-    Due now: planned at once in this transaction. Later: the periodic job plans it when due."""
+    Due now: planned at once in this transaction. Later: the periodic job plans it when due.
+    Recorded as ``actor``'s announcement planned, or scheduled."""
     cleaned = clean_texts(texts)
     order = check_fallback(cleaned, fallback)
     now = utcnow()
@@ -216,8 +219,14 @@ async def create_announcement(
     )
     session.add(announcement)
     await session.flush()
-    if announcement.send_at <= now:
+    planned = announcement.send_at <= now
+    if planned:
         await claim_and_plan(session, announcement.id)
+    await audit.record(
+        session, actor, audit.ANNOUNCEMENT_PLAN if planned else audit.ANNOUNCEMENT_SCHEDULE,
+        object_kind="announcement", object_id=announcement.id,
+        details={"channel": channel.slug, "languages": sorted(cleaned), "send_at": announcement.send_at.isoformat()},
+    )
     return announcement
 
 

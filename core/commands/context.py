@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.audit import Actor
 from core.commands import actions
 from core.commands.syntax import command_hint
 from core.commands.types import Button, Reply, Request
@@ -38,6 +39,11 @@ class Context:
     @property
     def platform(self) -> str:
         return self.request.sender.platform
+
+    @property
+    def actor(self) -> Actor:
+        """Who acts, for the audit trail: this member through the account that sent the request."""
+        return Actor.of(self.identity)
 
     @property
     def pressed(self) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from core import audit
 from core.db.engine import Database
 from core.db.models import Association
 from core.db.types import utcnow
@@ -48,11 +49,11 @@ class ImportReport:
 
 
 async def import_file(
-    db: Database, path: Path, *, strict: bool = False, limits: ImportLimits = ImportLimits()
+    db: Database, path: Path, *, actor: audit.Actor, strict: bool = False, limits: ImportLimits = ImportLimits()
 ) -> ImportReport:
     """Import a .csv or .json file; raises ``DirectoryFileError`` when it cannot be read at all,
     ``ImportLimitError`` when it is beyond what one import may cost."""
-    return await import_rows(db, read_file(Path(path), limits), strict=strict)
+    return await import_rows(db, read_file(Path(path), limits), actor=actor, strict=strict, file_name=Path(path).name)
 
 
 @dataclass(slots=True)
@@ -62,7 +63,12 @@ class _Existing:
     values: dict[str, Any]
 
 
-async def import_rows(db: Database, rows: Iterable[tuple[int, dict[str, Any]]], *, strict: bool = False) -> ImportReport:
+async def import_rows(
+    db: Database, rows: Iterable[tuple[int, dict[str, Any]]], *, actor: audit.Actor, strict: bool = False,
+    file_name: str = "",
+) -> ImportReport:
+    """Import the rows in one transaction, with one audit entry in ``actor``'s name counting what changed
+    (none when ``strict`` kept nothing)."""
     report = ImportReport()
     records = _check_rows(rows, report)
     async with db.transaction() as session:
@@ -82,6 +88,10 @@ async def import_rows(db: Database, rows: Iterable[tuple[int, dict[str, Any]]], 
             await session.execute(update(Association), updates)
         if inserts or updates:
             await bump_revision(session)
+        await audit.record(session, actor, audit.DIRECTORY_IMPORT, object_kind="directory",
+                           object_id=file_name[:100] or None,
+                           details={"created": report.created, "updated": report.updated,
+                                    "unchanged": report.unchanged, "rejected": len(report.rejected)})
     if inserts or updates:
         note_local_change()
     return report

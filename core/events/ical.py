@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import audit
 from core.db.models import Channel, Event
 from core.db.types import utcnow
 from core.i18n import N_, SUPPORTED_LANGUAGES, _
@@ -256,21 +257,22 @@ class _Abort(Exception):
 
 
 async def import_ics(
-    session: AsyncSession, content: bytes, *, actor_id: int | None = None, language: str = "en",
+    session: AsyncSession, content: bytes, *, actor: audit.Actor, file_name: str = "", language: str = "en",
     country: str | None = None, channel: str | None = None, default_zone: str = "UTC", strict: bool = False,
     limits: ImportLimits = ImportLimits(),
 ) -> ImportReport:
     """Import every VEVENT, each on its own: a bad one is reported with its reason and the good ones are kept,
     or, ``strict``, nothing is kept when any is bad. Raises ``ImportLimitError`` or ``EventError`` for the file.
 
-    Known UIDs are updated only when the file's SEQUENCE is higher than ours.
+    Known UIDs are updated only when the file's SEQUENCE is higher than ours. One audit entry, in
+    ``actor``'s name, counts what the file changed (none for a strict import that kept nothing).
     """
     components = parse_calendar(content, limits)
     report = ImportReport()
     try:
         async with session.begin_nested():
             for position, component in enumerate(components, start=1):
-                await _import_one(session, component, position, report, actor_id=actor_id, language=language,
+                await _import_one(session, component, position, report, actor=actor, language=language,
                                   country=country, channel=channel, default_zone=default_zone)
             if strict and report.rejected:
                 raise _Abort
@@ -278,12 +280,16 @@ async def import_ics(
         report.aborted = True
         report.created = report.updated = report.unchanged = 0
         report.event_ids = []
+        return report
+    await audit.record(session, actor, audit.EVENTS_IMPORT, object_kind="calendar", object_id=file_name[:100] or None,
+                       details={"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
+                                "rejected": len(report.rejected), "country": country, "channel": channel})
     return report
 
 
 async def _import_one(
     session: AsyncSession, component: icalendar.Event, position: int, report: ImportReport, *,
-    actor_id: int | None, language: str, country: str | None, channel: str | None, default_zone: str,
+    actor: audit.Actor, language: str, country: str | None, channel: str | None, default_zone: str,
 ) -> None:
     """One VEVENT in its own savepoint: whatever goes wrong with it is undone and reported."""
     uid = str(echo(str(component.get("uid") or "").strip()))
@@ -292,13 +298,14 @@ async def _import_one(
         async with session.begin_nested():
             existing = await session.scalar(select(Event).where(Event.uid == data.uid))
             if existing is None:
-                event, _valid = await create_event(session, data, actor_id, allow_past=True)
+                event, _valid = await create_event(session, data, actor, allow_past=True, audited=False)
                 report.created += 1
                 report.event_ids.append(event.id)
             elif (data.sequence or 0) > existing.sequence:
                 if existing.status == "cancelled":
                     raise EventError(N_("This event was cancelled; it can no longer be changed."))
-                await update_event(session, existing, data, actor_id, allow_past=True, sequence=data.sequence)
+                await update_event(session, existing, data, actor, allow_past=True, sequence=data.sequence,
+                                   audited=False)
                 report.updated += 1
                 report.event_ids.append(existing.id)
             else:

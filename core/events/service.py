@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import audit
 from core.db.models import Association, Channel, Event
 from core.db.types import utcnow
 from core.i18n import N_
@@ -161,9 +162,17 @@ def new_uid() -> str:
     return f"{uuid.uuid4()}@alumni-bots"
 
 
+def _audit_details(event: Event, valid: Valid) -> dict[str, object]:
+    return {"country": event.country_code, "channel": valid.channel.slug if valid.channel else None,
+            "sequence": event.sequence}
+
+
 async def create_event(
-    session: AsyncSession, data: EventInput, actor_id: int | None, *, allow_past: bool = False
+    session: AsyncSession, data: EventInput, actor: audit.Actor, *, allow_past: bool = False, audited: bool = True
 ) -> tuple[Event, Valid]:
+    """Store a new event in ``actor``'s name (a member: their rights; the command line: every right).
+    ``audited=False`` for an import, which records one entry for the whole file."""
+    actor_id = actor.member_id
     valid = await validate(session, data, allow_past=allow_past)
     await require_rights(session, actor_id, valid.data.country_code, "create")
     event = Event(uid=data.uid or new_uid(), sequence=data.sequence or 0, created_by=actor_id)
@@ -172,6 +181,9 @@ async def create_event(
     session.add(event)
     await session.flush()
     await _mirror(session, event)
+    if audited:
+        await audit.record(session, actor, audit.EVENT_CREATE, object_kind="event", object_id=event.id,
+                           details=_audit_details(event, valid))
     log.info("event %s created by member %s", event.id, actor_id)
     return event, valid
 
@@ -208,11 +220,13 @@ async def input_of(session: AsyncSession, event: Event) -> EventInput:
 
 
 async def update_event(
-    session: AsyncSession, event: Event, data: EventInput, actor_id: int | None, *,
-    allow_past: bool = False, sequence: int | None = None,
+    session: AsyncSession, event: Event, data: EventInput, actor: audit.Actor, *,
+    allow_past: bool = False, sequence: int | None = None, audited: bool = True,
 ) -> Valid:
     """Store a changed event: rights on the old and the new country, SEQUENCE bumped, answerers told,
-    reminders planned again, and waiting people promoted when places were added."""
+    reminders planned again, and waiting people promoted when places were added. Recorded as ``actor``'s
+    edit (or cancellation) unless ``audited=False`` (an import records the whole file)."""
+    actor_id = actor.member_id
     from .notices import notify_answerers
     from .reminders import replan_event
     from .rsvp import promote_waiting
@@ -233,14 +247,20 @@ async def update_event(
     await notify_answerers(session, event, cancelled=event.status == "cancelled")
     await replan_event(session, event)
     await _mirror(session, event)
+    if audited:
+        action = audit.EVENT_CANCEL if event.status == "cancelled" else audit.EVENT_EDIT
+        await audit.record(session, actor, action, object_kind="event", object_id=event.id,
+                           details=_audit_details(event, valid))
     log.info("event %s changed by member %s (sequence %s)", event.id, actor_id, event.sequence)
     return valid
 
 
-async def cancel_event(session: AsyncSession, event: Event, actor_id: int | None) -> None:
+async def cancel_event(session: AsyncSession, event: Event, actor: audit.Actor) -> None:
+    """Cancel in ``actor``'s name: answerers told, reminders dropped, the cancellation recorded."""
     from .notices import notify_answerers
     from .reminders import replan_event
 
+    actor_id = actor.member_id
     await require_rights(session, actor_id, event.country_code, "cancel")
     if event.status == "cancelled":
         raise EventError(N_("This event is already cancelled."))
@@ -251,6 +271,9 @@ async def cancel_event(session: AsyncSession, event: Event, actor_id: int | None
     await notify_answerers(session, event, cancelled=True)
     await replan_event(session, event)
     await _mirror(session, event)
+    await audit.record(session, actor, audit.EVENT_CANCEL, object_kind="event", object_id=event.id,
+                       details={"country": event.country_code, "channel": await channel_slug_of(session, event),
+                                "sequence": event.sequence})
     log.info("event %s cancelled by member %s", event.id, actor_id)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.models import (
     Announcement,
+    AuditEntry,
     Conversation,
     Delivery,
     Event,
@@ -38,7 +39,8 @@ LIVE_SECONDS = workers.HEARTBEAT * workers.LIVE_BEATS  # the engines' own rule f
 REMINDER_JOBS = ("reminders", "events.reminders")  # job names the reminder line looks for
 PLANNING_JOB = "announcements.plan"
 # Tables whose size an operator watches: the ones that grow with use (pruned by core.retention or not)
-SIZED_TABLES = (Member, Identity, Event, Announcement, Delivery, StoredAction, Conversation, LinkCode, LinkAttempt)
+SIZED_TABLES = (Member, Identity, Event, Announcement, Delivery, StoredAction, Conversation, LinkCode, LinkAttempt,
+                AuditEntry)
 
 
 @dataclass
@@ -238,7 +240,8 @@ async def read_status(session: AsyncSession, now: datetime | None = None, retent
         select(func.count()).select_from(Worker).where(Worker.seen_at < alive_after)) or 0)
     status.tables = await table_sizes(session)
     policy = retention or Retention()
-    status.retention = {"delivery_days": policy.delivery_days, "button_days": policy.button_days}
+    status.retention = {"delivery_days": policy.delivery_days, "button_days": policy.button_days,
+                        "audit_days": policy.audit_days}
     status.limits = dict(limits or {})
     status.link_waiting = int(await session.scalar(
         select(func.count()).select_from(LinkAttempt).where(LinkAttempt.blocked_until > now)) or 0)

@@ -328,6 +328,7 @@ async def _confirm(ctx: Context, draft: dict[str, Any]) -> None:
             sender_id=ctx.member.id,
             sender_name=ctx.identity.display_name or "",
             send_at=send_at,
+            actor=ctx.actor,
         )
     except TextError as error:
         ctx.reply(error.localized())

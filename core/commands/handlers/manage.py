@@ -77,7 +77,7 @@ async def apply_change(ctx: Context, event: Event, name: str, value: str) -> Non
         data.online_url = "" if empty else fields.clean_url(value if "://" in value or empty else "https://" + value)
     elif name == "capacity":
         data.capacity = None if empty else fields.clean_capacity(value)
-    valid = await update_event(ctx.session, event, data, ctx.member.id)
+    valid = await update_event(ctx.session, event, data, ctx.actor)
     text = _("Event #{id} updated. Everyone who answered yes or maybe will be told.").format(id=event.id)
     if valid.ambiguous:
         text += "\n" + _("That time happens twice that night, when the clocks go back: I take the first one.")
@@ -149,7 +149,7 @@ async def cancelevent(ctx: Context, args: str) -> None:
         )
         return
     try:
-        await cancel_event(ctx.session, found, ctx.member.id)
+        await cancel_event(ctx.session, found, ctx.actor)
     except EventError as error:
         ctx.reply(error.translated())
         return

@@ -344,7 +344,7 @@ async def preview(ctx: Context, data: dict[str, object]) -> None:
 
 
 async def _create(ctx: Context, data: dict[str, object]) -> None:
-    created, valid = await create_event(ctx.session, _input(data), ctx.member.id)
+    created, valid = await create_event(ctx.session, _input(data), ctx.actor)
     await ctx.end_conversation()
     title = pick_text(created)[0]
     text = _("Event #{id} created: “{title}”. Members can now see it with {hint}.").format(

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 
-from core import linking
+from core import audit, linking
 from core.access import enqueue_revocations, revocation_rows, taken_back_on
 from core.commands.context import Context
 from core.commands.registry import command
@@ -71,6 +71,7 @@ async def member_data(ctx: Context) -> dict[str, object]:
         .where(or_(ChannelBinding.requested_by == member.id, ChannelBinding.approved_by == member.id))
         .order_by(ChannelBinding.id)
     )
+    audited = await audit.of_member(session, member.id)
     return {
         "member": {
             "id": member.id,
@@ -131,6 +132,12 @@ async def member_data(ctx: Context) -> dict[str, object]:
              "asked_by_you": b.requested_by == member.id, "approved_by_you": b.approved_by == member.id,
              "asked_at": _iso(b.created_at), "approved_at": _iso(b.approved_at)}
             for b, slug in bindings
+        ],
+        "audit_trail": [
+            {"at": _iso(e.at), "action": e.action, "by_you": e.actor_member_id == member.id, "from": e.source,
+             "account": e.actor_user_id if e.actor_member_id == member.id else None,
+             "object": e.object_kind, "object_id": e.object_id, "details": e.details}
+            for e in audited
         ],
     }
 
@@ -213,6 +220,7 @@ async def erase_member(ctx: Context) -> None:
     # the chats they asked to bind or approved stay bound (the audit trail keeps who acted)
     await session.execute(update(ChannelBinding).where(ChannelBinding.requested_by == member_id).values(requested_by=None))
     await session.execute(update(ChannelBinding).where(ChannelBinding.approved_by == member_id).values(approved_by=None))
+    await audit.forget_member(session, member_id)  # what they did stays on record, not who did it
     await session.execute(delete(Identity).where(Identity.member_id == member_id))
     await session.delete(ctx.member)
     await session.flush()
