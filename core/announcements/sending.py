@@ -1,0 +1,52 @@
+"""Sending an announcement row: is it still wanted, and its header as of now.
+
+An outbox row keeps only its version's body (``planning``). When a process sends it, this
+renderer looks again: a cancelled announcement, or a sender who may no longer announce to the
+channel (their role was revoked), sends nothing (the row is then marked skipped). Otherwise the
+header is rendered in the row's reader language from the announcement as it is now, so a
+sender erased by ``forget`` (their name blanked) is never named, in a row sent or to come.
+"""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.commands.types import Reply
+from core.db.models import Announcement, Channel, Delivery
+from core.delivery.payload import reply_from_json
+from core.delivery.renderers import renderer
+from core.i18n import current_language
+
+from .planning import KIND
+from .rights import may_announce
+from .texts import with_header
+
+log = logging.getLogger(__name__)
+
+LIVE = ("planned",)  # statuses whose rows may still go out ("reported" comes once none is left)
+
+
+async def still_allowed(session: AsyncSession, announcement: Announcement, channel: Channel) -> bool:
+    """May the announcement go out now: not cancelled, and its sender (if a member: the command
+    line is the administrator) still may announce to the channel."""
+    if announcement.cancelled_at is not None:
+        return False
+    if announcement.sender_id is None:
+        return True
+    return await may_announce(session, announcement.sender_id, channel)
+
+
+@renderer(KIND)
+async def render_announcement(session: AsyncSession, delivery: Delivery) -> Reply | None:
+    payload = delivery.payload
+    announcement = await session.get(Announcement, delivery.announcement_id) if delivery.announcement_id else None
+    if announcement is None or announcement.status not in LIVE:
+        return None
+    channel = await session.get(Channel, announcement.channel_id)
+    if channel is None or not await still_allowed(session, announcement, channel):
+        log.debug("announcement %s: row %s not sent (cancelled or no longer allowed)", announcement.id, delivery.id)
+        return None
+    version = reply_from_json(payload["body"])
+    # rows planned before 0004 name no reader: the recipient's language, set by the dispatcher
+    return with_header(version, payload.get("reader") or current_language(), announcement.sender_name, channel.slug)
