@@ -52,7 +52,8 @@ def fill(language: str, translations: dict[str, dict[str, object]]) -> int:
 
 def main(argv: list[str]) -> int:
     translations = load(argv)
-    for language in sorted(p.name for p in LOCALES.iterdir() if p.is_dir() and p.name != "en"):
+    languages = (p.name for p in LOCALES.iterdir() if (p / "LC_MESSAGES").is_dir() and p.name != "en")  # not pending/
+    for language in sorted(languages):
         print(f"{language}: {fill(language, translations)} filled")
     return 0
 

@@ -15,7 +15,7 @@ from core.i18n import N_, SUPPORTED_LANGUAGES, _, current_language, language_nam
 from .errors import CliError
 
 STATES = {
-    "scheduled": N_("scheduled"), "planned": N_("planned"), "reported": N_("reported"), "cancelled": N_("cancelled"),
+    "scheduled": N_("scheduled"), "planned": N_("planned"), "reported": N_("reported"),
     "refused": N_("refused: the sender lost the right to announce there"),
 }
 ACTIONS = ("status", "cancel")
@@ -234,7 +234,7 @@ def cancel(identifier: int) -> int:
     counts = done.counts
     out(
         _("announcement {id} to {channel}: cancelled; {sent} sent before the stop, {stopped} stopped, "
-          "{pending} being sent finish or stop now ('status {id}' for the final counts)").format(
+          "{pending} on their way ('status {id}' gives the final counts)").format(
             id=identifier, channel=channel, sent=counts["sent"], stopped=counts["cancelled"] + counts["skipped"],
             pending=counts["pending"],
         )
