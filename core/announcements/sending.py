@@ -2,9 +2,11 @@
 
 An outbox row keeps only its version's body (``planning``). When a process sends it, this
 renderer looks again: a cancelled announcement, or a sender who may no longer announce to the
-channel (their role was revoked), sends nothing (the row is then marked skipped). Otherwise the
-header is rendered in the row's reader language from the announcement as it is now, so a
-sender erased by ``forget`` (their name blanked) is never named, in a row sent or to come.
+channel (their role was revoked), sends nothing (the row is then marked skipped); the same check
+runs once more just before the first message goes on the wire, for a row that waited for its
+slot in the platform's limits (``last_check``). Otherwise the header is rendered in the row's
+reader language from the announcement as it is now, so a sender erased by ``forget`` (their
+name blanked) is never named, in a row sent or to come.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.commands.types import Reply
 from core.db.models import Announcement, Channel, Delivery
 from core.delivery.payload import reply_from_json
-from core.delivery.renderers import renderer
+from core.delivery.renderers import last_check, renderer
 from core.i18n import current_language
 
 from .planning import KIND
@@ -37,9 +39,8 @@ async def still_allowed(session: AsyncSession, announcement: Announcement, chann
     return await may_announce(session, announcement.sender_id, channel)
 
 
-@renderer(KIND)
-async def render_announcement(session: AsyncSession, delivery: Delivery) -> Reply | None:
-    payload = delivery.payload
+async def _live(session: AsyncSession, delivery: Delivery) -> tuple[Announcement, Channel] | None:
+    """The row's announcement and channel, when it may still go out."""
     announcement = await session.get(Announcement, delivery.announcement_id) if delivery.announcement_id else None
     if announcement is None or announcement.status not in LIVE:
         return None
@@ -47,6 +48,22 @@ async def render_announcement(session: AsyncSession, delivery: Delivery) -> Repl
     if channel is None or not await still_allowed(session, announcement, channel):
         log.debug("announcement %s: row %s not sent (cancelled or no longer allowed)", announcement.id, delivery.id)
         return None
+    return announcement, channel
+
+
+@last_check(KIND)
+async def still_live(session: AsyncSession, delivery: Delivery) -> bool:
+    """Again just before it goes on the wire: a row that waited for its slot may have been cancelled."""
+    return await _live(session, delivery) is not None
+
+
+@renderer(KIND)
+async def render_announcement(session: AsyncSession, delivery: Delivery) -> Reply | None:
+    payload = delivery.payload
+    found = await _live(session, delivery)
+    if found is None:
+        return None
+    announcement, channel = found
     version = reply_from_json(payload["body"])
     # rows planned before 0004 name no reader: the recipient's language, set by the dispatcher
     return with_header(version, payload.get("reader") or current_language(), announcement.sender_name, channel.slug)

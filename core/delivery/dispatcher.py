@@ -28,7 +28,7 @@ from core.db.types import utcnow
 from core.delivery import claim as outbox_claim
 from core.delivery.claim import Scope
 from core.delivery.limits import Limits, PlatformLimiter
-from core.delivery.renderers import UnknownRenderer, render_delivery
+from core.delivery.renderers import UnknownRenderer, render_delivery, still_wanted
 from core.delivery.transport import PermanentError, RetryAfter, Target, TransientError, Transport, Unreachable
 from core.i18n import DEFAULT_LANGUAGE, use_language
 
@@ -277,6 +277,9 @@ class Dispatcher:
             except _Expired:
                 await self._mark("expired", outbox_claim.mark_expired, ids, self.worker)
                 return
+            except _Withdrawn:
+                await self._mark("skipped", outbox_claim.mark_skipped, ids, self.worker)
+                return
             except Unreachable as error:
                 log.info("delivery %s: %s unreachable (%s)", row.id, row.platform, error.reason)
                 await self._mark("unreachable", outbox_claim.mark_unreachable, row, self.worker, error)
@@ -315,6 +318,8 @@ class Dispatcher:
                 raise _Expired()
             if not self.claiming and not flight.started:
                 raise asyncio.CancelledError()  # stopping: give the row back rather than start it
+            if not flight.started and not await still_wanted(self.db, flight.row):
+                raise _Withdrawn()  # e.g. its announcement was cancelled while it waited for its slot
             flight.started = True
 
         try:
@@ -347,4 +352,8 @@ class Dispatcher:
 
 class _Expired(Exception):
     """The row's deadline passed while it waited for its slot."""
+
+
+class _Withdrawn(Exception):
+    """The row's last check said no while it waited for its slot."""
 
