@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from alembic import command
+from sqlalchemy import create_engine, select, update
 
 from bots.console import run_console
 from bots.telegram import runner
@@ -21,8 +22,9 @@ from core.announcements.planning import create_announcement
 from core.app import App, open_app
 from core.commands.service import CommandService
 from core.config import Settings
-from core.db.engine import Database
-from core.db.models import Announcement, Delivery, Identity
+from core.db.engine import Database, sync_url
+from core.db.migrate import alembic_config, upgrade
+from core.db.models import Announcement, Channel, Delivery, Identity
 from core.db.types import utcnow
 from core.delivery import claim
 from core.delivery.dispatcher import CONCURRENT_SENDS
@@ -314,3 +316,41 @@ async def test_forget_leaves_no_name_in_any_outbox_row(db: Database) -> None:
     got = await by_target(db)
     assert got["7002"]["title"] == said("fr", "Announcement to the {channel} channel", channel="Tunisie")
     assert got["7003"]["title"] == said("ar", "Announcement to the {channel} channel", channel="تونس")
+
+
+# ---------------------------------------------------------------- upgrading an installation
+
+
+async def test_upgrade_takes_the_name_out_of_rows_planned_before(database_url: str) -> None:
+    """Rows planned by 0003's code carried the rendered header; 0004_announce keeps only the body."""
+    await asyncio.to_thread(command.upgrade, alembic_config(database_url), "0003")
+    engine = create_engine(sync_url(database_url))
+    now = utcnow()
+    old = {"text": "Bonjour", "title": "Annonce de \u2068Amel\u2069 au canal Tunisie", "language": "fr", "rtl": False,
+           "cards": [], "buttons": [], "links": []}
+    try:
+        with engine.begin() as connection:
+            connection.execute(Channel.__table__.insert().values(id=1, slug="tn", kind="country", country_code="TN",
+                                                                 created_at=now))
+            connection.execute(Announcement.__table__.insert().values(
+                id=1, channel_id=1, sender_name="Amel", texts={"fr": "Bonjour"}, fallback=["fr"], status="planned",
+                send_at=now, created_at=now))
+            for number, status in enumerate(("sent", "pending")):
+                connection.execute(Delivery.__table__.insert().values(
+                    key=f"announcement:1:telegram:{number}", kind="announcement", platform="telegram",
+                    target=str(number), to_chat=False, announcement_id=1, payload={"reply": old}, status=status,
+                    due_at=now, attempts=0, created_at=now))
+    finally:
+        engine.dispose()
+    await asyncio.to_thread(upgrade, database_url)
+    db = Database(database_url)
+    try:
+        payloads = [d.payload for d in await rows(db)]
+        body = {key: value for key, value in old.items() if key != "title"}
+        assert payloads == [{"render": "announcement", "reader": None, "body": body}] * 2
+        with use_language("fr"):  # the recipient's language, as the dispatcher sets it (old rows name no reader)
+            got = await by_target(db)
+        assert got["1"]["title"] == said("fr", "Announcement from {sender} to the {channel} channel",
+                                         sender="\u2068Amel\u2069", channel="Tunisie")
+    finally:
+        await db.dispose()
