@@ -290,6 +290,20 @@ async def test_cancel_button_on_the_console(core: App) -> None:
         assert (announcement.status, announcement.cancelled_by is not None) == ("cancelled", True)
 
 
+async def test_a_made_up_cancel_changes_nothing(db: Database) -> None:
+    announcement_id, _sender_id = await tunisia(db, later=True)
+    async with db.transaction() as session:
+        await person(session, "console", "someone", language="es")
+    someone = Person(CommandService(db), user_id="someone")
+    refused = said("es", "You cannot cancel this announcement: only its sender and the administrators can.")
+    for value in (str(announcement_id), "99999999999", "²", "-1", "", "1 OR 1=1"):
+        await someone.send(f"/announce !stop-{value}")
+        assert someone.text() == refused, value
+    async with db.transaction() as session:
+        announcement = await session.get(Announcement, announcement_id)
+        assert (announcement.status, announcement.cancelled_at) == ("scheduled", None)
+
+
 # ---------------------------------------------------------------- forget
 
 

@@ -104,6 +104,9 @@ ERRORS = [
     (("announce", "--channel", "tn", "--text-fr", "x", "--at", "2030-01-01 10:00", "--timezone", "Mars/Base"), "time zone"),
     (("announce", "status", "x"), "status ID"),
     (("announce", "status", "99"), "no announcement 99"),
+    (("announce", "cancel", "x"), "cancel ID"),
+    (("announce", "cancel", "99999999999"), "cancel ID"),  # beyond an INTEGER id: refused before the database
+    (("announce", "cancel", "99"), "no announcement 99"),
 ]
 
 

@@ -78,7 +78,8 @@ class _TextGiven(argparse.Action):
 
 def run(args: argparse.Namespace) -> int:
     if args.action:
-        if len(args.action) != 2 or args.action[0] not in ACTIONS or not args.action[1].isdigit():
+        number = args.action[1] if len(args.action) == 2 else ""
+        if args.action[0] not in ACTIONS or not (number.isascii() and number.isdigit() and len(number) <= 9):
             raise CliError(
                 _("unknown action {value!r}: use 'status ID' or 'cancel ID'").format(value=" ".join(args.action)), 2
             )

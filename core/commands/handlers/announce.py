@@ -371,7 +371,8 @@ async def _confirm(ctx: Context, draft: dict[str, Any]) -> None:
 
 async def _stop(ctx: Context, value: str) -> None:
     """Cancel announcement ``value``: its sender or an administrator; anyone else changes nothing."""
-    announcement = await ctx.session.get(Announcement, int(value)) if value.isdigit() and len(value) < 12 else None
+    number = int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None  # an INTEGER id
+    announcement = await ctx.session.get(Announcement, number) if number is not None else None
     if announcement is None or not await may_cancel(ctx.session, ctx.member.id, announcement):
         log_cancel_refusal(ctx.member.id, ctx.platform, value[:12])
         ctx.reply(_("You cannot cancel this announcement: only its sender and the administrators can."))
