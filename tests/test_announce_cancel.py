@@ -304,6 +304,17 @@ async def test_a_made_up_cancel_changes_nothing(db: Database) -> None:
         assert (announcement.status, announcement.cancelled_at) == ("scheduled", None)
 
 
+async def test_nothing_to_stop_once_everything_went_out(db: Database) -> None:
+    announcement_id, _sender_id = await tunisia(db)
+    async with db.transaction() as session:
+        await session.execute(update(Delivery).values(status="sent"))
+    sender = Person(CommandService(db), user_id="6000", platform="telegram")
+    await sender.send(f"/announce !stop-{announcement_id}")
+    assert sender.text() == said("fr", "This announcement has already gone out: there is nothing left to stop.")
+    async with db.transaction() as session:
+        assert (await session.get(Announcement, announcement_id)).cancelled_at is None
+
+
 # ---------------------------------------------------------------- forget
 
 

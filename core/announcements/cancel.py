@@ -14,12 +14,12 @@ import enum
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, update
+from sqlalchemy import and_, case, exists, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.models import Announcement, Delivery
 from core.db.types import utcnow
-from core.delivery.claim import cancel_waiting
+from core.delivery.claim import PENDING, SENDING, cancel_waiting
 from core.roles import is_administrator
 
 from .planning import KIND, progress
@@ -31,8 +31,8 @@ log = logging.getLogger(__name__)
 
 class Outcome(enum.Enum):
     CANCELLED = "cancelled"  # this call stopped it
-    ALREADY = "already"  # it had been cancelled before
-    OVER = "over"  # nothing left to stop: every row settled, or refused when due
+    ALREADY = "already"  # it had been cancelled before (or refused when it fell due)
+    OVER = "over"  # nothing left to stop: every row settled and reported
     UNKNOWN = "unknown"  # no such announcement (or not the caller's to see)
 
 
@@ -42,6 +42,11 @@ class Cancel:
     channel_id: int | None = None
     counts: dict[str, int] = field(default_factory=dict)  # progress() right after the cancel
     before_planning: bool = False  # it was still scheduled: nothing had gone out
+
+
+_unsettled = exists().where(
+    Delivery.announcement_id == Announcement.id, Delivery.kind == KIND, Delivery.status.in_((PENDING, SENDING))
+)
 
 
 async def may_cancel(session: AsyncSession, member_id: int, announcement: Announcement) -> bool:
@@ -63,7 +68,8 @@ async def cancel_announcement(session: AsyncSession, announcement_id: int, by: i
         .where(
             Announcement.id == announcement_id,
             Announcement.cancelled_at.is_(None),
-            Announcement.status.in_(("scheduled", "planned")),
+            # planned: only while something is left to stop (every row settled: it has gone out)
+            or_(Announcement.status == "scheduled", and_(Announcement.status == "planned", _unsettled)),
         )
         .values(
             cancelled_at=now,
@@ -78,7 +84,9 @@ async def cancel_announcement(session: AsyncSession, announcement_id: int, by: i
     if announcement is None:
         return Cancel(Outcome.UNKNOWN)
     if was is None:
-        outcome = Outcome.ALREADY if announcement.cancelled_at is not None else Outcome.OVER
+        # refused when it fell due (the sender had lost the right): stopped already, as if cancelled
+        stopped = announcement.cancelled_at is not None or announcement.status == "refused"
+        outcome = Outcome.ALREADY if stopped else Outcome.OVER
         return Cancel(outcome, announcement.channel_id, await progress(session, announcement_id))
     await cancel_waiting(session, Delivery.announcement_id == announcement_id, Delivery.kind == KIND)
     before = announcement.status == "cancelled"
