@@ -19,6 +19,7 @@ from bots.telegram import runner
 from bots.telegram.transport import TelegramTransport
 from core.announcements.jobs import plan_due, report_settled
 from core.announcements.planning import create_announcement
+from core.announcements.sending import FRESH_FOR
 from core.app import App, open_app
 from core.commands.service import CommandService
 from core.config import Settings
@@ -192,6 +193,7 @@ async def test_cli_cancel_stops_what_is_still_queued(cli, database_url: str, api
                 await api.wait_for(lambda: len(api.messages()) >= 3, timeout=20)
                 code, out, err = await asyncio.to_thread(cli, "announce", "cancel", "1")
                 assert code == 0, err
+                await asyncio.sleep(FRESH_FOR)  # a bot process reuses what it knew of the announcement this long
                 api.open_gate()
                 await until(settled(db))
             finally:
@@ -333,6 +335,7 @@ async def test_forget_leaves_no_name_in_any_outbox_row(db: Database) -> None:
         await session.execute(update(Delivery).where(Delivery.target.in_(("7000", "7001"))).values(status="sent"))
     await sender.send("/forget")
     await sender.press_action("forget yes-")
+    await asyncio.sleep(FRESH_FOR)  # what a bot process knew of the announcement (the name) is this old at most
 
     async with db.transaction() as session:
         assert await session.scalar(select(Identity).where(Identity.user_id == "Zaynab")) is None
