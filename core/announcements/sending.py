@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.commands.types import Reply
-from core.db.models import Announcement, Channel, Delivery
+from core.db.models import Announcement, Channel, Delivery, Member
 from core.delivery.payload import reply_from_json
 from core.delivery.renderers import last_check, renderer
 from core.i18n import current_language
@@ -122,12 +122,14 @@ async def still_live(session: AsyncSession, delivery: Delivery) -> bool:
     return await _live(session, delivery) is not None
 
 
-@renderer(KIND)
+@renderer(KIND, member_language=False)  # each row names its reader's language: no query per row
 async def render_announcement(session: AsyncSession, delivery: Delivery) -> Reply | None:
     payload = delivery.payload
     found = await _live(session, delivery)
     if found is None:
         return None
     version = reply_from_json(payload["body"])
-    # rows planned before 0004 name no reader: the recipient's language, set by the dispatcher
-    return with_header(version, payload.get("reader") or current_language(), found.sender_name, found.channel_slug)
+    reader = payload.get("reader")
+    if reader is None and delivery.member_id is not None:  # planned before 0004: the member's language now
+        reader = await session.scalar(select(Member.language).where(Member.id == delivery.member_id))
+    return with_header(version, reader or current_language(), found.sender_name, found.channel_slug)

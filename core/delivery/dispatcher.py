@@ -28,7 +28,7 @@ from core.db.types import utcnow
 from core.delivery import claim as outbox_claim
 from core.delivery.claim import Scope
 from core.delivery.limits import Limits, PlatformLimiter
-from core.delivery.renderers import UnknownRenderer, render_delivery, still_wanted
+from core.delivery.renderers import UnknownRenderer, needs_member_language, render_delivery, still_wanted
 from core.delivery.transport import PermanentError, RetryAfter, Target, TransientError, Transport, Unreachable
 from core.i18n import DEFAULT_LANGUAGE, use_language
 
@@ -218,7 +218,7 @@ class Dispatcher:
             return await render_delivery(None, row)  # type: ignore[arg-type] - needs no session
         async with self.db.sessions() as session:
             language = None
-            if row.member_id is not None:
+            if needs_member_language(row):
                 language = await session.scalar(select(Member.language).where(Member.id == row.member_id))
             with use_language(language or DEFAULT_LANGUAGE):
                 return await render_delivery(session, row)

@@ -25,14 +25,23 @@ Renderer = Callable[[AsyncSession, Delivery], Awaitable[Reply | None]]
 Check = Callable[[AsyncSession, Delivery], Awaitable[bool]]
 _RENDERERS: dict[str, Renderer] = {}
 _CHECKS: dict[str, Check] = {}
+_OWN_LANGUAGE: set[str] = set()
 
 
-def renderer(name: str) -> Callable[[Renderer], Renderer]:
+def renderer(name: str, *, member_language: bool = True) -> Callable[[Renderer], Renderer]:
+    """Register ``name``. ``member_language``: the dispatcher looks up the recipient's language and
+    renders in it; False for rows that carry their language (no database round trip per row)."""
     def register(function: Renderer) -> Renderer:
         _RENDERERS[name] = function
+        if not member_language:
+            _OWN_LANGUAGE.add(name)
         return function
 
     return register
+
+
+def needs_member_language(delivery: Delivery) -> bool:
+    return delivery.member_id is not None and delivery.payload.get("render") not in _OWN_LANGUAGE
 
 
 class UnknownRenderer(LookupError):
