@@ -93,7 +93,11 @@ class _Verdicts:
         self._known[key] = (now, answer)
         try:
             answer.set_result(await _ask(session, announcement_id))
-        except BaseException as error:
+        except asyncio.CancelledError:  # the process is stopping: the rows waiting on it stop too
+            self._known.pop(key, None)
+            answer.cancel()
+            raise
+        except Exception as error:
             self._known.pop(key, None)
             answer.set_exception(error)
             answer.exception()  # retrieved: the rows waiting on it get it raised, nobody else is warned
