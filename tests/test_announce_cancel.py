@@ -306,6 +306,19 @@ async def test_a_made_up_cancel_changes_nothing(db: Database) -> None:
         assert (announcement.status, announcement.cancelled_at) == ("scheduled", None)
 
 
+async def test_an_administrator_cancels_and_the_sender_is_told(db: Database) -> None:
+    announcement_id, _sender_id = await tunisia(db, later=True)
+    async with db.transaction() as session:
+        await person(session, "console", "root", language="en", role="administrator")
+    admin = Person(CommandService(db), user_id="root")
+    await admin.send(f"/announce !stop-{announcement_id}")
+    assert admin.text() == said("en", "Cancelled: the announcement to the {channel} channel will not go out.",
+                                channel="Tunisia")
+    (report,) = await rows(db, "report")  # to the ambassador, in French
+    assert report.target == "6000" and report.payload["reply"]["text"] == said(
+        "fr", "Your announcement to the {channel} channel was cancelled before it went out.", channel="Tunisie")
+
+
 async def test_nothing_to_stop_once_everything_went_out(db: Database) -> None:
     announcement_id, _sender_id = await tunisia(db)
     async with db.transaction() as session:
