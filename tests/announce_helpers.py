@@ -8,7 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor
 from core.db.engine import Database
+from core.announcements import sending as _sending  # noqa: F401 - the "announcement" renderer
 from core.db.models import Channel, Delivery, Identity, Member
+from core.delivery.payload import reply_to_json
+from core.delivery.renderers import render_delivery
 from core.members import get_or_create_identity
 from core.memberships import join
 from core.roles import grant_role
@@ -57,6 +60,12 @@ async def rows(db: Database, kind: str = "announcement") -> list[Delivery]:
         return list(await session.scalars(select(Delivery).where(Delivery.kind == kind).order_by(Delivery.id)))
 
 
-def by_target(deliveries: list[Delivery]) -> dict[str, dict[str, Any]]:
-    """target -> the reply JSON it carries."""
-    return {d.target: d.payload["reply"] for d in deliveries}
+async def by_target(db: Database, kind: str = "announcement") -> dict[str, dict[str, Any]]:
+    """target -> the reply JSON each row renders to now, as a bot process would send it."""
+    found: dict[str, dict[str, Any]] = {}
+    async with db.sessions() as session:
+        for delivery in await rows(db, kind):
+            reply = await render_delivery(session, delivery)
+            assert reply is not None, delivery.key
+            found[delivery.target] = reply_to_json(reply)
+    return found

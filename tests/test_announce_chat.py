@@ -58,7 +58,7 @@ async def test_ambassador_announces_to_tunisia_in_french_and_english(db: Databas
     finally:
         await restarted.dispose()
 
-    got = by_target(await rows(db))
+    got = await by_target(db)
     assert got["f"]["text"] == "Bonjour à tous !\nRendez-vous samedi au forum."
     assert got["e"]["text"] == "Hello everyone!\nSee you on Saturday at the forum."
     assert got["a"]["text"] == "Bonjour à tous !\nRendez-vous samedi au forum."  # no Arabic: the first version given

@@ -87,7 +87,7 @@ async def test_languages_with_fallback_and_localized_header(db: Database) -> Non
             session, tn, {"fr": "Bonjour", "en": "Hello"}, fallback=["en", "fr"], sender_name="Leila\u202e\nBen", actor=Actor.command_line()
         )
         assert announcement.status == "planned"
-    got = by_target(await rows(db))
+    got = await by_target(db)
     assert {target: reply["text"] for target, reply in got.items()} == {
         "fr1": "Bonjour", "en1": "Hello", "ar1": "Hello", "de1": "Hello", "loc": "Bonjour", "none": "Hello",
     }
@@ -103,7 +103,7 @@ async def test_default_fallback_is_the_order_given(db: Database) -> None:
     async with db.transaction() as session:
         await person(session, "telegram", "pt1", language="pt", channels=("tn",))
         await create_announcement(session, await channel(session, "tn"), {"ar": "مرحبا", "en": "Hello"}, actor=Actor.command_line())
-    reply = by_target(await rows(db))["pt1"]
+    reply = (await by_target(db))["pt1"]
     assert (reply["text"], reply["language"], reply["rtl"]) == ("مرحبا", "ar", True)
 
 
@@ -153,7 +153,7 @@ async def test_bound_chats_once_each_and_planning_twice_writes_nothing(db: Datab
     first = await rows(db)
     chats = sorted((d.platform, d.target, d.to_chat) for d in first if d.to_chat)
     assert chats == [("slack", "C42", True), ("telegram", "-1001", True)]
-    assert all(d.payload["reply"]["text"] == "Hello Tunisia" for d in first if d.to_chat)  # the first fallback
+    assert all(d.payload["body"]["text"] == "Hello Tunisia" for d in first if d.to_chat)  # the first fallback
     assert len({d.key for d in first}) == 3
     async with db.transaction() as session:
         await plan_announcement(session, await session.get(Announcement, announcement.id))
@@ -248,7 +248,7 @@ async def test_report_once_after_every_row_settled(db: Database) -> None:
     async with db.transaction() as session:
         assert (await session.get(Announcement, announcement.id)).status == "reported"
         assert await progress(session, announcement.id) == {
-            "sent": 2, "failed": 1, "unreachable": 1, "skipped": 0, "pending": 0,
+            "sent": 2, "failed": 1, "unreachable": 1, "skipped": 0, "cancelled": 0, "pending": 0,
         }
 
 

@@ -13,18 +13,20 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select, text
 
 from bots.cli.main import main as alumni
 from core import audit
+from core.announcements.planning import create_announcement
 from core.commands.service import CommandService
 from core.commands.types import Chat, ChatKind, Reply, Request, Sender
 from core.db.engine import Database
 from core.db.models import Announcement, AuditEntry, ChannelBinding, Conversation, Event
 from core.memberships import channel_by_slug
+from core.roles import find_or_create_member, grant_role
 from tests.chat import Person
 from tests.events_helpers import make_event, member_with
 from tests.hostile_inputs import count, untranslated
@@ -42,6 +44,7 @@ class Cell:
     service: CommandService
     platform: str
     event_id: int
+    announcement_id: int = 0  # a scheduled announcement to France by another member (its sender)
 
     def person(self) -> Person:
         return Person(self.service, user_id=USER_IDS[self.platform], platform=self.platform, locale="fr-FR")
@@ -108,6 +111,25 @@ async def announce_chat(cell: Cell) -> tuple[list[Reply], bool]:
     return replies, await cell.count(Announcement) > 0
 
 
+async def announce_cancel(cell: Cell) -> tuple[list[Reply], bool]:
+    """The cancel button of someone else's announcement, pressed (or forged): only administrators."""
+    replies = await cell.person().send(f"/announce !stop-{cell.announcement_id}")
+    async with cell.db.transaction() as session:
+        return replies, (await session.get(Announcement, cell.announcement_id)).cancelled_at is not None
+
+
+async def _someone_elses_announcement(db: Database) -> int:
+    later = datetime.now(timezone.utc) + timedelta(days=2)
+    async with db.transaction() as session:
+        sender = await find_or_create_member(session, "console", "another-ambassador")
+        await grant_role(session, sender.id, "ambassador", "FR", actor=audit.Actor.command_line())
+        france = await channel_by_slug(session, "fr")
+        announcement = await create_announcement(
+            session, france, {"fr": "Assemblée générale"}, sender_id=sender.id, sender_name="Claire", send_at=later,
+            actor=audit.Actor.command_line())
+        return announcement.id
+
+
 def _bind(chat_admin: bool | None) -> Action:
     async def bind(cell: Cell) -> tuple[list[Reply], bool]:
         replies = await cell.service.handle(
@@ -163,6 +185,7 @@ TABLE: dict[str, tuple[Action, set[str], tuple[str, ...]]] = {
     "editevent": (editevent, FRANCE, PLATFORMS),
     "cancelevent": (cancelevent, FRANCE, PLATFORMS),
     "announce (chat)": (announce_chat, FRANCE, PLATFORMS),
+    "announce cancel (someone else's)": (announce_cancel, {"administrator"}, PLATFORMS),
     # the platform cannot tell who administers the chat: only our administrators
     "bind (chat admin unknown)": (_bind(None), {"administrator"}, PLATFORMS),
     "unbind (chat admin unknown)": (_unbind(None), {"administrator"}, PLATFORMS),
@@ -184,6 +207,7 @@ AUDITED = {
     "editevent": (audit.EVENT_EDIT, "event"),
     "cancelevent": (audit.EVENT_CANCEL, "event"),
     "announce": (audit.ANNOUNCEMENT_PLAN, "announcement"),
+    "announce cancel": (audit.ANNOUNCEMENT_CANCEL, "announcement"),
 }
 CELLS = [(action, actor, platform) for action, (_how, _who, platforms) in TABLE.items() for platform in platforms for actor in ACTORS]
 
@@ -244,12 +268,13 @@ async def test_authorization_table(db: Database, database_url: str, platform: st
                 status = "approved" if action.startswith("unbind") else "pending"
                 session.add(ChannelBinding(channel_id=channel.id, platform=platform, chat_id=GROUP.chat_id, title="x", data={},
                                            status=status))
-        cell = Cell(db, service, platform, event_id)
+        announcement_id = await _someone_elses_announcement(db) if action.startswith("announce cancel") else 0
+        cell = Cell(db, service, platform, event_id, announcement_id)
         await cell.person().send("/help")  # the platform's name and locale for the identity are noted once
         before, last = await snapshot(db), await _last_audit_id(db)
         replies, happened = await how(cell)
         count("authorization cells")
-        expected = AUDITED.get(action.split(" ")[0])
+        expected = AUDITED.get(" ".join(action.split(" ")[:2])) or AUDITED.get(action.split(" ")[0])
         if actor in allowed:
             assert happened, (action, actor, platform, [r.plain_text() for r in replies])
             if expected is not None:

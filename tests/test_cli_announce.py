@@ -39,6 +39,17 @@ def _mark_all(database_url: str, status: str) -> None:
     asyncio.run(work())
 
 
+def _rendered(database_url: str) -> dict[str, dict]:
+    async def work() -> dict[str, dict]:
+        db = Database(database_url)
+        try:
+            return await by_target(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(work())
+
+
 def _rows(database_url: str) -> list[Delivery]:
     async def work() -> list[Delivery]:
         db = Database(database_url)
@@ -58,7 +69,7 @@ def test_plan_then_status(cli, database_url: str) -> None:
     )
     assert code == 0, err
     assert out.strip() == "announcement 1 to Tunisia: planned for 3 recipients; running bots deliver it"
-    got = by_target(_rows(database_url))
+    got = _rendered(database_url)
     assert {t: r["text"] for t, r in got.items()} == {"f": "Bonjour", "e": "Hello", "a": "مرحبا"}
     assert "Bureau" in got["f"]["title"]
     code, out, _err = cli("announce", "status", "1")
@@ -93,6 +104,9 @@ ERRORS = [
     (("announce", "--channel", "tn", "--text-fr", "x", "--at", "2030-01-01 10:00", "--timezone", "Mars/Base"), "time zone"),
     (("announce", "status", "x"), "status ID"),
     (("announce", "status", "99"), "no announcement 99"),
+    (("announce", "cancel", "x"), "cancel ID"),
+    (("announce", "cancel", "99999999999"), "cancel ID"),  # beyond an INTEGER id: refused before the database
+    (("announce", "cancel", "99"), "no announcement 99"),
 ]
 
 

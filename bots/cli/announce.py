@@ -1,7 +1,8 @@
 """``alumni announce ...``: broadcast to a channel from the command line.
 
 ``alumni announce --channel tn --text-fr ... --text-en ...`` plans the announcement into the
-outbox (running bots deliver it); ``alumni announce status ID`` tells how it is going. The
+outbox (running bots deliver it); ``alumni announce status ID`` tells how it is going;
+``alumni announce cancel ID`` stops it (before it goes out, or what is still queued). The
 command line is the installation's administrator, so every channel is allowed.
 """
 from __future__ import annotations
@@ -9,11 +10,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from core.audit import Actor
 from core.i18n import N_, SUPPORTED_LANGUAGES, _, current_language, language_name, match_language
 
 from .errors import CliError
 
-STATES = {"scheduled": N_("scheduled"), "planned": N_("planned"), "reported": N_("reported")}
+STATES = {
+    "scheduled": N_("scheduled"), "planned": N_("planned"), "reported": N_("reported"),
+    "refused": N_("refused: the sender lost the right to announce there"),
+}
+ACTIONS = ("status", "cancel")
 
 
 def add_parser(groups: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -24,10 +30,14 @@ def add_parser(groups: Any, parser_class: type[argparse.ArgumentParser]) -> None
         description=_(
             "Broadcast an announcement to a channel's members on every platform (and its bound chats). "
             "Each member gets the text in their language, else in the fallback order. "
-            "The running bots deliver it. 'status ID' shows how an announcement is going."
+            "The running bots deliver it. 'status ID' shows how an announcement is going; "
+            "'cancel ID' stops it: before it goes out, or what is still queued of it."
         ),
     )
-    parser.add_argument("action", nargs="*", metavar="status ID", help=_("show the delivery counts of an announcement"))
+    parser.add_argument(
+        "action", nargs="*", metavar="status|cancel ID",
+        help=_("show the delivery counts of an announcement, or cancel it"),
+    )
     parser.add_argument("--channel", metavar="SLUG", help=_("the channel, e.g. tn or health"))
     reader = current_language()
     for code in SUPPORTED_LANGUAGES:
@@ -69,9 +79,13 @@ class _TextGiven(argparse.Action):
 
 def run(args: argparse.Namespace) -> int:
     if args.action:
-        if len(args.action) != 2 or args.action[0] != "status" or not args.action[1].isdigit():
-            raise CliError(_("unknown action {value!r}: use 'status ID'").format(value=" ".join(args.action)), 2)
-        return status(int(args.action[1]))
+        number = args.action[1] if len(args.action) == 2 else ""
+        if args.action[0] not in ACTIONS or not (number.isascii() and number.isdigit() and len(number) <= 9):
+            raise CliError(
+                _("unknown action {value!r}: use 'status ID' or 'cancel ID'").format(value=" ".join(args.action)), 2
+            )
+        identifier = int(args.action[1])
+        return status(identifier) if args.action[0] == "status" else cancel(identifier)
     return plan(args)
 
 
@@ -105,7 +119,6 @@ def _fallback(value: str | None) -> list[str] | None:
 
 def plan(args: argparse.Namespace) -> int:
     from core.announcements.planning import count_recipients, create_announcement
-    from core.audit import Actor
     from core.announcements.schedule import parse_send_at
     from core.announcements.texts import TextError
     from core.commands.handlers.prompts import valid_zone
@@ -167,22 +180,66 @@ def status(identifier: int) -> int:
 
     from .commands import out, with_app
 
-    async def work(app: Any) -> tuple[str, str, dict[str, int]] | None:
+    async def work(app: Any) -> tuple[str, str, bool, dict[str, int]] | None:
         async with app.db.transaction() as session:
             announcement = await session.get(Announcement, identifier)
             if announcement is None:
                 return None
             channel = await session.get(Channel, announcement.channel_id)
-            return (channel.slug if channel else "?"), announcement.status, await progress(session, identifier)
+            counts = await progress(session, identifier)
+            return (channel.slug if channel else "?"), announcement.status, announcement.cancelled_at is not None, counts
 
     found = with_app(work)
     if found is None:
         raise CliError(_("no announcement {id}").format(id=identifier))
-    slug, state, counts = found
+    slug, state, cancelled, counts = found
+    if cancelled:
+        out(
+            _("announcement {id} to {channel} (cancelled): {sent} sent before the stop, {stopped} stopped, "
+              "{failed} failed, {unreachable} unreachable, {pending} being sent").format(
+                id=identifier, channel=channel_title(slug), stopped=counts["cancelled"] + counts["skipped"], **counts
+            )
+        )
+        return 0
     out(
         _("announcement {id} to {channel} ({status}): {sent} sent, {failed} failed, {unreachable} unreachable, "
           "{pending} pending").format(
             id=identifier, channel=channel_title(slug), status=_(STATES.get(state, state)), **counts
+        )
+    )
+    return 0
+
+
+def cancel(identifier: int) -> int:
+    from core.announcements.cancel import Outcome, cancel_announcement
+    from core.db.models import Channel
+    from core.memberships import channel_title
+
+    from .commands import out, with_app
+
+    async def work(app: Any) -> tuple[Any, str]:
+        async with app.db.transaction() as session:
+            done = await cancel_announcement(session, identifier, Actor.command_line())
+            channel = await session.get(Channel, done.channel_id) if done.channel_id is not None else None
+            return done, (channel.slug if channel else "?")
+
+    done, slug = with_app(work)
+    if done.outcome is Outcome.UNKNOWN:
+        raise CliError(_("no announcement {id}").format(id=identifier))
+    if done.outcome is Outcome.ALREADY:
+        raise CliError(_("announcement {id} is already cancelled").format(id=identifier))
+    if done.outcome is Outcome.OVER:
+        raise CliError(_("announcement {id} is over: nothing left to cancel").format(id=identifier))
+    channel = channel_title(slug)
+    if done.before_planning:
+        out(_("announcement {id} to {channel}: cancelled before it went out").format(id=identifier, channel=channel))
+        return 0
+    counts = done.counts
+    out(
+        _("announcement {id} to {channel}: cancelled; {sent} sent before the stop, {stopped} stopped, "
+          "{pending} on their way ('status {id}' gives the final counts)").format(
+            id=identifier, channel=channel, sent=counts["sent"], stopped=counts["cancelled"] + counts["skipped"],
+            pending=counts["pending"],
         )
     )
     return 0

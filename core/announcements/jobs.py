@@ -1,5 +1,8 @@
 """Timed work: plan announcements that fell due, and tell senders how theirs went.
 
+When a scheduled announcement falls due, its sender's right to announce to the channel is
+checked again (a revoked role sends nothing: the announcement is "refused" and the sender told).
+
 Both jobs run in every bot process. Each announcement is claimed by one conditional
 ``UPDATE ... WHERE id = (next candidate) AND status = <old> RETURNING id`` that moves its
 status on, as the first statement of the transaction: of two processes only one gets the id
@@ -14,18 +17,14 @@ from typing import Any
 from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.commands.types import Reply
 from core.db.engine import Database
-from core.db.models import Announcement, Channel, Delivery, Member
+from core.db.models import Announcement, Channel, Delivery
 from core.db.types import utcnow
-from core.delivery.outbox import enqueue
-from core.delivery.payload import reply_to_json
-from core.delivery.recipients import push_identities
-from core.i18n import _, is_rtl, use_language
 from core.jobs import periodic
-from core.memberships import channel_title
 
-from .planning import KIND, plan_announcement, progress
+from .planning import KIND, plan_announcement
+from .report import enqueue_report
+from .sending import still_allowed
 
 log = logging.getLogger(__name__)
 BATCH = 20
@@ -59,6 +58,14 @@ async def plan_next(db: Database) -> int | None:
             return None
         announcement = await session.get(Announcement, claimed)
         assert announcement is not None
+        channel = await session.get(Channel, announcement.channel_id)
+        if channel is None or not await still_allowed(session, announcement, channel):
+            # the sender's role was revoked since it was scheduled: nothing goes out, the sender is told
+            announcement.status = "refused"
+            log.warning("announcement %s not sent: its sender (member %s) may no longer announce to channel %s",
+                        claimed, announcement.sender_id, channel.slug if channel else "(gone)")
+            await enqueue_report(session, claimed)
+            return claimed
         await plan_announcement(session, announcement)
         log.info("announcement %s planned", claimed)
         return claimed
@@ -70,18 +77,6 @@ async def plan_due(db: Database) -> None:
     for _round in range(BATCH):
         if await plan_next(db) is None:
             return
-
-
-def report_reply(counts: dict[str, int], channel_slug: str, language: str | None) -> Reply:
-    with use_language(language) as chosen:
-        # One figure per line, each with its label: no plural agreement to get wrong ("1 envoyés").
-        text = "\n".join([
-            _("Your announcement to the {channel} channel has gone out.").format(channel=channel_title(channel_slug)),
-            _("Delivered: {count}").format(count=counts["sent"]),
-            _("Failed: {count}").format(count=counts["failed"]),
-            _("Unreachable: {count}").format(count=counts["unreachable"]),
-        ])
-        return Reply(text=text, title=_("Announcement report"), language=chosen, rtl=is_rtl(chosen))
 
 
 async def report_next(db: Database) -> int | None:
@@ -106,33 +101,9 @@ async def report_next(db: Database) -> int | None:
         )
         if claimed is None:
             return None
-        await _enqueue_report(session, claimed)
+        await enqueue_report(session, claimed)
         log.info("announcement %s reported", claimed)
         return claimed
-
-
-async def _enqueue_report(session: AsyncSession, announcement_id: int) -> None:
-    announcement = await session.get(Announcement, announcement_id)
-    if announcement is None or announcement.sender_id is None:
-        return  # sent from the command line: `alumni announce status` tells
-    sender = await session.get(Member, announcement.sender_id)
-    identity = (await push_identities(session, [announcement.sender_id])).get(announcement.sender_id)
-    if sender is None or identity is None:
-        return
-    slug = await session.scalar(select(Channel.slug).where(Channel.id == announcement.channel_id)) or ""
-    counts = await progress(session, announcement_id)
-    reply = report_reply(counts, slug, sender.language)
-    await enqueue(
-        session,
-        key=f"announcement-report:{announcement_id}",
-        kind="report",
-        platform=identity.platform,
-        target=identity.user_id,
-        member_id=sender.id,
-        identity_id=identity.id,
-        announcement_id=announcement_id,
-        payload={"reply": reply_to_json(reply)},
-    )
 
 
 @periodic("announcements.report", seconds=5)

@@ -26,7 +26,7 @@ from core.delivery.payload import reply_to_json
 from core.delivery.recipients import PLATFORM_PREFERENCE
 from core.i18n import N_, SUPPORTED_LANGUAGES, language_from_locale
 
-from .texts import TextError, clean_sender_name, clean_texts, fallback_order, render_version, version_for
+from .texts import TextError, body, clean_sender_name, clean_texts, fallback_order, version_for
 
 KIND = "announcement"
 
@@ -53,21 +53,24 @@ async def count_recipients(session: AsyncSession, channel_id: int) -> int:
 
 
 class _Versions:
-    """Each reader-language version rendered once (the header in the reader's language)."""
+    """Each reader-language payload built once: the version's body, and the language of its header.
 
-    def __init__(self, announcement: Announcement, channel_slug: str) -> None:
+    The header names the sender, so it is not stored: the "announcement" renderer adds it when
+    the row is sent (``core.announcements.sending``), from the announcement as it is then."""
+
+    def __init__(self, announcement: Announcement) -> None:
         self.texts: Mapping[str, str] = announcement.texts
         self.fallback = fallback_order(self.texts, announcement.fallback)
-        self.sender_name = announcement.sender_name
-        self.slug = channel_slug
         self.cache: dict[str | None, dict[str, Any]] = {}
 
     def payload(self, reader: str | None) -> dict[str, Any]:
         found = self.cache.get(reader)
         if found is None:
             text_language = version_for(reader, self.texts, self.fallback)
-            reply = render_version(reader or text_language, text_language, self.texts[text_language], self.sender_name, self.slug)
-            found = self.cache[reader] = {"reply": reply_to_json(reply)}
+            version = body(text_language, self.texts[text_language])
+            found = self.cache[reader] = {
+                "render": KIND, "reader": reader or text_language, "body": reply_to_json(version),
+            }
         return found
 
 
@@ -154,7 +157,7 @@ async def plan_announcement(session: AsyncSession, announcement: Announcement) -
     channel = await session.get(Channel, announcement.channel_id)
     if channel is None:
         return 0
-    versions = _Versions(announcement, channel.slug)
+    versions = _Versions(announcement)
     written = await _plan_members(session, announcement.id, channel.id, versions)
     bindings = (
         await session.execute(
@@ -256,14 +259,17 @@ SETTLED = {
     "expired": "failed",
     "unreachable": "unreachable",
     "skipped": "skipped",
+    "cancelled": "cancelled",
     "pending": "pending",
     "sending": "pending",
 }
 
 
 async def progress(session: AsyncSession, announcement_id: int) -> dict[str, int]:
-    """Counts of the announcement's rows: sent, failed (incl. expired), unreachable, skipped, pending."""
-    counts = {"sent": 0, "failed": 0, "unreachable": 0, "skipped": 0, "pending": 0}
+    """Counts of the announcement's rows: sent, failed (incl. expired), unreachable, skipped (the
+    sender's right was gone, or a cancel stopped it while being sent), cancelled (stopped while
+    waiting), pending (incl. being sent)."""
+    counts = {"sent": 0, "failed": 0, "unreachable": 0, "skipped": 0, "cancelled": 0, "pending": 0}
     rows = await session.execute(
         select(Delivery.status, func.count())
         .where(Delivery.announcement_id == announcement_id, Delivery.kind == KIND)

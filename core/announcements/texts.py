@@ -99,10 +99,20 @@ def header(sender_name: str, channel_slug: str) -> str:
     return _("Announcement to the {channel} channel").format(channel=channel)
 
 
-def render_version(language: str, text_language: str, text: str, sender_name: str, channel_slug: str) -> Reply:
-    """The message a reader of ``language`` sees: the header in their language, the text as written.
+def body(text_language: str, text: str) -> Reply:
+    """A version without its header: what an outbox row keeps (the header is added when sending).
 
     ``text_language`` sets the direction of the body (an Arabic text reads right to left)."""
+    return Reply(text=text, language=text_language, rtl=is_rtl(text_language))
+
+
+def with_header(version: Reply, language: str, sender_name: str, channel_slug: str) -> Reply:
+    """The version with the header in the reader's ``language``."""
     with use_language(language):
-        title = header(sender_name, channel_slug)
-    return Reply(text=text, title=title, language=text_language, rtl=is_rtl(text_language))
+        version.title = header(sender_name, channel_slug)
+    return version
+
+
+def render_version(language: str, text_language: str, text: str, sender_name: str, channel_slug: str) -> Reply:
+    """The message a reader of ``language`` sees: the header in their language, the text as written."""
+    return with_header(body(text_language, text), language, sender_name, channel_slug)

@@ -322,10 +322,16 @@ class Announcement(Base):
     sender_name: Mapped[str] = mapped_column(String(200), default="")
     texts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"fr": "...", "en": "..."}
     fallback: Mapped[list[str]] = mapped_column(default=list)  # language order for readers of other languages
-    status: Mapped[str] = mapped_column(String(12), default="scheduled")  # "scheduled" | "planned" | "reported"
+    # "scheduled" | "planned" | "reported" | "cancelled" (stopped before it was planned)
+    # | "refused" (when it fell due, the sender no longer had the right to announce to the channel)
+    status: Mapped[str] = mapped_column(String(12), default="scheduled")
     send_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     planned_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set by a cancel (by the sender or an administrator in chat; by nobody, i.e. the command line):
+    # rows still waiting are cancelled and rows being sent are stopped by the renderer.
+    cancelled_at: Mapped[datetime | None] = mapped_column()
+    cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
 
 
 # ---------------------------------------------------------------- the outbox

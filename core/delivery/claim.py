@@ -9,7 +9,8 @@ Statuses of a ``Delivery`` row (``deliveries.status``):
 - ``failed``: will never go out (a permanent error, or too many transient ones);
 - ``unreachable``: the person blocked the bot or left (their identity is marked too);
 - ``expired``: ``expires_at`` passed before it could go (a reminder for an event that began);
-- ``skipped``: the renderer said the push no longer makes sense.
+- ``skipped``: the renderer said the push no longer makes sense;
+- ``cancelled``: stopped while still waiting, by whoever could take it back (an announcement's cancel).
 
 Claiming is one statement: on PostgreSQL the rows are picked ``FOR UPDATE SKIP LOCKED``
 so several processes share the work and never take the same row; on SQLite writers are
@@ -44,7 +45,8 @@ FAILED = "failed"
 UNREACHABLE = "unreachable"
 EXPIRED = "expired"
 SKIPPED = "skipped"
-FINAL = frozenset({SENT, FAILED, UNREACHABLE, EXPIRED, SKIPPED})
+CANCELLED = "cancelled"
+FINAL = frozenset({SENT, FAILED, UNREACHABLE, EXPIRED, SKIPPED, CANCELLED})
 
 MAX_ATTEMPTS = 8  # transient failures before a row is given up as failed
 BACKOFF_BASE = 2.0  # seconds; the n-th retry waits up to BASE * 2**(n-1)
@@ -203,6 +205,18 @@ async def record_parts(session: AsyncSession, row_id: int, worker: str, parts: i
     """
     result = await session.execute(
         update(Delivery).where(_ours([row_id], worker)).values(parts_sent=parts, lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
+async def cancel_waiting(session: AsyncSession, *where: ColumnElement[bool]) -> int:
+    """Cancel the rows matching ``where`` that are still waiting (``pending``), in one statement.
+
+    Rows being sent are left to their process: the renderer decides whether they still go out."""
+    result = await session.execute(
+        update(Delivery).where(Delivery.status == PENDING, *where)
+        .values(status=CANCELLED, lease_until=None, claimed_by=None)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)

@@ -33,7 +33,7 @@ from core.db.types import utcnow
 from core.delivery import claim as outbox_claim
 from core.delivery.claim import Scope
 from core.delivery.limits import Limits, PlatformLimiter
-from core.delivery.renderers import UnknownRenderer, render_delivery
+from core.delivery.renderers import UnknownRenderer, needs_member_language, render_delivery, still_wanted
 from core.delivery.transport import (
     PermanentError, Progress, RetryAfter, Target, TransientError, Transport, Unreachable,
 )
@@ -229,7 +229,7 @@ class Dispatcher:
             return await render_delivery(None, row)  # type: ignore[arg-type] - needs no session
         async with self.db.sessions() as session:
             language = None
-            if row.member_id is not None:
+            if needs_member_language(row):
                 language = await session.scalar(select(Member.language).where(Member.id == row.member_id))
             with use_language(language or DEFAULT_LANGUAGE):
                 return await render_delivery(session, row)
@@ -306,6 +306,9 @@ class Dispatcher:
                 log.warning("delivery %s: stopped after %d part(s), the row is no longer ours", row.id, flight.parts)
                 self._count("lost")
                 return
+            except _Withdrawn:
+                await self._mark("skipped", outbox_claim.mark_skipped, ids, self.worker)
+                return
             except Unreachable as error:
                 log.info("delivery %s: %s unreachable (%s)", row.id, row.platform, error.reason)
                 await self._mark("unreachable", outbox_claim.mark_unreachable, row, self.worker, error)
@@ -344,6 +347,8 @@ class Dispatcher:
                 raise _Expired()
             if not self.claiming and not flight.started:
                 raise asyncio.CancelledError()  # stopping: give the row back rather than start it
+            if not flight.started and not await still_wanted(self.db, flight.row):
+                raise _Withdrawn()  # e.g. its announcement was cancelled while it waited for its slot
             flight.started = True
 
         async def record(parts: int) -> None:
@@ -388,6 +393,10 @@ class _Expired(Exception):
 
 class _NotOurs(Exception):
     """Between two parts of a push: the row is no longer this process's to send."""
+
+
+class _Withdrawn(Exception):
+    """The row's last check said no while it waited for its slot."""
 
 
 _LOST = object()  # a write that never reached the database

@@ -4,6 +4,10 @@ A conversational flow whose draft lives in the conversation row (so it survives 
 channel -> text in the sender's language -> more languages or preview -> optional schedule ->
 confirm. Buttons run ``announce`` with an argument: a channel slug, ``+<language>`` to add a
 version, or ``!<step>`` (preview, more, schedule, now, cancel, confirm-<nonce>).
+
+The confirmation carries a button ``!stop-<id>`` that cancels the announcement sent: before
+it goes out, or what is still queued of it. Only its sender or an administrator may; anyone
+else (a forged button, a typed ``/announce !stop-5``) is refused and nothing changes.
 """
 from __future__ import annotations
 
@@ -11,6 +15,10 @@ import secrets
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
+from core.announcements.cancel import Outcome, cancel_announcement, may_cancel
+from core.announcements.cancel import log_refusal as log_cancel_refusal
 from core.announcements.planning import count_recipients, create_announcement
 from core.announcements.rights import ambassador_channels, log_refusal, may_announce, may_announce_somewhere
 from core.announcements.schedule import parse_send_at
@@ -19,7 +27,7 @@ from core.channels import THEMES
 from core.commands.context import Context
 from core.commands.registry import command
 from core.commands.types import ChatKind
-from core.db.models import Channel
+from core.db.models import Announcement, Channel
 from core.i18n import N_, SUPPORTED_LANGUAGES, _, current_language, language_name, match_language, ngettext
 from core.i18n.formatting import format_datetime
 from core.memberships import channel_by_slug, channel_title, resolve_channel
@@ -27,6 +35,7 @@ from core.roles import is_administrator
 from core.text import isolate
 
 FLOW = "announce"
+STOP = "!stop-"
 
 
 @command(
@@ -41,6 +50,8 @@ async def announce(ctx: Context, args: str) -> None:
         return
     if ctx.answering:
         await _answer(ctx, args)
+    elif args.startswith(STOP):
+        await _stop(ctx, args[len(STOP):])
     elif ctx.request.form_values is not None and not args.startswith("!"):
         from . import announce_form  # the dialog version of this flow (it builds on the helpers below)
 
@@ -334,11 +345,13 @@ async def _confirm(ctx: Context, draft: dict[str, Any]) -> None:
         ctx.reply(error.localized())
         return
     await ctx.end_conversation()
+    stop = [[await ctx.button(_("Cancel the announcement"), "announce", f"{STOP}{announcement.id}")]]
     if announcement.status == "scheduled":
         ctx.reply(
             _("Scheduled: your announcement to the {channel} channel will go out on {time}.").format(
                 channel=channel_title(channel.slug), time=format_datetime(announcement.send_at, ctx.member.timezone)
             ),
+            buttons=stop,
             edit=ctx.pressed,
         )
         return
@@ -349,5 +362,40 @@ async def _confirm(ctx: Context, draft: dict[str, Any]) -> None:
             "Sent: your announcement is on its way to {count} recipients. I will tell you when it has gone out.",
             count,
         ).format(count=count),
+        buttons=stop,
         edit=ctx.pressed,
     )
+
+
+# ---------------------------------------------------------------- cancelling one sent
+
+
+async def _stop(ctx: Context, value: str) -> None:
+    """Cancel announcement ``value``: its sender or an administrator; anyone else changes nothing."""
+    number = int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None  # an INTEGER id
+    announcement = await ctx.session.get(Announcement, number) if number is not None else None
+    if announcement is None or not await may_cancel(ctx.session, ctx.member.id, announcement):
+        log_cancel_refusal(ctx.member.id, ctx.platform, value[:12])
+        ctx.reply(_("You cannot cancel this announcement: only its sender and the administrators can."))
+        return
+    done = await cancel_announcement(ctx.session, announcement.id, ctx.actor)
+    slug = await ctx.session.scalar(select(Channel.slug).where(Channel.id == announcement.channel_id)) or ""
+    channel = channel_title(slug)
+    counts = done.counts
+    if done.outcome is Outcome.ALREADY:
+        ctx.reply(_("This announcement was already cancelled."), edit=ctx.pressed)
+    elif done.outcome is not Outcome.CANCELLED:
+        ctx.reply(_("This announcement has already gone out: there is nothing left to stop."), edit=ctx.pressed)
+    elif done.before_planning:
+        ctx.reply(_("Cancelled: the announcement to the {channel} channel will not go out.").format(channel=channel),
+                  edit=ctx.pressed)
+    else:
+        lines = [
+            _("Stopped: what was still queued of the announcement to the {channel} channel will not go out.").format(
+                channel=channel),
+            _("Delivered before the stop: {count}").format(count=counts["sent"]),
+            _("Not sent: {count}").format(count=counts["cancelled"] + counts["skipped"]),
+        ]
+        if counts["pending"]:
+            lines.append(_("Being sent at this moment: {count}").format(count=counts["pending"]))
+        ctx.reply("\n".join(lines), edit=ctx.pressed)

@@ -9,6 +9,8 @@ from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 
 from core import audit, linking
 from core.access import enqueue_revocations, revocation_rows, taken_back_on
+from core.announcements.cancel import cancel_announcement
+from core.announcements.rights import may_announce
 from core.commands.context import Context
 from core.commands.registry import command
 from core.commands.types import FileAttachment
@@ -142,6 +144,18 @@ async def member_data(ctx: Context) -> dict[str, object]:
     }
 
 
+async def _stop_announcements_without_right(ctx: Context) -> None:
+    unfinished = await ctx.session.execute(
+        select(Announcement.id, Channel)
+        .join(Channel, Channel.id == Announcement.channel_id)
+        .where(Announcement.sender_id == ctx.member.id, Announcement.cancelled_at.is_(None),
+               Announcement.status.in_(("scheduled", "planned")))
+    )
+    for announcement_id, channel in unfinished.all():
+        if not await may_announce(ctx.session, ctx.member.id, channel):
+            await cancel_announcement(ctx.session, announcement_id, ctx.actor)
+
+
 def _addressed_to(member_id: int, identities: list[Identity]) -> ColumnElement[bool]:
     """Deliveries to the member: by member, by identity, or direct messages to one of their accounts."""
     return or_(
@@ -183,7 +197,10 @@ async def forget(ctx: Context, args: str) -> None:
         access = await taken_back_on(ctx.session, ctx.member.id, ctx.platform)
         revocations = await revocation_rows(ctx.session, ctx.member.id, except_identity=ctx.identity.id)
         await withdraw_member(ctx.session, ctx.member.id)  # their places go to the waiting lists
-        # Announcements they sent stay with their channel, without their name.
+        # Announcements they sent stay with their channel, without their name; one still to go out
+        # whose right they had already lost stops here (once nameless, nothing would tell it apart
+        # from the command line's).
+        await _stop_announcements_without_right(ctx)
         await ctx.session.execute(
             update(Announcement).where(Announcement.sender_id == ctx.member.id).values(sender_name="", sender_id=None)
         )
