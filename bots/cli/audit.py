@@ -10,10 +10,8 @@ import argparse
 import asyncio
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
 
 from core import audit
 from core.db.models import AuditEntry
@@ -21,6 +19,7 @@ from core.i18n import _
 from core.roles import PLATFORMS
 
 from .errors import CliError
+from .existing import existing_database
 
 SOURCES: tuple[str, ...] = (*PLATFORMS, audit.COMMAND_LINE)
 _FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
@@ -91,13 +90,7 @@ def parse_action(value: str) -> str:
 
 
 async def read(url: str, **filters: Any) -> list[AuditEntry]:
-    from core.db.engine import Database
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        if not Path(parsed.database).is_file():
-            raise CliError(_("no database at {path}: run 'alumni db upgrade' first").format(path=parsed.database))
-    database = Database(url)
+    database = existing_database(url)
     try:
         async with database.sessions() as session:
             return await audit.entries(session, **filters)

@@ -11,10 +11,8 @@ import asyncio
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 
 from babel.numbers import format_decimal
-from sqlalchemy.engine import make_url
 
 from core.commands.throttle import Throttle
 from core.config import Settings
@@ -23,7 +21,7 @@ from core.operations.status import LIVE_SECONDS, PLANNING_JOB, REMINDER_JOBS, Jo
 from core.redaction import redact_url
 from core.retention import Retention
 
-from .errors import CliError
+from .existing import existing_database
 
 
 def add_parser(groups: argparse._SubParsersAction, parser_class: type) -> None:  # type: ignore[type-arg]
@@ -42,13 +40,7 @@ def add_parser(groups: argparse._SubParsersAction, parser_class: type) -> None: 
 
 async def gather(url: str, retention: Retention | None = None, settings: Settings | None = None) -> Status:
     """Open the database read-only (never create or migrate it), read the status, close."""
-    from core.db.engine import Database
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        if not Path(parsed.database).is_file():
-            raise CliError(_("no database at {path}: run 'alumni db upgrade' first").format(path=parsed.database))
-    database = Database(url)
+    database = existing_database(url)
     try:
         async with database.sessions() as session:
             limits = Throttle.from_settings(settings or Settings(database_url=url)).describe()
