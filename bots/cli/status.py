@@ -175,6 +175,9 @@ def render(status: Status, database: str) -> list[str]:
         lines.append("  " + _("retention: finished deliveries {deliveries}, stored button actions {buttons} "
                               "(ALUMNI_RETENTION_DAYS, ALUMNI_BUTTON_RETENTION_DAYS)").format(
             deliveries=_days(status.retention["delivery_days"]), buttons=_days(status.retention["button_days"])))
+        if "audit_days" in status.retention:
+            lines.append("  " + _("audit trail kept {days} (ALUMNI_AUDIT_RETENTION_DAYS)").format(
+                days=_days(status.retention["audit_days"])))
     if status.limits:
         lines += ["", _("Command limits (in each bot process; ALUMNI_RATE_MEMBER_*, ALUMNI_RATE_CHAT_*)")]
         lines.append("  " + _("per account: {member}; per chat: {chat}").format(
