@@ -18,6 +18,7 @@ from .errors import CliError
 STATES = {
     "scheduled": N_("scheduled"), "planned": N_("planned"), "reported": N_("reported"),
     "refused": N_("refused: the sender lost the right to announce there"),
+    "awaiting": N_("awaiting approval: nothing is sent until another approver approves it"),
 }
 ACTIONS = ("status", "cancel")
 
