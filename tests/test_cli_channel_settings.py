@@ -50,6 +50,8 @@ def test_approval_required_holds_chat_announcements_not_the_command_lines(cli, d
     assert code == 0 and "without a second approval" in out
     assert [status for _id, status in _ambassador_announces(database_url)][-1] == "planned"
 
+    code, out, _ = cli("channels", "set", "tn")  # no option: the setting as it is
+    assert code == 0 and "without a second approval" in out
     code, out, err = cli("channels", "set", "atlantis", "--approval", "required")  # one clear line
     assert code != 0 and "no channel 'atlantis'" in err and len(err.strip().splitlines()) == 1
     code, out, err = cli("channels", "set", "tn", "--approval", "maybe")

@@ -21,28 +21,31 @@ from .errors import CliError
 def add_parsers(channels: Any) -> None:
     """Adds ``set`` under ``alumni channels``."""
     settings = channels.add_parser(
-        "set", help=_("change a channel's settings"),
+        "set", help=_("change a channel's settings (none given: show them)"),
         description=_("Change a channel's settings. --approval required: an announcement a member sends to it "
                       "waits until another ambassador of its country or an administrator approves it."),
     )
     settings.add_argument("slug", metavar="SLUG", help=_("the channel, e.g. tn or health"))
-    settings.add_argument("--approval", choices=(APPROVAL_REQUIRED, APPROVAL_NONE), required=True,
+    settings.add_argument("--approval", choices=(APPROVAL_REQUIRED, APPROVAL_NONE),
                           help=_("whether its announcements need a second approval"))
     settings.set_defaults(handler=set_channel)
 
 
 def set_channel(args: argparse.Namespace) -> int:
-    async def work(app: App) -> bool:
+    """Without an option: says the channel's current setting."""
+    async def work(app: App) -> str | None:
         async with app.db.transaction() as session:
             channel = await channel_by_slug(session, args.slug.strip().lower())
             if channel is None:
-                return False
-            channel.approval = args.approval
-            return True
+                return None
+            if args.approval:
+                channel.approval = args.approval
+            return channel.approval
 
-    if not with_app(work):
+    approval = with_app(work)
+    if approval is None:
         raise CliError(_("no channel {slug!r} (see 'alumni channels list --all')").format(slug=args.slug))
-    if args.approval == APPROVAL_REQUIRED:
+    if approval == APPROVAL_REQUIRED:
         out(_("{slug}: announcements sent from chat now wait for a second approval").format(slug=args.slug))
     else:
         out(_("{slug}: announcements go out without a second approval").format(slug=args.slug))
