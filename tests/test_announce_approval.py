@@ -16,6 +16,7 @@ from core import audit
 from core.commands.service import CommandService
 from core.db.engine import Database
 from core.db.models import Announcement, AuditEntry, Delivery
+from core.roles import revoke_role
 from tests.announce_helpers import channel, person
 from tests.chat import Person
 
@@ -104,3 +105,18 @@ async def test_quota_refuses_in_the_senders_language_and_creates_nothing(db: Dat
     await _announce(sami, "Trois")
     assert "24" in sami.text() and "annonces" in sami.text() and "à nouveau" in sami.text()
     assert (await _state(db))[0] == ["planned", "planned"]
+
+
+async def test_approved_after_the_sender_lost_the_role_sends_nothing(db: Database) -> None:
+    await _tunisia(db)
+    service = CommandService(db)
+    sami, leila = Person(service, user_id="sami"), Person(service, user_id="leila")
+    await _announce(sami, "Réunion samedi")
+    approve = (await _notice(db, "leila"))["buttons"][0][0]["action"]
+    async with db.transaction() as session:
+        sami_id = await session.scalar(select(Announcement.sender_id))
+        await revoke_role(session, sami_id, "ambassador", "TN", actor=audit.Actor.command_line())
+    await leila.send("/" + approve)
+    assert (await _state(db))[:2] == (["refused"], 0)
+    async with db.transaction() as session:
+        assert await session.scalar(select(Delivery.target).where(Delivery.kind == "report")) == "sami"

@@ -32,6 +32,8 @@ from core.text import clean_line, isolate
 
 from .cancel import Outcome, cancel_announcement
 from .planning import claim_and_plan
+from .report import enqueue_report
+from .sending import still_allowed
 from .texts import fallback_order, version_for
 
 AWAITING = "awaiting"
@@ -74,8 +76,9 @@ async def may_decide(session: AsyncSession, member_id: int, announcement: Announ
     return Decision.DONE
 
 
-async def approve(session: AsyncSession, actor: Actor, announcement: Announcement) -> Decision:
-    """Move an awaiting announcement on (the caller checked ``may_decide``): planned now when due."""
+async def approve(session: AsyncSession, actor: Actor, announcement: Announcement, channel: Channel) -> Decision:
+    """Move an awaiting announcement on (the caller checked ``may_decide``): planned now when due, unless
+    its sender lost the right to announce there meanwhile ("refused", the sender told, as when it falls due)."""
     result = await session.execute(
         update(Announcement).where(Announcement.id == announcement.id, Announcement.status == AWAITING)
         .values(status="scheduled").execution_options(synchronize_session=False)
@@ -83,7 +86,14 @@ async def approve(session: AsyncSession, actor: Actor, announcement: Announcemen
     if result.rowcount != 1:
         return Decision.SETTLED
     await session.refresh(announcement)
-    planned = announcement.send_at <= utcnow() and await claim_and_plan(session, announcement.id)
+    planned = False
+    if announcement.send_at <= utcnow():
+        if await still_allowed(session, announcement, channel):
+            planned = await claim_and_plan(session, announcement.id)
+        else:
+            announcement.status = "refused"
+            await session.flush()
+            await enqueue_report(session, announcement.id)
     await audit.record(session, actor, audit.ANNOUNCEMENT_APPROVE, object_kind="announcement",
                        object_id=announcement.id, details={"planned": planned})
     return Decision.DONE

@@ -46,7 +46,7 @@ async def announcement(ctx: Context, args: str) -> None:
         return
     name = channel_title(channel.slug)
     if verb == "approve":
-        done = await approval.approve(ctx.session, ctx.actor, row)
+        done = await approval.approve(ctx.session, ctx.actor, row, channel)
         text = _("Approved: the announcement to the {channel} channel will go out as planned.")
     else:
         done = await approval.reject(ctx.session, ctx.actor, row, channel)
