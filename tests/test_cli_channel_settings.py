@@ -45,10 +45,14 @@ def test_approval_required_holds_chat_announcements_not_the_command_lines(cli, d
     assert (operator, waiting) == ("planned", "awaiting")
     code, out, _ = cli("announce", "status", str(held))
     assert code == 0 and "awaiting approval" in out
+    code, out, _ = cli("announce", "approve", str(held))  # the operator, an administrator
+    assert code == 0 and "approved" in out
+    code, out, err = cli("announce", "approve", str(held))
+    assert code != 0 and "does not wait for approval" in err
 
     code, out, _ = cli("channels", "set", "TN", "--approval", "none")
     assert code == 0 and "without a second approval" in out
-    assert [status for _id, status in _ambassador_announces(database_url)][-1] == "planned"
+    assert [status for _id, status in _ambassador_announces(database_url)][1:] == ["planned", "planned"]
 
     code, out, _ = cli("channels", "set", "tn")  # no option: the setting as it is
     assert code == 0 and "without a second approval" in out
