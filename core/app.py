@@ -25,7 +25,8 @@ class App:
         from core.commands.service import CommandService
 
         if not hasattr(self, "_commands"):
-            self._commands = CommandService(self.db, throttle=Throttle.from_settings(self.settings))
+            self._commands = CommandService(self.db, throttle=Throttle.from_settings(self.settings),
+                                            announce_per_day=self.settings.announce_per_day)
         return self._commands
 
     async def close(self) -> None:

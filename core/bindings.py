@@ -22,16 +22,13 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import audit
+from core import audit, notices
 from core.audit import Actor
 from core.commands import actions
 from core.commands.types import Button, Reply
-from core.db.models import BINDING_APPROVED, BINDING_PENDING, Channel, ChannelBinding, Member, RoleGrant
+from core.db.models import BINDING_APPROVED, BINDING_PENDING, Channel, ChannelBinding, RoleGrant
 from core.db.types import utcnow
-from core.delivery.outbox import enqueue_many
-from core.delivery.payload import reply_to_json
-from core.delivery.recipients import push_identities
-from core.i18n import DEFAULT_LANGUAGE, _, is_rtl, use_language
+from core.i18n import _, is_rtl
 from core.memberships import channel_title
 from core.roles import ADMINISTRATOR, AMBASSADOR, is_administrator, is_ambassador_for
 from core.text import clean_line, isolate
@@ -186,65 +183,47 @@ def describe_chat(binding: ChannelBinding) -> str:
     return _("a chat on {platform}").format(platform=platform)
 
 
-async def _languages(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, str]:
-    rows = await session.execute(select(Member.id, Member.language).where(Member.id.in_(list(member_ids))))
-    return {member_id: language or DEFAULT_LANGUAGE for member_id, language in rows}
-
-
 async def _notify_approvers(
     session: AsyncSession, binding: ChannelBinding, channel: Channel, requester_id: int, requester_name: str | None
 ) -> int:
     approvers = [m for m in await approver_ids(session, channel) if m != requester_id]
     if not approvers:
         return 0
-    identities = await push_identities(session, approvers)
-    languages = await _languages(session, list(identities))
     approve_action = await actions.encode(session, BUTTON_COMMAND, f"approve {binding.id} {token(binding)}")
     reject_action = await actions.encode(session, BUTTON_COMMAND, f"unbind {binding.id} {token(binding)}")
     name = clean_line(requester_name or "", 100)
-    rendered: dict[str, dict[str, Any]] = {}
-    rows = []
-    for member_id, identity in identities.items():
-        language = languages.get(member_id, DEFAULT_LANGUAGE)
-        if language not in rendered:
-            with use_language(language):
-                who = isolate(name) if name else _("A chat administrator")
-                text = _(
-                    "{who} asks to bind {chat} to the {channel} channel. Until it is approved, nobody is sent "
-                    "there and no announcement is delivered there."
-                ).format(who=who, chat=describe_chat(binding), channel=channel_title(channel.slug))
-                reply = Reply(
-                    text=text, title=_("A chat waits for your approval"), language=language, rtl=is_rtl(language),
-                    buttons=[[Button(_("Approve"), approve_action), Button(_("Reject"), reject_action)]],
-                )
-            rendered[language] = reply_to_json(reply)
-        rows.append({
-            "key": f"notice:binding:{binding.id}:{token(binding)}:{member_id}", "kind": "notice",
-            "platform": identity.platform,
-            "target": identity.user_id, "member_id": member_id, "identity_id": identity.id,
-            "payload": {"reply": rendered[language]},
-        })
-    return await enqueue_many(session, rows)
+
+    def render(language: str) -> Reply:
+        who = isolate(name) if name else _("A chat administrator")
+        text = _(
+            "{who} asks to bind {chat} to the {channel} channel. Until it is approved, nobody is sent "
+            "there and no announcement is delivered there."
+        ).format(who=who, chat=describe_chat(binding), channel=channel_title(channel.slug))
+        return Reply(
+            text=text, title=_("A chat waits for your approval"), language=language, rtl=is_rtl(language),
+            buttons=[[Button(_("Approve"), approve_action), Button(_("Reject"), reject_action)]],
+        )
+
+    return await notices.notify(
+        session, approvers, lambda member_id: f"notice:binding:{binding.id}:{token(binding)}:{member_id}", render
+    )
 
 
 async def _tell_requester(session: AsyncSession, binding: ChannelBinding, channel: Channel, approved: bool) -> None:
     """The administrator who asked hears the answer, in their language."""
     if binding.requested_by is None:
         return
-    identities = await push_identities(session, [binding.requested_by])
-    identity = identities.get(binding.requested_by)
-    if identity is None:
-        return
-    language = (await _languages(session, [binding.requested_by])).get(binding.requested_by, DEFAULT_LANGUAGE)
-    with use_language(language):
+
+    def render(language: str) -> Reply:
         if approved:
             text = _("Your request is approved: {chat} is now bound to the {channel} channel.")
         else:
             text = _("Your request to bind {chat} to the {channel} channel was not approved.")
-        reply = Reply(text=text.format(chat=describe_chat(binding), channel=channel_title(channel.slug)),
-                      language=language, rtl=is_rtl(language))
-    await enqueue_many(session, [{
-        "key": f"notice:binding:{binding.id}:{token(binding)}:{'approved' if approved else 'refused'}:{binding.requested_by}",
-        "kind": "notice", "platform": identity.platform, "target": identity.user_id,
-        "member_id": binding.requested_by, "identity_id": identity.id, "payload": {"reply": reply_to_json(reply)},
-    }])
+        return Reply(text=text.format(chat=describe_chat(binding), channel=channel_title(channel.slug)),
+                     language=language, rtl=is_rtl(language))
+
+    outcome = "approved" if approved else "refused"
+    await notices.notify(
+        session, [binding.requested_by],
+        lambda member_id: f"notice:binding:{binding.id}:{token(binding)}:{outcome}:{member_id}", render,
+    )

@@ -16,6 +16,7 @@ DEFAULT_SQLITE_FILE = "alumni.db"
 DEFAULT_IMPORT_MAX_BYTES = 20_000_000
 DEFAULT_IMPORT_MAX_ROWS = 50_000
 DEFAULT_IMPORT_MAX_EVENTS = 10_000
+DEFAULT_ANNOUNCE_PER_DAY = 10
 _SECRET_FIELDS = frozenset(
     {"telegram_bot_token", "discord_bot_token", "slack_bot_token", "slack_signing_secret", "slack_app_token"}
 )
@@ -43,8 +44,9 @@ _ENV_NAMES = {
     "rate_member_burst": "ALUMNI_RATE_MEMBER_BURST",
     "rate_chat_per_minute": "ALUMNI_RATE_CHAT_PER_MINUTE",
     "rate_chat_burst": "ALUMNI_RATE_CHAT_BURST",
+    "announce_per_day": "ALUMNI_ANNOUNCE_PER_DAY",
 }
-_RATE_FIELDS = frozenset(name for name in _ENV_NAMES if name.startswith("rate_"))
+_RATE_FIELDS = frozenset(name for name in _ENV_NAMES if name.startswith("rate_")) | {"announce_per_day"}
 DATA_DIR_NAME = "alumni-bots"  # under $XDG_DATA_HOME, else ~/.local/share
 
 
@@ -94,6 +96,9 @@ class Settings:
     rate_member_burst: int = 20
     rate_chat_per_minute: int = 120
     rate_chat_burst: int = 60
+    # Announcements one member may create from chat in 24 hours (core.announcements.quota); 0: no limit.
+    # The command line (an operator) is not counted.
+    announce_per_day: int = DEFAULT_ANNOUNCE_PER_DAY
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -113,7 +118,7 @@ class Settings:
                 values[f.name] = number
             elif f.name in _RATE_FIELDS:
                 if not (value.isascii() and value.isdigit()) or int(value) > 100000:
-                    raise SettingsError(f"{name} must be a whole number (0-100000; 0 per minute: no limit)")
+                    raise SettingsError(f"{name} must be a whole number (0-100000; 0: no limit)")
                 values[f.name] = int(value)
             elif f.type in ("int", int):
                 whole = value.isascii() and value.isdigit()

@@ -130,15 +130,18 @@ def test_status_shows_the_limits_in_force(database_url: str, run_cli, monkeypatc
     asyncio.run(make_an_account_wait(database_url))
     monkeypatch.setenv("ALUMNI_RATE_MEMBER_PER_MINUTE", "45")
     monkeypatch.setenv("ALUMNI_RATE_CHAT_PER_MINUTE", "0")
+    monkeypatch.setenv("ALUMNI_ANNOUNCE_PER_DAY", "3")
     code, out, err = run_cli(database_url, "status")
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert "Command limits (in each bot process; ALUMNI_RATE_MEMBER_*, ALUMNI_RATE_CHAT_*)" in lines
     assert "  per account: 45 a minute, up to 20 at once; per chat: no limit" in lines
     assert "  link codes: 1 account waiting after wrong codes" in lines
+    assert "  announcements from chat: 3 a day per sender (ALUMNI_ANNOUNCE_PER_DAY)" in lines
     code, out, err = run_cli(database_url, "status", "--json")
     data = json.loads(out)
-    assert data["limits"] == {"member": {"per_minute": 45, "burst": 20}, "chat": {"per_minute": 0, "burst": 60}}
+    assert data["limits"] == {"member": {"per_minute": 45, "burst": 20}, "chat": {"per_minute": 0, "burst": 60},
+                              "announcements": {"per_day": 3}}
     assert data["link_waiting"] == 1
 
 

@@ -2,8 +2,10 @@
 
 ``alumni announce --channel tn --text-fr ... --text-en ...`` plans the announcement into the
 outbox (running bots deliver it); ``alumni announce status ID`` tells how it is going;
-``alumni announce cancel ID`` stops it (before it goes out, or what is still queued). The
-command line is the installation's administrator, so every channel is allowed.
+``alumni announce cancel ID`` stops it (before it goes out, or what is still queued);
+``alumni announce approve ID`` approves one a channel holds for a second approval. The
+command line is the installation's administrator, so every channel is allowed and its own
+announcements are never held.
 """
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ from .errors import CliError
 STATES = {
     "scheduled": N_("scheduled"), "planned": N_("planned"), "reported": N_("reported"),
     "refused": N_("refused: the sender lost the right to announce there"),
+    "awaiting": N_("awaiting approval: nothing is sent until another approver approves it"),
 }
-ACTIONS = ("status", "cancel")
+ACTIONS = ("status", "cancel", "approve")
 
 
 def add_parser(groups: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -35,8 +38,8 @@ def add_parser(groups: Any, parser_class: type[argparse.ArgumentParser]) -> None
         ),
     )
     parser.add_argument(
-        "action", nargs="*", metavar="status|cancel ID",
-        help=_("show the delivery counts of an announcement, or cancel it"),
+        "action", nargs="*", metavar="status|cancel|approve ID",
+        help=_("show the delivery counts of an announcement, cancel it, or approve one awaiting approval"),
     )
     parser.add_argument("--channel", metavar="SLUG", help=_("the channel, e.g. tn or health"))
     reader = current_language()
@@ -82,10 +85,10 @@ def run(args: argparse.Namespace) -> int:
         number = args.action[1] if len(args.action) == 2 else ""
         if args.action[0] not in ACTIONS or not (number.isascii() and number.isdigit() and len(number) <= 9):
             raise CliError(
-                _("unknown action {value!r}: use 'status ID' or 'cancel ID'").format(value=" ".join(args.action)), 2
+                _("unknown action {value!r}: use 'status ID', 'cancel ID' or 'approve ID'").format(value=" ".join(args.action)), 2
             )
         identifier = int(args.action[1])
-        return status(identifier) if args.action[0] == "status" else cancel(identifier)
+        return {"status": status, "cancel": cancel, "approve": approve}[args.action[0]](identifier)
     return plan(args)
 
 
@@ -207,6 +210,32 @@ def status(identifier: int) -> int:
             id=identifier, channel=channel_title(slug), status=_(STATES.get(state, state)), **counts
         )
     )
+    return 0
+
+
+def approve(identifier: int) -> int:
+    """An announcement held for a second approval, approved by the operator (an administrator)."""
+    from core.announcements import approval
+    from core.announcements.approval import Decision
+    from core.memberships import channel_title
+
+    from .commands import out, with_app
+
+    async def work(app: Any) -> tuple[Decision, str] | None:
+        async with app.db.transaction() as session:
+            found = await approval.find(session, identifier, "")
+            if found is None:
+                return None
+            announcement, channel = found
+            return await approval.approve(session, Actor.command_line(), announcement, channel), channel.slug
+
+    done = with_app(work)
+    if done is None:
+        raise CliError(_("no announcement {id}").format(id=identifier))
+    decision, slug = done
+    if decision is Decision.SETTLED:
+        raise CliError(_("announcement {id} does not wait for approval").format(id=identifier))
+    out(_("announcement {id} to {channel}: approved").format(id=identifier, channel=channel_title(slug)))
     return 0
 
 

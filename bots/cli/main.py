@@ -42,7 +42,7 @@ def cli_language() -> str | None:
 
 
 def build_parser() -> Parser:
-    from . import bindings, commands  # the handlers; imported here so that --help stays fast
+    from . import bindings, channel_settings, commands  # the handlers; imported here so that --help stays fast
 
     parser = Parser(
         prog="alumni",
@@ -166,6 +166,7 @@ def build_parser() -> Parser:
     ch_members.add_argument("slug", metavar="SLUG", help=_("the channel, e.g. tn or health"))
     ch_members.set_defaults(handler=commands.channels_members)
     bindings.add_parsers(ch_sub)
+    channel_settings.add_parsers(ch_sub)
 
     # ---------------------------------------------------------------- events, announcements
     from . import announce, audit, events, status

@@ -43,7 +43,8 @@ async def gather(url: str, retention: Retention | None = None, settings: Setting
     database = existing_database(url)
     try:
         async with database.sessions() as session:
-            limits = Throttle.from_settings(settings or Settings(database_url=url)).describe()
+            current = settings or Settings(database_url=url)
+            limits = {**Throttle.from_settings(current).describe(), "announcements": {"per_day": current.announce_per_day}}
             return await read_status(session, retention=retention, limits=limits)
     finally:
         await database.dispose()
@@ -185,6 +186,11 @@ def render(status: Status, database: str) -> list[str]:
     lines.append("  " + ngettext("link codes: {count} account waiting after wrong codes",
                                  "link codes: {count} accounts waiting after wrong codes",
                                  status.link_waiting).format(count=status.link_waiting))
+    if "announcements" in status.limits:
+        per_day = status.limits["announcements"]["per_day"]
+        value = ngettext("{count} a day per sender", "{count} a day per sender", per_day).format(count=per_day) \
+            if per_day else _("no limit")
+        lines.append("  " + _("announcements from chat: {value} (ALUMNI_ANNOUNCE_PER_DAY)").format(value=value))
     return lines
 
 

@@ -46,6 +46,7 @@ class Cancel:
     before_planning: bool = False  # it was still scheduled: nothing had gone out
 
 
+NOT_PLANNED = ("scheduled", "awaiting")  # "awaiting": held for a second approval (approval.py)
 _unsettled = exists().where(
     Delivery.announcement_id == Announcement.id, Delivery.kind == KIND, Delivery.status.in_((PENDING, SENDING))
 )
@@ -60,10 +61,11 @@ def log_refusal(member_id: int, platform: str, announcement: str) -> None:
                 member_id, platform, announcement)
 
 
-async def cancel_announcement(session: AsyncSession, announcement_id: int, actor: Actor) -> Cancel:
+async def cancel_announcement(session: AsyncSession, announcement_id: int, actor: Actor, *, report: bool = True) -> Cancel:
     """Cancel in the caller's transaction, on behalf of ``actor`` (a member, or the command line).
 
-    Rights are the caller's to check first (``may_cancel``). A cancel that took effect is audited."""
+    Rights are the caller's to check first (``may_cancel``). A cancel that took effect is audited.
+    ``report``: a sender stopped by someone else is told (a rejection tells them its own way)."""
     by = actor.member_id
     now = utcnow()
     was = await session.scalar(
@@ -72,13 +74,13 @@ async def cancel_announcement(session: AsyncSession, announcement_id: int, actor
             Announcement.id == announcement_id,
             Announcement.cancelled_at.is_(None),
             # planned: only while something is left to stop (every row settled: it has gone out)
-            or_(Announcement.status == "scheduled", and_(Announcement.status == "planned", _unsettled)),
+            or_(Announcement.status.in_(NOT_PLANNED), and_(Announcement.status == "planned", _unsettled)),
         )
         .values(
             cancelled_at=now,
             cancelled_by=by,
-            # still scheduled: it will never be planned; planned: reported once its rows settle
-            status=case((Announcement.status == "scheduled", "cancelled"), else_=Announcement.status),
+            # still scheduled (or awaiting approval): it will never be planned; planned: reported once its rows settle
+            status=case((Announcement.status.in_(NOT_PLANNED), "cancelled"), else_=Announcement.status),
         )
         .returning(Announcement.status)
         .execution_options(synchronize_session=False)
@@ -95,6 +97,6 @@ async def cancel_announcement(session: AsyncSession, announcement_id: int, actor
     before = announcement.status == "cancelled"
     await audit.record(session, actor, audit.ANNOUNCEMENT_CANCEL, object_kind="announcement", object_id=announcement_id,
                        details={"before_planning": before})
-    if before and by != announcement.sender_id:
+    if before and report and by != announcement.sender_id:
         await enqueue_report(session, announcement_id)  # the sender learns that someone else stopped it
     return Cancel(Outcome.CANCELLED, announcement.channel_id, await progress(session, announcement_id), before)

@@ -203,11 +203,13 @@ async def create_announcement(
     sender_name: str = "",
     send_at: datetime | None = None,
     actor: audit.Actor,
+    held: bool = False,
 ) -> Announcement:
     """Store an announcement (status "scheduled"); rights are the caller's to check first.
 
     Due now: planned at once in this transaction. Later: the periodic job plans it when due.
-    Recorded as ``actor``'s announcement planned, or scheduled."""
+    ``held``: it waits for a second approval instead (status "awaiting", core.announcements.approval).
+    Recorded as ``actor``'s announcement planned, or scheduled (held: scheduled, planned when approved)."""
     cleaned = clean_texts(texts)
     order = check_fallback(cleaned, fallback)
     now = utcnow()
@@ -217,18 +219,19 @@ async def create_announcement(
         sender_name=clean_sender_name(sender_name),
         texts=cleaned,
         fallback=order,
-        status="scheduled",
+        status="awaiting" if held else "scheduled",
         send_at=send_at or now,
     )
     session.add(announcement)
     await session.flush()
-    planned = announcement.send_at <= now
+    planned = not held and announcement.send_at <= now
     if planned:
         await claim_and_plan(session, announcement.id)
     await audit.record(
         session, actor, audit.ANNOUNCEMENT_PLAN if planned else audit.ANNOUNCEMENT_SCHEDULE,
         object_kind="announcement", object_id=announcement.id,
-        details={"channel": channel.slug, "languages": sorted(cleaned), "send_at": announcement.send_at.isoformat()},
+        details={"channel": channel.slug, "languages": sorted(cleaned), "send_at": announcement.send_at.isoformat(),
+                 **({"awaiting_approval": True} if held else {})},
     )
     return announcement
 

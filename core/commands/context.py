@@ -11,6 +11,7 @@ from core.audit import Actor
 from core.commands import actions
 from core.commands.syntax import command_hint
 from core.commands.types import Button, Reply, Request
+from core.config import DEFAULT_ANNOUNCE_PER_DAY
 from core.db.models import Conversation, Identity, Member
 from core.i18n import current_language, is_rtl
 
@@ -31,6 +32,7 @@ class Context:
     member: Member
     directory: "DirectorySearch"
     is_new: bool = False
+    announce_per_day: int = DEFAULT_ANNOUNCE_PER_DAY  # ALUMNI_ANNOUNCE_PER_DAY (core.announcements.quota)
     replies: list[Reply] = field(default_factory=list)
     # The conversation row, read once per request; _UNREAD until then.
     _conversation: "Conversation | None | object" = field(default=None, repr=False)

@@ -13,6 +13,7 @@ from core.commands.context import Context
 from core.commands.dispatch import dispatch
 from core.commands.registry import commands
 from core.commands.throttle import Throttle, Verdict
+from core.config import DEFAULT_ANNOUNCE_PER_DAY
 from core.commands.types import Reply, Request
 from core.db.engine import Database
 from core.directory.search import DirectorySearch
@@ -23,8 +24,10 @@ log = logging.getLogger(__name__)
 
 
 class CommandService:
-    def __init__(self, db: Database, directory: DirectorySearch | None = None, throttle: Throttle | None = None) -> None:
+    def __init__(self, db: Database, directory: DirectorySearch | None = None, throttle: Throttle | None = None,
+                 announce_per_day: int = DEFAULT_ANNOUNCE_PER_DAY) -> None:
         self.db = db
+        self.announce_per_day = announce_per_day  # ALUMNI_ANNOUNCE_PER_DAY
         self.directory = directory or DirectorySearch(db)
         self.throttle = throttle  # None: no command limits (tests, the command line)
 
@@ -43,7 +46,8 @@ class CommandService:
                     request.sender.timezone,
                 )
                 with use_language(member.language or guessed):
-                    ctx = Context(session, request, identity, member, self.directory, is_new=created)
+                    ctx = Context(session, request, identity, member, self.directory, is_new=created,
+                                  announce_per_day=self.announce_per_day)
                     await dispatch(ctx)
                     if self.throttle is not None:
                         self.throttle.remember_language(request, ctx.member.language or guessed)

@@ -188,8 +188,13 @@ class Channel(Base):
     kind: Mapped[str] = mapped_column(String(10))  # "country" | "theme"
     country_code: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # APPROVAL_REQUIRED: an announcement a member sends here waits until another approver confirms it
+    # (core.announcements.approval); set with `alumni channels set SLUG --approval required|none`.
+    approval: Mapped[str] = mapped_column(String(10), default="none", server_default="none")
 
 
+APPROVAL_NONE = "none"
+APPROVAL_REQUIRED = "required"
 BINDING_PENDING = "pending"
 BINDING_APPROVED = "approved"  # only these hand out access and receive deliveries (core/bindings.py)
 
@@ -322,7 +327,8 @@ class Announcement(Base):
     sender_name: Mapped[str] = mapped_column(String(200), default="")
     texts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"fr": "...", "en": "..."}
     fallback: Mapped[list[str]] = mapped_column(default=list)  # language order for readers of other languages
-    # "scheduled" | "planned" | "reported" | "cancelled" (stopped before it was planned)
+    # "awaiting" (its channel requires a second approval: nothing planned until given)
+    # | "scheduled" | "planned" | "reported" | "cancelled" (stopped before it was planned, or rejected)
     # | "refused" (when it fell due, the sender no longer had the right to announce to the channel)
     status: Mapped[str] = mapped_column(String(12), default="scheduled")
     send_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

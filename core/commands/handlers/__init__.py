@@ -1,2 +1,2 @@
 """Importing this package registers every chat command."""
-from . import announce, bind, binding, channels, directory, events, help, link, manage, newevent, preferences, privacy, start  # noqa: F401
+from . import announce, announcement, bind, binding, channels, directory, events, help, link, manage, newevent, preferences, privacy, start  # noqa: F401

@@ -17,9 +17,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.announcements import approval
 from core.announcements.cancel import Outcome, cancel_announcement, may_cancel
 from core.announcements.cancel import log_refusal as log_cancel_refusal
 from core.announcements.planning import count_recipients, create_announcement
+from core.announcements.quota import next_allowed
 from core.announcements.rights import ambassador_channels, log_refusal, may_announce, may_announce_somewhere
 from core.announcements.schedule import parse_send_at
 from core.announcements.texts import TextError, clean_text, render_version
@@ -329,7 +331,16 @@ async def _confirm(ctx: Context, draft: dict[str, Any]) -> None:
         await ctx.end_conversation()
         await _refuse(ctx, channel.slug)
         return
+    again = await next_allowed(ctx.session, ctx.member.id, ctx.announce_per_day)
+    if again is not None:  # the draft stays open: they may send it once the quota allows
+        ctx.reply(ngettext(
+            "You have sent {count} announcement in the last 24 hours, the most allowed. You can send again on {time}.",
+            "You have sent {count} announcements in the last 24 hours, the most allowed. You can send again on {time}.",
+            ctx.announce_per_day,
+        ).format(count=ctx.announce_per_day, time=format_datetime(again, ctx.member.timezone)))
+        return
     send_at = _send_at(draft)
+    hold = approval.held(channel)
     try:
         announcement = await create_announcement(
             ctx.session,
@@ -340,12 +351,22 @@ async def _confirm(ctx: Context, draft: dict[str, Any]) -> None:
             sender_name=ctx.identity.display_name or "",
             send_at=send_at,
             actor=ctx.actor,
+            held=hold,
         )
     except TextError as error:
         ctx.reply(error.localized())
         return
     await ctx.end_conversation()
     stop = [[await ctx.button(_("Cancel the announcement"), "announce", f"{STOP}{announcement.id}")]]
+    if hold:
+        await approval.notify_approvers(ctx.session, announcement, channel)
+        ctx.reply(
+            _("Your announcement to the {channel} channel awaits approval: this channel requires another ambassador "
+              "of its country or an administrator to approve it. Nothing is sent until then.").format(
+                channel=channel_title(channel.slug)),
+            buttons=stop, edit=ctx.pressed,
+        )
+        return
     if announcement.status == "scheduled":
         ctx.reply(
             _("Scheduled: your announcement to the {channel} channel will go out on {time}.").format(

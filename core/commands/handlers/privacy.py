@@ -149,7 +149,7 @@ async def _stop_announcements_without_right(ctx: Context) -> None:
         select(Announcement.id, Channel)
         .join(Channel, Channel.id == Announcement.channel_id)
         .where(Announcement.sender_id == ctx.member.id, Announcement.cancelled_at.is_(None),
-               Announcement.status.in_(("scheduled", "planned")))
+               Announcement.status.in_(("scheduled", "awaiting", "planned")))
     )
     for announcement_id, channel in unfinished.all():
         if not await may_announce(ctx.session, ctx.member.id, channel):

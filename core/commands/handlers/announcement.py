@@ -1,0 +1,56 @@
+"""``announcement approve|reject ID``: what the buttons of a second-approval notice run.
+
+Who may is decided again at every press (``core.announcements.approval``): the sender pressing a
+forwarded button, or anyone who is not an approver of that channel, is refused and nothing changes.
+"""
+from __future__ import annotations
+
+import logging
+
+from core.announcements import approval
+from core.announcements.approval import Decision
+from core.commands.context import Context
+from core.commands.registry import command
+from core.i18n import N_, _
+from core.memberships import channel_title
+
+log = logging.getLogger(__name__)
+MAX_DIGITS = 9  # an announcement's number fits the database's integer
+
+
+@command(
+    approval.BUTTON_COMMAND, N_("Approve or reject an announcement waiting for approval"),
+    usage=N_("approve|reject <number>"), listed=False,
+)
+async def announcement(ctx: Context, args: str) -> None:
+    verb, number, check = (args.split() + ["", "", ""])[:3]
+    if verb not in ("approve", "reject") or not (number.isascii() and number.isdigit() and len(number) <= MAX_DIGITS):
+        ctx.reply(_("Use {approve} or {reject}, with the number of the announcement.").format(
+            approve=ctx.hint(approval.BUTTON_COMMAND, "approve 12"),
+            reject=ctx.hint(approval.BUTTON_COMMAND, "reject 12"),
+        ))
+        return
+    found = await approval.find(ctx.session, int(number), check)
+    if found is None:
+        ctx.reply(_("There is no announcement number {number} waiting for approval.").format(number=number))
+        return
+    row, channel = found
+    allowed = await approval.may_decide(ctx.session, ctx.member.id, row, channel)
+    if allowed is Decision.OWN:
+        log.info("announcement %s %s refused to its own sender %s", verb, row.id, ctx.member.id)
+        ctx.reply(_("You cannot approve or reject your own announcement: another approver must."))
+        return
+    if allowed is not Decision.DONE:
+        log.info("announcement %s %s refused to member %s", verb, row.id, ctx.member.id)
+        ctx.reply(_("Only an administrator or an ambassador of that country can approve or reject this announcement."))
+        return
+    name = channel_title(channel.slug)
+    if verb == "approve":
+        done = await approval.approve(ctx.session, ctx.actor, row, channel)
+        text = _("Approved: the announcement to the {channel} channel will go out as planned.")
+    else:
+        done = await approval.reject(ctx.session, ctx.actor, row, channel)
+        text = _("Rejected: the announcement to the {channel} channel will not go out.")
+    if done is Decision.SETTLED:
+        text = _("This announcement to the {channel} channel no longer waits for approval.")
+    ctx.reply(text.format(channel=name), edit=ctx.pressed)
