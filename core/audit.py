@@ -32,6 +32,7 @@ ROLE_REVOKE = "role.revoke"
 BINDING_REQUEST = "binding.request"
 BINDING_APPROVE = "binding.approve"
 BINDING_UNBIND = "binding.unbind"
+CHANNEL_SET = "channel.set"
 ANNOUNCEMENT_PLAN = "announcement.plan"
 ANNOUNCEMENT_SCHEDULE = "announcement.schedule"
 ANNOUNCEMENT_CANCEL = "announcement.cancel"
@@ -46,7 +47,7 @@ MEMBER_ERASE = "member.erase"
 MEMBER = "member"  # the object kind of an entry about a member (a role granted to them)
 
 ACTIONS: tuple[str, ...] = (
-    ROLE_GRANT, ROLE_REVOKE, BINDING_REQUEST, BINDING_APPROVE, BINDING_UNBIND,
+    ROLE_GRANT, ROLE_REVOKE, BINDING_REQUEST, BINDING_APPROVE, BINDING_UNBIND, CHANNEL_SET,
     ANNOUNCEMENT_PLAN, ANNOUNCEMENT_SCHEDULE, ANNOUNCEMENT_CANCEL, ANNOUNCEMENT_APPROVE,
     EVENT_CREATE, EVENT_EDIT, EVENT_CANCEL, DIRECTORY_IMPORT, EVENTS_IMPORT, MEMBER_ERASE,
 )

@@ -4,6 +4,7 @@ line's own ``alumni announce`` (an administrator) is not held."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 from sqlalchemy import select
 
@@ -60,3 +61,13 @@ def test_approval_required_holds_chat_announcements_not_the_command_lines(cli, d
     assert code != 0 and "no channel 'atlantis'" in err and len(err.strip().splitlines()) == 1
     code, out, err = cli("channels", "set", "tn", "--approval", "maybe")
     assert code != 0 and "maybe" in err
+
+
+def test_a_changed_setting_is_in_the_audit_trail(cli, database_url: str) -> None:  # noqa: F811
+    assert cli("channels", "set", "tn", "--approval", "required")[0] == 0
+    assert cli("channels", "set", "tn")[0] == 0  # only showing it: nothing to record
+    code, out, err = cli("audit", "--action", "channel.set", "--json")
+    assert code == 0, err
+    (entry,) = [json.loads(line) for line in out.splitlines() if line.strip()]
+    assert (entry["source"], entry["object_kind"], entry["object_id"], entry["details"]) == (
+        "cli", "channel", "tn", {"approval": "required", "was": "none"})

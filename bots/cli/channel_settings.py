@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from core import audit
 from core.app import App
+from core.audit import Actor
 from core.db.models import APPROVAL_NONE, APPROVAL_REQUIRED
 from core.i18n import _
 from core.memberships import channel_by_slug
@@ -38,7 +40,9 @@ def set_channel(args: argparse.Namespace) -> int:
             channel = await channel_by_slug(session, args.slug.strip().lower())
             if channel is None:
                 return None
-            if args.approval:
+            if args.approval and args.approval != channel.approval:
+                await audit.record(session, Actor.command_line(), audit.CHANNEL_SET, object_kind="channel",
+                                   object_id=channel.slug, details={"approval": args.approval, "was": channel.approval})
                 channel.approval = args.approval
             return channel.approval
 
