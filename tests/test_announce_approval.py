@@ -116,7 +116,8 @@ async def test_approved_after_the_sender_lost_the_role_sends_nothing(db: Databas
     async with db.transaction() as session:
         sami_id = await session.scalar(select(Announcement.sender_id))
         await revoke_role(session, sami_id, "ambassador", "TN", actor=audit.Actor.command_line())
-    await leila.send("/" + approve)
+    (answer,) = await leila.send("/" + approve)  # she is not told it will go out
+    assert answer.text == "Aprobado, pero el anuncio al canal Túnez no saldrá: quien lo envió ya no tiene derecho a anunciar en ese canal."
     assert (await _state(db))[:2] == (["refused"], 0)
     async with db.transaction() as session:
         assert await session.scalar(select(Delivery.target).where(Delivery.kind == "report")) == "sami"

@@ -235,6 +235,9 @@ def approve(identifier: int) -> int:
     decision, slug = done
     if decision is Decision.SETTLED:
         raise CliError(_("announcement {id} does not wait for approval").format(id=identifier))
+    if decision is Decision.SENDER_LOST_RIGHT:
+        raise CliError(_("announcement {id}: approved, but not sent: its sender no longer has the right to announce "
+                         "to {channel}").format(id=identifier, channel=channel_title(slug)))
     out(_("announcement {id} to {channel}: approved").format(id=identifier, channel=channel_title(slug)))
     return 0
 

@@ -45,6 +45,7 @@ class Decision(enum.Enum):
     OWN = "own"  # the sender may not approve their own
     NOT_ALLOWED = "not_allowed"  # not an approver of that channel
     SETTLED = "settled"  # not waiting any more (approved, rejected or cancelled meanwhile)
+    SENDER_LOST_RIGHT = "sender_lost_right"  # approved, but its sender may no longer announce there: not sent
 
 
 def held(channel: Channel) -> bool:
@@ -96,7 +97,7 @@ async def approve(session: AsyncSession, actor: Actor, announcement: Announcemen
             await enqueue_report(session, announcement.id)
     await audit.record(session, actor, audit.ANNOUNCEMENT_APPROVE, object_kind="announcement",
                        object_id=announcement.id, details={"planned": planned})
-    return Decision.DONE
+    return Decision.SENDER_LOST_RIGHT if announcement.status == "refused" else Decision.DONE
 
 
 async def reject(session: AsyncSession, actor: Actor, announcement: Announcement, channel: Channel) -> Decision:

@@ -53,4 +53,7 @@ async def announcement(ctx: Context, args: str) -> None:
         text = _("Rejected: the announcement to the {channel} channel will not go out.")
     if done is Decision.SETTLED:
         text = _("This announcement to the {channel} channel no longer waits for approval.")
+    elif done is Decision.SENDER_LOST_RIGHT:
+        text = _("Approved, but the announcement to the {channel} channel will not go out: its sender no longer "
+                 "has the right to announce to that channel.")
     ctx.reply(text.format(channel=name), edit=ctx.pressed)
