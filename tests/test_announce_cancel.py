@@ -380,7 +380,7 @@ async def test_forget_leaves_no_name_in_any_outbox_row(db: Database) -> None:
 
 
 async def test_upgrade_takes_the_name_out_of_rows_planned_before(database_url: str) -> None:
-    """Rows planned before 0004_announce carried the rendered header; it keeps only the body."""
+    """Rows planned before 0006_announce carried the rendered header; it keeps only the body."""
     await asyncio.to_thread(command.upgrade, alembic_config(database_url), "0005_bind")  # the revision before it
     engine = create_engine(sync_url(database_url))
     now = utcnow()

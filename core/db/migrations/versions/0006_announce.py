@@ -1,6 +1,6 @@
 """announcements can be cancelled; announcement rows carry no sender name
 
-Revision ID: 0004_announce
+Revision ID: 0006_announce
 Revises: 0005_bind
 Create Date: 2026-12-03 16:20:00
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import core.db.types
 
 
-revision = '0004_announce'
+revision = '0006_announce'
 down_revision = '0005_bind'
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """channels may require a second approval of announcements
 
 Revision ID: 0006_quota
-Revises: 0004_announce
+Revises: 0006_announce
 Create Date: 2026-12-03 17:25:00
 
 Adds ``channels.approval`` ("none" | "required"). Existing channels get "none": their
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0006_quota'
-down_revision = '0004_announce'
+down_revision = '0006_announce'
 branch_labels = None
 depends_on = None
 
