@@ -15,9 +15,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from core.app import App, open_app
 from core.channels import ensure_channels
+from core.config import Settings
 from core.db.engine import Database
 from core.db.models import Base
+from tests.fakes.telegram_api import FakeBotAPI
 
 POSTGRES_URL = os.environ.get("ALUMNI_TEST_POSTGRES_URL", "").strip()
 REQUIRE_POSTGRES = os.environ.get("ALUMNI_REQUIRE_POSTGRES") == "1"
@@ -102,3 +105,20 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         total = sum(TRIED.values())
         details = ", ".join(f"{kind}: {n}" for kind, n in sorted(TRIED.items()))
         terminalreporter.write_line(f"hostile inputs tried: {total} ({details})")
+
+
+@pytest.fixture
+async def app(database_url: str) -> AsyncIterator[App]:
+    """A bot process's app on each backend, migrated as ``alumni run`` opens it; closed after the test."""
+    opened = await open_app(Settings(database_url=database_url), migrate=True)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    """Our fake Telegram Bot API on 127.0.0.1, for python-telegram-bot to talk to."""
+    async with FakeBotAPI() as fake:
+        yield fake

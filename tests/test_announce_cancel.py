@@ -7,10 +7,9 @@ import asyncio
 import io
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-import pytest
 from alembic import command
 from sqlalchemy import column, create_engine, select, table, update
 
@@ -20,10 +19,9 @@ from bots.telegram.transport import TelegramTransport
 from core.announcements.jobs import plan_due, report_settled
 from core.announcements.planning import create_announcement
 from core.announcements.sending import FRESH_FOR
-from core.app import App, open_app
+from core.app import App
 from core.audit import Actor
 from core.commands.service import CommandService
-from core.config import Settings
 from core.db.engine import Database, sync_url
 from core.db.migrate import alembic_config, upgrade
 from core.db.models import Announcement, Channel, Delivery, Identity
@@ -48,12 +46,6 @@ SCALE = 10.0
 def said(language: str, msgid: str, **params: object) -> str:
     with use_language(language):
         return _(msgid).format(**params)
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as fake:
-        yield fake
 
 
 async def until(check: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
@@ -233,22 +225,13 @@ async def test_cli_cancel_stops_what_is_still_queued(cli, database_url: str, api
 # ---------------------------------------------------------------- the button, in chat
 
 
-@pytest.fixture
-async def core(database_url: str) -> AsyncIterator[App]:
-    app = await open_app(Settings(database_url=database_url), migrate=True)
-    try:
-        yield app
-    finally:
-        await app.close()
-
-
-async def test_cancel_button_on_telegram_sender_yes_anyone_else_no(api: FakeBotAPI, core: App) -> None:
-    async with core.db.transaction() as session:
+async def test_cancel_button_on_telegram_sender_yes_anyone_else_no(api: FakeBotAPI, app: App) -> None:
+    async with app.db.transaction() as session:
         await person(session, "telegram", "2001", language="fr", role="ambassador", country="TN")
         await person(session, "telegram", "2002", language="de", channels=("tn",))
         await person(session, "telegram", "2003", language="fr", channels=("tn",))
     ambassador, other = api.user(2001, "Amel", "fr"), api.user(2002, "Jonas", "de")
-    application = await start_bot(api, core)
+    application = await start_bot(api, app)
     try:
         say = lambda text: exchange(api, lambda: api.push_message(text, user=ambassador), quiet=0.1)  # noqa: E731
 
@@ -270,9 +253,9 @@ async def test_cancel_button_on_telegram_sender_yes_anyone_else_no(api: FakeBotA
         assert forged[-1].params["chat_id"] == "2002"
         assert forged[-1].params["text"] == said(
             "de", "You cannot cancel this announcement: only its sender and the administrators can.")
-        async with core.db.transaction() as session:
+        async with app.db.transaction() as session:
             assert (await session.scalar(select(Announcement))).cancelled_at is None
-        assert {d.status for d in await rows(core.db)} == {"pending"}
+        assert {d.status for d in await rows(app.db)} == {"pending"}
 
         done = await press(confirmation, stop)
         assert done[-1].method == "editMessageText"  # the confirmation becomes the answer, without its button
@@ -283,28 +266,28 @@ async def test_cancel_button_on_telegram_sender_yes_anyone_else_no(api: FakeBotA
         assert again[-1].params["text"] == said("fr", "This announcement was already cancelled.")
     finally:
         await runner.stop(application)
-    assert {d.status for d in await rows(core.db)} == {"cancelled"}
-    await report_settled(core.db)
-    (report,) = await rows(core.db, "report")
+    assert {d.status for d in await rows(app.db)} == {"cancelled"}
+    await report_settled(app.db)
+    (report,) = await rows(app.db, "report")
     assert said("fr", "Your announcement to the {channel} channel was cancelled.", channel="Tunisie") \
         in report.payload["reply"]["text"]
 
 
-async def test_cancel_button_on_the_console(core: App) -> None:
-    async with core.db.transaction() as session:
+async def test_cancel_button_on_the_console(app: App) -> None:
+    async with app.db.transaction() as session:
         await person(session, "console", "amb", language="en", role="ambassador", country="TN")
         await person(session, "telegram", "7000", language="fr", channels=("tn",))
     later = (utcnow() + timedelta(days=2)).strftime("%Y-%m-%d 10:00")
     # /announce (one channel), the text, [6] Preview, [3] Schedule, the time, [1] Send, [1] Cancel the announcement
     script = f"/announce\nGeneral meeting on Saturday\n6\n3\n{later}\n1\n1\n"
     stdout, stderr = io.StringIO(), io.StringIO()
-    code = await run_console(core, user="amb", stdin=io.StringIO(script), stdout=stdout, stderr=stderr,
+    code = await run_console(app, user="amb", stdin=io.StringIO(script), stdout=stdout, stderr=stderr,
                              interactive=False, deliver=False)
     assert code == 0 and stderr.getvalue() == ""
     out = stdout.getvalue()
     assert "[1] " + said("en", "Cancel the announcement") in out
     assert said("en", "Cancelled: the announcement to the {channel} channel will not go out.", channel="Tunisia") in out
-    async with core.db.transaction() as session:
+    async with app.db.transaction() as session:
         announcement = await session.scalar(select(Announcement))
         assert (announcement.status, announcement.cancelled_by is not None) == ("cancelled", True)
 

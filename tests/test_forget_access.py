@@ -18,7 +18,7 @@ from bots.discord import runner
 from bots.slack.transport import SlackTransport
 from bots.telegram.access import INVITE_LIFETIME
 from bots.telegram.transport import TelegramTransport
-from core.app import App, open_app
+from core.app import App
 from core.access import forget_finished
 from core.commands.service import CommandService
 from core.config import Settings
@@ -45,15 +45,6 @@ async def fake() -> AsyncIterator[FakeDiscord]:
             yield server
         finally:
             runner.configure_endpoints(None, None)
-
-
-@pytest.fixture
-async def app(database_url: str) -> AsyncIterator[App]:
-    opened = await open_app(Settings(database_url=database_url), migrate=True)
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 def settings_for(database_url: str, fake: FakeDiscord) -> Settings:

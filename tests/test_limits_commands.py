@@ -149,12 +149,6 @@ def test_status_shows_the_limits_in_force(database_url: str, run_cli, monkeypatc
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def core(database_url: str) -> AsyncIterator[App]:
     # 1 a minute after a burst of 3: nothing refills during the test, so the counts are exact
     settings = Settings(database_url=database_url, rate_member_per_minute=1, rate_member_burst=3)

@@ -37,12 +37,6 @@ async def core(database_url: str) -> AsyncIterator[App]:
         await app.close()
 
 
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as fake:
-        yield fake
-
-
 async def test_twenty_simultaneous_searches_and_an_unrelated_help_are_all_answered(api: FakeBotAPI, core: App) -> None:
     application = build_application(api.token, core.commands, base_url=api.base_url)
     searchers = [api.user(5000 + n, f"M{n}", "en") for n in range(SEARCHERS)]

@@ -17,22 +17,13 @@ from sqlalchemy import select
 from bots.telegram import runner
 from core.audit import Actor
 from core.announcements.planning import create_announcement
-from core.app import App, open_app
+from core.app import App
 from core.config import Settings
 from core.db.models import Channel, ChannelBinding
 from tests.events_helpers import member_with
 from tests.fakes.telegram_api import Call, FakeBotAPI
 
 GROUP_ID = -100321
-
-
-@pytest.fixture
-async def core(database_url: str) -> AsyncIterator[App]:
-    app = await open_app(Settings(database_url=database_url), migrate=True)
-    try:
-        yield app
-    finally:
-        await app.close()
 
 
 async def announce(app: App, text: str) -> None:
@@ -96,16 +87,16 @@ async def test_the_group_gets_nothing_until_the_ambassador_approves(api_and_bot:
 
 
 @pytest.fixture
-async def api_and_bot(core: App, database_url: str) -> AsyncIterator[tuple[FakeBotAPI, App]]:
+async def api_and_bot(app: App, database_url: str) -> AsyncIterator[tuple[FakeBotAPI, App]]:
     """The fake Bot API and ``alumni run telegram`` on it (bot and delivery engine), the Tunisian ambassador known."""
-    await member_with(core.db, "3002", platform="telegram", language="ar", role="ambassador", role_country="TN")
+    await member_with(app.db, "3002", platform="telegram", language="ar", role="ambassador", role_country="TN")
     async with FakeBotAPI() as api:
         stop = asyncio.Event()
         settings = Settings(database_url=database_url, telegram_bot_token=api.token, telegram_api_base_url=api.base_url)
         running = asyncio.create_task(runner.run(settings, stop_event=stop))
         try:
             await api.wait_calls("getMe", timeout=10)
-            yield api, core
+            yield api, app
         finally:
             stop.set()
             assert await asyncio.wait_for(running, 40) == 0

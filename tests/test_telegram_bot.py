@@ -60,12 +60,6 @@ class StubService:
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as fake:
-        yield fake
-
-
-@pytest.fixture
 def service() -> StubService:
     return StubService()
 

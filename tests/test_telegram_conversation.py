@@ -42,12 +42,6 @@ async def core(database_url: str) -> AsyncIterator[App]:
         await app.close()
 
 
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as fake:
-        yield fake
-
-
 async def start_bot(api: FakeBotAPI, app: App):
     application = build_application(api.token, app.commands, base_url=api.base_url)
     await runner.start(application, poll_timeout=1)
