@@ -1,4 +1,6 @@
-"""Fixtures shared by the Discord tests: the fake Discord (with discord.py pointed at it) and the core."""
+"""Shared by the Discord tests: the fake Discord (with discord.py pointed at it) and settings naming it.
+
+The app itself is the ``app`` fixture of conftest."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -6,7 +8,6 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bots.discord import runner
-from core.app import App, open_app
 from core.config import Settings
 from tests.fakes.discord_api import FakeDiscord
 
@@ -21,10 +22,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
             runner.configure_endpoints(None, None)
 
 
-@pytest.fixture
-async def app(database_url: str) -> AsyncIterator[App]:
-    opened = await open_app(Settings(database_url=database_url), migrate=True)
-    try:
-        yield opened
-    finally:
-        await opened.close()
+def settings_for(database_url: str, fake: FakeDiscord) -> Settings:
+    """A bot process's settings pointed at the fake (for ``runner.run``, which configures its endpoints)."""
+    return Settings(database_url=database_url, discord_bot_token=fake.token,
+                    discord_api_base_url=fake.api_base_url, discord_gateway_url=fake.gateway_url)

@@ -27,7 +27,7 @@ from tests.test_discord_conversation import bot
 from tests.test_discord_conversation import core as discord_core  # noqa: F401 - fixture
 from tests.test_discord_conversation import exchange as discord_exchange, with_action
 from tests.test_slack_conversation import core, exchange as slack_exchange, settings_for, slack  # noqa: F401
-from tests.test_telegram_conversation import api, exchange as telegram_exchange, start_bot  # noqa: F401
+from tests.test_telegram_conversation import exchange as telegram_exchange, start_bot  # noqa: F401
 
 WHEN = datetime(2031, 5, 4, 19, 0)
 

@@ -18,6 +18,7 @@ from core.audit import Actor
 from core.config import Settings
 from core.db.models import ChannelBinding, Delivery
 from tests.announce_helpers import add_identity, channel, person
+from tests.discord_fixtures import settings_for
 from tests.fakes.discord_api import FakeDiscord
 
 CHANNEL_MESSAGE = r"^/channels/\d+/messages$"
@@ -31,11 +32,6 @@ async def fake() -> AsyncIterator[FakeDiscord]:
             yield server
         finally:
             runner.configure_endpoints(None, None)
-
-
-def settings_for(database_url: str, fake: FakeDiscord) -> Settings:
-    return Settings(database_url=database_url, discord_bot_token=fake.token,
-                    discord_api_base_url=fake.api_base_url, discord_gateway_url=fake.gateway_url)
 
 
 async def test_an_announcement_reaches_each_discord_member_and_bound_channel_once(database_url: str, fake: FakeDiscord) -> None:

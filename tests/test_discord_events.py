@@ -13,7 +13,7 @@ from core.app import App
 from core.db.models import Event, Identity, Member, Rsvp
 from core.events.render import when
 from core.i18n import use_language
-from tests.discord_fixtures import app, fake  # noqa: F401 - fixtures
+from tests.discord_fixtures import fake  # noqa: F401 - fixtures
 from tests.events_helpers import make_event
 from tests.fakes.discord_api import FakeDiscord
 from tests.test_discord_conversation import bot, exchange, with_action

@@ -25,7 +25,7 @@ from core.db.models import Channel, ChannelBinding, Delivery, Event
 from core.db.types import utcnow
 from core.events.mirror import plan_window
 from core.events.service import cancel_event, input_of, update_event
-from tests.discord_fixtures import app, fake  # noqa: F401 - fixtures
+from tests.discord_fixtures import fake  # noqa: F401 - fixtures
 from tests.events_helpers import make_event
 from tests.fakes.discord_api import MANAGE_ROLES, FakeDiscord
 

@@ -12,7 +12,7 @@ from core.db.models import Event, Rsvp
 from core.db.types import utcnow
 from core.roles import find_or_create_member, grant_role
 from tests.fakes.telegram_api import FakeBotAPI
-from tests.test_telegram_conversation import api, core, message_of, start_bot, with_button  # noqa: F401
+from tests.test_telegram_conversation import core, message_of, start_bot, with_button  # noqa: F401
 from tests.test_telegram_conversation import exchange as slow_exchange
 
 YEAR = utcnow().year + 1

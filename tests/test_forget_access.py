@@ -21,7 +21,6 @@ from bots.telegram.transport import TelegramTransport
 from core.app import App
 from core.access import forget_finished
 from core.commands.service import CommandService
-from core.config import Settings
 from core.db.engine import Database
 from core.db.models import ChannelBinding, Delivery, Identity
 from core.delivery.claim import FINAL
@@ -29,6 +28,7 @@ from core.delivery.engine import DeliveryEngine
 from tests.announce_helpers import add_identity, channel, person
 from tests.chat import Person
 from tests.delivery_helpers import telegram_bot
+from tests.discord_fixtures import settings_for
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.slack_api import BOT_TOKEN as SLACK_TOKEN
 from tests.fakes.slack_api import FakeSlack
@@ -45,11 +45,6 @@ async def fake() -> AsyncIterator[FakeDiscord]:
             yield server
         finally:
             runner.configure_endpoints(None, None)
-
-
-def settings_for(database_url: str, fake: FakeDiscord) -> Settings:
-    return Settings(database_url=database_url, discord_bot_token=fake.token,
-                    discord_api_base_url=fake.api_base_url, discord_gateway_url=fake.gateway_url)
 
 
 @pytest.mark.parametrize("origin", ["console", "telegram"])

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from core.app import App
 from core.db.models import Identity
-from tests.discord_fixtures import app, fake  # noqa: F401 - fixtures
+from tests.discord_fixtures import fake  # noqa: F401 - fixtures
 from tests.fakes.discord_api import FakeDiscord
 from tests.test_discord_conversation import bot, exchange
 
