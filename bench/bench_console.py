@@ -13,7 +13,7 @@ from pathlib import Path
 from bots.console.session import ConsoleSession
 from core.app import open_app
 from core.audit import Actor
-from core.commands.types import Sender
+from core.messages.types import Sender
 from core.config import Settings
 from core.directory.importer import import_file
 

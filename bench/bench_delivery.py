@@ -32,7 +32,7 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bots.telegram.transport import TelegramTransport
-from core.commands.types import Reply
+from core.messages.types import Reply
 from core.db.engine import Database
 from core.db.models import Base, Delivery, Identity, Member
 from core.db.types import utcnow

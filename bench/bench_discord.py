@@ -17,7 +17,7 @@ from bots.discord.client import AlumniBot
 from bots.discord.render import render
 from core.app import open_app
 from core.audit import Actor
-from core.commands.types import Card, Field, Reply
+from core.messages.types import Card, Field, Reply
 from core.config import Settings
 from core.directory.importer import import_file
 from tests.fakes.discord_api import FakeDiscord

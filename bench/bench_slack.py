@@ -17,8 +17,8 @@ from types import SimpleNamespace
 from bots.slack import runner
 from bots.slack.transport import SlackTransport
 from core.audit import Actor
-from core.commands.types import Card, Reply
-from core.commands.types import Field as CardField
+from core.messages.types import Card, Reply
+from core.messages.types import Field as CardField
 from core.delivery.transport import Target
 from core.app import open_app
 from core.config import Settings

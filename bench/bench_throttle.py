@@ -16,7 +16,7 @@ import time
 
 from core.app import open_app
 from core.commands.throttle import Verdict
-from core.commands.types import Chat, Request, Sender
+from core.messages.types import Chat, Request, Sender
 from core.config import Settings
 
 

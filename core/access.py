@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.commands.types import ChatAccess, Reply
+from core.messages.types import ChatAccess, Reply
 from core.db.engine import Database
 from core.db.models import BINDING_APPROVED, Channel, ChannelBinding, Delivery, Identity, Membership
 from core.delivery.claim import FINAL

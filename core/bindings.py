@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit, notices
 from core.audit import Actor
-from core.commands import actions
-from core.commands.types import Button, Reply
+from core.messages import actions
+from core.messages.types import Button, Reply
 from core.db.models import BINDING_APPROVED, BINDING_PENDING, Channel, ChannelBinding, RoleGrant
 from core.db.types import utcnow
 from core.i18n import _, is_rtl

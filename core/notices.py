@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.commands.types import Reply
+from core.messages.types import Reply
 from core.db.models import Member
 from core.delivery.outbox import enqueue_many
 from core.delivery.payload import reply_to_json

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core.commands.service import CommandService
-from core.commands.types import Button, Chat, ChatKind, Reply, Request, Sender
+from core.messages.types import Button, Chat, ChatKind, Reply, Request, Sender
 
 
 @dataclass

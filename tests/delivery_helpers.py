@@ -11,7 +11,7 @@ from sqlalchemy import select
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from core.commands.types import Reply
+from core.messages.types import Reply
 from core.db.engine import Database
 from core.db.models import Delivery, Identity, Member
 from core.delivery.outbox import enqueue_many

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from core.announcements.jobs import report_settled
 from core.commands.service import CommandService
-from core.commands.types import Chat, ChatKind
+from core.messages.types import Chat, ChatKind
 from core.db.engine import Database
 from core.db.models import Announcement, Conversation, Delivery
 from core.db.types import utcnow

@@ -22,7 +22,7 @@ from bots.cli.main import main as alumni
 from core import audit
 from core.announcements.planning import create_announcement
 from core.commands.service import CommandService
-from core.commands.types import Chat, ChatKind, Reply, Request, Sender
+from core.messages.types import Chat, ChatKind, Reply, Request, Sender
 from core.db.engine import Database
 from core.db.models import Announcement, AuditEntry, ChannelBinding, Conversation, Event
 from core.memberships import channel_by_slug

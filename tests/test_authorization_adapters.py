@@ -122,7 +122,7 @@ async def test_discord_newevent_member_refused_ambassador_starts(fake: FakeDisco
 
 async def test_console_editevent_member_refused_administrator_allowed(db) -> None:
     from core.commands.service import CommandService
-    from core.commands.types import Sender
+    from core.messages.types import Sender
 
     service = CommandService(db)
     event_id = await make_event(db, WHEN, country="FR", title="Avant")

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from core import audit, bindings
 from core.announcements.planning import count_recipients, create_announcement
 from core.commands.service import CommandService
-from core.commands.types import Chat, ChatKind, Reply, Request, Sender
+from core.messages.types import Chat, ChatKind, Reply, Request, Sender
 from core.db.engine import Database
 from core.db.models import AuditEntry, ChannelBinding, Delivery
 from core.delivery.payload import reply_from_json

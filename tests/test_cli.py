@@ -204,7 +204,7 @@ def test_channels_members_after_joining_in_chat(cli, database_url: str) -> None:
     import asyncio
 
     from core.app import open_app
-    from core.commands.types import Chat, Request, Sender
+    from core.messages.types import Chat, Request, Sender
     from core.config import Settings
 
     async def join() -> None:

@@ -9,7 +9,7 @@ import json
 from sqlalchemy import select
 
 from core.app import open_app
-from core.commands.types import Chat, ChatKind, Request, Sender
+from core.messages.types import Chat, ChatKind, Request, Sender
 from core.config import Settings
 from core.db.models import Announcement
 from tests.cli_fixtures import cli, cli_environment  # noqa: F401 - fixtures

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from core.audit import Actor
 from core.commands.service import CommandService
-from core.commands.types import Chat, ChatKind, Request, Sender
+from core.messages.types import Chat, ChatKind, Request, Sender
 from core.db.engine import Database
 from core.db.models import Channel, ChannelBinding, Identity
 from core.roles import grant_role

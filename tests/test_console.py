@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bots.console import ConsoleSession, render, run_console
-from core.commands.types import Button, Card, Chat, Field, FileAttachment, Link, Pager, Reply, Request, Sender
+from core.messages.types import Button, Card, Chat, Field, FileAttachment, Link, Pager, Reply, Request, Sender
 
 ROOT = Path(__file__).resolve().parents[1]
 SENDER = Sender(platform="console", user_id="tester", locale="fr")

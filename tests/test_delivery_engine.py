@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bots.telegram.transport import TelegramTransport
-from core.commands.types import Reply
+from core.messages.types import Reply
 from core.db.engine import Database
 from core.db.models import Delivery
 from core.db.types import utcnow

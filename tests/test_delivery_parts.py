@@ -32,7 +32,7 @@ from bots.slack import render as slack_render
 from bots.slack.transport import SlackTransport
 from bots.telegram import render as telegram_render
 from bots.telegram.transport import TelegramTransport
-from core.commands.types import Card, Reply
+from core.messages.types import Card, Reply
 from core.db.engine import Database, sync_url
 from core.db.migrate import alembic_config, upgrade
 from core.db.models import Delivery

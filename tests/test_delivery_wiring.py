@@ -11,7 +11,7 @@ from pathlib import Path
 from bots.console import run_console
 from bots.telegram import runner
 from core.app import open_app, prepare_database
-from core.commands.types import Button, Reply
+from core.messages.types import Button, Reply
 from core.config import Settings
 from core.db.engine import Database
 from core.delivery.limits import Limits, PlatformLimiter, PlatformLimits

@@ -19,7 +19,7 @@ from bots.discord import handlers, runner
 from bots.discord.names import is_valid_name, language_of_locale, localized_name
 from bots.discord.translator import translate_word
 from bots.discord.client import AlumniBot
-from core.commands.types import Button, ChatAccess, ChatKind, Reply, Request
+from core.messages.types import Button, ChatAccess, ChatKind, Reply, Request
 from core.config import Settings
 from core.commands.service import CommandService
 from tests.discord_fixtures import fake  # noqa: F401 - fixtures

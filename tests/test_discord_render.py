@@ -1,7 +1,7 @@
 """Reply -> Discord messages (bots/discord/render.py): escaping, limits, components. Pure."""
 from __future__ import annotations
 
-from core.commands.types import Button, Card, Field, FileAttachment, Pager, Reply
+from core.messages.types import Button, Card, Field, FileAttachment, Pager, Reply
 from bots.discord.render import MAX_CONTENT, build_view, esc, render, split_lines
 
 

@@ -139,7 +139,7 @@ async def test_events_of_a_bound_channel_are_mirrored_and_kept_in_sync(fake: Fak
 
 
 def test_an_online_event_without_end_becomes_a_valid_external_event() -> None:
-    from core.commands.types import FileAttachment, Reply
+    from core.messages.types import FileAttachment, Reply
     from core.events.ical import export_event
 
     from bots.discord.scheduled import mirror_of

@@ -9,7 +9,7 @@ import pytest
 
 from bots.discord import runner
 from bots.discord.client import AlumniBot
-from core.commands.types import Reply
+from core.messages.types import Reply
 from core.delivery.transport import PermanentError, RetryAfter, Target, TransientError, Unreachable
 from tests.fakes.discord_api import FakeDiscord
 from tests.test_discord_bot import StubService

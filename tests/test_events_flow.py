@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from core.commands.service import CommandService
-from core.commands.types import Chat, ChatKind
+from core.messages.types import Chat, ChatKind
 from core.db.engine import Database
 from core.db.models import Event
 from core.db.types import utcnow

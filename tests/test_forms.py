@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from core.commands.forms import FieldKind
+from core.messages.forms import FieldKind
 from core.commands.service import CommandService
-from core.commands.types import Chat, ChatKind, Reply, Request, Sender
+from core.messages.types import Chat, ChatKind, Reply, Request, Sender
 from core.db.engine import Database
 from core.db.models import Announcement, Event
 from tests.events_helpers import member_with

@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 
 from core.commands.registry import commands
 from core.commands.service import CommandService
-from core.commands.types import Chat, ChatKind, Reply
+from core.messages.types import Chat, ChatKind, Reply
 from core.db.engine import Database
 from core.db.models import Base, Member
 from core.geo.countries import is_country_code
@@ -223,7 +223,7 @@ async def test_free_text_answers_inside_flows(db: Database) -> None:
 
 async def test_hostile_names_locales_and_zones_from_the_platform(db: Database) -> None:
     """What the platform says about the sender (display name, locale, zone) is user-controlled too."""
-    from core.commands.types import Request, Sender
+    from core.messages.types import Request, Sender
 
     service = CommandService(db)
     ids = iter(range(5000, 100000))
@@ -248,7 +248,7 @@ async def test_hostile_names_locales_and_zones_from_the_platform(db: Database) -
 async def test_forged_button_payloads(db: Database) -> None:
     """A modified client can send any callback data: a payload is only ever a command line the
     person could type (same rights), or the key of a stored one; unknown keys expire politely."""
-    from core.commands.types import Request, Sender
+    from core.messages.types import Request, Sender
 
     service = CommandService(db)
     member_id = await french_member(db, "1")
@@ -278,7 +278,7 @@ async def test_forged_button_payloads(db: Database) -> None:
 
 async def test_hostile_form_submissions(db: Database) -> None:
     """Slack modals hand the core whatever was typed in each field (never cleaned by the dispatcher)."""
-    from core.commands.types import Request, Sender
+    from core.messages.types import Request, Sender
 
     service = CommandService(db)
     await french_member(db, "U9", role="administrator")

@@ -20,8 +20,8 @@ from bots.discord.render import render as discord_render
 from bots.slack.modals import form_view
 from bots.slack.render import render as slack_render
 from bots.telegram.render import MAX_MESSAGE, render as telegram_render, utf16_len
-from core.commands.forms import Choice, FieldKind, Form, FormField
-from core.commands.types import Button, Card, Field, Link, Pager, Reply
+from core.messages.forms import Choice, FieldKind, Form, FormField
+from core.messages.types import Button, Card, Field, Link, Pager, Reply
 from tests.hostile_inputs import DERANDOMIZE, HOSTILE, count
 from tests.test_telegram_render import TagChecker
 

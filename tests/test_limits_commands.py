@@ -17,7 +17,7 @@ from bots.telegram.application import build_application
 from core.app import App, open_app
 from core.commands.service import CommandService
 from core.commands.throttle import NOTICE_EVERY, RateLimit, Throttle, Verdict
-from core.commands.types import Chat, ChatKind, Request, Sender
+from core.messages.types import Chat, ChatKind, Request, Sender
 from core.config import Settings, SettingsError
 from core.db.engine import Database
 from core.i18n import _, use_language

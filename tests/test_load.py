@@ -16,7 +16,7 @@ from bots.telegram.application import build_application
 from core.app import App, open_app
 from core.audit import Actor
 from core.commands.service import CommandService
-from core.commands.types import Chat, ChatKind, Request, Sender
+from core.messages.types import Chat, ChatKind, Request, Sender
 from core.config import Settings
 from core.db.engine import Database
 from core.directory.importer import import_rows

@@ -15,9 +15,9 @@ from sqlalchemy import func, or_, select
 
 from core.access import forget_finished
 from core.audit import Actor
-from core.commands import actions
+from core.messages import actions
 from core.commands.service import CommandService
-from core.commands.types import Chat, ChatKind
+from core.messages.types import Chat, ChatKind
 from core.db.engine import Database
 from core.db.models import (
     AuditEntry,

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from core.commands import actions
+from core.messages import actions
 from core.config import Settings
 from core.db.engine import Database
 from core.db.models import AuditEntry, Conversation, Delivery, Event, Identity, LinkAttempt, LinkCode, Member, StoredAction

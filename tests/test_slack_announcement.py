@@ -13,7 +13,7 @@ from bots.slack import runner
 from core.announcements.planning import create_announcement
 from core.app import App
 from core.audit import Actor
-from core.commands.types import Chat, ChatKind, Request, Sender
+from core.messages.types import Chat, ChatKind, Request, Sender
 from core.config import Settings
 from core.db.engine import Database
 from core.db.models import Channel, ChannelBinding, Delivery

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bots.slack.handlers import parse_line, sender_of, without_mentions
 from bots.slack.profiles import profile_from
 from core.commands.service import CommandService
-from core.commands.types import Chat, ChatKind, Request, Sender
+from core.messages.types import Chat, ChatKind, Request, Sender
 from core.db.engine import Database
 from core.db.models import Identity, Member
 

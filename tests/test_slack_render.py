@@ -17,7 +17,7 @@ from bots.slack.render import (
     render,
     split_text,
 )
-from core.commands.types import Button, Card, Field, Link, Pager, Reply
+from core.messages.types import Button, Card, Field, Link, Pager, Reply
 
 INJECTIONS = ("<!channel>", "<!here>", "<!everyone>", "<@U", "<#C", "<http", "<mailto")
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bots.slack.transport import SlackTransport
-from core.commands.types import Card, FileAttachment, Reply
+from core.messages.types import Card, FileAttachment, Reply
 from core.delivery.transport import PermanentError, RetryAfter, Target, TransientError, Unreachable
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 
@@ -95,7 +95,7 @@ async def test_answers_beyond_five_per_response_url_go_through_the_web_api(slack
     from slack_sdk.web.async_client import AsyncWebClient
 
     from bots.slack.handlers import Origin, Responder
-    from core.commands.types import Chat, ChatKind, Request, Sender
+    from core.messages.types import Chat, ChatKind, Request, Sender
 
     client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.base_url)
     origin = Origin(channel_id="C0100", user_id="U1", kind=ChatKind.GROUP, response_url=slack.response_url())

@@ -19,7 +19,7 @@ import pytest
 
 from bots.telegram import errors, runner
 from bots.telegram.application import build_application
-from core.commands.types import Button, ChatKind, FileAttachment, Reply, Request
+from core.messages.types import Button, ChatKind, FileAttachment, Reply, Request
 from core.config import Settings
 from core.i18n import SUPPORTED_LANGUAGES
 from tests.fakes.telegram_api import FakeBotAPI

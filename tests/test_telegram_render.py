@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 
 from bots.telegram.render import MAX_MESSAGE, NOOP_ACTION, esc, render, split_lines, utf16_len
-from core.commands.types import Button, Card, Field, Link, Pager, Reply
+from core.messages.types import Button, Card, Field, Link, Pager, Reply
 
 HOSTILE = ['<b>Alumni</b> & Co', 'A < B', 'x&amp;y', '<a href="javascript:alert(1)">x</a>', "</i><script>", "&lt;"]
 ALLOWED_TAGS = {"b", "i", "a"}

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from core.commands.types import Chat, Reply, Request, Sender
+from core.messages.types import Chat, Reply, Request, Sender
 from core.config import Settings
 from core.files import write_new
 from core.i18n import _, use_language

@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from core.commands.types import Button, Card, Reply
+from core.messages.types import Button, Card, Reply
 from core.i18n import _, use_language
 from core.i18n.formatting import labelled
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from core.commands.types import Button, Chat, Reply, Request, Sender
+from core.messages.types import Button, Chat, Reply, Request, Sender
 from core.i18n import DEFAULT_LANGUAGE, language_from_locale
 
 from .render import Rendered, render

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from core.commands.types import Reply
+from core.messages.types import Reply
 from core.delivery.transport import Target
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import discord
 
-from core.commands.types import ChatAccess
+from core.messages.types import ChatAccess
 from core.events.mirror import MIRROR_KEY
 from core.i18n import _
 

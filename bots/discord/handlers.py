@@ -14,7 +14,7 @@ from typing import Any
 
 import discord
 
-from core.commands.types import Chat, ChatKind, Reply, Request, Sender
+from core.messages.types import Chat, ChatKind, Reply, Request, Sender
 from core.i18n import DEFAULT_LANGUAGE, _, is_rtl, language_from_locale, use_language
 
 from . import access

@@ -1,6 +1,6 @@
 """Reply -> Discord messages: escaped markdown text, embeds for cards, buttons or select menus.
 
-Pure, no I/O. Every string of a Reply is plain text (``core.commands.types``), so every one
+Pure, no I/O. Every string of a Reply is plain text (``core.messages.types``), so every one
 goes through ``esc``: markdown is escaped and anything that could mention or render as a
 mention (``@everyone``, ``@here``, ``<@id>``, ``<@&role>``, ``<#channel>``, ``</cmd:id>``)
 is broken with a zero-width space. The messages are also sent with
@@ -24,7 +24,7 @@ from typing import Any
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
-from core.commands.types import Button, Card, Reply
+from core.messages.types import Button, Card, Reply
 
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10

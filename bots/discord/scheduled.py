@@ -21,7 +21,7 @@ import discord
 import icalendar
 from discord.utils import escape_mentions
 
-from core.commands.types import Reply
+from core.messages.types import Reply
 from core.delivery.transport import PermanentError
 from core.events.mirror import recall, remember
 

@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 import aiohttp
 import discord
 
-from core.commands.types import ChatAccess, Reply
+from core.messages.types import ChatAccess, Reply
 from core.delivery.transport import PermanentError, Progress, RetryAfter, Target, TransientError, Unreachable
 
 from .access import role_of

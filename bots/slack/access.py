@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from core.commands.types import ChatAccess
+from core.messages.types import ChatAccess
 from core.i18n import _
 
 from . import errors

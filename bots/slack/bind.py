@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
-from core.commands.types import ChatKind, Request
+from core.messages.types import ChatKind, Request
 
 from . import errors
 

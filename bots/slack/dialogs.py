@@ -12,7 +12,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from core.commands.types import Chat, ChatKind, Reply, Request
+from core.messages.types import Chat, ChatKind, Reply, Request
 from core.i18n import _, use_language
 
 from . import errors, modals

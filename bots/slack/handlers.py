@@ -30,7 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from core.commands.registry import commands
-from core.commands.types import Chat, ChatKind, Reply, Request, Sender
+from core.messages.types import Chat, ChatKind, Reply, Request, Sender
 from core.i18n import _, use_language
 
 from . import access, bind, errors, home

@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.commands import actions
+from core.messages import actions
 from core.commands.syntax import command_hint
-from core.commands.types import Button
+from core.messages.types import Button
 from core.db.models import Member
 from core.events.listing import RSVP_CHOICES, answers_of, upcoming_for_member
 from core.events.reminders import REMINDER_PRESETS, describe_offsets, offsets_of, parse_offsets

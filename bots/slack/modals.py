@@ -1,4 +1,4 @@
-"""Slack modals for the core's forms (``core.commands.forms``): ``newevent`` and ``announce``.
+"""Slack modals for the core's forms (``core.messages.forms``): ``newevent`` and ``announce``.
 
 ``/alumni newevent`` or ``/alumni announce`` asks the core with ``Request.forms``; a reply
 carrying a ``Form`` is opened as a modal (``views.open`` with the command's ``trigger_id``).
@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from core.commands.forms import FieldKind, Form, FormField
+from core.messages.forms import FieldKind, Form, FormField
 
 from .render import Block, esc, mrkdwn, plain
 

@@ -1,6 +1,6 @@
 """Reply -> Slack Block Kit messages. Pure; no I/O.
 
-Every string of a Reply is plain text (see ``core.commands.types``). Here it is either
+Every string of a Reply is plain text (see ``core.messages.types``). Here it is either
 put in a ``plain_text`` object (headers, buttons, options: Slack never parses those) or
 escaped for mrkdwn by ``esc`` inside a ``verbatim`` mrkdwn object, so that no name,
 description or answer can write ``<!channel>``, ``<!here>``, ``<@U123>``, a link, bold,
@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.commands.types import Button, Card, Reply
+from core.messages.types import Button, Card, Reply
 from core.i18n.formatting import labelled
 
 MAX_SECTION_TEXT = 3000

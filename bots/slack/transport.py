@@ -21,7 +21,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from core.commands.types import ChatAccess, FileAttachment, Reply
+from core.messages.types import ChatAccess, FileAttachment, Reply
 from core.config import Settings
 from core.delivery.transport import PermanentError, Progress, Target
 from core.i18n import _, use_language

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from telegram import Bot
 
-from core.commands.types import ChatAccess
+from core.messages.types import ChatAccess
 
 T = TypeVar("T")
 INVITE_LIFETIME = dtm.timedelta(days=1)

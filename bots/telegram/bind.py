@@ -13,7 +13,7 @@ from typing import Any
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, Forbidden
 
-from core.commands.types import ChatKind, Request
+from core.messages.types import ChatKind, Request
 
 from . import errors
 

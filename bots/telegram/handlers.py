@@ -20,7 +20,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
-from core.commands.types import Chat, ChatAccess, ChatKind, Link, Reply, Request, Sender
+from core.messages.types import Chat, ChatAccess, ChatKind, Link, Reply, Request, Sender
 from core.i18n import _, use_language
 
 from . import bind, errors

@@ -1,6 +1,6 @@
 """Reply -> Telegram messages: HTML text chunks and inline keyboards. Pure; no I/O.
 
-Every string of a Reply is plain text (see ``core.commands.types``), so every one of
+Every string of a Reply is plain text (see ``core.messages.types``), so every one of
 them goes through ``html.escape`` here; the only markup in a message is the markup
 this module writes. Lines are kept self-contained (a tag never spans a line break),
 so a message can be split at any line break without breaking the HTML.
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from core.commands.types import Button, Card, Reply
+from core.messages.types import Button, Card, Reply
 from core.i18n.formatting import labelled
 
 MAX_MESSAGE = 4096  # Telegram's limit for a message text

@@ -27,7 +27,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
-from core.commands.types import ChatAccess, Reply
+from core.messages.types import ChatAccess, Reply
 from core.delivery import transport as core
 from core.delivery.transport import Progress, Target
 

@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import audit, notices
 from core.audit import Actor
 from core.bindings import approver_ids, may_approve
-from core.commands import actions
-from core.commands.types import Button, Reply
+from core.messages import actions
+from core.messages.types import Button, Reply
 from core.db.models import APPROVAL_REQUIRED, Announcement, Channel
 from core.db.types import utcnow
 from core.i18n import _, is_rtl

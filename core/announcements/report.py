@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.commands.types import Reply
+from core.messages.types import Reply
 from core.db.models import Announcement, Channel, Member
 from core.delivery.outbox import enqueue
 from core.delivery.payload import reply_to_json

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.commands.types import Reply
+from core.messages.types import Reply
 from core.db.models import Announcement, Channel, Delivery, Member
 from core.delivery.payload import reply_from_json
 from core.delivery.renderers import last_check, renderer

@@ -8,7 +8,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping, Sequence
 
-from core.commands.types import Reply
+from core.messages.types import Reply
 from core.i18n import N_, SUPPORTED_LANGUAGES, _, is_rtl, use_language
 from core.memberships import channel_title
 from core.text import clean_line, echo, isolate

@@ -1,4 +1,1 @@
-"""The platform-neutral command layer: a Request in, structured Replies out."""
-from .types import Button, Card, Chat, ChatAccess, ChatKind, Field, FileAttachment, Link, Pager, Reply, Request, Sender
-
-__all__ = ["Button", "Card", "Chat", "ChatAccess", "ChatKind", "Field", "FileAttachment", "Link", "Pager", "Reply", "Request", "Sender"]
+"""The platform-neutral command layer: a Request in, structured Replies out (types in ``core.messages``)."""

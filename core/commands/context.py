@@ -8,9 +8,9 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor
-from core.commands import actions
+from core.messages import actions
 from core.commands.syntax import command_hint
-from core.commands.types import Button, Reply, Request
+from core.messages.types import Button, Reply, Request
 from core.config import DEFAULT_ANNOUNCE_PER_DAY
 from core.db.models import Conversation, Identity, Member
 from core.i18n import current_language, is_rtl

@@ -6,11 +6,11 @@ import logging
 from rapidfuzz import fuzz, process
 
 from core import metrics
-from core.commands import actions
+from core.messages import actions
 from core.commands.context import Context
 from core.commands.registry import commands
 from core.commands.syntax import clean_args
-from core.commands.types import ChatKind
+from core.messages.types import ChatKind
 from core.i18n import _
 from core.text import clean_line, isolate
 

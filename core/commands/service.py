@@ -14,7 +14,7 @@ from core.commands.dispatch import dispatch
 from core.commands.registry import commands
 from core.commands.throttle import Throttle, Verdict
 from core.config import DEFAULT_ANNOUNCE_PER_DAY
-from core.commands.types import Reply, Request
+from core.messages.types import Reply, Request
 from core.db.engine import Database
 from core.directory.search import DirectorySearch
 from core.i18n import DEFAULT_LANGUAGE, _, is_rtl, language_from_locale, use_language

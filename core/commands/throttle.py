@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
-from core.commands.types import Reply, Request
+from core.messages.types import Reply, Request
 from core.config import Settings
 from core.i18n import _, is_rtl, use_language
 

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from core import metrics
-from core.commands.types import Reply
+from core.messages.types import Reply
 from core.db.engine import Database
 from core.db.models import Delivery, Member
 from core.db.types import utcnow

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.commands.types import Button, Card, Field, Link, Reply
+from core.messages.types import Button, Card, Field, Link, Reply
 
 
 def _button(button: Button) -> dict[str, Any]:

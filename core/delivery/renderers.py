@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.commands.types import Reply
+from core.messages.types import Reply
 from core.db.engine import Database
 from core.db.models import Delivery
 from core.delivery.payload import reply_from_json

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from core.commands.types import Reply
+from core.messages.types import Reply
 
 T = TypeVar("T")
 

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.commands.types import FileAttachment, Reply
+from core.messages.types import FileAttachment, Reply
 from core.db.engine import Database
 from core.db.models import BINDING_APPROVED, Channel, ChannelBinding, Delivery, Event
 from core.db.types import utcnow

@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.commands import actions
-from core.commands.types import Button, Reply
+from core.messages import actions
+from core.messages.types import Button, Reply
 from core.db.models import Delivery, Event, Member, Rsvp
 from core.delivery.outbox import enqueue_many
 from core.delivery.payload import reply_to_json

@@ -14,7 +14,7 @@ from babel.dates import format_timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.commands.types import Reply
+from core.messages.types import Reply
 from core.db.models import Delivery, Event, Member, Rsvp
 from core.db.types import utcnow
 from core.delivery.outbox import enqueue_many

@@ -28,7 +28,7 @@ from core.announcements.texts import TextError, clean_text, render_version
 from core.channels import THEMES
 from core.commands.context import Context
 from core.commands.registry import command
-from core.commands.types import ChatKind
+from core.messages.types import ChatKind
 from core.db.models import Announcement, Channel
 from core.i18n import N_, SUPPORTED_LANGUAGES, _, current_language, language_name, match_language, ngettext
 from core.i18n.formatting import format_datetime

@@ -17,7 +17,7 @@ from core.announcements.schedule import parse_send_at
 from core.announcements.texts import TextError, clean_text, render_version
 from core.channels import THEMES
 from core.commands.context import Context
-from core.commands.forms import Choice, FieldErrors, FieldKind, Form, FormField, value_of
+from core.messages.forms import Choice, FieldErrors, FieldKind, Form, FormField, value_of
 from core.i18n import SUPPORTED_LANGUAGES, _, current_language, language_name, ngettext
 from core.i18n.formatting import format_datetime
 from core.memberships import channel_by_slug, channel_title, resolve_channel

@@ -16,7 +16,7 @@ from core.audit import Actor
 from core.commands.context import Context
 from core.commands.handlers.channels import resolve_or_explain
 from core.commands.registry import command
-from core.commands.types import ChatKind
+from core.messages.types import ChatKind
 from core.db.models import Channel, ChannelBinding
 from core.i18n import N_, _
 from core.memberships import channel_title

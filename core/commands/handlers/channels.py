@@ -4,7 +4,7 @@ from __future__ import annotations
 from core.channels import THEMES
 from core.commands.context import Context
 from core.commands.registry import command
-from core.commands.types import ChatAccess
+from core.messages.types import ChatAccess
 from core.db.models import Channel
 from core.geo.countries import country_name
 from core.i18n import N_, _

@@ -4,7 +4,7 @@ from __future__ import annotations
 from core.commands.context import Context
 from core.commands.registry import command
 from core.commands.syntax import split_page
-from core.commands.types import Card, Field, Pager
+from core.messages.types import Card, Field, Pager
 from core.directory.search import SearchHit
 from core.geo.countries import country_name
 from core.i18n import N_, _, language_name, ngettext

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from core.commands.context import Context
 from core.commands.registry import command
 from core.commands.syntax import split_page
-from core.commands.types import Button, Card, Field, FileAttachment, Link, Pager
+from core.messages.types import Button, Card, Field, FileAttachment, Link, Pager
 from core.db.models import Association, Channel, Event, Rsvp
 from core.db.types import utcnow
 from core.events import ical

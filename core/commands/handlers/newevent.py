@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from core.channels import THEMES
 from core.commands.context import Context
 from core.commands.registry import command
-from core.commands.types import Button
+from core.messages.types import Button
 from core.db.types import utcnow
 from core.events import fields
 from core.events.errors import EventError

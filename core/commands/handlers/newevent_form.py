@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from core.commands.context import Context
-from core.commands.forms import Choice, FieldErrors, FieldKind, Form, FormField, value_of
+from core.messages.forms import Choice, FieldErrors, FieldKind, Form, FormField, value_of
 from core.events import fields
 from core.events.errors import EventError
 from core.events.service import validate

@@ -4,7 +4,7 @@ from __future__ import annotations
 from core.commands.context import Context
 from core.commands.registry import command
 from core.commands.syntax import split_page
-from core.commands.types import Pager
+from core.messages.types import Pager
 from core.geo.countries import country_name, suggest_countries
 from core.geo.regions import REGIONS, countries_in_region, region_name
 from core.geo.timezones import default_zone_for_country, match_zone, zones_for_country

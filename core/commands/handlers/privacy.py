@@ -13,7 +13,7 @@ from core.announcements.cancel import cancel_announcement
 from core.announcements.rights import may_announce
 from core.commands.context import Context
 from core.commands.registry import command
-from core.commands.types import FileAttachment
+from core.messages.types import FileAttachment
 from core.db.models import (
     Announcement,
     Channel,

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from core.commands.forms import Form
+    from core.messages.forms import Form
 
 
 class ChatKind(StrEnum):
@@ -55,7 +55,7 @@ class Request:
     chat_admin: bool | None = None  # the sender administers this chat (group, workspace, server)
     bot_can_invite: bool | None = None  # the bot may give and take access in this chat
     binding: dict[str, str] | None = None  # platform extras kept with the binding (a Discord role id)
-    # Dialogs (see core.commands.forms): the platform can show a Form; a submitted form's values.
+    # Dialogs (see core.messages.forms): the platform can show a Form; a submitted form's values.
     forms: bool = False
     form_values: dict[str, str] | None = None
 
