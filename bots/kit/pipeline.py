@@ -1,0 +1,68 @@
+"""A request's way to the core and back, the same on every platform.
+
+In order (``ordering``): the chat's rights asked from the platform when the request needs them
+(``binding``; not for one the command limits drop: a flood costs no platform calls), the core's
+answer, and on a failure of the core the member told in their language (``failure``) while the
+error is logged. The adapter sends the answer in the same turn, so answers keep their order.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from core.messages.types import Reply, Request
+
+from .binding import asks_chat_rights
+from .failure import failure_reply
+from .ordering import Ordering
+
+log = logging.getLogger(__name__)
+Handle = Callable[[Request], Awaitable[list[Reply]]]
+Prepare = Callable[[Request], Awaitable[Request]]  # the platform's rights put on the request
+Deliver = Callable[["Answer"], Awaitable[None]]
+
+
+def never_over_limit(request: Request) -> bool:
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The core's replies to ``request`` (as the core saw it), or the failure reply and the error."""
+
+    request: Request
+    replies: list[Reply]
+    error: Exception | None = None
+
+
+@dataclass
+class Pipeline:
+    """One per adapter instance: the core's ``handle`` and ``over_limit``, and the turns."""
+
+    handle: Handle
+    over_limit: Callable[[Request], bool] = never_over_limit
+    ordering: Ordering = field(default_factory=Ordering)
+
+    @asynccontextmanager
+    async def turn(self, request: Request) -> AsyncIterator[None]:
+        async with self.ordering.turn(request.chat.chat_id, request.sender.user_id):
+            yield
+
+    async def ask(self, request: Request, prepare: Prepare | None = None) -> Answer:
+        """The core's answer; call it within ``turn``. Never raises for a failure of the core."""
+        try:
+            if prepare is not None and asks_chat_rights(request) and not self.over_limit(request):
+                request = await prepare(request)
+            return Answer(request, await self.handle(request))
+        except Exception as error:  # one failing request never stops the bot; the member is told
+            log.exception("a %s request failed in the core", request.sender.platform)
+            return Answer(request, [failure_reply(request)], error)
+
+    async def answer(self, request: Request, deliver: Deliver, prepare: Prepare | None = None) -> Answer:
+        """Ask the core and deliver its answer, in this member's turn in this chat."""
+        async with self.turn(request):
+            answer = await self.ask(request, prepare)
+            await deliver(answer)
+            return answer
