@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bots.kit.pipeline import HandleOnly, Pipeline
 from core.messages.types import Button, Chat, Reply, Request, Sender
 from core.i18n import DEFAULT_LANGUAGE, language_from_locale
 
@@ -28,6 +29,8 @@ class ConsoleSession:
         self.styled = styled
         self.choices: list[Button] = []
         self.language = language_from_locale(sender.locale) or DEFAULT_LANGUAGE
+        self.pipeline = Pipeline(HandleOnly(handle))
+        self.error: Exception | None = None  # the core's failure on the last request, if it failed
 
     def parse(self, line: str) -> Request | NoSuchChoice | None:
         """``/join tn`` is a command, ``3`` presses choice 3 of the last response, other text is text.
@@ -46,7 +49,9 @@ class ConsoleSession:
         return Request(sender=self.sender, chat=self.chat, text=text)
 
     async def send(self, request: Request) -> Rendered:
-        replies = await self.handle(request)
+        """The answer to a request, rendered; when the core fails, the kit's failure reply (and ``error``)."""
+        answer = await self.pipeline.ask_in_turn(request)
+        self.error, replies = answer.error, answer.replies
         rendered = render(replies, styled=self.styled)
         self.choices = rendered.choices
         if replies:

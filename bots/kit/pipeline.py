@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from core.messages.types import Reply, Request
 
@@ -24,8 +25,22 @@ Prepare = Callable[[Request], Awaitable[Request]]  # the platform's rights put o
 Deliver = Callable[["Answer"], Awaitable[None]]
 
 
-def never_over_limit(request: Request) -> bool:
-    return False
+class Core(Protocol):
+    """What the pipeline needs of the core's command service."""
+
+    async def handle(self, request: Request) -> list[Reply]: ...
+
+    def over_limit(self, request: Request) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class HandleOnly:
+    """A bare ``handle`` as a ``Core`` with no command limits (the console, a test's stand-in)."""
+
+    handle: Handle
+
+    def over_limit(self, request: Request) -> bool:
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,29 +54,34 @@ class Answer:
 
 @dataclass
 class Pipeline:
-    """One per adapter instance: the core's ``handle`` and ``over_limit``, and the turns."""
+    """One per adapter instance: the core, and the turns of its (chat, member) pairs."""
 
-    handle: Handle
-    over_limit: Callable[[Request], bool] = never_over_limit
+    core: Core
     ordering: Ordering = field(default_factory=Ordering)
 
     @asynccontextmanager
     async def turn(self, request: Request) -> AsyncIterator[None]:
+        """This member's turn in this chat: held while their request is answered."""
         async with self.ordering.turn(request.chat.chat_id, request.sender.user_id):
             yield
 
     async def ask(self, request: Request, prepare: Prepare | None = None) -> Answer:
         """The core's answer; call it within ``turn``. Never raises for a failure of the core."""
         try:
-            if prepare is not None and asks_chat_rights(request) and not self.over_limit(request):
+            if prepare is not None and asks_chat_rights(request) and not self.core.over_limit(request):
                 request = await prepare(request)
-            return Answer(request, await self.handle(request))
+            return Answer(request, await self.core.handle(request))
         except Exception as error:  # one failing request never stops the bot; the member is told
             log.exception("a %s request failed in the core", request.sender.platform)
             return Answer(request, [failure_reply(request)], error)
 
+    async def ask_in_turn(self, request: Request, prepare: Prepare | None = None) -> Answer:
+        """``ask`` in this member's turn, for an adapter that sends the answer on its own."""
+        async with self.turn(request):
+            return await self.ask(request, prepare)
+
     async def answer(self, request: Request, deliver: Deliver, prepare: Prepare | None = None) -> Answer:
-        """Ask the core and deliver its answer, in this member's turn in this chat."""
+        """Ask the core and deliver its answer, both in this member's turn in this chat."""
         async with self.turn(request):
             answer = await self.ask(request, prepare)
             await deliver(answer)

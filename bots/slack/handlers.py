@@ -16,12 +16,9 @@ Where answers go:
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from collections import OrderedDict, defaultdict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -29,6 +26,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bots.kit.pipeline import Pipeline
 from core.commands.registry import commands
 from core.messages.types import Chat, ChatKind, Reply, Request, Sender
 from core.i18n import _, use_language
@@ -198,8 +196,10 @@ class Adapter:
     home_seen: dict[str, str] = field(default_factory=dict)  # user id -> fingerprint of the published Home
     _events: OrderedDict[str, None] = field(default_factory=OrderedDict)
     _dms: dict[str, str] = field(default_factory=dict)  # user id -> their DM with the app
-    _locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict)
-    _waiting: defaultdict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    pipeline: Pipeline = field(init=False)  # one request at a time per person and channel; failures told
+
+    def __post_init__(self) -> None:
+        self.pipeline = Pipeline(self.service)
 
     def seen(self, event_id: str | None) -> bool:
         """True for an event already handled: Slack delivers an event again when it doubts the first
@@ -253,31 +253,20 @@ class Adapter:
 
     async def handle(self, origin: Origin, request: Request, *, retry_as_command: bool = False) -> list[Reply]:
         """Run one request through the core (one at a time per person and channel) and answer it."""
-        async with self.turn(origin):
-            replies = await self.service.handle(await bind.prepare(self, request))
-            if not replies and retry_as_command and request.text:
+        async with self.pipeline.turn(request):
+            answer = await self.pipeline.ask(request, self.with_rights)
+            if not answer.replies and retry_as_command and request.text:
                 # "/alumni jion" in a channel: not an answer to anything, so say it is an unknown command
                 name, _sep, rest = request.text.partition(" ")
-                replies = await self.service.handle(replace(request, command=name, args=rest, text=None))
-            await Responder(self.client, origin, request).send_all(replies)
-        if replies:  # nothing said, nothing changed (a request dropped by the command limits): no Home to redo
+                answer = await self.pipeline.ask(replace(request, command=name, args=rest, text=None))
+            await Responder(self.client, origin, answer.request).send_all(answer.replies)
+        if answer.replies:  # nothing said, nothing changed (a request dropped by the command limits): no Home to redo
             await self.refresh_home(origin.user_id)
-        return replies
+        return answer.replies
 
-    @asynccontextmanager
-    async def turn(self, origin: Origin) -> AsyncIterator[None]:
-        """One request at a time per person and channel, so that answers keep their order."""
-        key = (origin.channel_id, origin.user_id)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._waiting[key] += 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._waiting[key] -= 1
-            if self._waiting[key] == 0:
-                del self._waiting[key]
-                self._locks.pop(key, None)
+    async def with_rights(self, request: Request) -> Request:
+        """The sender's and the app's rights in the channel, for the core's bind rule."""
+        return await bind.with_channel_rights(self.client, self.profiles, request)
 
     # ------------------------------------------------------------ Home tab
 
