@@ -27,6 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bots.kit.pipeline import Pipeline
+from bots.kit.privacy import leaves_the_chat
 from core.commands.registry import commands
 from core.messages.types import Chat, ChatKind, Reply, Request, Sender
 from core.i18n import _, use_language
@@ -126,11 +127,11 @@ class Responder:
         if reply.file is not None:
             await self._send_file(reply)
         for index, message in enumerate(messages):
-            await self._post(message, private=reply.private, edit=reply.edit and index == 0)
+            await self._post(message, ephemeral=leaves_the_chat(self.request, reply), edit=reply.edit and index == 0)
 
-    async def _post(self, message: Message, *, private: bool, edit: bool) -> None:
+    async def _post(self, message: Message, *, ephemeral: bool, edit: bool) -> None:
+        """``ephemeral``: only the person sees it (a personal answer asked in a shared channel)."""
         origin = self.origin
-        shared = origin.kind != ChatKind.PRIVATE
         if origin.response_url and origin.response_uses < RESPONSE_URL_USES:
             origin.response_uses += 1
             body: dict[str, Any] = {"text": message.text, "blocks": message.blocks}
@@ -138,12 +139,12 @@ class Responder:
                 body["replace_original"] = True
             else:
                 body["replace_original"] = False
-                body["response_type"] = "ephemeral" if private and shared else "in_channel"
+                body["response_type"] = "ephemeral" if ephemeral else "in_channel"
             response = await AsyncWebhookClient(origin.response_url).send_dict(body)
             if response.status_code == 200:
                 return
             log.info("response_url answered %s; posting through the Web API", response.status_code)
-        if private and shared:
+        if ephemeral:
             await self.client.chat_postEphemeral(channel=origin.channel_id, user=origin.user_id, text=message.text,
                                                  blocks=message.blocks, thread_ts=origin.thread_ts)
             return
@@ -180,7 +181,8 @@ class Responder:
         if blocks is None:
             with use_language(reply.language):
                 blocks = [{"type": "section", "text": mrkdwn(esc(_("The file is too large to show here.")))}]
-        await self._post(Message(blocks, esc(attachment.filename)), private=True, edit=False)
+        shared = self.origin.kind != ChatKind.PRIVATE  # the file is personal: never shown to a channel
+        await self._post(Message(blocks, esc(attachment.filename)), ephemeral=shared, edit=False)
 
 
 # ---------------------------------------------------------------- the adapter
