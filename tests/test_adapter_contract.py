@@ -92,6 +92,9 @@ class Platform:
     async def say(self, line: str, *, group: bool = False) -> None:
         raise NotImplementedError
 
+    def close_private_chat(self) -> None:
+        """The member never opened a private chat with the bot, where the platform has that notion."""
+
     def shown(self) -> list[Seen]:
         raise NotImplementedError
 
@@ -129,6 +132,10 @@ class Telegram(Platform):
             self.api.push_message(line, user=self.member, chat=self.group)
         else:
             self.api.push_message("/" + line, user=self.member)
+
+    def close_private_chat(self) -> None:
+        for method in ("sendDocument", "sendMessage"):
+            self.api.fail(method, 403, "Forbidden: bot can't initiate conversation with a user", chat_id=1001, times=9)
 
     def shown(self) -> list[Seen]:
         seen = []
@@ -204,6 +211,9 @@ class Slack(Platform):
         form = self.sender.command_form(line, channel=self.CHANNEL if group else "D1001")
         self.asked_in[form["response_url"]] = form["channel_id"]
         await self.sender.post(urlencode(form).encode(), "application/x-www-form-urlencoded")
+
+    def close_private_chat(self) -> None:
+        self.fake.fail("conversations.open", "cannot_dm_bot", times=9)
 
     def shown(self) -> list[Seen]:
         seen = []
@@ -294,20 +304,29 @@ async def test_a_failure_of_the_core_is_told_to_the_member_in_their_language(pla
     assert not any("database" in s.text for s in seen)  # the error itself is for the logs only
 
 
-async def test_private_data_asked_in_a_group_goes_to_the_member_alone(platform: Platform) -> None:
+@pytest.mark.parametrize("reachable", [True, False], ids=["private-chat-open", "no-private-chat"])
+async def test_private_data_asked_in_a_group_goes_to_the_member_alone(platform: Platform, reachable: bool) -> None:
     async def mydata(request: Request) -> list[Reply]:
         return [Reply(text="Here is everything I store about you.", private=True,
                       file=FileAttachment("alumni-mydata.json", DATA, "application/json"))]
 
     await running(platform, mydata)
+    if not reachable:
+        platform.close_private_chat()
     try:
         await platform.say("mydata", group=True)
-        seen = await platform.seen(2 if platform.name != "discord" else 1)
+        seen = await platform.seen()
     finally:
         await platform.stop()
-    assert [s for s in seen if s.file and s.private], seen  # the file reached the member...
-    assert [s for s in seen if "everything I store" in s.text and s.private], seen  # ...and its text
-    assert not [s for s in seen if not s.private and (s.file or "everything I store" in s.text)], seen  # not the group
+
+    def carries_data(seen: Seen) -> bool:
+        return seen.file or "everything I store" in seen.text or "the member's own data" in seen.text
+
+    assert not [s for s in seen if not s.private and carries_data(s)], seen  # never to the group
+    if reachable or platform.name != "telegram":
+        assert [s for s in seen if s.private and carries_data(s)], seen  # privately (or ephemeral) to the member
+    else:  # nowhere private to send it: the group gets a pointer to a private chat, without any of the data
+        assert [s for s in seen if not s.private and "t.me/" in s.text], seen
 
 
 async def test_a_long_reply_is_split_at_safe_places_within_the_limit(platform: Platform) -> None:
