@@ -1,6 +1,7 @@
 """One person at the terminal: turns typed lines into Requests and remembers the numbered choices."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -29,7 +30,7 @@ class ConsoleSession:
         self.styled = styled
         self.choices: list[Button] = []
         self.language = language_from_locale(sender.locale) or DEFAULT_LANGUAGE
-        self.pipeline = Pipeline(HandleOnly(handle))
+        self.pipeline = Pipeline(HandleOnly(handle), failure_level=logging.DEBUG)  # the loop says it on stderr
         self.error: Exception | None = None  # the core's failure on the last request, if it failed
 
     def parse(self, line: str) -> Request | NoSuchChoice | None:

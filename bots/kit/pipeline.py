@@ -54,10 +54,15 @@ class Answer:
 
 @dataclass
 class Pipeline:
-    """One per adapter instance: the core, and the turns of its (chat, member) pairs."""
+    """One per adapter instance: the core, and the turns of its (chat, member) pairs.
+
+    ``failure_level``: how a failure of the core is logged (with its traceback). A bot logs an
+    error; the console, which prints the failure on stderr in one line itself, logs it at DEBUG.
+    """
 
     core: Core
     ordering: Ordering = field(default_factory=Ordering)
+    failure_level: int = logging.ERROR
 
     @asynccontextmanager
     async def turn(self, request: Request) -> AsyncIterator[None]:
@@ -72,7 +77,7 @@ class Pipeline:
                 request = await prepare(request)
             return Answer(request, await self.core.handle(request))
         except Exception as error:  # one failing request never stops the bot; the member is told
-            log.exception("a %s request failed in the core", request.sender.platform)
+            log.log(self.failure_level, "a %s request failed in the core", request.sender.platform, exc_info=True)
             return Answer(request, [failure_reply(request)], error)
 
     async def ask_in_turn(self, request: Request, prepare: Prepare | None = None) -> Answer:
