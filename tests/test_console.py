@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -134,3 +135,16 @@ def test_alumni_chat_end_to_end(database_url: str, tmp_path: Path) -> None:
     assert exported["identities"][0]["user_id"] == "alice" and [c["channel"] for c in exported["channels"]] == ["tn"]
     members = run("channels", "members", "tn")
     assert members.returncode == 0 and "console:alice" in members.stdout
+
+
+async def test_a_core_failure_is_told_once_on_stderr_and_not_logged_above_debug(caplog: pytest.LogCaptureFixture) -> None:
+    """``alumni chat`` writes WARNING logs to stderr: the failure must not add a traceback to its one line."""
+    async def handle(request: Request) -> list[Reply]:
+        raise RuntimeError("boom")
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with caplog.at_level(logging.DEBUG):
+        code = await run_console(handle=handle, locale="fr", stdin=io.StringIO("hi\n"), stdout=stdout, stderr=stderr,
+                                 interactive=False)
+    assert code == 1 and "Un problème est survenu" in stdout.getvalue()  # the member is told, in their language
+    assert [r for r in caplog.records if r.levelno > logging.DEBUG] == []

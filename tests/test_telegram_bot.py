@@ -220,8 +220,10 @@ async def test_one_failing_update_does_not_stop_the_bot(api: FakeBotAPI, service
     async with running(api, service):
         api.push_message("crash")
         api.push_message("fine")
-        await settle(api, service, 2, 1)
-    assert [c.params["text"] for c in api.calls_to("sendMessage")] == ["got fine"]
+        await settle(api, service, 2, 2)
+    # the failure is told to the person, in their language (issue 14: it was only logged), then the bot goes on
+    told, fine = [c.params["text"] for c in api.calls_to("sendMessage")]
+    assert told.startswith("Un problème est survenu") and fine == "got fine"
 
 
 async def test_network_errors_are_retried_with_backoff(monkeypatch: pytest.MonkeyPatch) -> None:

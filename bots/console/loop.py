@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import logging
 import os
 import sys
 from pathlib import Path
@@ -22,7 +21,6 @@ from .render import Rendered, render
 from .session import ConsoleSession, Handler, NoSuchChoice
 from .transport import ConsoleTransport
 
-log = logging.getLogger(__name__)
 CONSOLE_FILES = "console"  # the console's folder in the data directory
 
 
@@ -116,15 +114,13 @@ class ConsoleLoop:
             self.reading = False
 
     async def step(self, request: Request) -> None:
-        try:
-            rendered = await self.session.send(request)
-        except Exception as error:  # the core failed on this line: say so in one line, go on
-            log.debug("request failed", exc_info=True)
+        rendered = await self.session.send(request)
+        error = self.session.error
+        if error is not None:  # the core failed on this line: the member is told, stderr has it in one line
             self.failures += 1
             detail = str(error).splitlines()[0] if str(error) else type(error).__name__
             self.stderr.write(f"alumni chat: {_('error')}: {detail}\n")
             self.stderr.flush()
-            return
         self.show(rendered)
 
     async def run(self) -> int:

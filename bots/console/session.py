@@ -1,9 +1,11 @@
 """One person at the terminal: turns typed lines into Requests and remembers the numbered choices."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bots.kit.pipeline import HandleOnly, Pipeline
 from core.messages.types import Button, Chat, Reply, Request, Sender
 from core.i18n import DEFAULT_LANGUAGE, language_from_locale
 
@@ -28,6 +30,8 @@ class ConsoleSession:
         self.styled = styled
         self.choices: list[Button] = []
         self.language = language_from_locale(sender.locale) or DEFAULT_LANGUAGE
+        self.pipeline = Pipeline(HandleOnly(handle), failure_level=logging.DEBUG)  # the loop says it on stderr
+        self.error: Exception | None = None  # the core's failure on the last request, if it failed
 
     def parse(self, line: str) -> Request | NoSuchChoice | None:
         """``/join tn`` is a command, ``3`` presses choice 3 of the last response, other text is text.
@@ -46,7 +50,9 @@ class ConsoleSession:
         return Request(sender=self.sender, chat=self.chat, text=text)
 
     async def send(self, request: Request) -> Rendered:
-        replies = await self.handle(request)
+        """The answer to a request, rendered; when the core fails, the kit's failure reply (and ``error``)."""
+        answer = await self.pipeline.ask_in_turn(request)
+        self.error, replies = answer.error, answer.replies
         rendered = render(replies, styled=self.styled)
         self.choices = rendered.choices
         if replies:

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, Optional
 import discord
 from discord import app_commands
 
+from bots.kit.binding import BIND_COMMANDS as KIT_BIND_COMMANDS
+from bots.kit.pipeline import Pipeline
 from core.commands.registry import commands as core_commands
 
 from . import access, handlers
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
     from .transport import DiscordTransport
 
 log = logging.getLogger(__name__)
-BIND_COMMANDS = ("bind", "unbind")
+BIND_COMMANDS = tuple(sorted(KIT_BIND_COMMANDS))  # in a stable order: the command table's
 # Short waits on a 429 are done inside discord.py (it follows the per-route buckets); longer
 # ones surface as discord.RateLimited so the delivery engine can reschedule instead of blocking.
 MAX_RATELIMIT_WAIT = 30.0  # discord.py refuses less than 30 s
@@ -111,6 +113,7 @@ class AlumniBot(discord.Client):
         options.setdefault("max_ratelimit_timeout", MAX_RATELIMIT_WAIT)
         super().__init__(**options)
         self.service = service
+        self.pipeline = Pipeline(service)  # the turns of this client's chats
         self.sync_commands = sync_commands
         self.tree = app_commands.CommandTree(self)
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]

@@ -12,6 +12,7 @@ from typing import Any
 
 import discord
 
+from .handlers import on_action
 from .render import BUTTON_PREFIX, SELECT_PREFIX
 
 
@@ -25,8 +26,6 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button], template=BUTTON_PR
         return cls(item.custom_id or "", match["action"])
 
     async def callback(self, interaction: discord.Interaction) -> Any:
-        from .handlers import on_action
-
         await on_action(interaction, self.action)
 
 
@@ -39,8 +38,6 @@ class ActionSelect(discord.ui.DynamicItem[discord.ui.Select], template=SELECT_PR
         return cls(item.custom_id or "")
 
     async def callback(self, interaction: discord.Interaction) -> Any:
-        from .handlers import on_action
-
         values = (interaction.data or {}).get("values") or []  # type: ignore[union-attr]
         if values:
             await on_action(interaction, str(values[0]))

@@ -14,8 +14,8 @@ from typing import Any
 
 import discord
 
+from bots.kit.pipeline import Answer, Pipeline
 from core.messages.types import Chat, ChatKind, Reply, Request, Sender
-from core.i18n import DEFAULT_LANGUAGE, _, is_rtl, language_from_locale, use_language
 
 from . import access
 from .render import Outgoing, render
@@ -49,32 +49,16 @@ def request_of(interaction: discord.Interaction, **fields: Any) -> Request:
     return Request(sender=sender_of(interaction.user, interaction.locale), chat=chat_of(interaction), **fields)
 
 
-# ---------------------------------------------------------------- ordering
-
-# One request at a time per person and chat, in arrival order.
-_locks: dict[tuple[str, str], asyncio.Lock] = {}
-_waiting: dict[tuple[str, str], int] = {}
-
-
-async def _handle_in_order(service: Any, request: Request) -> list[Reply]:
-    key = (request.chat.chat_id, request.sender.user_id)
-    lock = _locks.setdefault(key, asyncio.Lock())
-    _waiting[key] = _waiting.get(key, 0) + 1
-    try:
-        async with lock:
-            return await service.handle(request)
-    finally:
-        _waiting[key] -= 1
-        if not _waiting[key]:
-            del _waiting[key]
-            _locks.pop(key, None)
-
-
 # ---------------------------------------------------------------- entry points
 
 
 def _service(interaction: discord.Interaction) -> Any:
     return interaction.client.service  # type: ignore[attr-defined]
+
+
+def _pipeline(client: Any) -> Pipeline:
+    """The client's pipeline: one request at a time per person and chat, failures told."""
+    return client.pipeline  # type: ignore[no-any-return]
 
 
 def over_limit(interaction: discord.Interaction) -> bool:
@@ -98,15 +82,15 @@ async def on_direct_message(client: Any, message: discord.Message) -> None:
     if message.author.bot or message.guild is not None or not message.content:
         return
     request = Request(sender=sender_of(message.author), chat=Chat(str(message.channel.id), ChatKind.PRIVATE), text=message.content)
-    try:
-        replies = await _handle_in_order(client.service, request)
-    except Exception:  # noqa: BLE001 - told, logged; the bot goes on
-        log.exception("direct message %s failed in the core", message.id)
-        replies = [failure_reply(request)]
-    notes = await access.apply_access(client.http, message.author.id, [a for r in replies for a in r.access])
-    for index, reply in enumerate(replies):
-        for outgoing in render(reply, notes if index == len(replies) - 1 else None):
-            await message.channel.send(**outgoing.send_kwargs(), allowed_mentions=NO_MENTIONS)
+
+    async def deliver(answer: Answer) -> None:
+        replies = answer.replies
+        notes = await access.apply_access(client.http, message.author.id, [a for r in replies for a in r.access])
+        for index, reply in enumerate(replies):
+            for outgoing in render(reply, notes if index == len(replies) - 1 else None):
+                await message.channel.send(**outgoing.send_kwargs(), allowed_mentions=NO_MENTIONS)
+
+    await _pipeline(client).answer(request, deliver)
 
 
 # ---------------------------------------------------------------- responding
@@ -114,8 +98,7 @@ async def on_direct_message(client: Any, message: discord.Message) -> None:
 
 async def respond(interaction: discord.Interaction, request: Request, *, component: bool = False,
                   ephemeral_defer: bool = False) -> None:
-    service = _service(interaction)
-    task = asyncio.ensure_future(_handle_in_order(service, request))
+    task = asyncio.ensure_future(_pipeline(interaction.client).ask_in_turn(request))
     done, _pending = await asyncio.wait({task}, timeout=DEFER_AFTER)
     if not done:
         try:
@@ -125,19 +108,9 @@ async def respond(interaction: discord.Interaction, request: Request, *, compone
                 await interaction.response.defer(thinking=True, ephemeral=ephemeral_defer)
         except discord.HTTPException as error:
             log.info("could not defer interaction %s: %s", interaction.id, error)
-    try:
-        replies = await task
-    except Exception:  # one failing request never stops the bot; the person is told, not left waiting
-        log.exception("interaction %s failed in the core", interaction.id)
-        replies = [failure_reply(request)]
+    replies = (await task).replies  # a failure of the core is told, not left waiting
     notes = await access.apply_access(interaction.client.http, interaction.user.id, [a for r in replies for a in r.access])
     await Responder(interaction, component).send_all(replies, notes)
-
-
-def failure_reply(request: Request) -> Reply:
-    with use_language(language_from_locale(request.sender.locale) or DEFAULT_LANGUAGE) as language:
-        return Reply(text=_("Something went wrong on my side. Please try again in a moment."),
-                     language=language, rtl=is_rtl(language), private=True)
 
 
 class Responder:

@@ -24,6 +24,7 @@ from typing import Any
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
+from bots.kit.splitting import Splitter, before_escape
 from core.messages.types import Button, Card, Reply
 
 MAX_CONTENT = 2000
@@ -119,36 +120,9 @@ def reply_lines(reply: Reply) -> list[str]:
     return lines
 
 
-def _split_long_line(line: str, limit: int) -> list[str]:
-    """A single line over the limit: cut at a space, never after a lone escaping backslash."""
-    pieces = []
-    while len(line) > limit:
-        cut = line.rfind(" ", limit // 2, limit)
-        cut = cut if cut > 0 else limit
-        while cut > 1 and line[cut - 1] == "\\":
-            cut -= 1
-        pieces.append(line[:cut])
-        line = line[cut:].lstrip(" ")
-    pieces.append(line)
-    return pieces
-
-
 def split_lines(lines: list[str], limit: int = MAX_CONTENT) -> list[str]:
     """Join lines into texts of at most ``limit`` characters, breaking between lines."""
-    chunks: list[str] = []
-    current: list[str] = []
-    size = 0
-    for line in lines:
-        for piece in _split_long_line(line, limit) if len(line) > limit else [line]:
-            extra = len(piece) + (1 if current else 0)
-            if current and size + extra > limit:
-                chunks.append("\n".join(current))
-                current, size, extra = [], 0, len(piece)
-            current.append(piece)
-            size += extra
-    if current:
-        chunks.append("\n".join(current))
-    return [c.strip("\n") for c in chunks if c.strip()]
+    return Splitter(limit, safe_cut=before_escape).lines(lines)
 
 
 # ---------------------------------------------------------------- embeds

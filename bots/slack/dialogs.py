@@ -44,9 +44,7 @@ async def open_for_command(adapter: Adapter, origin: Origin, request: Request, t
     if dm is None:
         return False
     asked = replace(request, chat=Chat(chat_id=dm, kind=ChatKind.PRIVATE), forms=True)
-    dm_origin = Origin(channel_id=dm, user_id=origin.user_id, kind=ChatKind.PRIVATE)
-    async with adapter.turn(dm_origin):
-        replies = await adapter.service.handle(asked)
+    replies = (await adapter.pipeline.ask_in_turn(asked)).replies
     form, _errors, rest = _split(replies)
     if form is not None:
         try:
@@ -70,8 +68,7 @@ async def submit(adapter: Adapter, ack: Any, body: dict[str, Any], view: dict[st
     origin = Origin(channel_id=meta["channel"], user_id=user_id, kind=ChatKind.PRIVATE)
     request = await adapter.request_for(origin, command=meta["command"], args=meta.get("args", ""))
     request = replace(request, forms=True, form_values=modals.submission_values(view))
-    async with adapter.turn(origin):
-        replies = await adapter.service.handle(request)
+    replies = (await adapter.pipeline.ask_in_turn(request)).replies
     form, field_errors, rest = _split(replies)
     if field_errors:
         await ack(response_action="errors", errors=modals.slack_errors(field_errors, view))

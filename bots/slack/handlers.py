@@ -16,12 +16,9 @@ Where answers go:
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from collections import OrderedDict, defaultdict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -29,6 +26,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bots.kit.pipeline import Pipeline
+from bots.kit.privacy import leaves_the_chat
 from core.commands.registry import commands
 from core.messages.types import Chat, ChatKind, Reply, Request, Sender
 from core.i18n import _, use_language
@@ -128,11 +127,11 @@ class Responder:
         if reply.file is not None:
             await self._send_file(reply)
         for index, message in enumerate(messages):
-            await self._post(message, private=reply.private, edit=reply.edit and index == 0)
+            await self._post(message, ephemeral=leaves_the_chat(self.request, reply), edit=reply.edit and index == 0)
 
-    async def _post(self, message: Message, *, private: bool, edit: bool) -> None:
+    async def _post(self, message: Message, *, ephemeral: bool, edit: bool) -> None:
+        """``ephemeral``: only the person sees it (a personal answer asked in a shared channel)."""
         origin = self.origin
-        shared = origin.kind != ChatKind.PRIVATE
         if origin.response_url and origin.response_uses < RESPONSE_URL_USES:
             origin.response_uses += 1
             body: dict[str, Any] = {"text": message.text, "blocks": message.blocks}
@@ -140,12 +139,12 @@ class Responder:
                 body["replace_original"] = True
             else:
                 body["replace_original"] = False
-                body["response_type"] = "ephemeral" if private and shared else "in_channel"
+                body["response_type"] = "ephemeral" if ephemeral else "in_channel"
             response = await AsyncWebhookClient(origin.response_url).send_dict(body)
             if response.status_code == 200:
                 return
             log.info("response_url answered %s; posting through the Web API", response.status_code)
-        if private and shared:
+        if ephemeral:
             await self.client.chat_postEphemeral(channel=origin.channel_id, user=origin.user_id, text=message.text,
                                                  blocks=message.blocks, thread_ts=origin.thread_ts)
             return
@@ -182,7 +181,8 @@ class Responder:
         if blocks is None:
             with use_language(reply.language):
                 blocks = [{"type": "section", "text": mrkdwn(esc(_("The file is too large to show here.")))}]
-        await self._post(Message(blocks, esc(attachment.filename)), private=True, edit=False)
+        shared = self.origin.kind != ChatKind.PRIVATE  # the file is personal: never shown to a channel
+        await self._post(Message(blocks, esc(attachment.filename)), ephemeral=shared, edit=False)
 
 
 # ---------------------------------------------------------------- the adapter
@@ -198,8 +198,10 @@ class Adapter:
     home_seen: dict[str, str] = field(default_factory=dict)  # user id -> fingerprint of the published Home
     _events: OrderedDict[str, None] = field(default_factory=OrderedDict)
     _dms: dict[str, str] = field(default_factory=dict)  # user id -> their DM with the app
-    _locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict)
-    _waiting: defaultdict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    pipeline: Pipeline = field(init=False)  # one request at a time per person and channel; failures told
+
+    def __post_init__(self) -> None:
+        self.pipeline = Pipeline(self.service)
 
     def seen(self, event_id: str | None) -> bool:
         """True for an event already handled: Slack delivers an event again when it doubts the first
@@ -253,31 +255,20 @@ class Adapter:
 
     async def handle(self, origin: Origin, request: Request, *, retry_as_command: bool = False) -> list[Reply]:
         """Run one request through the core (one at a time per person and channel) and answer it."""
-        async with self.turn(origin):
-            replies = await self.service.handle(await bind.prepare(self, request))
-            if not replies and retry_as_command and request.text:
+        async with self.pipeline.turn(request):
+            answer = await self.pipeline.ask(request, self.with_rights)
+            if not answer.replies and retry_as_command and request.text:
                 # "/alumni jion" in a channel: not an answer to anything, so say it is an unknown command
                 name, _sep, rest = request.text.partition(" ")
-                replies = await self.service.handle(replace(request, command=name, args=rest, text=None))
-            await Responder(self.client, origin, request).send_all(replies)
-        if replies:  # nothing said, nothing changed (a request dropped by the command limits): no Home to redo
+                answer = await self.pipeline.ask(replace(request, command=name, args=rest, text=None))
+            await Responder(self.client, origin, answer.request).send_all(answer.replies)
+        if answer.replies:  # nothing said, nothing changed (a request dropped by the command limits): no Home to redo
             await self.refresh_home(origin.user_id)
-        return replies
+        return answer.replies
 
-    @asynccontextmanager
-    async def turn(self, origin: Origin) -> AsyncIterator[None]:
-        """One request at a time per person and channel, so that answers keep their order."""
-        key = (origin.channel_id, origin.user_id)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._waiting[key] += 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._waiting[key] -= 1
-            if self._waiting[key] == 0:
-                del self._waiting[key]
-                self._locks.pop(key, None)
+    async def with_rights(self, request: Request) -> Request:
+        """The sender's and the app's rights in the channel, for the core's bind rule."""
+        return await bind.with_channel_rights(self.client, self.profiles, request)
 
     # ------------------------------------------------------------ Home tab
 

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bots.kit.splitting import Splitter, before_entity
 from core.messages.types import Button, Card, Reply
 from core.i18n.formatting import labelled
 
@@ -168,34 +169,7 @@ def split_text(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
     Cuts only between lines; a single line over the limit is cut at a space (never inside
     an ``&amp;`` entity).
     """
-    pieces: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        for part in _cut_line(line, limit):
-            candidate = f"{current}\n{part}" if current else part
-            if current and len(candidate) > limit:
-                pieces.append(current)
-                current = part
-            else:
-                current = candidate
-    if current.strip():
-        pieces.append(current)
-    return [p.strip("\n") for p in pieces if p.strip()]
-
-
-def _cut_line(line: str, limit: int) -> list[str]:
-    parts: list[str] = []
-    while len(line) > limit:
-        cut = line.rfind(" ", limit // 2, limit)
-        if cut == -1:
-            cut = limit
-        amp = line.rfind("&", 0, cut)
-        if amp != -1 and ";" not in line[amp:cut]:
-            cut = amp
-        parts.append(line[:cut])
-        line = line[cut:].lstrip(" ")
-    parts.append(line)
-    return parts
+    return Splitter(limit, safe_cut=before_entity).text(text)
 
 
 # ---------------------------------------------------------------- elements

@@ -7,6 +7,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, MessageHandler, filters
 
+from bots.kit.pipeline import Pipeline
+
 from . import dedupe, errors, handlers
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
@@ -71,6 +73,7 @@ def build_application(
         .build()
     )
     application.bot_data["service"] = service
+    application.bot_data["pipeline"] = Pipeline(service)  # the turns of this application's chats
     application.bot_data["publish_menu"] = publish_menu
     dedupe.install(application)  # a replayed webhook request (same update_id) is handled once
     application.add_handler(MessageHandler(filters.TEXT & ~filters.UpdateType.EDITED, handlers.on_update))

@@ -1,5 +1,7 @@
 """``/bind <channel>`` and ``/unbind`` in a group: what only Telegram can tell the core.
 
+Which requests need it is the kit's rule (``bots/kit/binding.py``).
+
 The core decides who may bind a chat (``core/commands/handlers/bind.py``); Telegram knows
 whether the sender administers the group and whether the bot may invite and remove people.
 This module asks Telegram (getChatMember) and puts both answers in the request.
@@ -18,7 +20,6 @@ from core.messages.types import ChatKind, Request
 from . import errors
 
 log = logging.getLogger(__name__)
-BIND_COMMANDS = frozenset({"bind", "unbind"})
 _ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 
 

@@ -8,9 +8,7 @@ Addressing (``to_request``):
 """
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import defaultdict
 from typing import Any
 
 import datetime as dtm
@@ -20,6 +18,8 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
+from bots.kit.pipeline import Answer, Pipeline
+from bots.kit.privacy import leaves_the_chat
 from core.messages.types import Chat, ChatAccess, ChatKind, Link, Reply, Request, Sender
 from core.i18n import _, use_language
 
@@ -123,7 +123,7 @@ class Delivery:
 
     def _target(self, reply: Reply) -> str:
         # Personal data asked for in a group goes to the person, not to the group.
-        if reply.private and self.request.chat.kind != ChatKind.PRIVATE:
+        if leaves_the_chat(self.request, reply):
             return self.request.sender.user_id
         return self.request.chat.chat_id
 
@@ -132,11 +132,11 @@ class Delivery:
             try:
                 await self.send(reply)
             except errors.Unreachable:
-                if self._private_from_group(reply):
+                if leaves_the_chat(self.request, reply):
                     await self._say_private_only(reply)
                 return
             except (BadRequest, Forbidden) as error:
-                if isinstance(error, Forbidden) and self._private_from_group(reply):
+                if isinstance(error, Forbidden) and leaves_the_chat(self.request, reply):
                     # Never started a private chat with the bot: the data stays unsent, and the group
                     # is told (without any of it) how to get it.
                     log.info("a private reply to %s could not be sent: %s", self.request.sender.user_id, error)
@@ -145,9 +145,6 @@ class Delivery:
                 # e.g. a private answer to someone who never opened a chat with the bot: skip this one reply
                 log.warning("a reply to %s in chat %s was not delivered: %s",
                             self.request.sender.user_id, self.request.chat.chat_id, error)
-
-    def _private_from_group(self, reply: Reply) -> bool:
-        return reply.private and self.request.chat.kind != ChatKind.PRIVATE
 
     async def _say_private_only(self, reply: Reply) -> None:
         """In the group: personal answers go to a private chat only, here is how to open one."""
@@ -279,13 +276,15 @@ class Delivery:
 
 # ---------------------------------------------------------------- PTB callbacks
 
-# One update at a time per person and chat, in arrival order (updates are otherwise concurrent).
-_locks: dict[tuple[str, str], asyncio.Lock] = {}
-_users: defaultdict[tuple[str, str], int] = defaultdict(int)
-
 
 def _service(context: ContextTypes.DEFAULT_TYPE) -> Any:
     return context.application.bot_data["service"]
+
+
+def _pipeline(context: ContextTypes.DEFAULT_TYPE) -> Pipeline:
+    """The application's pipeline: one update at a time per person and chat (updates are otherwise
+    concurrent), the core's failures told to the person."""
+    return context.application.bot_data["pipeline"]
 
 
 async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -302,21 +301,13 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if request is None:
         return
     carrier = query.message if query is not None and isinstance(query.message, Message) else None
-    key = (request.chat.chat_id, request.sender.user_id)
-    lock = _locks.setdefault(key, asyncio.Lock())
-    _users[key] += 1
-    try:
-        async with lock:
-            errors.mark_reachable(request.sender.user_id)
-            asks_rights = request.command in bind.BIND_COMMANDS or (request.action is not None and request.chat.kind is ChatKind.GROUP)
-            if asks_rights and not _service(context).over_limit(request):
-                # a button in a group may be a bind suggestion: the core needs the rights either way
-                # (not for a request the command limits drop: a flood of presses costs no getChatMember)
-                request = await bind.with_group_rights(bot, request)
-            replies = await _service(context).handle(request)
-            await Delivery(bot, _service(context), request, carrier).send_all(replies)
-    finally:
-        _users[key] -= 1
-        if _users[key] == 0:
-            del _users[key]
-            _locks.pop(key, None)
+
+    async def rights(asked: Request) -> Request:
+        # a button in a group may be a bind suggestion: the core needs the rights either way
+        return await bind.with_group_rights(bot, asked)
+
+    async def deliver(answer: Answer) -> None:
+        await Delivery(bot, _service(context), answer.request, carrier).send_all(answer.replies)
+
+    errors.mark_reachable(request.sender.user_id)
+    await _pipeline(context).answer(request, deliver, rights)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bots.kit.splitting import Splitter, before_entity
 from core.messages.types import Button, Card, Reply
 from core.i18n.formatting import labelled
 
@@ -137,49 +138,17 @@ def keyboard(reply: Reply, extra_rows: list[list[InlineKeyboardButton]] | None =
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def _split_long_line(line: str, limit: int) -> list[str]:
-    """A single line over the limit: cut at spaces (never inside an entity or a tag).
-
-    Lines with markup lose it here (the escaped visible text is kept); this only
-    happens to a single line longer than a whole message.
-    """
+def plain_line(line: str) -> str:
+    """A line's escaped visible text without its markup: what is left of a line too long to send
+    whole (markup cannot survive a cut; this only happens to a line longer than a message)."""
     if "<" in line:
-        line = esc(html.unescape(re.sub(r"<[^>]*>", "", line)))
-    pieces: list[str] = []
-    while utf16_len(line) > limit:
-        cut = limit
-        while utf16_len(line[:cut]) > limit:
-            cut -= 1
-        space = line.rfind(" ", 0, cut)
-        if space > limit // 2:
-            cut = space
-        amp = line.rfind("&", 0, cut)
-        if amp != -1 and ";" not in line[amp:cut]:
-            cut = amp  # do not cut "&amp;" in two
-        pieces.append(line[:cut])
-        line = line[cut:].lstrip(" ")
-    pieces.append(line)
-    return pieces
+        return esc(html.unescape(re.sub(r"<[^>]*>", "", line)))
+    return line
 
 
 def split_lines(lines: list[str], limit: int = MAX_MESSAGE) -> list[str]:
     """Join lines into texts of at most ``limit`` UTF-16 units, breaking only between lines."""
-    chunks: list[str] = []
-    current: list[str] = []
-    size = 0
-    for line in lines:
-        for piece in _split_long_line(line, limit) if utf16_len(line) > limit else [line]:
-            extra = utf16_len(piece) + (1 if current else 0)
-            if current and size + extra > limit:
-                chunks.append("\n".join(current))
-                current, size = [], 0
-                extra = utf16_len(piece)
-            current.append(piece)
-            size += extra
-    if current:
-        chunks.append("\n".join(current))
-    # blank lines at a chunk's edges are noise
-    return [c.strip("\n") for c in chunks if c.strip()]
+    return Splitter(limit, measure=utf16_len, safe_cut=before_entity, flatten=plain_line).lines(lines)
 
 
 def url_button(label: str, url: str) -> InlineKeyboardButton:
