@@ -148,3 +148,31 @@ async def test_a_core_failure_is_told_once_on_stderr_and_not_logged_above_debug(
                                  interactive=False)
     assert code == 1 and "Un problème est survenu" in stdout.getvalue()  # the member is told, in their language
     assert [r for r in caplog.records if r.levelno > logging.DEBUG] == []
+
+
+async def test_the_banner_and_the_error_line_speak_the_members_language_not_the_terminals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A member who chose French earlier is greeted in French even when the terminal's locale says nothing."""
+    async def handle(request: Request) -> list[Reply]:
+        if request.command == "start":
+            return [Reply(text="Bon retour !", language="fr")]
+        raise RuntimeError("boom")
+
+    typed = iter(["bonjour"])
+
+    def keyboard(prompt: str = "") -> str:  # the terminal: one line typed, then Ctrl-D
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("builtins.input", keyboard)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = await run_console(handle=handle, locale=None, stdin=io.StringIO(), stdout=stdout, stderr=stderr,
+                             interactive=True)
+    out = stdout.getvalue()
+    assert code == 1
+    assert "Console bot" not in out and "Ctrl-D" in out and out.index("Ctrl-D") < out.index("Bon retour")
+    assert stderr.getvalue().strip() == "alumni chat: erreur: boom"
+    assert "Un problème est survenu" in out  # the failure reply too: the language the core last answered in

@@ -113,21 +113,22 @@ class ConsoleLoop:
         finally:
             self.reading = False
 
-    async def step(self, request: Request) -> None:
+    async def step(self, request: Request, *, banner: bool = False) -> None:
         rendered = await self.session.send(request)
         error = self.session.error
-        if error is not None:  # the core failed on this line: the member is told, stderr has it in one line
-            self.failures += 1
-            detail = str(error).splitlines()[0] if str(error) else type(error).__name__
-            self.stderr.write(f"alumni chat: {_('error')}: {detail}\n")
-            self.stderr.flush()
+        with use_language(self.session.language):  # the member's language, known from the core's answer
+            if error is not None:  # the core failed on this line: the member is told, stderr has it in one line
+                self.failures += 1
+                detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+                self.stderr.write(f"alumni chat: {_('error')}: {detail}\n")
+                self.stderr.flush()
+            if banner:
+                self.print(_("Console bot: /help lists the commands, a number picks a choice, Ctrl-D quits."))
         self.show(rendered)
 
     async def run(self) -> int:
-        if self.interactive:
-            with use_language(self.session.language):
-                self.print(_("Console bot: /help lists the commands, a number picks a choice, Ctrl-D quits."))
-            await self.step(Request(sender=self.session.sender, chat=self.session.chat, command="start"))
+        if self.interactive:  # the banner waits for /start's answer, which says the member's language
+            await self.step(Request(sender=self.session.sender, chat=self.session.chat, command="start"), banner=True)
         while True:
             try:
                 line = await self.read_line()

@@ -8,6 +8,7 @@ error is logged. The adapter sends the answer in the same turn, so answers keep 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -63,6 +64,20 @@ class Pipeline:
     core: Core
     ordering: Ordering = field(default_factory=Ordering)
     failure_level: int = logging.ERROR
+    # The language the core last answered each member in: a failure is told in it (the core, which
+    # knows the member's chosen language, is what failed). Bounded: the oldest members are forgotten.
+    languages: OrderedDict[tuple[str, str], str] = field(default_factory=OrderedDict)
+    remembered: int = 10_000
+
+    def _remember(self, request: Request, replies: list[Reply]) -> None:
+        language = next((reply.language for reply in reversed(replies) if reply.language), None)
+        if language is None:
+            return
+        key = (request.sender.platform, request.sender.user_id)
+        self.languages[key] = language
+        self.languages.move_to_end(key)
+        while len(self.languages) > self.remembered:
+            self.languages.popitem(last=False)
 
     @asynccontextmanager
     async def turn(self, request: Request) -> AsyncIterator[None]:
@@ -75,10 +90,13 @@ class Pipeline:
         try:
             if prepare is not None and asks_chat_rights(request) and not self.core.over_limit(request):
                 request = await prepare(request)
-            return Answer(request, await self.core.handle(request))
+            replies = await self.core.handle(request)
         except Exception as error:  # one failing request never stops the bot; the member is told
             log.log(self.failure_level, "a %s request failed in the core", request.sender.platform, exc_info=True)
-            return Answer(request, [failure_reply(request)], error)
+            known = self.languages.get((request.sender.platform, request.sender.user_id))
+            return Answer(request, [failure_reply(request, known)], error)
+        self._remember(request, replies)
+        return Answer(request, replies)
 
     async def ask_in_turn(self, request: Request, prepare: Prepare | None = None) -> Answer:
         """``ask`` in this member's turn, for an adapter that sends the answer on its own."""
