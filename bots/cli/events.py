@@ -126,7 +126,7 @@ def _line(event: Any, slug: str | None) -> str:
 def events_create(args: argparse.Namespace) -> int:
     from core.audit import Actor
     from core.events.service import EventInput, create_event
-    from core.events.times import parse_duration
+    from core.events.times import end_note, parse_duration
 
     from .commands import _language_option
 
@@ -153,13 +153,16 @@ def events_create(args: argparse.Namespace) -> int:
         capacity=args.capacity,
     )
 
-    async def work(app: Any) -> tuple[int, bool]:
+    async def work(app: Any) -> tuple[int, bool, str | None]:
         async with app.db.transaction() as session:
             event, valid = await create_event(session, data, Actor.command_line())
-            return event.id, valid.ambiguous
+            note = end_note(valid.starts_at, valid.ends_at, valid.data.timezone, by_duration=duration is not None)
+            return event.id, valid.ambiguous, note
 
-    event_id, ambiguous = _run(work)
+    event_id, ambiguous, note = _run(work)
     print(_("event {id} created").format(id=event_id))
+    if note:  # the clocks change during the event: which end was meant
+        print(note, file=sys.stderr)
     if ambiguous:
         print(_("That time happens twice that night, when the clocks go back: I take the first one."), file=sys.stderr)
     return 0

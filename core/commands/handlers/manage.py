@@ -5,6 +5,7 @@ the fields as buttons and asks for the value (a short conversation stored in the
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 
 from core.commands.context import Context
 from core.commands.registry import command
@@ -17,7 +18,7 @@ from core.geo.timezones import match_zone
 from core.i18n import N_, _, current_language
 from core.text import isolate
 
-from .newevent import _end
+from .newevent import parse_end
 
 FIELDS = ("title", "description", "start", "end", "timezone", "place", "link", "capacity")
 NONE_WORDS = ("none", "-", "!skip")
@@ -65,7 +66,9 @@ async def apply_change(ctx: Context, event: Event, name: str, value: str) -> Non
         data.starts_local = start
         data.ends_local = start + length if length else None
     elif name == "end":
-        data.ends_local = None if empty else _end(data.starts_local, value)
+        end = None if empty else parse_end(data.starts_local, value)
+        data.ends_local = end if isinstance(end, datetime) else None
+        data.duration = end if isinstance(end, timedelta) else None  # real time, resolved in the event's zone
     elif name == "timezone":
         zone = match_zone(value)
         if zone is None:

@@ -17,7 +17,8 @@ from core.events import fields
 from core.events.errors import EventError
 from core.events.render import pick_text, when
 from core.events.service import EventInput, create_event, may_create_any, validate
-from core.events.times import parse_clock, parse_duration, parse_local_datetime, parse_minutes, to_utc
+from core.events.times import (end_note, example_start, example_text, parse_clock, parse_duration,
+                               parse_local_datetime, parse_minutes, to_utc)
 from core.geo.countries import country_name
 from core.geo.timezones import default_zone_for_country, match_zone, zones_for_country
 from core.i18n import N_, SUPPORTED_LANGUAGES, _, current_language, language_name, match_language
@@ -29,7 +30,6 @@ from .prompts import zone_label
 
 FLOW = "newevent"
 SKIP, DONE, CONFIRM, ABORT = "!skip", "!done", "!confirm", "!abort"
-EXAMPLE = datetime(2027, 3, 14, 18, 30)
 
 
 async def _button(ctx: Context, label: str, value: str) -> Button:
@@ -39,7 +39,7 @@ async def _button(ctx: Context, label: str, value: str) -> Button:
 def _local_example() -> str:
     from babel.dates import format_datetime as babel_datetime
 
-    return babel_datetime(EXAMPLE, format="short", locale=current_language()).replace("\u202f", " ").replace("\u200f", "")
+    return babel_datetime(example_start(), format="short", locale=current_language()).replace("\u202f", " ").replace("\u200f", "")
 
 
 # ---------------------------------------------------------------- questions
@@ -66,7 +66,7 @@ async def ask(ctx: Context, step: str, data: dict[str, object], error: str | Non
         buttons = [row[i : i + 3] for i in range(0, len(row), 3)] + [[await _button(ctx, _("Continue"), DONE)]]
     elif step == "start":
         text = _("When does it start? Send the date and time, for example {example} or {local}.").format(
-            example="2027-03-14 18:30", local=_local_example())
+            example=example_text(), local=_local_example())
     elif step == "end":
         text = _("How long does it last (for example 2h or 90m), or when does it end (for example 20:30)? You can skip.")
         buttons = [[await _button(ctx, "1h", "1h"), await _button(ctx, "2h", "2h"), await _button(ctx, "3h", "3h")], [skip]]
@@ -195,21 +195,19 @@ async def _apply(ctx: Context, step: str, data: dict[str, object], value: str) -
         return "title"
     if step == "start":
         if skip:
-            raise EventError(N_("Please give the time too, for example {example}."), example="2027-03-14 18:30")
+            raise EventError(N_("Please give the time too, for example {example}."), example=example_text())
         start = parse_local_datetime(value, current_language())
+        if _past_everywhere(start, data):
+            raise EventError(N_("This time is already past. Give a time in the future."))
         data["start"] = start.isoformat(timespec="minutes")
         return "end"
     if step == "end":
-        data["end"] = None
+        data["end"] = data["duration"] = None
         if not skip:
-            start = datetime.fromisoformat(str(data["start"]))
-            end = _end(start, value)
-            if end <= start:
-                raise EventError(N_("The end must come after the start."))
-            data["end"] = end.isoformat(timespec="minutes")
+            take_end(data, value)
         return "zone"
     if step == "zone":
-        zone = match_zone(value)
+        zone = match_zone(value, ctx.member.country_code)
         if zone is None:
             raise EventError(N_("“{value}” is not a time zone I know."), value=value[:60])
         start = datetime.fromisoformat(str(data["start"]))
@@ -252,20 +250,49 @@ async def _apply(ctx: Context, step: str, data: dict[str, object], value: str) -
     return step
 
 
-def _end(start: datetime, value: str) -> datetime:
+def _past_everywhere(start: datetime, data: dict[str, object]) -> bool:
+    """Whether a start is past in every zone the flow offers (the zone is asked later): then it is
+    refused at once, not after two more questions; a start past in some zone only is checked once the
+    zone is known."""
+    zones = [z for z in [data.get("default_zone"), *data.get("zones", [])] if z] or ["UTC"]  # type: ignore[list-item]
+    now = utcnow()
+    for zone in zones:
+        try:
+            if to_utc(start, str(zone)).instant > now:
+                return False
+        except EventError:
+            return False
+    return True
+
+
+def take_end(data: dict[str, object], value: str) -> None:
+    """The answer about the end: a duration ("2h") is kept as real time, a clock time ("20:30") as that
+    clock time; which one was meant is said in the preview when the clocks change in between."""
+    end = parse_end(datetime.fromisoformat(str(data["start"])), value)
+    if isinstance(end, timedelta):
+        data["duration"] = int(end.total_seconds()) // 60
+    else:
+        data["end"] = end.isoformat(timespec="minutes")
+
+
+def parse_end(start: datetime, value: str) -> datetime | timedelta:
+    """A duration ("2h", "90m": real time, resolved once the zone is known), or an end typed as a date and
+    time or as a clock time (the next day when it is not after the start)."""
     minutes = parse_minutes(value)
     if minutes is not None and not any(ch in value for ch in ":/.-") and minutes > 0:
-        return start + parse_duration(value)
+        return parse_duration(value)
     try:
-        return parse_local_datetime(value, current_language())
+        end = parse_local_datetime(value, current_language())
     except EventError:
-        pass
-    try:
-        clock = parse_clock(value)
-    except EventError:
-        raise EventError(N_("I couldn't read the duration “{value}”. Write it like 2h or 90m."), value=value[:40]) from None
-    end = datetime.combine(start.date(), clock)
-    return end if end > start else end + timedelta(days=1)
+        try:
+            clock = parse_clock(value)
+        except EventError:
+            raise EventError(N_("I couldn't read the duration “{value}”. Write it like 2h or 90m."), value=value[:40]) from None
+        end = datetime.combine(start.date(), clock)
+        end = end if end > start else end + timedelta(days=1)
+    if end <= start:
+        raise EventError(N_("The end must come after the start."))
+    return end
 
 
 def _place_or_link(data: dict[str, object], value: str) -> None:
@@ -303,6 +330,7 @@ def _input(data: dict[str, object]) -> EventInput:
         language=str(data["language"]),
         starts_local=datetime.fromisoformat(str(data["start"])),
         ends_local=datetime.fromisoformat(str(data["end"])) if data.get("end") else None,
+        duration=timedelta(minutes=int(data["duration"])) if data.get("duration") else None,  # type: ignore[call-overload]
         timezone=str(data["zone"]),
         place=str(data.get("place") or ""),
         online_url=str(data.get("url") or ""),
@@ -328,6 +356,9 @@ async def preview(ctx: Context, data: dict[str, object]) -> None:
     shown = Event(texts=valid.data.texts, language=valid.data.language, timezone=valid.data.timezone,
                   starts_at=valid.starts_at, ends_at=valid.ends_at)
     lines.append(_("When: {when}").format(when=when(shown, valid.data.timezone)) + f" ({zone_label(valid.data.timezone)})")
+    note = end_note(valid.starts_at, valid.ends_at, valid.data.timezone, by_duration=bool(data.get("duration")))
+    if note:
+        lines.append(note)
     if valid.ambiguous:
         lines.append(_("That time happens twice that night, when the clocks go back: I take the first one."))
     if valid.data.place:

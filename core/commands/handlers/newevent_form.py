@@ -8,14 +8,13 @@ One language is written here; more can be added later with ``editevent``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from core.commands.context import Context
 from core.messages.forms import Choice, FieldErrors, FieldKind, Form, FormField, value_of
 from core.events import fields
 from core.events.errors import EventError
 from core.events.service import validate
-from core.events.times import parse_local_datetime
+from core.events.times import example_text, parse_local_datetime
 from core.geo.timezones import default_zone_for_country, match_zone
 from core.i18n import N_, _, current_language
 from core.memberships import channel_title
@@ -46,7 +45,7 @@ async def _default_zone(ctx: Context) -> str:
 async def offer(ctx: Context) -> None:
     """Answer ``newevent`` with the form (the caller checked the rights)."""
     choices = tuple(Choice(slug, channel_title(slug)) for slug in await flow._channel_choices(ctx))
-    example = "2027-03-14 18:30"
+    example = example_text()
     form_fields = (
         FormField("title", _("Title"), max_length=fields.MAX_TITLE),
         FormField("description", _("Description"), FieldKind.MULTILINE, required=False, max_length=fields.MAX_DESCRIPTION),
@@ -91,13 +90,9 @@ async def submit(ctx: Context) -> None:
         data["start"] = parse_local_datetime(value_of(values, "start"), language).isoformat(timespec="minutes")
 
     def take_end() -> None:
-        data["end"] = None
+        data["end"] = data["duration"] = None
         if value_of(values, "end") and data.get("start"):
-            start = datetime.fromisoformat(str(data["start"]))
-            end = flow._end(start, value_of(values, "end"))
-            if end <= start:
-                raise EventError(N_("The end must come after the start."))
-            data["end"] = end.isoformat(timespec="minutes")
+            flow.take_end(data, value_of(values, "end"))
 
     def take_zone() -> None:
         typed = value_of(values, "zone")
