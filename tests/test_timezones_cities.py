@@ -1,6 +1,7 @@
 """The city data behind time zones (and, later, the directory): names in other languages and scripts, typos."""
 from __future__ import annotations
 
+from core.geo import cities
 from core.geo.cities import find_city
 from core.geo.timezones import find_zone, zone_name
 from core.text import fold
@@ -15,3 +16,13 @@ def test_city_names_in_other_languages_and_scripts() -> None:
     assert city is not None and (city.name, city.country) == ("Sfax", "TN") and fold("Sfax") in city.keys
     assert find_zone("Mars/Olympus") is None
     assert zone_name("Etc/GMT-1", "fr") == "UTC+01:00"
+
+
+def test_the_data_is_folded_as_the_code_folds_today() -> None:
+    """The names are folded by scripts/build_city_data.py: rerun it when ``core.text.fold`` changes."""
+    rows = cities._table().rows
+    assert len(rows) > 30_000
+    for row in rows[::300]:
+        city = cities._city(row)
+        assert city.keys[0] == fold(city.name), city
+        assert all(key == fold(key) for key in city.keys), city

@@ -70,7 +70,8 @@ def _table() -> _Table:
 
 @lru_cache(maxsize=1)
 def _fuzzy_keys() -> tuple[str, ...]:
-    return tuple(sorted({key for row in _table().rows if int(row[4]) >= FUZZY_MIN_POPULATION for key in row[5].split("|")}))
+    larger = (row[5].split("|") for row in _table().rows if int(row[4]) >= FUZZY_MIN_POPULATION)
+    return tuple(dict.fromkeys(key for keys in larger for key in keys))  # the most populous first, once each
 
 
 def cities_named(text: str) -> list[City]:
