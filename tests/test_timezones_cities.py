@@ -26,3 +26,8 @@ def test_the_data_is_folded_as_the_code_folds_today() -> None:
         city = cities._city(row)
         assert city.keys[0] == fold(city.name), city
         assert all(key == fold(key) for key in city.keys), city
+
+
+def test_a_city_typed_in_one_language_gives_its_names_in_the_others() -> None:
+    assert {"beyrouth", "beirut"} <= set(cities.city_aliases("بيروت"))
+    assert cities.city_aliases("Narnia") == ()

@@ -114,3 +114,10 @@ def suggest_city(text: str, country: str | None = None) -> City | None:
     if best is None:
         return None
     return _pick([c for c in cities_named(best[0]) if c.population >= FUZZY_MIN_POPULATION], country)
+
+
+def city_aliases(text: str, country: str | None = None) -> tuple[str, ...]:
+    """Every folded name of the city people mean by ``text`` ("بيروت" -> "beirut", "beyrouth", …): what lets a
+    search typed in one language find a city stored in another. Empty when no city has that name."""
+    city = find_city(text, country)
+    return city.keys if city else ()
