@@ -36,6 +36,8 @@ async def test_a_utc_offset_is_a_fixed_zone_said_honestly(db: Database) -> None:
     await person.send("/timezone UTC-03:30")
     assert (await member_of(db)).timezone == "Etc/GMT-1"
     assert "-03:30" in person.text() and "city" in person.text()
+    await person.send("/timezone Etc/GMT-2")  # the zone's own name: said to be an offset too
+    assert "+02:00" in person.text() and "daylight saving" in person.text() and "Etc/" not in person.text()
 
 
 async def test_the_united_states_picker_starts_with_the_most_lived_in_zones(db: Database) -> None:

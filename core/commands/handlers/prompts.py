@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from core.commands.context import Context
 from core.geo.regions import REGIONS, region_name
 from core.geo.countries import country_name
-from core.geo.timezones import ZoneMatch, offset_name, zone_name, zones_for_country
+from core.geo.timezones import ZoneMatch, is_offset_zone, offset_name, zone_name, zones_for_country
 from core.i18n import SUPPORTED_LANGUAGES, _, language_name
 from core.i18n.formatting import format_time
 from core.db.types import utcnow
@@ -37,9 +37,11 @@ def zone_sentence(zone: str, found: ZoneMatch | None = None) -> str:
     """The confirmation: the zone by its city (never "Europe/Berlin"), the city typed when it differs
     ("Paris, for Lyon, France"), and, for an offset, that it has no daylight saving."""
     now = format_time(utcnow(), zone)
-    if found is not None and found.offset is not None:
+    typed_offset = found.offset if found is not None else None
+    if typed_offset is not None or is_offset_zone(zone):
+        offset = offset_name(typed_offset) if typed_offset is not None else zone_name(zone)
         return _("Your time zone: {zone}, a fixed offset with no daylight saving (it is {time} there now).").format(
-            zone=isolate(offset_name(found.offset)), time=now)
+            zone=isolate(offset), time=now)
     label = zone_name(zone)
     city = found.city if found is not None else None
     if city is not None and fold(label) not in city.keys and fold(label) not in fold(city.name):
