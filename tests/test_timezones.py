@@ -68,3 +68,11 @@ async def test_namesakes_the_most_populous_wins_and_the_members_country_breaks_n
     assert (await member_of(db, "2")).timezone == "Europe/Madrid"
     await spanish.send("/timezone London, Canada")
     assert (await member_of(db, "2")).timezone == "America/Toronto"
+
+
+async def test_an_unknown_place_is_refused_with_an_example_from_the_members_country(db: Database) -> None:
+    await member_with(db, "1", language="en", country="TN", zone="Africa/Tunis")
+    person = Person(CommandService(db))
+    await person.send("/timezone Narnia")
+    assert (await member_of(db)).timezone == "Africa/Tunis"
+    assert "Narnia" in person.text() and "Tunis" in person.text() and "UTC+1" in person.text()

@@ -121,3 +121,12 @@ def city_aliases(text: str, country: str | None = None) -> tuple[str, ...]:
     search typed in one language find a city stored in another. Empty when no city has that name."""
     city = find_city(text, country)
     return city.keys if city else ()
+
+
+def largest_city(country: str | None) -> City | None:
+    """A country's most populous city: the example a member of that country reads ("Tunis", not "Lyon")."""
+    if not country:
+        return None
+    code = country.upper()
+    row = next((row for row in _table().rows if row[2] == code), None)
+    return _city(row) if row else None

@@ -5,6 +5,7 @@ from core.commands.context import Context
 from core.commands.registry import command
 from core.commands.syntax import split_page
 from core.messages.types import Pager
+from core.geo.cities import largest_city
 from core.geo.countries import country_name, suggest_countries
 from core.geo.regions import REGIONS, countries_in_region, region_name
 from core.geo.timezones import default_zone_for_country, find_zone, offset_name, parse_offset, zones_for_country
@@ -109,6 +110,12 @@ async def set_country(ctx: Context, code: str) -> None:
     await continue_onboarding(ctx)
 
 
+def _example_city(ctx: Context) -> str:
+    """A city of the member's own country as the example (any reader knows "Lyon" less than their own capital)."""
+    city = largest_city(ctx.member.country_code)
+    return city.name if city else "Lyon"
+
+
 @command("timezone", N_("Set your time zone (a city, or an offset such as UTC+1)"), usage=N_("[city, time zone or UTC offset]"))
 async def timezone(ctx: Context, args: str) -> None:
     if not args:
@@ -117,7 +124,7 @@ async def timezone(ctx: Context, args: str) -> None:
         if ctx.member.country_code and len(zones_for_country(ctx.member.country_code)) > 1:
             await ask_zone(ctx, ctx.member.country_code)
         else:
-            ctx.reply(_("To change it, send {hint}.").format(hint=ctx.hint("timezone", "Lyon")))
+            ctx.reply(_("To change it, send {hint}.").format(hint=ctx.hint("timezone", _example_city(ctx))))
         return
     found = find_zone(args, ctx.member.country_code)
     if found is None:
@@ -127,7 +134,7 @@ async def timezone(ctx: Context, args: str) -> None:
                         "is right.").format(offset=isolate(offset_name(offset))))
         else:
             ctx.reply(_("I know no city or time zone “{value}”. Type your city, for example {city}, or an offset from "
-                        "UTC, for example {offset}.").format(value=isolate(args), city="Lyon", offset="UTC+1"))
+                        "UTC, for example {offset}.").format(value=isolate(args), city=_example_city(ctx), offset="UTC+1"))
         return
     onboarding = await _in_onboarding(ctx)
     ctx.member.timezone = found.zone
