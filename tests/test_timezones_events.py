@@ -21,6 +21,11 @@ def spring_forward() -> date:
     return max(date(year, 3, day) for day in range(25, 32) if date(year, 3, day).weekday() == 6)
 
 
+async def _admin(db: Database) -> Person:
+    await member_with(db, "admin", language="en", country="FR", zone="Europe/Paris", role="administrator")
+    return Person(CommandService(db), user_id="admin")
+
+
 async def _up_to_the_end(person: Person, start: str) -> None:
     await person.send("/newevent")
     await person.send("Night walk")
@@ -29,7 +34,12 @@ async def _up_to_the_end(person: Person, start: str) -> None:
     await person.send(start)
 
 
-async def _after_the_end(person: Person) -> str:
+async def _night_walk(db: Database, end: str) -> tuple[str, Event]:
+    """An event from 01:30 on the night the clocks jump forward, ``end`` answered (a duration or a clock
+    time); the preview's text and the event stored once confirmed."""
+    person = await _admin(db)
+    await _up_to_the_end(person, f"{spring_forward()} 01:30")
+    await person.send(end)
     await person.press("Paris")
     await person.send("Pont des Arts, Paris")
     await person.press("Skip")
@@ -37,38 +47,22 @@ async def _after_the_end(person: Person) -> str:
     await person.send("0")
     preview = person.text()
     await person.press("Create")
-    return preview
-
-
-async def _stored(db: Database) -> Event:
     async with db.transaction() as session:
         event = await session.scalar(select(Event).order_by(Event.id.desc()))
         assert event is not None
-        return event
+        return preview, event
 
 
 async def test_a_duration_is_real_time_across_the_change(db: Database) -> None:
-    await member_with(db, "admin", language="en", country="FR", zone="Europe/Paris", role="administrator")
-    person = Person(CommandService(db), user_id="admin")
-    night = spring_forward()
-    await _up_to_the_end(person, f"{night} 01:30")
-    await person.press("2h")
-    preview = await _after_the_end(person)
+    preview, event = await _night_walk(db, "2h")
     assert "4:30" in preview and "real time" in preview
-    event = await _stored(db)
     assert event.ends_at - event.starts_at == timedelta(hours=2)
-    assert event.ends_local == datetime.combine(night, datetime.min.time()).replace(hour=4, minute=30)
+    assert event.ends_local == datetime.combine(spring_forward(), datetime.min.time()).replace(hour=4, minute=30)
 
 
 async def test_an_end_given_as_a_clock_time_is_kept(db: Database) -> None:
-    await member_with(db, "admin", language="en", country="FR", zone="Europe/Paris", role="administrator")
-    person = Person(CommandService(db), user_id="admin")
-    night = spring_forward()
-    await _up_to_the_end(person, f"{night} 01:30")
-    await person.send("03:30")
-    preview = await _after_the_end(person)
+    preview, event = await _night_walk(db, "03:30")
     assert "3:30" in preview and "local time" in preview and "1 hour" in preview
-    event = await _stored(db)
     assert event.ends_at - event.starts_at == timedelta(hours=1)
 
 
@@ -81,8 +75,7 @@ def test_the_command_line_says_which_too(cli) -> None:  # noqa: ANN001
 
 
 async def test_a_past_start_is_refused_at_the_date_step_and_the_example_is_ahead(db: Database) -> None:
-    await member_with(db, "admin", language="en", country="FR", zone="Europe/Paris", role="administrator")
-    person = Person(CommandService(db), user_id="admin")
+    person = await _admin(db)
     await _up_to_the_end(person, "2020-01-10 18:30")
     assert "already past" in person.text() and "When does it start" in person.text()
     examples = re.findall(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", person.text())
