@@ -12,7 +12,7 @@ from core.db.models import Event
 from core.db.types import utcnow
 from tests.chat import Person
 from tests.cli_fixtures import cli, cli_environment  # noqa: F401 - fixtures
-from tests.events_helpers import member_with
+from tests.events_helpers import make_event, member_with
 
 
 def spring_forward() -> date:
@@ -82,3 +82,14 @@ async def test_a_past_start_is_refused_at_the_date_step_and_the_example_is_ahead
     assert examples and all(datetime.fromisoformat(e) > datetime.now() for e in examples)
     await person.send(f"{spring_forward()} 18:30")
     assert "How long does it last" in person.text()
+
+
+async def test_editevent_takes_a_duration_as_real_time_too(db: Database) -> None:
+    person = await _admin(db)
+    start = datetime.combine(spring_forward(), datetime.min.time()).replace(hour=1, minute=30)
+    event_id = await make_event(db, start, "Europe/Paris", hours=3)  # 04:30, 2 real hours later
+    await person.send(f"/editevent {event_id} end 1h")  # 03:30: a wall-clock 02:30 would not exist
+    async with db.transaction() as session:
+        event = await session.get(Event, event_id)
+        assert event is not None
+        assert event.ends_at - event.starts_at == timedelta(hours=1) and event.ends_local.hour == 3
