@@ -25,6 +25,9 @@ class CommandSpec:
     # A multi-step flow: free text sent while its conversation runs comes back to this
     # handler (``ctx.answering`` is then true, and the text is the args).
     conversational: bool = False
+    # Answers a request that allows forms (``Request.forms``) with a form asking everything at
+    # once: platforms with dialogs (Slack's modals) open one for this command.
+    form: bool = False
 
     @property
     def usage(self) -> str:
@@ -41,10 +44,11 @@ SPEC_ORDER = (
 
 
 def command(
-    name: str, description: str, params: tuple[Param, ...] = (), listed: bool = True, conversational: bool = False
+    name: str, description: str, params: tuple[Param, ...] = (), listed: bool = True, conversational: bool = False,
+    form: bool = False,
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
-        _COMMANDS[name] = CommandSpec(name, description, handler, params, listed, conversational)
+        _COMMANDS[name] = CommandSpec(name, description, handler, params, listed, conversational, form)
         if list(_COMMANDS) != sorted(_COMMANDS, key=_position):
             ordered = sorted(_COMMANDS.items(), key=lambda item: _position(item[0]))
             _COMMANDS.clear()

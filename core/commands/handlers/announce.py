@@ -46,6 +46,7 @@ STOP = "!stop-"
     N_("Send an announcement to a channel (ambassadors and administrators)"),
     params=(ANY_CHANNEL,),
     conversational=True,
+    form=True,
 )
 async def announce(ctx: Context, args: str) -> None:
     if ctx.request.chat.kind is not ChatKind.PRIVATE:
