@@ -7,7 +7,7 @@ events. What is suggested is only a suggestion: the command checks the value fin
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.channels import THEMES
 from core.commands.parameters import Suggest
@@ -43,7 +43,7 @@ class Suggestion:
     value: str  # what the command reads
 
 
-Source = Callable[["Suggestions", SuggestionQuery], Awaitable[list[Suggestion]]]
+Source = Callable[[SuggestionQuery], Awaitable[list[Suggestion]]]
 
 
 class Suggestions:
@@ -52,11 +52,20 @@ class Suggestions:
     def __init__(self, db: Database | None, directory: DirectorySearch | None = None) -> None:
         self.db = db
         self.directory = directory
+        self._sources: dict[Suggest, Source] = {
+            Suggest.LANGUAGE: self._languages,
+            Suggest.COUNTRY: self._countries,
+            Suggest.TIMEZONE: self._zones,
+            Suggest.ASSOCIATION: self._associations,
+            Suggest.CHANNEL: self._channels,
+            Suggest.MY_CHANNEL: self._my_channels,
+            Suggest.EVENT: self._events,
+            Suggest.REMINDERS: self._reminders,
+        }
 
     async def suggest(self, query: SuggestionQuery) -> list[Suggestion]:
-        query = SuggestionQuery(query.kind, query.typed[:MAX_TYPED], query.language, query.platform, query.user_id,
-                                max(0, query.limit))
-        return (await SOURCES[query.kind](self, query))[: query.limit]
+        query = replace(query, typed=query.typed[:MAX_TYPED], limit=max(0, query.limit))
+        return (await self._sources[query.kind](query))[: query.limit]
 
     async def _languages(self, query: SuggestionQuery) -> list[Suggestion]:
         typed = fold(query.typed)
@@ -129,18 +138,6 @@ class Suggestions:
         if typed and not presets:
             return [Suggestion(typed, typed)]
         return [Suggestion(p, p) for p in presets]
-
-
-SOURCES: dict[Suggest, Source] = {
-    Suggest.LANGUAGE: Suggestions._languages,
-    Suggest.COUNTRY: Suggestions._countries,
-    Suggest.TIMEZONE: Suggestions._zones,
-    Suggest.ASSOCIATION: Suggestions._associations,
-    Suggest.CHANNEL: Suggestions._channels,
-    Suggest.MY_CHANNEL: Suggestions._my_channels,
-    Suggest.EVENT: Suggestions._events,
-    Suggest.REMINDERS: Suggestions._reminders,
-}
 
 
 def countries(typed: str, language: str, limit: int) -> list[tuple[str, str]]:
