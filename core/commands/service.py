@@ -3,8 +3,9 @@
 ``CommandService.handle(request) -> list[Reply]`` runs a command: one request is one
 transaction, so a command either happens completely or not at all. Next to it, the queries
 an adapter's platform extras need, each a small typed result in its own transaction: a
-member's home (``home``), suggestions while typing a parameter (``suggest``), and the
-platform ids of event mirrors (``mirror_ids``). The command table (``registry.commands``,
+member's home (``home``), suggestions while typing a parameter (``suggest``), the
+platform ids of event mirrors (``mirror_ids``), and an identity the platform can no longer
+reach (``mark_unreachable``). The command table (``registry.commands``,
 complete once this module is imported) carries each command's typed parameters, from which
 adapters build their platform's forms.
 """
@@ -28,7 +29,7 @@ from core.messages.types import Reply, Request
 from core.db.engine import Database
 from core.directory.search import DirectorySearch
 from core.i18n import DEFAULT_LANGUAGE, _, is_rtl, language_from_locale, use_language
-from core.members import get_or_create_identity
+from core.members import get_or_create_identity, mark_unreachable
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,12 @@ class CommandService:
     async def home(self, platform: str, user_id: str, locale: str | None = None) -> MemberHome:
         """A member's home: profile, channels, upcoming events and reminders, with their buttons."""
         return await member_home(self.db, platform, user_id, locale)
+
+    async def mark_unreachable(self, platform: str, user_id: str) -> None:
+        """The platform says this identity can no longer be written to (blocked the bot, deleted):
+        recorded until the person writes again, so nothing more is planned for it."""
+        async with self.db.transaction() as session:
+            await mark_unreachable(session, platform, user_id)
 
     async def suggest(self, query: SuggestionQuery) -> list[Suggestion]:
         """Values to offer while someone types a parameter (``Param.suggest``): suggestions only."""
