@@ -15,7 +15,7 @@ import discord
 from discord import app_commands
 
 from core.commands.parameters import Param
-from core.commands.registry import commands as core_commands
+from core.commands.service import commands as core_commands  # the table, complete once the service is imported
 
 from . import access, handlers
 from .components import DYNAMIC_ITEMS

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from core.commands.registry import commands
+from core.commands.service import commands  # the table, complete once the service is imported
 from core.messages.forms import FieldKind, Form, FormField
 
 from .render import Block, esc, mrkdwn, plain
