@@ -136,3 +136,16 @@ async def test_mirror_ids_are_kept_per_address(db: Database) -> None:
     assert await ids.recall("discord", "events:8", "uid-1") is None  # another server
     await ids.remember("discord", "events:7", "uid-1", None)
     assert await ids.recall("discord", "events:7", "uid-1") is None
+
+
+async def test_discord_offers_a_members_own_channels_to_leave(fake: FakeDiscord, db: Database) -> None:
+    """``/leave`` completes from the core's suggestions: the channels this person joined, in their
+    Discord client's language; someone who joined none is offered every channel."""
+    service = CommandService(db)
+    await service.handle(Request(Sender("discord", "4242", "Amel"), Chat("dm"), command="join", args="health"))
+    async with running(fake, service):
+        await fake.autocomplete("leave", "channel", "", user=fake.user(4242), locale="fr")
+        await fake.autocomplete("leave", "channel", "san", user=fake.user(5151), locale="fr")
+        mine, stranger = [c.json["data"]["choices"] for c in await fake.wait_for("POST", CALLBACK, 2)]
+    assert mine == [{"name": "Santé", "value": "health"}]
+    assert {"name": "Santé", "value": "health"} in stranger and len(stranger) > 1
