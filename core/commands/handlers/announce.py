@@ -27,6 +27,7 @@ from core.announcements.schedule import parse_send_at
 from core.announcements.texts import TextError, clean_text, render_version
 from core.channels import THEMES
 from core.commands.context import Context
+from core.commands.parameters import ANY_CHANNEL
 from core.commands.registry import command
 from core.messages.types import ChatKind
 from core.db.models import Announcement, Channel
@@ -43,8 +44,9 @@ STOP = "!stop-"
 @command(
     "announce",
     N_("Send an announcement to a channel (ambassadors and administrators)"),
-    usage=N_("[channel]"),
+    params=(ANY_CHANNEL,),
     conversational=True,
+    form=True,
 )
 async def announce(ctx: Context, args: str) -> None:
     if ctx.request.chat.kind is not ChatKind.PRIVATE:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from core.commands.context import Context
+from core.commands.parameters import ANSWER, EVENT, Param, Suggest
 from core.commands.registry import command
 from core.commands.syntax import split_page
 from core.messages.types import Button, Card, Field, FileAttachment, Link, Pager
@@ -48,7 +49,8 @@ async def _my_answers(ctx: Context, event_ids: list[int]) -> dict[int, Rsvp]:
 # ---------------------------------------------------------------- events
 
 
-@command("events", N_("Upcoming events of your country and channels, or of one channel"), usage=N_("[channel or country]"))
+@command("events", N_("Upcoming events of your country and channels, or of one channel"), params=(Param("channel", N_("A country or a topic, in any language"), N_("channel or country"),
+                suggest=Suggest.CHANNEL),))
 async def events(ctx: Context, args: str) -> None:
     page, query = split_page(args)
     feed = query == "ics" or query.endswith(" ics")
@@ -146,7 +148,7 @@ async def events(ctx: Context, args: str) -> None:
 # ---------------------------------------------------------------- event
 
 
-@command("event", N_("Show an event: details, answers, add to your calendar"), usage=N_("<number>"))
+@command("event", N_("Show an event: details, answers, add to your calendar"), params=(EVENT,))
 async def event(ctx: Context, args: str) -> None:
     number, _sep, rest = args.partition(" ")
     if not number:
@@ -210,7 +212,7 @@ async def show_event(ctx: Context, found: Event) -> None:
 # ---------------------------------------------------------------- rsvp
 
 
-@command("rsvp", N_("Answer an event: yes, maybe or no"), usage=N_("<number> yes/maybe/no"))
+@command("rsvp", N_("Answer an event: yes, maybe or no"), params=(EVENT, ANSWER))
 async def rsvp(ctx: Context, args: str) -> None:
     number, _sep, value = args.partition(" ")
     choice = parse_answer(value) if value else None
@@ -242,7 +244,8 @@ async def rsvp(ctx: Context, args: str) -> None:
 # ---------------------------------------------------------------- reminders
 
 
-@command("reminders", N_("When I remind you of events you answered (e.g. 1d 1h), or off"), usage=N_("[offsets or off]"))
+@command("reminders", N_("When I remind you of events you answered (e.g. 1d 1h), or off"), params=(Param("offsets", N_("For example 1d 1h (days, hours, minutes), or off"),
+                N_("offsets or off"), suggest=Suggest.REMINDERS),))
 async def reminders(ctx: Context, args: str) -> None:
     if not args:
         presets = [(_(label) if value == "off" else label, value) for label, value in REMINDER_PRESETS]

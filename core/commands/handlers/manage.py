@@ -7,6 +7,7 @@ from __future__ import annotations
 
 
 from core.commands.context import Context
+from core.commands.parameters import NUMBER, Param
 from core.commands.registry import command
 from core.db.models import Event
 from core.events import fields
@@ -84,7 +85,7 @@ async def apply_change(ctx: Context, event: Event, name: str, value: str) -> Non
     ctx.reply(text, buttons=[[await ctx.button(_("Details"), "event", str(event.id))]])
 
 
-@command("editevent", N_("Change an event (ambassadors and administrators)"), usage=N_("<number> [field value]"),
+@command("editevent", N_("Change an event (ambassadors and administrators)"), params=(NUMBER, Param("change", N_("A field and its new value"), N_("field value"))),
          listed=False, conversational=True)
 async def editevent(ctx: Context, args: str) -> None:
     conversation = await ctx.conversation()
@@ -129,7 +130,7 @@ async def editevent(ctx: Context, args: str) -> None:
         ctx.reply(error.translated())
 
 
-@command("cancelevent", N_("Cancel an event (ambassadors and administrators)"), usage=N_("<number>"), listed=False)
+@command("cancelevent", N_("Cancel an event (ambassadors and administrators)"), params=(NUMBER,), listed=False)
 async def cancelevent(ctx: Context, args: str) -> None:
     number, _sep, rest = args.partition(" ")
     if not number:

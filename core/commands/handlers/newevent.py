@@ -111,7 +111,7 @@ async def _channel_choices(ctx: Context) -> list[str]:
 # ---------------------------------------------------------------- the flow
 
 
-@command("newevent", N_("Create an event (ambassadors and administrators)"), conversational=True)
+@command("newevent", N_("Create an event (ambassadors and administrators)"), conversational=True, form=True)
 async def newevent(ctx: Context, args: str) -> None:
     conversation = await ctx.conversation()
     running = conversation is not None and conversation.flow == FLOW

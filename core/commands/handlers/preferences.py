@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from core.commands.context import Context
+from core.commands.parameters import Param, Suggest
 from core.commands.registry import command
 from core.commands.syntax import split_page
 from core.messages.types import Pager
@@ -21,7 +22,8 @@ async def _in_onboarding(ctx: Context) -> bool:
     return conversation is not None and conversation.flow == "onboarding"
 
 
-@command("language", N_("Choose the language I speak with you"), usage=N_("[language]"))
+@command("language", N_("Choose the language I speak with you"), params=(Param("language", N_("A language, for example français or English"), N_("language"),
+                suggest=Suggest.LANGUAGE),))
 async def language(ctx: Context, args: str) -> None:
     if not args:
         await ask_language(ctx, "onboarding" if await _in_onboarding(ctx) else "language", guessed=ctx.member.language)
@@ -43,7 +45,7 @@ async def language(ctx: Context, args: str) -> None:
             await ctx.end_conversation()
 
 
-@command("country", N_("Set the country where you live"), usage=N_("[country]"))
+@command("country", N_("Set the country where you live"), params=(Param("country", N_("Your country, in any language"), N_("country"), suggest=Suggest.COUNTRY),))
 async def country(ctx: Context, args: str) -> None:
     flow = "onboarding" if await _in_onboarding(ctx) else "country"
     if not args:
@@ -109,7 +111,8 @@ async def set_country(ctx: Context, code: str) -> None:
     await continue_onboarding(ctx)
 
 
-@command("timezone", N_("Set your time zone (a city or a name such as Europe/Paris)"), usage=N_("[time zone or city]"))
+@command("timezone", N_("Set your time zone (a city or a name such as Europe/Paris)"), params=(Param("zone", N_("A time zone or a city"), N_("time zone or city"),
+                suggest=Suggest.TIMEZONE),))
 async def timezone(ctx: Context, args: str) -> None:
     if not args:
         if ctx.member.timezone:
