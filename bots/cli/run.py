@@ -7,7 +7,6 @@ delivery engine, with /healthz and /metrics served once (``--health-port``).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import importlib.util
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from types import ModuleType
 from typing import Any
 
 from bots import health, host
+from bots.lifecycle import run_until_stopped
 from core.config import Settings
 from core.i18n import _
 
@@ -79,7 +79,7 @@ def run_bots(args: argparse.Namespace) -> int:
         if run is None:
             raise _not_available(args.platform)
         args.health_port = _health_port(app_settings, args, [args.platform])
-        return _finish(run, app_settings, args)
+        return run_until_stopped(run, app_settings, args)
     chosen = [p for p in PLATFORMS if getattr(app_settings, TOKENS[p]) and _runner(p) is not None]
     if not chosen:
         raise CliError(
@@ -87,9 +87,9 @@ def run_bots(args: argparse.Namespace) -> int:
         )
     args.health_port = _health_port(app_settings, args, chosen)
     if len(chosen) == 1:
-        return _finish(_runner(chosen[0]), app_settings, args)  # type: ignore[arg-type]
+        return run_until_stopped(_runner(chosen[0]), app_settings, args)  # type: ignore[arg-type]
     factories = [getattr(_module(platform), "connector") for platform in chosen]
-    return _finish(lambda s, a: host.run(s, a, factories), app_settings, args)
+    return run_until_stopped(lambda s, a: host.run(s, a, factories), app_settings, args)
 
 
 def _health_port(app_settings: Settings, args: argparse.Namespace, platforms: list[str]) -> int | None:
@@ -108,11 +108,3 @@ def _health_port(app_settings: Settings, args: argparse.Namespace, platforms: li
     if same_port and "slack" in platforms and not app_settings.slack_app_token:
         return None
     return int(port)
-
-
-def _finish(run: Callable[[Settings, argparse.Namespace], Any], app_settings: Settings,
-            args: argparse.Namespace) -> int:
-    try:
-        return int(asyncio.run(run(app_settings, args)) or 0)
-    except KeyboardInterrupt:  # Ctrl-C is a normal stop
-        return 0
