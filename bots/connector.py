@@ -13,7 +13,7 @@ safe after a failed or partial start.
 """
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from core.app import App
 from core.delivery.transport import Transport
@@ -23,7 +23,6 @@ class ConnectorError(Exception):
     """What stops a bot (a rejected token, a lost connection), said in one line of stderr."""
 
 
-@runtime_checkable
 class Connector(Protocol):
     name: str  # the platform: "telegram", "discord", "slack" (health, metrics, workers)
 

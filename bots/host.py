@@ -111,7 +111,7 @@ async def _serve(app: App, connectors: Sequence[Connector], stop_event: asyncio.
 
 async def _until_stopped(connectors: Sequence[Connector], stop_event: asyncio.Event) -> int:
     stopped = asyncio.ensure_future(stop_event.wait())
-    closing = {asyncio.ensure_future(c.closed()): c for c in connectors}
+    closing = [asyncio.ensure_future(connector.closed()) for connector in connectors]
     try:
         done, _pending = await asyncio.wait({stopped, *closing}, return_when=asyncio.FIRST_COMPLETED)
     finally:
