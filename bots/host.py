@@ -1,12 +1,12 @@
 """The composition root of a bot process: ``alumni run telegram`` and ``alumni run all`` alike.
 
-It opens the app once (one database pool, one command service), starts each connector
+It opens the app once (one database pool, one command service), starts the connectors together
 (``bots/connector.py``), then runs ONE delivery engine (one scheduler, one dispatcher holding
 every connector's transport) with the features' periodic jobs and renderers (``core.features``),
 wakes it after each commit that planned pushes (``core.delivery.outbox.on_commit``), serves
 /healthz and /metrics once, waits for SIGTERM (``bots/lifecycle.py``), and stops everything in
-order: the engine first (in-flight sends finish through live clients), then the connectors in
-reverse order, then the health server and the app.
+order: the engine first (in-flight sends finish through live clients), then the connectors
+(together), then the health server and the app.
 """
 from __future__ import annotations
 
@@ -95,12 +95,16 @@ async def _serve(app: App, connectors: Sequence[Connector], stop_event: asyncio.
                 return _fail(_("cannot listen on port {port}: {error}").format(
                     port=health_port, error=error.strerror or error))
             stack.push_async_callback(server.stop)
-        for connector in connectors:
-            stack.push_async_callback(_stop, connector)  # stopped in reverse order, after the engine
-            try:
-                await connector.start(app)
-            except ConnectorError as error:
-                return _fail(str(error))
+        stack.push_async_callback(_stop_all, connectors)  # after the engine: sends under way finish first
+        started = await asyncio.gather(*(connector.start(app) for connector in connectors), return_exceptions=True)
+        failures = [error for error in started if isinstance(error, BaseException)]
+        for error in failures:
+            if not isinstance(error, ConnectorError):
+                raise error
+        for error in failures:
+            _fail(str(error))
+        if failures:
+            return 1
         engine = await stack.enter_async_context(
             deliveries(app.db, [c.transport for c in connectors], app.settings))
         for connector in connectors:
@@ -130,11 +134,12 @@ def _probe(connector: Connector, engine: DeliveryEngine) -> health.Probe:
     return lambda: connector.healthy() and engine.running
 
 
-async def _stop(connector: Connector) -> None:
-    try:
-        await connector.stop()
-    except Exception:  # noqa: BLE001 - never turn a clean stop into a traceback
-        log.debug("error while stopping %s", connector.name, exc_info=True)
+async def _stop_all(connectors: Sequence[Connector]) -> None:
+    """Every connector at once (each is safe to stop after a failed or partial start)."""
+    results = await asyncio.gather(*(connector.stop() for connector in connectors), return_exceptions=True)
+    for connector, result in zip(connectors, results):
+        if isinstance(result, Exception):  # never turn a clean stop into a traceback
+            log.debug("error while stopping %s", connector.name, exc_info=result)
 
 
 def _fail(message: str) -> int:

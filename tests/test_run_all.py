@@ -13,7 +13,11 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
+from bots import host
 from bots.cli.main import main
+from bots.discord import runner as discord_runner
+from bots.telegram import runner as telegram_runner
+from core.config import Settings
 from core.db.engine import Database
 from core.db.models import Delivery, Worker
 from core.delivery.outbox import enqueue_many
@@ -112,5 +116,30 @@ async def test_one_sigterm_stops_every_bot(tmp_path: Path, monkeypatch: pytest.M
         async with database.sessions() as session:
             assert set(await session.scalars(select(Delivery.status))) == {"sent"}
             assert list(await session.scalars(select(Worker.id))) == []  # left on SIGTERM
+    finally:
+        await database.dispose()
+
+
+async def test_a_bot_that_cannot_start_stops_the_others(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Under the one root: Discord refuses its token, so Telegram (started beside it) is stopped again,
+    no engine runs, and the process says why in one line and exits with 1."""
+    url = f"sqlite:///{tmp_path / 'refused.db'}"
+    async with FakeBotAPI() as telegram, FakeDiscord() as discord:
+        settings = Settings(database_url=url, telegram_bot_token=telegram.token, telegram_api_base_url=telegram.base_url,
+                            discord_bot_token="wrong", discord_api_base_url=discord.api_base_url,
+                            discord_gateway_url=discord.gateway_url)
+        try:
+            connectors = [telegram_runner.connector(settings, None), discord_runner.connector(settings, None)]
+            assert await host.serve(settings, connectors) == 1
+        finally:
+            discord_runner.configure_endpoints(None, None)
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "DISCORD_BOT_TOKEN" in err and "wrong" not in err
+        assert not connectors[0].healthy()  # Telegram was started, then stopped again
+        assert telegram.calls_to("getMe")
+    database = Database(url)
+    try:
+        async with database.sessions() as session:
+            assert list(await session.scalars(select(Worker.id))) == []  # no engine ran
     finally:
         await database.dispose()
