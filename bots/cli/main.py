@@ -21,9 +21,6 @@ from .errors import CliError, describe_exception
 
 log = logging.getLogger("alumni.cli")
 
-PLATFORMS = ("telegram", "discord", "slack")
-
-
 class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose usage errors are one line, like every other error."""
 
@@ -169,7 +166,7 @@ def build_parser() -> Parser:
     channel_settings.add_parsers(ch_sub)
 
     # ---------------------------------------------------------------- events, announcements
-    from . import announce, audit, events, status
+    from . import announce, audit, events, run, status
 
     events.add_parser(groups, Parser)
     announce.add_parser(groups, Parser)
@@ -177,28 +174,7 @@ def build_parser() -> Parser:
     audit.add_parser(groups, Parser)
 
     # ---------------------------------------------------------------- run
-    run = groups.add_parser(
-        "run",
-        help=_("run the chat bots"),
-        description=_("Run a platform bot (tokens from the environment, see README), or all configured ones."),
-    )
-    run.add_argument("platform", choices=(*PLATFORMS, "all"), help=_("telegram, discord, slack or all"))
-    run.add_argument(
-        "--webhook-url", metavar="URL", help=_("telegram: public HTTPS URL for webhooks (default: long polling)")
-    )
-    run.add_argument(
-        "--listen", metavar="ADDRESS", default="0.0.0.0", help=_("telegram webhook and slack HTTP server: listen address")
-    )
-    run.add_argument(
-        "--port", type=int, default=8443, help=_("telegram webhook and slack HTTP server: listen port (default 8443)")
-    )
-    run.add_argument(
-        "--health-port",
-        type=int,
-        metavar="PORT",
-        help=_("serve /healthz and /metrics on this port (default: $ALUMNI_HEALTH_PORT; unset: not served)"),
-    )
-    run.set_defaults(handler=commands.run_bots)
+    run.add_parser(groups)
     return parser
 
 

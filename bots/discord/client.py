@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 import discord
 from discord import app_commands
@@ -23,9 +23,7 @@ from . import access, handlers
 from .components import DYNAMIC_ITEMS
 from .options import COMPLETERS, SERVER_ONLY, annotation, core_args
 from .translator import CatalogTranslator
-
-if TYPE_CHECKING:
-    from .transport import DiscordTransport
+from .transport import DiscordTransport
 
 log = logging.getLogger(__name__)
 BIND_COMMANDS = tuple(sorted(KIT_BIND_COMMANDS))  # in a stable order: the command table's
@@ -131,10 +129,8 @@ class AlumniBot(discord.Client):
             self.synced = await self.tree.sync()
             log.info("%d application commands published", len(self.synced))
 
-    def transport(self) -> "DiscordTransport":
+    def transport(self) -> DiscordTransport:
         """The delivery engine's sender, sharing this client's HTTP session and rate-limit buckets."""
-        from .transport import DiscordTransport
-
         return DiscordTransport(self)
 
     async def on_ready(self) -> None:

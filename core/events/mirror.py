@@ -28,8 +28,6 @@ from core.db.engine import Database
 from core.db.models import BINDING_APPROVED, Channel, ChannelBinding, Delivery, Event
 from core.db.types import utcnow
 from core.delivery.outbox import enqueue_many
-from core.delivery.renderers import renderer
-from core.jobs import periodic
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +97,6 @@ async def _window(session: AsyncSession, platform: str, address: str) -> list[Ev
     return list(await session.scalars(statement))
 
 
-@renderer(RENDERER)
 async def render_mirror(session: AsyncSession, delivery: Delivery) -> Reply | None:
     """The event as it is now, as iCalendar; STATUS:CANCELLED when the mirror must go."""
     from .ical import export_event, ics_filename
@@ -119,7 +116,6 @@ async def render_mirror(session: AsyncSession, delivery: Delivery) -> Reply | No
                  language=event.language)
 
 
-@periodic("events.mirror", seconds=900)
 async def plan_window(db: Database) -> None:
     """Keep each address's mirrors to its window: events that entered it (earlier ones passed) get
     their mirror; mirrored events that left it (over, or pushed back by earlier ones) lose theirs."""
