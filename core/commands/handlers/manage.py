@@ -5,12 +5,12 @@ the fields as buttons and asks for the value (a short conversation stored in the
 """
 from __future__ import annotations
 
-
 from core.commands.context import Context
 from core.commands.registry import command
 from core.db.models import Event
 from core.events import fields
 from core.events.errors import EventError
+from core.events.render import pick_text
 from core.events.service import cancel_event, get_event, input_of, require_rights, update_event
 from core.events.times import parse_local_datetime
 from core.geo.timezones import match_zone
@@ -138,8 +138,6 @@ async def cancelevent(ctx: Context, args: str) -> None:
     found = await _event_for_manager(ctx, number)
     if found is None:
         return
-    from core.events.render import pick_text
-
     title = isolate(pick_text(found)[0])
     if rest.strip() != "!confirm":
         ctx.reply(
