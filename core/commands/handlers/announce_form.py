@@ -24,7 +24,7 @@ from core.memberships import channel_by_slug, channel_title, resolve_channel
 from core.roles import is_administrator
 from core.text import isolate
 
-from . import announce as flow
+from .announce_draft import refusal_text, save_draft, say_expired, send_at_of, sender_language
 
 FORM_ID = "announce"
 PREVIEW_ID = "announce-preview"
@@ -48,7 +48,7 @@ async def offer(ctx: Context, channel: str = "") -> None:
     """Answer ``announce`` with the form (the caller checked that the sender may announce somewhere)."""
     choices = tuple(Choice(slug, channel_title(slug)) for slug in await _channel_choices(ctx))
     initial = channel if channel in {c.value for c in choices} else (choices[0].value if len(choices) == 1 else None)
-    mine = flow._sender_language(ctx)
+    mine = sender_language(ctx)
     languages = [mine] + [code for code in SUPPORTED_LANGUAGES if code != mine]
     zone = ctx.member.timezone or "UTC"
     form_fields = [FormField("channel", _("Channel"), FieldKind.SELECT, choices=choices, initial=initial)]
@@ -76,9 +76,9 @@ async def submit(ctx: Context) -> None:
         errors.add("channel", _("There is no channel “{value}”.").format(value=isolate(typed[:60])))
     elif not await may_announce(ctx.session, ctx.member.id, channel):
         log_refusal(ctx.member.id, ctx.platform, channel.slug)
-        errors.add("channel", flow.refusal_text(channel.slug))
+        errors.add("channel", refusal_text(channel.slug))
     texts: dict[str, str] = {}
-    mine = flow._sender_language(ctx)
+    mine = sender_language(ctx)
     for code in SUPPORTED_LANGUAGES:
         raw = str(values.get(text_field(code)) or "")
         if not raw.strip() and code != mine:
@@ -99,7 +99,7 @@ async def submit(ctx: Context) -> None:
     ordered = {mine: texts.pop(mine), **texts}
     draft: dict[str, Any] = {"channel": channel.slug, "texts": ordered, "lang": mine,
                              "send_at": send_at.isoformat() if send_at else None, "nonce": secrets.token_hex(4)}
-    await flow._save(ctx, "preview", draft)
+    await save_draft(ctx, "preview", draft)
     await preview(ctx, draft)
 
 
@@ -107,7 +107,7 @@ async def preview(ctx: Context, draft: dict[str, Any]) -> None:
     """The second page: each version as its readers will see it, the reach, and Send."""
     channel = await channel_by_slug(ctx.session, draft["channel"])
     if channel is None:
-        await flow._expired(ctx)
+        await say_expired(ctx)
         return
     name = ctx.identity.display_name or ""
     notes = [render_version(code, code, text, name, channel.slug).plain_text() for code, text in draft["texts"].items()]
@@ -117,7 +117,7 @@ async def preview(ctx: Context, draft: dict[str, Any]) -> None:
         "Above, each version as its readers will see it. It will reach {count} recipients.",
         count,
     ).format(count=count)
-    send_at = flow._send_at(draft)
+    send_at = send_at_of(draft)
     if send_at is not None:
         summary += " " + _("It will go out on {time}.").format(time=format_datetime(send_at, ctx.member.timezone))
     notes.append(summary)

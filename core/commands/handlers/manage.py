@@ -17,7 +17,7 @@ from core.geo.timezones import match_zone
 from core.i18n import N_, _, current_language
 from core.text import isolate
 
-from .newevent import _end
+from .event_draft import end_from
 
 FIELDS = ("title", "description", "start", "end", "timezone", "place", "link", "capacity")
 NONE_WORDS = ("none", "-", "!skip")
@@ -65,7 +65,7 @@ async def apply_change(ctx: Context, event: Event, name: str, value: str) -> Non
         data.starts_local = start
         data.ends_local = start + length if length else None
     elif name == "end":
-        data.ends_local = None if empty else _end(data.starts_local, value)
+        data.ends_local = None if empty else end_from(data.starts_local, value)
     elif name == "timezone":
         zone = match_zone(value)
         if zone is None:
