@@ -23,7 +23,8 @@ from core.imports import ImportLimits
 from core.text import echo
 
 from .errors import EventError
-from .ical_export import channel_events_filter, channel_feed, export_event, export_events, ics_filename
+from .ical_export import channel_feed, export_event, export_events, ics_filename
+from .listing import channel_events_filter
 from .service import EventInput, create_event, update_event
 from .times import check_year
 

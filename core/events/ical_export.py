@@ -9,7 +9,6 @@ Reading a file back into events is ``core.events.ical``.
 """
 from __future__ import annotations
 
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -18,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.models import Channel, Event
 from core.db.types import utcnow
+
+from .listing import channel_events_filter
 
 PRODID = "-//alumni-bots//events//EN"
 
@@ -78,13 +79,6 @@ def export_event(event: Event) -> bytes:
 
 def ics_filename(event: Event) -> str:
     return f"event-{event.id}.ics"
-
-
-def channel_events_filter(channel: Channel) -> Any:
-    """Events of a channel: those posted in it, and for a country channel those of the country."""
-    if channel.kind == "country" and channel.country_code:
-        return or_(Event.channel_id == channel.id, Event.country_code == channel.country_code)
-    return Event.channel_id == channel.id
 
 
 async def channel_feed(session: AsyncSession, channel: Channel) -> bytes:

@@ -31,7 +31,8 @@ from core.delivery.outbox import enqueue_many
 from core.delivery.renderers import renderer
 from core.jobs import periodic
 
-from .ical_export import channel_events_filter, export_event, ics_filename
+from .ical_export import export_event, ics_filename
+from .listing import channel_events_filter
 from .render import pick_text
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from core.db.models import Association, Channel, Event, Rsvp
 from core.db.types import utcnow
 from core.events import ical_export
 from core.events.errors import EventError
-from core.events.listing import RSVP_CHOICES, answers_of, member_scope, upcoming
+from core.events.listing import RSVP_CHOICES, answers_of, channel_events_filter, member_scope, upcoming
 from core.events.reminders import REMINDER_PRESETS, describe_offsets, offsets_of, parse_offsets, replan_member_everywhere
 from core.events.render import Counts, counts, counts_text, organiser_clock, pick_text, when
 from core.events.rsvp import answer as record_answer
@@ -76,7 +76,7 @@ async def events(ctx: Context, args: str) -> None:
                 file=FileAttachment(f"{channel.slug}-events.ics", content, "text/calendar"),
             )
             return
-        where = ical_export.channel_events_filter(channel)
+        where = channel_events_filter(channel)
     else:
         scope = await member_scope(ctx.session, ctx.member)
         if scope is None:
