@@ -36,7 +36,7 @@ from core.roles import is_administrator
 from core.text import isolate
 
 from . import announce_form  # the dialog version of this flow
-from .announce_draft import open_draft, refusal_text, save_draft, say_expired, send_at_of, sender_language
+from .announce_draft import open_draft, reach_summary, refusal_text, save_draft, say_expired, send_at_of, sender_language
 
 STOP = "!stop-"
 
@@ -260,15 +260,7 @@ async def _preview(ctx: Context, draft: dict[str, Any]) -> None:
     texts: dict[str, str] = draft["texts"]
     for language, text in texts.items():  # exactly what readers of that language will get
         ctx.replies.append(render_version(language, language, text, name, channel.slug))
-    count = await count_recipients(ctx.session, channel.id)
-    summary = ngettext(
-        "Above, each version as its readers will see it. It will reach {count} recipient.",
-        "Above, each version as its readers will see it. It will reach {count} recipients.",
-        count,
-    ).format(count=count)
-    send_at = send_at_of(draft)
-    if send_at is not None:
-        summary += " " + _("It will go out on {time}.").format(time=format_datetime(send_at, ctx.member.timezone))
+    summary = await reach_summary(ctx, draft, channel)
     buttons = [
         [await ctx.button(_("Send"), "announce", f"!confirm-{draft['nonce']}")],
         [

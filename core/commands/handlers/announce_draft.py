@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from core.announcements.planning import count_recipients
 from core.channels import THEMES
 from core.commands.context import Context
-from core.i18n import SUPPORTED_LANGUAGES, _, current_language
+from core.db.models import Channel
+from core.i18n import SUPPORTED_LANGUAGES, _, current_language, ngettext
+from core.i18n.formatting import format_datetime
 from core.memberships import channel_title
 
 FLOW = "announce"
@@ -37,6 +40,20 @@ def sender_language(ctx: Context) -> str:
 def send_at_of(draft: dict[str, Any]) -> datetime | None:
     value = draft.get("send_at")
     return datetime.fromisoformat(value) if value else None
+
+
+async def reach_summary(ctx: Context, draft: dict[str, Any], channel: Channel) -> str:
+    """Under the preview: how many people the announcement will reach, and when, if scheduled."""
+    count = await count_recipients(ctx.session, channel.id)
+    summary = ngettext(
+        "Above, each version as its readers will see it. It will reach {count} recipient.",
+        "Above, each version as its readers will see it. It will reach {count} recipients.",
+        count,
+    ).format(count=count)
+    send_at = send_at_of(draft)
+    if send_at is not None:
+        summary += " " + _("It will go out on {time}.").format(time=format_datetime(send_at, ctx.member.timezone))
+    return summary
 
 
 def refusal_text(slug: str | None) -> str:

@@ -11,20 +11,18 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from core.announcements.planning import count_recipients
 from core.announcements.rights import ambassador_channels, log_refusal, may_announce
 from core.announcements.schedule import parse_send_at
 from core.announcements.texts import TextError, clean_text, render_version
 from core.channels import THEMES
 from core.commands.context import Context
 from core.messages.forms import Choice, FieldErrors, FieldKind, Form, FormField, value_of
-from core.i18n import SUPPORTED_LANGUAGES, _, current_language, language_name, ngettext
-from core.i18n.formatting import format_datetime
+from core.i18n import SUPPORTED_LANGUAGES, _, current_language, language_name
 from core.memberships import channel_by_slug, channel_title, resolve_channel
 from core.roles import is_administrator
 from core.text import isolate
 
-from .announce_draft import refusal_text, save_draft, say_expired, send_at_of, sender_language
+from .announce_draft import reach_summary, refusal_text, save_draft, say_expired, sender_language
 
 FORM_ID = "announce"
 PREVIEW_ID = "announce-preview"
@@ -111,15 +109,7 @@ async def preview(ctx: Context, draft: dict[str, Any]) -> None:
         return
     name = ctx.identity.display_name or ""
     notes = [render_version(code, code, text, name, channel.slug).plain_text() for code, text in draft["texts"].items()]
-    count = await count_recipients(ctx.session, channel.id)
-    summary = ngettext(
-        "Above, each version as its readers will see it. It will reach {count} recipient.",
-        "Above, each version as its readers will see it. It will reach {count} recipients.",
-        count,
-    ).format(count=count)
-    send_at = send_at_of(draft)
-    if send_at is not None:
-        summary += " " + _("It will go out on {time}.").format(time=format_datetime(send_at, ctx.member.timezone))
+    summary = await reach_summary(ctx, draft, channel)
     notes.append(summary)
     ctx.reply(form=Form(PREVIEW_ID, _("Announcement"), _("Send"), "announce", f"!confirm-{draft['nonce']}",
                         notes=tuple(notes)))
