@@ -1,6 +1,7 @@
 """IANA time zones: by exact name, by city in any supported language, or by country."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -32,8 +33,6 @@ def zones_for_country(code: str) -> list[str]:
 
 def _clock(zone: str) -> tuple[object, ...]:
     """A zone's offsets across one year: zones with equal clocks are one zone to a person."""
-    from datetime import datetime, timezone
-
     info = ZoneInfo(zone)
     year = datetime.now(timezone.utc).year
     return tuple(datetime(year, month, 15, 12, tzinfo=timezone.utc).astimezone(info).utcoffset() for month in range(1, 13))

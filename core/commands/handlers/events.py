@@ -10,9 +10,9 @@ from core.commands.syntax import split_page
 from core.messages.types import Button, Card, Field, FileAttachment, Link, Pager
 from core.db.models import Association, Channel, Event, Rsvp
 from core.db.types import utcnow
-from core.events import ical
+from core.events import ical_export
 from core.events.errors import EventError
-from core.events.listing import RSVP_CHOICES, answers_of, member_scope, upcoming
+from core.events.listing import RSVP_CHOICES, answers_of, channel_events_filter, member_scope, upcoming
 from core.events.reminders import REMINDER_PRESETS, describe_offsets, offsets_of, parse_offsets, replan_member_everywhere
 from core.events.render import Counts, counts, counts_text, organiser_clock, pick_text, when
 from core.events.rsvp import answer as record_answer
@@ -70,7 +70,7 @@ async def events(ctx: Context, args: str) -> None:
             )
             return
         if feed:
-            content = await ical.channel_feed(ctx.session, channel)
+            content = await ical_export.channel_feed(ctx.session, channel)
             ctx.reply(
                 _("The calendar of {channel}: open this file to add its events to your calendar.").format(
                     channel=channel_title(channel.slug)
@@ -78,7 +78,7 @@ async def events(ctx: Context, args: str) -> None:
                 file=FileAttachment(f"{channel.slug}-events.ics", content, "text/calendar"),
             )
             return
-        where = ical.channel_events_filter(channel)
+        where = channel_events_filter(channel)
     else:
         scope = await member_scope(ctx.session, ctx.member)
         if scope is None:
@@ -163,7 +163,7 @@ async def event(ctx: Context, args: str) -> None:
     if rest.strip() == "ics":
         ctx.reply(
             _("Open this file to add the event to your calendar."),
-            file=FileAttachment(ical.ics_filename(found), ical.export_event(found), "text/calendar"),
+            file=FileAttachment(ical_export.ics_filename(found), ical_export.export_event(found), "text/calendar"),
         )
         return
     await show_event(ctx, found)

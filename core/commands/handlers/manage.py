@@ -5,20 +5,20 @@ the fields as buttons and asks for the value (a short conversation stored in the
 """
 from __future__ import annotations
 
-
 from core.commands.context import Context
 from core.commands.parameters import NUMBER, Param
 from core.commands.registry import command
 from core.db.models import Event
 from core.events import fields
 from core.events.errors import EventError
+from core.events.render import pick_text
 from core.events.service import cancel_event, get_event, input_of, require_rights, update_event
 from core.events.times import parse_local_datetime
 from core.geo.timezones import match_zone
 from core.i18n import N_, _, current_language
 from core.text import isolate
 
-from .newevent import _end
+from .event_draft import end_from
 
 FIELDS = ("title", "description", "start", "end", "timezone", "place", "link", "capacity")
 NONE_WORDS = ("none", "-", "!skip")
@@ -66,7 +66,7 @@ async def apply_change(ctx: Context, event: Event, name: str, value: str) -> Non
         data.starts_local = start
         data.ends_local = start + length if length else None
     elif name == "end":
-        data.ends_local = None if empty else _end(data.starts_local, value)
+        data.ends_local = None if empty else end_from(data.starts_local, value)
     elif name == "timezone":
         zone = match_zone(value)
         if zone is None:
@@ -139,8 +139,6 @@ async def cancelevent(ctx: Context, args: str) -> None:
     found = await _event_for_manager(ctx, number)
     if found is None:
         return
-    from core.events.render import pick_text
-
     title = isolate(pick_text(found)[0])
     if rest.strip() != "!confirm":
         ctx.reply(

@@ -12,6 +12,7 @@ from core.geo.timezones import default_zone_for_country, match_zone, zones_for_c
 from core.i18n import N_, _, language_name, match_language, use_language
 from core.text import isolate
 
+from .onboarding import continue_onboarding
 from .prompts import ask_country, ask_language, ask_zone, zone_sentence
 
 COUNTRIES_PER_PAGE = 24
@@ -38,8 +39,6 @@ async def language(ctx: Context, args: str) -> None:
     with use_language(code):
         ctx.reply(_("Done: from now on I will speak {language} with you.").format(language=language_name(code, in_sentence=True)), edit=ctx.pressed)
         if onboarding:
-            from .start import continue_onboarding
-
             await continue_onboarding(ctx)
         else:
             await ctx.end_conversation()
@@ -106,8 +105,6 @@ async def set_country(ctx: Context, code: str) -> None:
     elif member.timezone not in zones_for_country(code):
         await ask_zone(ctx, code, "onboarding" if await _in_onboarding(ctx) else "timezone")
         return
-    from .start import continue_onboarding
-
     await continue_onboarding(ctx)
 
 
@@ -134,8 +131,6 @@ async def timezone(ctx: Context, args: str) -> None:
     ctx.member.timezone = zone
     ctx.reply(zone_sentence(zone), edit=ctx.pressed)
     if onboarding:
-        from .start import continue_onboarding
-
         await continue_onboarding(ctx)
     else:
         await ctx.end_conversation()
