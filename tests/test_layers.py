@@ -12,8 +12,6 @@ from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Files whose hidden imports the composition root (features' jobs, the outbox's wake-up) and the
-# command port (the command table) replace with explicit wiring: drop each once it is clean.
 
 
 @dataclass(frozen=True, slots=True)
