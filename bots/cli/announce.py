@@ -12,9 +12,20 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from core.announcements import approval
+from core.announcements.approval import Decision
+from core.announcements.cancel import Outcome, cancel_announcement
+from core.announcements.planning import count_recipients, create_announcement, progress
+from core.announcements.schedule import parse_send_at
+from core.announcements.texts import TextError
 from core.audit import Actor
+from core.db.models import Announcement, Channel
+from core.geo.timezones import is_valid_zone
 from core.i18n import N_, SUPPORTED_LANGUAGES, _, current_language, language_name, match_language
+from core.i18n.formatting import format_datetime
+from core.memberships import channel_by_slug, channel_title, resolve_channel
 
+from .common import out, with_app
 from .errors import CliError
 
 STATES = {
@@ -25,7 +36,7 @@ STATES = {
 ACTIONS = ("status", "cancel", "approve")
 
 
-def add_parser(groups: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+def add_parser(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Adds the ``announce`` command to the ``alumni`` parser."""
     parser = groups.add_parser(
         "announce",
@@ -121,21 +132,12 @@ def _fallback(value: str | None) -> list[str] | None:
 
 
 def plan(args: argparse.Namespace) -> int:
-    from core.announcements.planning import count_recipients, create_announcement
-    from core.announcements.schedule import parse_send_at
-    from core.announcements.texts import TextError
-    from core.commands.handlers.prompts import valid_zone
-    from core.i18n.formatting import format_datetime
-    from core.memberships import channel_by_slug, channel_title, resolve_channel
-
-    from .commands import out, with_app
-
     if not args.channel:
         raise CliError(_("give the channel: --channel SLUG, e.g. --channel tn"), 2)
     texts = _texts(args)
     fallback = _fallback(args.fallback)
     zone = args.timezone or "UTC"
-    if not valid_zone(zone):
+    if not is_valid_zone(zone):
         raise CliError(_("unknown time zone {value!r}").format(value=zone), 2)
     if args.timezone and not args.at:
         raise CliError(_("--timezone goes with --at"), 2)
@@ -177,12 +179,6 @@ def plan(args: argparse.Namespace) -> int:
 
 
 def status(identifier: int) -> int:
-    from core.announcements.planning import progress
-    from core.db.models import Announcement, Channel
-    from core.memberships import channel_title
-
-    from .commands import out, with_app
-
     async def work(app: Any) -> tuple[str, str, bool, dict[str, int]] | None:
         async with app.db.transaction() as session:
             announcement = await session.get(Announcement, identifier)
@@ -215,12 +211,6 @@ def status(identifier: int) -> int:
 
 def approve(identifier: int) -> int:
     """An announcement held for a second approval, approved by the operator (an administrator)."""
-    from core.announcements import approval
-    from core.announcements.approval import Decision
-    from core.memberships import channel_title
-
-    from .commands import out, with_app
-
     async def work(app: Any) -> tuple[Decision, str] | None:
         async with app.db.transaction() as session:
             found = await approval.find(session, identifier, "")
@@ -243,12 +233,6 @@ def approve(identifier: int) -> int:
 
 
 def cancel(identifier: int) -> int:
-    from core.announcements.cancel import Outcome, cancel_announcement
-    from core.db.models import Channel
-    from core.memberships import channel_title
-
-    from .commands import out, with_app
-
     async def work(app: Any) -> tuple[Any, str]:
         async with app.db.transaction() as session:
             done = await cancel_announcement(session, identifier, Actor.command_line())
