@@ -20,12 +20,11 @@ from core.announcements.schedule import parse_send_at
 from core.announcements.texts import TextError
 from core.audit import Actor
 from core.db.models import Announcement, Channel
-from core.geo.timezones import is_valid_zone
-from core.i18n import N_, SUPPORTED_LANGUAGES, _, current_language, language_name, match_language
+from core.i18n import N_, SUPPORTED_LANGUAGES, _, current_language, language_name, match_language, ngettext
 from core.i18n.formatting import format_datetime
 from core.memberships import channel_by_slug, channel_title, resolve_channel
 
-from .common import out, with_app
+from .common import machine_zone, out, with_app, zone_option
 from .errors import CliError
 
 STATES = {
@@ -76,7 +75,7 @@ def add_parser(groups: argparse._SubParsersAction) -> None:  # type: ignore[type
         help=_("languages for readers whose language has no text, in order (default: the order given)"),
     )
     parser.add_argument("--at", metavar=_("'YYYY-MM-DD HH:MM'"), help=_("send later, at this local date and time"))
-    parser.add_argument("--timezone", metavar=_("ZONE"), help=_("time zone of --at, e.g. Africa/Tunis (default UTC)"))
+    parser.add_argument("--timezone", metavar=_("ZONE"), help=_("time zone of --at, e.g. Africa/Tunis or a city (default: this machine's, $TZ)"))
     parser.add_argument("--from", dest="sender", metavar=_("NAME"), help=_("the sender's name shown to readers"))
     parser.set_defaults(handler=run, texts_given=None)
 
@@ -94,6 +93,10 @@ class _TextGiven(argparse.Action):
 def run(args: argparse.Namespace) -> int:
     if args.action:
         number = args.action[1] if len(args.action) == 2 else ""
+        if len(args.action) == 1 and args.action[0] in ACTIONS:
+            raise CliError(
+                _("'{action}' needs the announcement's number: alumni announce {action} ID").format(action=args.action[0]), 2
+            )
         if args.action[0] not in ACTIONS or not (number.isascii() and number.isdigit() and len(number) <= 9):
             raise CliError(
                 _("unknown action {value!r}: use 'status ID', 'cancel ID' or 'approve ID'").format(value=" ".join(args.action)), 2
@@ -136,11 +139,9 @@ def plan(args: argparse.Namespace) -> int:
         raise CliError(_("give the channel: --channel SLUG, e.g. --channel tn"), 2)
     texts = _texts(args)
     fallback = _fallback(args.fallback)
-    zone = args.timezone or "UTC"
-    if not is_valid_zone(zone):
-        raise CliError(_("unknown time zone {value!r}").format(value=zone), 2)
     if args.timezone and not args.at:
         raise CliError(_("--timezone goes with --at"), 2)
+    zone = zone_option(args.timezone) if args.timezone else machine_zone()
     try:
         send_at = parse_send_at(args.at, zone) if args.at else None
     except TextError as error:
@@ -165,15 +166,20 @@ def plan(args: argparse.Namespace) -> int:
         raise CliError(error.localized(), 2) from None
     if state == "scheduled":
         out(
-            _("announcement {id} to {channel}: scheduled for {time}, {count} recipients now").format(
-                id=identifier, channel=channel_title(slug or ""), time=format_datetime(when, zone), count=count
-            )
+            ngettext(
+                "announcement {id} to {channel}: scheduled for {time} ({zone}), {count} recipient now",
+                "announcement {id} to {channel}: scheduled for {time} ({zone}), {count} recipients now",
+                count,
+            ).format(id=identifier, channel=channel_title(slug or ""), time=format_datetime(when, zone), zone=zone,
+                     count=count)
         )
     else:
         out(
-            _("announcement {id} to {channel}: planned for {count} recipients; running bots deliver it").format(
-                id=identifier, channel=channel_title(slug or ""), count=count
-            )
+            ngettext(
+                "announcement {id} to {channel}: planned for {count} recipient; running bots deliver it",
+                "announcement {id} to {channel}: planned for {count} recipients; running bots deliver it",
+                count,
+            ).format(id=identifier, channel=channel_title(slug or ""), count=count)
         )
     return 0
 

@@ -7,7 +7,7 @@ from bots.console import run_console
 from core.app import App
 from core.i18n import _
 
-from .common import with_app
+from .common import language_option, with_app
 
 
 def add_parser(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -27,6 +27,8 @@ def add_parser(groups: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def chat(args: argparse.Namespace) -> int:
+    language_option(args.lang)  # an unsupported --lang is refused, not silently English
+
     async def work(app: App) -> int:
         return await run_console(app, user=args.user, locale=args.lang)
 

@@ -10,7 +10,6 @@ from typing import Any
 import core.directory
 from core.app import App
 from core.audit import Actor
-from core.channels import is_theme
 from core.directory.exporter import export_csv
 from core.directory.importer import DirectoryFileError, import_file
 from core.directory.search import DirectorySearch
@@ -19,7 +18,7 @@ from core.geo.countries import country_name
 from core.i18n import _, ngettext, use_language
 from core.imports import ImportLimitError, ImportLimits
 
-from .common import country_option, err, language_option, out, with_app
+from .common import country_option, err, language_option, out, theme_option, with_app
 from .errors import CliError
 
 
@@ -50,7 +49,7 @@ def add_parser(groups: argparse._SubParsersAction) -> None:  # type: ignore[type
     search.add_argument("query", nargs="+", metavar=_("QUERY"), help=_("words to search for"))
     search.add_argument("--lang", metavar="L", help=_("language of the output (en, fr, es, ar, pt, de)"))
     search.add_argument("--country", metavar="C", help=_("only this country (code or name)"))
-    search.add_argument("--theme", metavar="T", help=_("only this thematic channel slug, e.g. health"))
+    search.add_argument("--theme", metavar="T", help=_("only this thematic channel, by its slug or name, e.g. health"))
     search.add_argument("--limit", type=int, default=10, help=_("at most this many results (default 10)"))
     search.set_defaults(handler=directory_search)
 
@@ -104,9 +103,7 @@ def directory_import(args: argparse.Namespace) -> int:
 def directory_search(args: argparse.Namespace) -> int:
     language = language_option(args.lang)
     country = country_option(args.country)
-    theme = args.theme.strip().lower() if args.theme else None
-    if theme and not is_theme(theme):
-        raise CliError(_("unknown theme {value!r}").format(value=args.theme), 2)
+    theme = theme_option(args.theme)
     if args.limit < 1:
         raise CliError(_("--limit must be at least 1"), 2)
     query = " ".join(args.query)

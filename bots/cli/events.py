@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +19,13 @@ from core.events.errors import EventError
 from core.events.ical import channel_events_filter, channel_feed, export_event, import_ics
 from core.events.render import Counts, counts, counts_text, pick_text
 from core.events.service import EventInput, cancel_event, channel_slug_of, create_event, get_event
-from core.events.times import parse_duration, parse_local_datetime
+from core.events.times import parse_duration
 from core.files import write_atomic
 from core.i18n import SUPPORTED_LANGUAGES, _, current_language, language_name, ngettext
 from core.imports import ImportLimitError, ImportLimits
+from core.memberships import resolve_channel
 
-from .common import country_option, language_option, settings, with_app
+from .common import country_option, language_option, settings, time_option, with_app, zone_option
 from .errors import CliError
 
 
@@ -42,7 +42,7 @@ def add_parser(groups: argparse._SubParsersAction) -> None:  # type: ignore[type
         create.add_argument(f"--title-{code}", metavar=_("TEXT"), help=_("the title in {language}").format(language=language_name(code, current_language(), in_sentence=True)))
         create.add_argument(f"--description-{code}", metavar=_("TEXT"), help=_("the description in {language}").format(language=language_name(code, current_language(), in_sentence=True)))
     create.add_argument("--start", required=True, metavar='"YYYY-MM-DD HH:MM"', help=_("when it starts (wall-clock time)"))
-    create.add_argument("--timezone", required=True, metavar=_("ZONE"), help=_("IANA time zone, e.g. Europe/Paris"))
+    create.add_argument("--timezone", required=True, metavar=_("ZONE"), help=_("IANA time zone or a city, e.g. Europe/Paris"))
     length = create.add_mutually_exclusive_group()
     length.add_argument("--end", metavar='"YYYY-MM-DD HH:MM"', help=_("when it ends (wall-clock time)"))
     length.add_argument("--duration", metavar=_("DURATION"), help=_("how long it lasts, e.g. 2h or 90m"))
@@ -90,13 +90,6 @@ def add_parser(groups: argparse._SubParsersAction) -> None:  # type: ignore[type
 # ---------------------------------------------------------------- helpers
 
 
-def _parse_time(value: str, option: str) -> datetime:
-    try:
-        return parse_local_datetime(value, "en")
-    except EventError as error:
-        raise CliError(f"{option}: {error.translated()}", 2) from None
-
-
 def _run(work: Any) -> Any:
     """``with_app(work)``; an event the core refuses is one line (exit 1)."""
     try:
@@ -133,8 +126,8 @@ def events_create(args: argparse.Namespace) -> int:
         except EventError as error:
             raise CliError(f"--duration: {error.translated()}", 2) from None
     data = EventInput(
-        texts=texts, language=language, starts_local=_parse_time(args.start, "--start"), timezone=args.timezone.strip(),
-        ends_local=_parse_time(args.end, "--end") if args.end else None, duration=duration, place=args.place,
+        texts=texts, language=language, starts_local=time_option(args.start, "--start"), timezone=zone_option(args.timezone),
+        ends_local=time_option(args.end, "--end") if args.end else None, duration=duration, place=args.place,
         online_url=args.url, country_code=args.country, channel_slug=args.channel, association_id=args.association,
         capacity=args.capacity,
     )
@@ -155,7 +148,8 @@ def _channel(session: Any, slug: str | None) -> Any:
     async def find() -> Any:
         if not slug:
             return None
-        channel = await session.scalar(select(Channel).where(Channel.slug == slug.strip().lower().lstrip("#")))
+        found = resolve_channel(slug).slug or slug.strip().lower().lstrip("#")  # "Santé", "Tunisie", as /events
+        channel = await session.scalar(select(Channel).where(Channel.slug == found))
         if channel is None:
             raise CliError(_("no channel {slug!r} (see 'alumni channels list')").format(slug=slug))
         return channel
@@ -234,10 +228,10 @@ def events_import(args: argparse.Namespace) -> int:
 
     async def work(app: Any) -> Any:
         async with app.db.transaction() as session:
-            if args.channel:
-                await _channel(session, args.channel)
-            return await import_ics(session, content, actor=Actor.command_line(), file_name=path.name, language=language, country=country, channel=args.channel,
-                                    strict=args.strict, limits=limits)
+            channel = await _channel(session, args.channel)
+            return await import_ics(session, content, actor=Actor.command_line(), file_name=path.name, language=language,
+                                    country=country, channel=channel.slug if channel else None, strict=args.strict,
+                                    limits=limits)
 
     try:
         report = _run(work)

@@ -7,7 +7,6 @@ with the password hidden).
 """
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import sys
@@ -19,16 +18,9 @@ from core.i18n import _, language_from_locale, use_language
 
 from . import announce, audit, channels, chat, commands, db, directory, events, roles, status
 from .errors import CliError, describe_exception
+from .parser import Parser
 
 log = logging.getLogger("alumni.cli")
-
-
-class Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors are one line, like every other error."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        hint = _("see --help")
-        self.exit(2, f"{self.prog}: {error_word()}: {message} ({hint})\n")
 
 
 def cli_language() -> str | None:

@@ -72,7 +72,7 @@ async def wait_ready(client: AlumniBot, connection: asyncio.Task[None], timeout:
 async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event | None = None) -> int:
     """Run the bot until SIGTERM, Ctrl-C (cancellation) or ``stop_event``. Returns the exit code."""
     if not settings.discord_bot_token:
-        print(f"{error_word()}: " + _("DISCORD_BOT_TOKEN is not set (create a bot at {url})").format(
+        print(f"alumni: {error_word()}: " + _("DISCORD_BOT_TOKEN is not set (create a bot at {url})").format(
             url="https://discord.com/developers/applications"), file=sys.stderr)
         return 2
     configure_endpoints(settings.discord_api_base_url, settings.discord_gateway_url)
@@ -89,13 +89,13 @@ async def _run_until_stopped(settings: Settings, app: Any, stop_event: asyncio.E
             connection = await start(client, settings.discord_bot_token)
             await wait_ready(client, connection)
         except StartupError as error:
-            print(f"{error_word()}: {error}", file=sys.stderr)
+            print(f"alumni: {error_word()}: {error}", file=sys.stderr)
             return 1
         except discord.PrivilegedIntentsRequired:
-            print(f"{error_word()}: " + _("Discord refused the bot's intents (enable them in the developer portal)"), file=sys.stderr)
+            print(f"alumni: {error_word()}: " + _("Discord refused the bot's intents (enable them in the developer portal)"), file=sys.stderr)
             return 1
         except (discord.DiscordException, OSError) as error:
-            print(f"{error_word()}: " + _("Discord refused to start the bot: {error}").format(error=error), file=sys.stderr)
+            print(f"alumni: {error_word()}: " + _("Discord refused to start the bot: {error}").format(error=error), file=sys.stderr)
             return 1
         # pushes (announcements, reminders, notices, mirrors): the core's engine, started once the
         # gateway is READY and stopped before the client closes, so in-flight sends finish through
@@ -107,7 +107,7 @@ async def _run_until_stopped(settings: Settings, app: Any, stop_event: asyncio.E
         with health.registered("discord", lambda: not client.is_closed() and client.is_ready() and up.running):
             await asyncio.wait({stopped, connection}, return_when=asyncio.FIRST_COMPLETED)
         if connection.done() and not connection.cancelled() and connection.exception() is not None:
-            print(f"{error_word()}: " + _("the Discord connection ended: {error}").format(error=connection.exception()), file=sys.stderr)
+            print(f"alumni: {error_word()}: " + _("the Discord connection ended: {error}").format(error=connection.exception()), file=sys.stderr)
             return 1
         stopped.cancel()
         return 0

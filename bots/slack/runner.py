@@ -158,7 +158,7 @@ async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event
     try:
         check_settings(settings)
     except StartupError as error:
-        print(f"{error_word()}: {error}", file=sys.stderr)
+        print(f"alumni: {error_word()}: {error}", file=sys.stderr)
         return 2
     app = await open_app(settings)
     with stop_on_sigterm(stop_event) as stop_event:
@@ -171,7 +171,7 @@ async def _run_until_stopped(settings: Settings, args: Any, app: Any, stop_event
         try:
             running = await start(settings, app.commands, args)
         except StartupError as error:
-            print(f"{error_word()}: {error}", file=sys.stderr)
+            print(f"alumni: {error_word()}: {error}", file=sys.stderr)
             return 1
         engine = running.engine
         with health.registered("slack", lambda: engine is None or engine.running):

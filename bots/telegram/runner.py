@@ -113,7 +113,7 @@ async def stop(application: Application) -> None:
 async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event | None = None) -> int:
     """Run the bot until SIGTERM, Ctrl-C (cancellation) or ``stop_event``. Returns the exit code."""
     if not settings.telegram_bot_token:
-        print(f"{error_word()}: " + _("TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)"), file=sys.stderr)
+        print(f"alumni: {error_word()}: " + _("TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)"), file=sys.stderr)
         return 2
     app = await open_app(settings)
     with stop_on_sigterm(stop_event) as stop_event:
@@ -129,10 +129,10 @@ async def _run_until_stopped(settings: Settings, args: Any, app: Any, stop_event
         try:
             await start(application, args)
         except StartupError as error:
-            print(f"{error_word()}: {error}", file=sys.stderr)
+            print(f"alumni: {error_word()}: {error}", file=sys.stderr)
             return 1
         except TelegramError as error:
-            print(f"{error_word()}: " + _("Telegram refused to start the bot: {error}").format(error=error), file=sys.stderr)
+            print(f"alumni: {error_word()}: " + _("Telegram refused to start the bot: {error}").format(error=error), file=sys.stderr)
             return 1
         await engine.start()
         with health.registered("telegram", lambda: bool(
