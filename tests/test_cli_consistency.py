@@ -82,6 +82,7 @@ ERRORS = [
     (("chat", "--lang", "xx"), ("'xx'", "en, fr, es, ar, pt"), ()),
     (("directory", "search", "x", "--theme", "underwater"), ("'underwater'", "health", "education"), ()),
     (("directory", "search", "x", "--lang", "xx"), ("'xx'", "en, fr, es, ar, pt"), ()),
+    (("directory", "search", "x", "--country", "Atlantis"), ("'Atlantis'", "ISO code"), ()),
     (("events", "create", "--title", "x", "--start", f"{YEAR}-05-20 18:30", "--timezone", "Mars/Olympus",
       "--country", "FR", "--place", "x"), ("--timezone", "Europe/Paris"), ()),
     (("announce", "--channel", "tn", "--text-en", "x", "--at", f"{YEAR}-01-01 10:00", "--timezone", "Mars/Base"),
