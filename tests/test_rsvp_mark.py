@@ -24,7 +24,7 @@ def _labels(call) -> dict[str, str]:  # noqa: ANN001 - a fake Bot API call
     return {button["callback_data"]: button["text"] for button in call.buttons if "callback_data" in button}
 
 
-async def test_telegram_marks_the_answer_once(api: FakeBotAPI, core: App) -> None:  # noqa: F811
+async def test_telegram_and_the_console_mark_the_answer_once(api: FakeBotAPI, core: App) -> None:  # noqa: F811
     event_id = await make_event(core.db, START, language="en", title="Forum")
     member = api.user(3001, "Sam", "en")
     application = await start_bot(api, core)
@@ -40,9 +40,6 @@ async def test_telegram_marks_the_answer_once(api: FakeBotAPI, core: App) -> Non
     finally:
         await runner.stop(application)
 
-
-async def test_console_marks_the_answer_once(core: App) -> None:  # noqa: F811
-    event_id = await make_event(core.db, START, language="en", title="Forum")
     await member_with(core.db, "sam", language="en")
     person = Person(CommandService(core.db), user_id="sam", chat=Chat("dm-sam", ChatKind.PRIVATE))
     await person.send(f"/event {event_id}")
