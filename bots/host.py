@@ -66,7 +66,7 @@ async def run(settings: Settings, args: Any, factories: Sequence[ConnectorFactor
     try:
         connectors = [factory(settings, args) for factory in factories]
     except ConnectorError as error:
-        print(f"{error_word()}: {error}", file=sys.stderr)
+        print(f"alumni: {error_word()}: {error}", file=sys.stderr)
         return 2
     return await serve(settings, connectors, stop_event=stop_event, health_port=getattr(args, "health_port", None),
                        listen=getattr(args, "listen", None) or "0.0.0.0")
@@ -143,5 +143,5 @@ async def _stop_all(connectors: Sequence[Connector]) -> None:
 
 
 def _fail(message: str) -> int:
-    print(f"{error_word()}: {message}", file=sys.stderr)
+    print(f"alumni: {error_word()}: {message}", file=sys.stderr)
     return 1

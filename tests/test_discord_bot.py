@@ -305,5 +305,5 @@ async def test_cli_run_discord_with_a_rejected_token(fake: FakeDiscord, tmp_path
     out, err = await asyncio.wait_for(process.communicate(), 30)
     lines = err.decode().strip().splitlines()
     assert process.returncode == 1
-    assert len(lines) == 1 and lines[0].startswith("error: Discord rejected DISCORD_BOT_TOKEN")
+    assert len(lines) == 1 and lines[0].startswith("alumni: error: Discord rejected DISCORD_BOT_TOKEN")
     assert "revoked-token" not in err.decode() + out.decode()

@@ -18,7 +18,7 @@ from bots.lifecycle import run_until_stopped
 from core.config import Settings
 from core.i18n import _
 
-from .commands import settings
+from .common import settings
 from .errors import CliError
 
 PLATFORMS = ("telegram", "discord", "slack")

@@ -37,7 +37,7 @@ def reader_zone(ctx: Context, event: Event) -> str:
 
 async def rsvp_buttons(ctx: Context, event: Event, mine: str | None) -> list[Button]:
     return [
-        await ctx.button(("✓ " if mine == value else "") + _(label), "rsvp", f"{event.id} {value}", selected=mine == value)
+        await ctx.button(_(label), "rsvp", f"{event.id} {value}", selected=mine == value)  # each adapter marks the selected one
         for value, label in RSVP_CHOICES
     ]
 
