@@ -20,6 +20,7 @@ from telegram.request import BaseRequest, RequestData
 # Concurrent connections to the Bot API. Telegram accepts about 30 messages a second per bot,
 # which 32 connections carry even at a 1 s round trip; more only adds handshakes.
 CONNECTIONS = 32
+FORM = "application/x-www-form-urlencoded"
 
 
 class AiohttpRequest(BaseRequest):
@@ -93,12 +94,12 @@ def _given(value: Any, default: float | None) -> float | None:
 
 
 def _body(request_data: RequestData | None) -> Any:
-    """Form-encoded parameters (values JSON-encoded, as PTB sends them), multipart when files go along."""
+    """Form-encoded parameters (values JSON-encoded, as PTB's own client sends them), multipart when files go along."""
     if request_data is None:
         return None
     files = request_data.multipart_data
-    if not files:
-        return request_data.json_parameters
+    if not files:  # encoded here: aiohttp's FormData draws a multipart boundary (os.urandom) even for a plain form
+        return aiohttp.payload.BytesPayload(request_data.url_encoded_parameters().encode(), content_type=FORM)
     form = aiohttp.FormData()
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
