@@ -23,6 +23,7 @@ from core.db.engine import Database
 from core.directory.importer import import_rows
 from core.directory.search import DirectorySearch
 from core.members import find_identity, get_or_create_identity
+from core.warmup import warm_up
 from tests.fakes.telegram_api import FakeBotAPI
 
 PARIS = [(n, {"name": f"Amicale Paris {n}", "country": "FR", "city": "Paris"}) for n in range(1, 8)]
@@ -144,3 +145,22 @@ async def test_a_first_contact_writes_the_identity_once_with_its_name_and_locale
     async with db.transaction() as session:
         stored = await find_identity(session, "telegram", "42")
         assert stored is not None and (stored.display_name, stored.platform_locale) == ("Ana Li", "pt-BR")
+
+
+async def test_after_the_warm_up_the_first_search_reads_no_association(core: App) -> None:
+    """The index is built at start: the first search of a new member no longer builds it in its transaction."""
+    await warm_up(core, freeze=False)  # freezing the test process's objects would keep them for the whole session
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(statement)
+
+    event.listen(core.db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        replies = await core.commands.handle(Request(sender=Sender(platform="telegram", user_id="77", locale="fr"),
+                                                     chat=Chat(chat_id="77", kind=ChatKind.PRIVATE),
+                                                     command="associations", args="paris"))
+    finally:
+        event.remove(core.db.engine.sync_engine, "before_cursor_execute", record)
+    assert "Amicale Paris 1" in " ".join(card.title for reply in replies for card in reply.cards)
+    assert not [s for s in statements if "FROM associations" in s], statements

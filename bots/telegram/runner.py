@@ -27,6 +27,7 @@ from bots.lifecycle import error_word, run_until_stopped, stop_on_sigterm
 from core.config import Settings
 from core.delivery.engine import DeliveryEngine
 from core.i18n import _
+from core.warmup import warm_up
 
 from . import menu, webhook
 from .application import ALLOWED_UPDATES, build_application
@@ -126,6 +127,8 @@ async def _run_until_stopped(settings: Settings, args: Any, app: Any, stop_event
     # is up and stopped before it goes down, so in-flight sends finish through a live client
     engine = DeliveryEngine.from_settings(app.db, [TelegramTransport(application.bot)], settings)
     try:
+        # before the first update: the search index, and (``alumni run``, a process of its own) gc.freeze
+        await warm_up(app, freeze=args is not None)
         try:
             await start(application, args)
         except StartupError as error:
