@@ -8,8 +8,8 @@ member's command in one go, with unrelated members' ``/help`` spread through it;
 latency is from the push of their update to the bot's first answer in their chat, both times
 taken in the fake's process.
 
-Two bursts per run: "cold" (a fresh bot process and database: unknown members, the search index
-not built yet) and "warm" (the same members again). Each run is a process of its own, so every
+Two bursts per run: "cold" (a fresh bot process and database: unknown members) and "warm" (the
+same members again). Each run is a process of its own, so every
 "cold" is really cold; the figures of every run are printed, then their median, with the load
 average of the machine (shared: figures taken under load are slower). Percentiles interpolate
 between the two nearest samples. Target (issue 12): every member answered, unrelated ``/help``
@@ -19,9 +19,9 @@ Last, the longest stall of the event loop while the search index of 50,000 assoc
 rebuilt (a heartbeat task every millisecond; the rebuild reads in slices and builds in a thread).
 
 A member told "try again" (pool timeout, database unavailable) counts as failed, not answered.
-``--warm-index`` builds the search index before the cold burst (as a process could at start).
+The bot warms up as ``alumni run`` does (core/warmup.py: search index, gc.freeze) unless ``--no-warm-up``.
 
-Run: ``python -m bench.bench_load [--runs 3] [--warm-index] [--members 200] [--associations 2000] [--url postgresql://...] [--rebuild N]``.
+Run: ``python -m bench.bench_load [--runs 3] [--no-warm-up] [--members 200] [--associations 2000] [--url postgresql://...] [--rebuild N]``.
 """
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ from core.config import Settings
 from core.directory.importer import import_rows
 from core.directory.search import DirectorySearch
 from core.i18n import SUPPORTED_LANGUAGES, _, use_language
+from core.warmup import warm_up
 from tests.fakes.telegram_api import FakeBotAPI
 
 # The core's replies when it could not do the work: counted as failed, not as answered.
@@ -236,10 +237,10 @@ async def rebuild_stall(count: int, url: str | None) -> None:
           f"({len(gaps)} heartbeats meanwhile)")
 
 
-async def one_run(members: int, associations: int, url: str | None, warm_index: bool) -> dict[str, dict[str, float]]:
+async def one_run(members: int, associations: int, url: str | None, warm_start: bool) -> dict[str, dict[str, float]]:
     """A cold and a warm burst against a fresh app and database (run in a fresh process).
 
-    ``warm_index``: the search index is built before the first burst, as a process could at start.
+    ``warm_start``: the start-up warm-up of ``alumni run`` (the search index built, gc.freeze()).
     """
     with tempfile.TemporaryDirectory() as tmp:
         database_url = url or f"sqlite:///{Path(tmp) / 'load.db'}"
@@ -251,8 +252,8 @@ async def one_run(members: int, associations: int, url: str | None, warm_index: 
         rng = random.Random(12)
         process, api_url, control, token = await start_fake()
         application = build_application(token, app.commands, base_url=api_url)
-        if warm_index:
-            await app.commands.directory.index()
+        if warm_start:
+            await warm_up(app, freeze=True)  # as bots/telegram/runner.py does under alumni run
         await runner.start(application, poll_timeout=1)
         try:
             people = [user(100_000 + n, f"Member {n}", rng.choice(("fr", "en", "es", "ar", "pt", "de")))
@@ -273,18 +274,18 @@ def load_average() -> str:
     return f"load {one:.2f}/{five:.2f}"
 
 
-async def main(runs: int, members: int, associations: int, url: str | None, rebuild: int, warm_index: bool) -> None:
+async def main(runs: int, members: int, associations: int, url: str | None, rebuild: int, warm_start: bool) -> None:
     pool = await pool_line(url)
     print(f"{members} members + {BYSTANDERS} unrelated /help, {associations + 20} associations, {pool}; "
           f"{runs} runs, each in a fresh process; {os.cpu_count()} CPUs, {load_average()} (1/5 min)")
-    print(f"target: all answered, unrelated /help p99 < {TARGET_UNRELATED_P99:.0f} s; search index "
-          + ("built before the first burst" if warm_index else "built by the first search of the cold burst"))
+    print(f"target: all answered, unrelated /help p99 < {TARGET_UNRELATED_P99:.0f} s; "
+          + ("warmed up at start as alumni run does" if warm_start else "no warm-up: the first search of the cold burst builds the index"))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     results: list[dict[str, dict[str, float]]] = []
     for number in range(1, runs + 1):
         before = load_average()
         arguments = ["--one-run", "--members", str(members), "--associations", str(associations)]
-        arguments += ["--warm-index"] if warm_index else []
+        arguments += [] if warm_start else ["--no-warm-up"]
         child = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bench.bench_load", *arguments, *(["--url", url] if url else []),
             cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE,
@@ -326,11 +327,11 @@ if __name__ == "__main__":
     parser.add_argument("--associations", type=int, default=2000)
     parser.add_argument("--url", help="a PostgreSQL database to use instead of a temporary SQLite file")
     parser.add_argument("--rebuild", type=int, default=50_000, help="associations for the index rebuild figure (0: skip)")
-    parser.add_argument("--warm-index", action="store_true", help="build the search index before the cold burst")
+    parser.add_argument("--no-warm-up", action="store_true", help="skip the start-up warm-up (index, gc.freeze)")
     parser.add_argument("--one-run", action="store_true", help=argparse.SUPPRESS)  # a child: prints its figures as JSON
     options = parser.parse_args()
     if options.one_run:
-        print(json.dumps(asyncio.run(one_run(options.members, options.associations, options.url, options.warm_index))), flush=True)
+        print(json.dumps(asyncio.run(one_run(options.members, options.associations, options.url, not options.no_warm_up))), flush=True)
     else:
         asyncio.run(main(options.runs, options.members, options.associations, options.url, options.rebuild,
-                         options.warm_index))
+                         not options.no_warm_up))
