@@ -27,7 +27,8 @@ class AiohttpRequest(BaseRequest):
     """One aiohttp session with a bounded, kept-alive connection pool.
 
     Timeouts keep PTB's meaning: ``connect`` covers waiting for a pooled connection plus
-    opening one; ``read`` is the wait for each chunk of the answer.
+    opening one; ``read`` is the wait for each chunk of the answer. aiohttp has no write
+    timeout: the whole call is bounded by the sum of the four instead (a stalled upload ends).
     """
 
     def __init__(
@@ -35,11 +36,13 @@ class AiohttpRequest(BaseRequest):
         connections: int = CONNECTIONS,
         *,
         read_timeout: float | None = 5.0,
+        write_timeout: float | None = 20.0,  # PTB's media write timeout: uploads (a data export) take longest
         connect_timeout: float | None = 5.0,
         pool_timeout: float | None = 10.0,
     ) -> None:
         self._connections = connections
         self._read_timeout = read_timeout
+        self._write_timeout = write_timeout
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
         self._session: aiohttp.ClientSession | None = None
@@ -72,10 +75,12 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized")
         read = _given(read_timeout, self._read_timeout)
+        write = _given(write_timeout, self._write_timeout)
         connect = _given(connect_timeout, self._connect_timeout)
         pool = _given(pool_timeout, self._pool_timeout)
+        parts = [part for part in (read, write, connect, pool) if part is not None]
         timeout = aiohttp.ClientTimeout(
-            total=None,
+            total=sum(parts) if len(parts) == 4 else None,
             connect=None if connect is None or pool is None else connect + pool,
             sock_connect=connect,
             sock_read=read,
