@@ -36,10 +36,15 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from bench.make_directory import rows
 from bots.telegram import runner
@@ -47,6 +52,7 @@ from bots.telegram.application import build_application
 from core.app import open_app
 from core.audit import Actor
 from core.config import Settings
+from core.db.engine import sync_url
 from core.directory.importer import import_rows
 from core.directory.search import DirectorySearch
 from core.i18n import SUPPORTED_LANGUAGES, _, use_language
@@ -91,9 +97,9 @@ async def serve_fake() -> None:
         body = await request.json()
         pushed.clear()
         fake.calls.clear()
-        for number, (text, user) in enumerate(body["messages"], 1):
+        for number, (command, user) in enumerate(body["messages"], 1):
             pushed[str(user["id"])] = time.monotonic()
-            fake.push_message(text, user=user)
+            fake.push_message(command, user=user)
             if number % 20 == 0:
                 await asyncio.sleep(0)  # arrivals spread a little, as over a network
         return web.json_response({"pushed": len(pushed)})
@@ -165,7 +171,7 @@ async def burst(control: str, members: list[dict], bystanders: list[dict], rng: 
                 break
     cpu = time.process_time() - cpu  # this bot process only: its share of the 2 cores
     failures = failure_texts()
-    answers = {chat: latency for chat, (latency, text) in found.items() if html.unescape(text) not in failures}
+    answers = {chat: latency for chat, (latency, said) in found.items() if html.unescape(said) not in failures}
     return {
         "cpu_ms": 1000 * cpu / len(messages),
         "answered": sum(1 for chat in answers if chat not in unrelated),
@@ -210,8 +216,8 @@ def report(name: str, figures: dict[str, float], members: int, load: str = "") -
 
 async def rebuild_stall(count: int, url: str | None) -> None:
     """The longest the event loop stood still while the search index of ``count`` associations was rebuilt."""
-    with tempfile.TemporaryDirectory() as tmp:
-        app = await open_app(Settings(database_url=url or f"sqlite:///{Path(tmp) / 'rebuild.db'}"), migrate=True)
+    with fresh_database(url) as database_url:
+        app = await open_app(Settings(database_url=database_url), migrate=True)
         await import_rows(app.db, [(n, row) for n, row in enumerate(rows(count, seed=3), 1)], actor=Actor.command_line())
         search = DirectorySearch(app.db)
         gaps: list[float] = []
@@ -237,13 +243,32 @@ async def rebuild_stall(count: int, url: str | None) -> None:
           f"({len(gaps)} heartbeats meanwhile)")
 
 
+@contextmanager
+def fresh_database(url: str | None) -> Iterator[str]:
+    """A new empty database for one run: a temporary SQLite file, or a PostgreSQL database created
+    beside ``url`` (same server and role) and dropped afterwards, so every "cold" is cold."""
+    if url is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{Path(tmp) / 'load.db'}"
+        return
+    name = f"alumni_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(sync_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 async def one_run(members: int, associations: int, url: str | None, warm_start: bool) -> dict[str, dict[str, float]]:
     """A cold and a warm burst against a fresh app and database (run in a fresh process).
 
     ``warm_start``: the start-up warm-up of ``alumni run`` (the search index built, gc.freeze()).
     """
-    with tempfile.TemporaryDirectory() as tmp:
-        database_url = url or f"sqlite:///{Path(tmp) / 'load.db'}"
+    with fresh_database(url) as database_url:
         app = await open_app(Settings(database_url=database_url), migrate=True)
         directory = [(n, row) for n, row in enumerate(rows(associations), 1)]
         directory += [(associations + n, {"name": f"Amicale Paris {n}", "country": "FR", "city": "Paris"})
@@ -325,7 +350,7 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=3, help="runs, each a cold and a warm burst in a fresh process")
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--associations", type=int, default=2000)
-    parser.add_argument("--url", help="a PostgreSQL database to use instead of a temporary SQLite file")
+    parser.add_argument("--url", help="a PostgreSQL server (role with CREATEDB): each run creates and drops a database there")
     parser.add_argument("--rebuild", type=int, default=50_000, help="associations for the index rebuild figure (0: skip)")
     parser.add_argument("--no-warm-up", action="store_true", help="skip the start-up warm-up (index, gc.freeze)")
     parser.add_argument("--one-run", action="store_true", help=argparse.SUPPRESS)  # a child: prints its figures as JSON
