@@ -322,13 +322,13 @@ async def main(runs: int, members: int, associations: int, url: str | None, rebu
         results.append(result)
         for name in ("cold", "warm"):
             report(f"run {number} {name}", result[name], members, f", {before}")
-    for name in ("cold", "warm"):
-        median = {key: statistics.median(r[name][key] for r in results) for key in results[0][name]}
-        report(f"median {name}", median, members)
+    medians = {name: {key: statistics.median(r[name][key] for r in results) for key in results[0][name]}
+               for name in ("cold", "warm")}
+    for name, figures in medians.items():
+        report(f"median {name}", figures, members)
     hits = sum(met(r[name], members) for r in results for name in ("cold", "warm"))
     print(f"target met in {hits} of {2 * runs} bursts; "
-          + ("met by the medians" if all(met({k: statistics.median(r[n][k] for r in results) for k in results[0][n]}, members)
-                                         for n in ("cold", "warm")) else "MISSED by the medians"))
+          + ("met by the medians" if all(met(figures, members) for figures in medians.values()) else "MISSED by the medians"))
     if rebuild:
         await rebuild_stall(rebuild, url)
 
