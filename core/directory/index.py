@@ -1,11 +1,16 @@
 """The in-memory search index of the directory (pure, synchronous, rebuilt per revision).
 
-Words of names, cities and of every country name in every supported language form one
-vocabulary. A query word is looked up exactly (dict), as a prefix (bisect on the sorted
-vocabulary) and, when long enough, with a small edit distance through a deletion
-neighbourhood (every vocabulary word minus one or two letters), so a typo costs a few dict
-lookups instead of a scan. Documents are numbered in name order, so the exact tier of
-results needs no scoring: its order is the order of the numbers.
+Words of names, cities (with their other names, see ``city_names``) and of every country name
+in every supported language form one vocabulary. A query word is looked up exactly (dict), as
+a prefix (bisect on the sorted vocabulary) and, when long enough, with a small edit distance
+through a deletion neighbourhood (every vocabulary word minus one or two letters) and through
+its sound key (``sounds``), so a typo or a transliteration costs a few dict lookups instead of
+a scan. Documents are numbered in name order, so the exact tier of results needs no scoring.
+
+Relevance first: results come in tiers (every word exact, then exact-or-prefix, then fuzzy),
+and within the exact tier an association whose city, then whose country, *is* the query (or a
+run of its words) comes before one that only has the words in its name. Fuzzy matches are only
+offered when nothing matches exactly or by prefix, and the weak ones among them are dropped.
 """
 from __future__ import annotations
 
@@ -20,10 +25,19 @@ from rapidfuzz.distance import OSA
 from core.geo.countries import country_aliases
 from core.text import fold
 
+from .city_names import city_names
+from .sounds import sound_key
+
 EXACT, PREFIX, FUZZY = 0, 1, 2
 # Only so many prefix completions of one word are followed; "a" alone must not walk everything.
 MAX_PREFIX_WORDS = 400
 _MEMO_SIZE = 4096
+# A transliteration ("Sfaks" for Sfax) is a good match even when many letters differ.
+SOUND_SIMILARITY = 85.0
+# Among fuzzy-only results, those this far below the best one are noise ("Tunis" ~ "unis").
+FUZZY_MARGIN = 12.0
+# Longest run of query words looked up as a whole city or country name.
+MAX_PLACE_WORDS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +93,14 @@ def deletions(word: str, budget: int) -> set[str]:
 
 
 @lru_cache(maxsize=512)
+def _country_names(code: str) -> tuple[str, ...]:
+    return tuple(country_aliases(code))
+
+
+@lru_cache(maxsize=512)
 def _country_words(code: str) -> frozenset[str]:
     words = {code.lower()}
-    for alias in country_aliases(code):
+    for alias in _country_names(code):
         words.update(alias.split())
     return frozenset(words)
 
@@ -97,21 +116,47 @@ class DirectoryIndex:
         self.doc_words: list[frozenset[str]] = []
         self.by_country: dict[str, list[int]] = defaultdict(list)
         self.by_theme: dict[str, set[int]] = defaultdict(set)
+        # Whole place names -> documents: a city (any of its names), a country (any language).
+        self.cities: dict[str, list[int]] = defaultdict(list)
+        self.countries: dict[str, list[str]] = defaultdict(list)
         for doc, ((name_key, _), entry) in enumerate(keyed):
-            words = frozenset(name_key.split()) | frozenset(fold(entry.city).split()) | _country_words(entry.country_code)
+            names = city_names(entry.country_code, fold(entry.city))
+            city_words = frozenset(word for name in names for word in name.split())
+            words = frozenset(name_key.split()) | city_words | _country_words(entry.country_code)
             self.doc_words.append(words)
+            for name in names:
+                self.cities[name].append(doc)
             for word in words:
                 postings[word].append(doc)
             self.by_country[entry.country_code].append(doc)
             for theme in entry.themes:
                 self.by_theme[theme].add(doc)
+        for code in self.by_country:
+            for name in _country_names(code):
+                self.countries[name].append(code)
+        self.cities = dict(self.cities)
+        self.countries = dict(self.countries)
+        # Each word of a place's name -> the documents (cities) or countries it names.
+        self.city_words: dict[str, list[int]] = {}
+        for name, docs in self.cities.items():
+            for word in name.split():
+                self.city_words.setdefault(word, []).extend(docs)
+        self.country_words: dict[str, list[str]] = {}
+        for code in self.by_country:
+            for word in _country_words(code):
+                self.country_words.setdefault(word, []).append(code)
         self.postings = dict(postings)
         self.vocabulary = sorted(self.postings)
         neighbours: dict[str, list[str]] = defaultdict(list)
+        sounds: dict[str, list[str]] = defaultdict(list)
         for word in self.vocabulary:
-            for variant in deletions(word, typo_budget(word) or 1):
+            budget = typo_budget(word)
+            for variant in deletions(word, budget or 1):
                 neighbours[variant].append(word)
+            if budget and (key := sound_key(word)):
+                sounds[key].append(word)
         self.neighbours = dict(neighbours)
+        self.sounds = dict(sounds)
         self._expansions: dict[str, dict[str, tuple[int, float]]] = {}
 
     def __len__(self) -> int:
@@ -145,6 +190,11 @@ class DirectoryIndex:
                     distance = OSA.distance(word, candidate, score_cutoff=budget)
                     if distance <= budget:
                         found[candidate] = (FUZZY, 100.0 * (1.0 - distance / max(len(word), len(candidate))))
+            key = sound_key(word)
+            for candidate in self.sounds.get(key, ()) if key else ():
+                if candidate not in found:
+                    distance = OSA.distance(word, candidate)
+                    found[candidate] = (FUZZY, max(SOUND_SIMILARITY, 100.0 * (1.0 - distance / max(len(word), len(candidate)))))
         if len(self._expansions) >= _MEMO_SIZE:  # chat queries repeat; the memo dies with the index
             self._expansions.clear()
         self._expansions[memo_key] = found
@@ -158,7 +208,9 @@ class DirectoryIndex:
         """(total, [(doc, rank, score)]) for one page, best first.
 
         Every query word must match a word of the association (name, city or country);
-        rank is the weakest of those matches, score their mean similarity.
+        rank is the weakest of those matches, score their mean similarity. Exact matches
+        come first, a whole city name before a whole country name before words of a name;
+        fuzzy ones only when nothing matched exactly or by prefix, and only the near-best.
         """
         allowed = self._filter(country, theme)
         wanted = offset + limit
@@ -188,13 +240,46 @@ class DirectoryIndex:
         if not matched:
             return 0, []
         exact &= matched
-        page: list[tuple[int, int, float]] = [(doc, EXACT, 100.0) for doc in sorted(exact)[:wanted]]
+        near = (near & matched) - exact
+        if not exact and not near:
+            total, page = self._scored(matched, expansions, FUZZY, wanted, margin=FUZZY_MARGIN)
+            return total, page[offset:]
+        # Strong matches exist: the fuzzy ones ("tunis" ~ "unis" of "Etats-Unis") are dropped.
+        ordered, named_place = self._places_first(exact, words)
+        if named_place and len(words) == 1 and near:
+            # The word is a place's own name: its completions count only as other places'
+            # names ("Tunis" -> "Tunisie"), not as words of names ("France" -> "Francés").
+            near &= self._named_by(w for w, (level, _) in expansions[0].items() if level == PREFIX)
+        page = [(doc, EXACT, 100.0) for doc in ordered[:wanted]]
         if len(page) < wanted:
-            near = (near & matched) - exact
-            page += self._scored(near, expansions, PREFIX, wanted - len(page))
-            if len(page) < wanted:
-                page += self._scored(matched - exact - near, expansions, FUZZY, wanted - len(page))
-        return len(matched), page[offset:]
+            page += self._scored(near, expansions, PREFIX, wanted - len(page))[1]
+        return len(exact) + len(near), page[offset:]
+
+    def _named_by(self, words: Iterable[str]) -> set[int]:
+        """Documents whose city or country name (not merely their own name) holds one of ``words``."""
+        docs: set[int] = set()
+        for word in words:
+            docs.update(self.city_words.get(word, ()))
+            for code in self.country_words.get(word, ()):
+                docs.update(self.by_country[code])
+        return docs
+
+    def _places_first(self, exact: set[int], words: list[str]) -> tuple[list[int], bool]:
+        """The exact tier in order (the query names the city, then the country, then name order),
+        and whether the query named a place at all."""
+        cities: set[int] = set()
+        countries: set[int] = set()
+        for start in range(len(words)):
+            for end in range(start + 1, min(len(words), start + MAX_PLACE_WORDS) + 1):
+                name = " ".join(words[start:end])
+                cities.update(self.cities.get(name, ()))
+                for code in self.countries.get(name, ()):
+                    countries.update(self.by_country[code])
+        if not cities and not countries:
+            return sorted(exact), False
+        cities &= exact
+        countries = (countries & exact) - cities
+        return sorted(cities) + sorted(countries) + sorted(exact - cities - countries), True
 
     def _tiers(self, expansion: dict[str, tuple[int, float]]) -> tuple[set[int], set[int], set[int]]:
         """Documents matching a query word exactly, exactly-or-by-prefix, and at all."""
@@ -218,10 +303,16 @@ class DirectoryIndex:
         near |= exact
         return exact, near, fuzzy | near
 
-    def _scored(self, docs: set[int], expansions: list[dict[str, tuple[int, float]]], rank: int, count: int) -> list[tuple[int, int, float]]:
-        """The best ``count`` of ``docs`` by mean similarity, then name (document order)."""
+    def _scored(
+        self, docs: set[int], expansions: list[dict[str, tuple[int, float]]], rank: int, count: int, *,
+        margin: float | None = None,
+    ) -> tuple[int, list[tuple[int, int, float]]]:
+        """(kept, best ``count``) of ``docs`` by mean similarity, then name (document order).
+
+        With ``margin``, documents scoring more than that below the best are dropped (and not counted).
+        """
         if not docs:
-            return []
+            return 0, []
         totals = dict.fromkeys(docs, 0.0)
         for expansion in expansions:
             best: dict[int, float] = {}
@@ -234,7 +325,11 @@ class DirectoryIndex:
                 totals[doc] += best.get(doc, 0.0)
         words = len(expansions)
         ranked = sorted((-round(total / words, 3), doc) for doc, total in totals.items())
-        return [(doc, rank, -negative) for negative, doc in ranked[:count]]
+        kept = len(ranked)
+        if margin is not None:
+            floor = -ranked[0][0] - margin
+            kept = bisect_left(ranked, (-floor, len(self.entries)))
+        return kept, [(doc, rank, -negative) for negative, doc in ranked[: min(count, kept)]]
 
     def _filter(self, country: str | None, theme: str | None) -> set[int] | None:
         allowed: set[int] | None = None
