@@ -82,6 +82,8 @@ def test_the_city_named_outranks_names_that_only_contain_it(index: DirectoryInde
 
 
 def test_weak_fuzzy_matches_are_dropped_when_only_fuzzy_ones_exist(index: DirectoryIndex):
+    # One typo from Budapest, two from Bucarest: the second is noise next to the first.
+    assert found(index, "Budasest") == [("Budapest", "HU", FUZZY)]
     total, page = index.search("Tunisiia", limit=50)
     assert total == len(page) == 3
     assert {index.entries[doc].country_code for doc, _, _ in page} == {"TN"}

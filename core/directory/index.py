@@ -117,34 +117,36 @@ class DirectoryIndex:
         self.by_country: dict[str, list[int]] = defaultdict(list)
         self.by_theme: dict[str, set[int]] = defaultdict(set)
         # Whole place names -> documents: a city (any of its names), a country (any language).
-        self.cities: dict[str, list[int]] = defaultdict(list)
-        self.countries: dict[str, list[str]] = defaultdict(list)
+        cities: dict[str, list[int]] = defaultdict(list)
         for doc, ((name_key, _), entry) in enumerate(keyed):
             names = city_names(entry.country_code, fold(entry.city))
             city_words = frozenset(word for name in names for word in name.split())
             words = frozenset(name_key.split()) | city_words | _country_words(entry.country_code)
             self.doc_words.append(words)
             for name in names:
-                self.cities[name].append(doc)
+                cities[name].append(doc)
             for word in words:
                 postings[word].append(doc)
             self.by_country[entry.country_code].append(doc)
             for theme in entry.themes:
                 self.by_theme[theme].add(doc)
+        self.cities = dict(cities)
+        countries: dict[str, list[str]] = defaultdict(list)
         for code in self.by_country:
             for name in _country_names(code):
-                self.countries[name].append(code)
-        self.cities = dict(self.cities)
-        self.countries = dict(self.countries)
+                countries[name].append(code)
+        self.countries = dict(countries)
         # Each word of a place's name -> the documents (cities) or countries it names.
-        self.city_words: dict[str, list[int]] = {}
+        city_words: dict[str, list[int]] = defaultdict(list)
         for name, docs in self.cities.items():
             for word in name.split():
-                self.city_words.setdefault(word, []).extend(docs)
-        self.country_words: dict[str, list[str]] = {}
+                city_words[word].extend(docs)
+        self.city_words = dict(city_words)
+        country_words: dict[str, list[str]] = defaultdict(list)
         for code in self.by_country:
             for word in _country_words(code):
-                self.country_words.setdefault(word, []).append(code)
+                country_words[word].append(code)
+        self.country_words = dict(country_words)
         self.postings = dict(postings)
         self.vocabulary = sorted(self.postings)
         neighbours: dict[str, list[str]] = defaultdict(list)
