@@ -118,9 +118,14 @@ class DirectoryIndex:
         self.by_theme: dict[str, set[int]] = defaultdict(set)
         # Whole place names -> documents: a city (any of its names), a country (any language).
         cities: dict[str, list[int]] = defaultdict(list)
+        # Many associations share a city: its names and words are worked out once per build.
+        places: dict[tuple[str, str], tuple[tuple[str, ...], frozenset[str]]] = {}
         for doc, ((name_key, _), entry) in enumerate(keyed):
-            names = city_names(entry.country_code, fold(entry.city))
-            city_words = frozenset(word for name in names for word in name.split())
+            place = places.get((entry.country_code, entry.city))
+            if place is None:
+                names = city_names(entry.country_code, fold(entry.city))
+                place = places[(entry.country_code, entry.city)] = (names, frozenset(" ".join(names).split()))
+            names, city_words = place
             words = frozenset(name_key.split()) | city_words | _country_words(entry.country_code)
             self.doc_words.append(words)
             for name in names:
