@@ -36,8 +36,6 @@ _MEMO_SIZE = 4096
 SOUND_SIMILARITY = 85.0
 # Among fuzzy-only results, those this far below the best one are noise ("Tunis" ~ "unis").
 FUZZY_MARGIN = 12.0
-# Longest run of query words looked up as a whole city or country name.
-MAX_PLACE_WORDS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +139,10 @@ class DirectoryIndex:
             for name in _country_names(code):
                 countries[name].append(code)
         self.countries = dict(countries)
+        self.place_starts: dict[str, int] = {}
+        for name in (*self.cities, *self.countries):
+            first, *rest = name.split()
+            self.place_starts[first] = max(self.place_starts.get(first, 0), 1 + len(rest))
         # Each word of a place's name -> the documents (cities) or countries it names.
         city_words: dict[str, list[int]] = defaultdict(list)
         for name, docs in self.cities.items():
@@ -276,8 +278,9 @@ class DirectoryIndex:
         and whether the query named a place at all."""
         cities: set[int] = set()
         countries: set[int] = set()
-        for start in range(len(words)):
-            for end in range(start + 1, min(len(words), start + MAX_PLACE_WORDS) + 1):
+        for start, word in enumerate(words):
+            longest = self.place_starts.get(word, 0)  # most words of a place name starting with this one
+            for end in range(start + 1, min(len(words), start + longest) + 1):
                 name = " ".join(words[start:end])
                 cities.update(self.cities.get(name, ()))
                 for code in self.countries.get(name, ()):
