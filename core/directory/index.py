@@ -112,7 +112,7 @@ class DirectoryIndex:
         self.entries: list[Entry] = [entry for _, entry in keyed]
         postings: dict[str, list[int]] = defaultdict(list)
         self.doc_words: list[frozenset[str]] = []
-        self.by_country: dict[str, list[int]] = defaultdict(list)
+        by_country: dict[str, list[int]] = defaultdict(list)
         self.by_theme: dict[str, set[int]] = defaultdict(set)
         # Whole place names -> documents: a city (any of its names), a country (any language).
         cities: dict[str, list[int]] = defaultdict(list)
@@ -130,10 +130,11 @@ class DirectoryIndex:
                 cities[name].append(doc)
             for word in words:
                 postings[word].append(doc)
-            self.by_country[entry.country_code].append(doc)
+            by_country[entry.country_code].append(doc)
             for theme in entry.themes:
                 self.by_theme[theme].add(doc)
         self.cities = dict(cities)
+        self.by_country: dict[str, set[int]] = {code: set(docs) for code, docs in by_country.items()}
         countries: dict[str, list[str]] = defaultdict(list)
         for code in self.by_country:
             for name in _country_names(code):
@@ -199,7 +200,9 @@ class DirectoryIndex:
                     distance = OSA.distance(word, candidate, score_cutoff=budget)
                     if distance <= budget:
                         found[candidate] = (FUZZY, 100.0 * (1.0 - distance / max(len(word), len(candidate))))
-            key = sound_key(word)
+            # A word the directory has as such is not a transliteration: its sound alikes would
+            # only add candidates (and their postings) to every query holding it.
+            key = sound_key(word) if word not in self.postings else None
             for candidate in self.sounds.get(key, ()) if key else ():
                 if candidate not in found:
                     distance = OSA.distance(word, candidate)
@@ -235,6 +238,8 @@ class DirectoryIndex:
         order = sorted(range(len(words)), key=sizes.__getitem__)
         exact, near, matched = self._tiers(expansions[order[0]])
         if allowed is not None:
+            exact &= allowed
+            near &= allowed
             matched &= allowed
         for position in order[1:]:
             if not matched:
@@ -246,49 +251,57 @@ class DirectoryIndex:
             exact &= other[0]
             near &= other[1]
             matched &= other[2]
-        if not matched:
-            return 0, []
-        exact &= matched
-        near = (near & matched) - exact
-        if not exact and not near:
+        # Each tier holds the one before it: exact <= near (exact or prefix) <= matched.
+        if not near:
+            if not matched:
+                return 0, []
             total, page = self._scored(matched, expansions, FUZZY, wanted, margin=FUZZY_MARGIN)
             return total, page[offset:]
         # Strong matches exist: the fuzzy ones ("tunis" ~ "unis" of "Etats-Unis") are dropped.
         ordered, named_place = self._places_first(exact, words)
-        if named_place and len(words) == 1 and near:
+        prefixed: set[int] | None = None
+        if named_place and len(words) == 1 and len(near) > len(exact):
             # The word is a place's own name: its completions count only as other places'
             # names ("Tunis" -> "Tunisie"), not as words of names ("France" -> "Francés").
-            near &= self._named_by(w for w, (level, _) in expansions[0].items() if level == PREFIX)
+            prefixed = self._named_among(near - exact, (w for w, (level, _) in expansions[0].items() if level == PREFIX))
+        total = len(near) if prefixed is None else len(exact) + len(prefixed)
         page = [(doc, EXACT, 100.0) for doc in ordered[:wanted]]
         if len(page) < wanted:
-            page += self._scored(near, expansions, PREFIX, wanted - len(page))[1]
-        return len(exact) + len(near), page[offset:]
+            page += self._scored(near - exact if prefixed is None else prefixed, expansions, PREFIX, wanted - len(page))[1]
+        return total, page[offset:]
 
-    def _named_by(self, words: Iterable[str]) -> set[int]:
-        """Documents whose city or country name (not merely their own name) holds one of ``words``."""
-        docs: set[int] = set()
+    def _named_among(self, docs: set[int], words: Iterable[str]) -> set[int]:
+        """Those of ``docs`` whose city or country name (not merely their own name) holds one of ``words``."""
+        named: set[int] = set()
+        city_words, country_words = self.city_words, self.country_words
         for word in words:
-            docs.update(self.city_words.get(word, ()))
-            for code in self.country_words.get(word, ()):
-                docs.update(self.by_country[code])
-        return docs
+            if word in city_words:
+                named.update(docs.intersection(city_words[word]))
+            if word in country_words:
+                for code in country_words[word]:
+                    named |= docs & self.by_country[code]
+        return named
 
     def _places_first(self, exact: set[int], words: list[str]) -> tuple[list[int], bool]:
         """The exact tier in order (the query names the city, then the country, then name order),
         and whether the query named a place at all."""
         cities: set[int] = set()
-        countries: set[int] = set()
+        codes: set[str] = set()
         for start, word in enumerate(words):
             longest = self.place_starts.get(word, 0)  # most words of a place name starting with this one
             for end in range(start + 1, min(len(words), start + longest) + 1):
                 name = " ".join(words[start:end])
                 cities.update(self.cities.get(name, ()))
-                for code in self.countries.get(name, ()):
-                    countries.update(self.by_country[code])
-        if not cities and not countries:
+                codes.update(self.countries.get(name, ()))
+        if not cities and not codes:
             return sorted(exact), False
         cities &= exact
-        countries = (countries & exact) - cities
+        countries: set[int] = set()
+        for code in codes:
+            countries |= exact & self.by_country[code]
+        if not cities and len(countries) == len(exact):  # the usual country query: nothing to reorder
+            return sorted(exact), True
+        countries -= cities
         return sorted(cities) + sorted(countries) + sorted(exact - cities - countries), True
 
     def _tiers(self, expansion: dict[str, tuple[int, float]]) -> tuple[set[int], set[int], set[int]]:
