@@ -124,15 +124,19 @@ class DirectoryIndex:
                 names = city_names(entry.country_code, fold(entry.city))
                 place = places[(entry.country_code, entry.city)] = (names, frozenset(" ".join(names).split()))
             names, city_words = place
-            words = frozenset(name_key.split()) | city_words | _country_words(entry.country_code)
-            self.doc_words.append(words)
+            country_words = _country_words(entry.country_code)
+            own = frozenset(name_key.split()) | city_words
+            self.doc_words.append(own | country_words)
             for name in names:
                 cities[name].append(doc)
-            for word in words:
+            for word in own - country_words:  # the country's words are posted once per country, below
                 postings[word].append(doc)
             by_country[entry.country_code].append(doc)
             for theme in entry.themes:
                 self.by_theme[theme].add(doc)
+        for code, docs in by_country.items():
+            for word in _country_words(code):
+                postings[word].extend(docs)
         self.cities = dict(cities)
         self.by_country: dict[str, set[int]] = {code: set(docs) for code, docs in by_country.items()}
         countries: dict[str, list[str]] = defaultdict(list)
