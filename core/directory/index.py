@@ -162,14 +162,15 @@ class DirectoryIndex:
         self.postings = dict(postings)
         self.vocabulary = sorted(self.postings)
         neighbours: dict[str, list[str]] = defaultdict(list)
-        sounds: dict[str, list[str]] = defaultdict(list)
         for word in self.vocabulary:
-            budget = typo_budget(word)
-            for variant in deletions(word, budget or 1):
+            for variant in deletions(word, typo_budget(word) or 1):
                 neighbours[variant].append(word)
-            if budget and (key := sound_key(word)):
-                sounds[key].append(word)
         self.neighbours = dict(neighbours)
+        # Transliterations are of place names ("Sfaks", "Beyrut"): only their words get a sound key.
+        sounds: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(self.city_words.keys() | self.country_words.keys()):
+            if typo_budget(word) and (key := sound_key(word)):
+                sounds[key].append(word)
         self.sounds = dict(sounds)
         self._expansions: dict[str, dict[str, tuple[int, float]]] = {}
 

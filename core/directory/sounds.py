@@ -4,7 +4,7 @@ Transliterations differ by more letters than a typo ("Sfaks" and "Sfax", "Beyrou
 "Beirut", "Kiev" and "Kyiv", "Katmandou" and "Kathmandu"), yet they sound alike. The key
 writes what is heard, not how: x is ks, a soft c is s, a hard c, ck and qu are k, ch is sh,
 ph is f, a silent h goes, doubled letters and vowel runs shrink to one. It is deliberately
-coarse; the index only follows it for words long enough to carry a typo budget.
+coarse; the index keys only the words of place names long enough to carry a typo budget.
 """
 from __future__ import annotations
 
