@@ -40,7 +40,7 @@ from core.delivery.engine import DeliveryEngine
 from core.delivery.limits import PUBLISHED, Limits
 from core.delivery.outbox import enqueue_many
 from core.delivery.payload import reply_to_json
-from core.delivery.renderers import renderer
+from core.delivery.renderers import Renderer, Renderers
 from core.i18n import _, current_language
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,10 +53,12 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-@renderer("bench.reminder")
 async def _reminder(session: Any, delivery: Delivery) -> Reply:
     """Built at send time in the reader's language, as the events feature does."""
     return Reply(text=f"{_('Reminder')} #{delivery.id}", language=current_language())
+
+
+RENDERERS = Renderers([Renderer("bench.reminder", _reminder)])
 
 
 async def start_fake(scale: float) -> tuple[asyncio.subprocess.Process, str, str, str]:
@@ -96,7 +98,7 @@ async def prepare(db: Database, count: int, rows: Any) -> None:
 async def deliver(db: Database, api_url: str, token: str, scale: float, count: int) -> dict[str, Any]:
     bot = Bot(token, base_url=api_url, request=HTTPXRequest(connection_pool_size=16))
     await bot.initialize()
-    engine = DeliveryEngine(db, [TelegramTransport(bot)], limits=Limits(scale=scale), jobs=[])
+    engine = DeliveryEngine(db, [TelegramTransport(bot)], limits=Limits(scale=scale), renderers=RENDERERS)
     started = time.monotonic()
     await engine.start()
     try:

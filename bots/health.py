@@ -1,6 +1,6 @@
 """``GET /healthz`` and ``GET /metrics`` of a bot process (aiohttp).
 
-Each runner registers a probe ("is my bot running?") for as long as it runs; the CLI says
+The composition root registers a probe per bot ("is it running?") for as long as it runs; the CLI says
 which bots the process is meant to run (``expect``). /healthz answers 200 when the database
 answers and every expected bot's probe says yes, else 503 with what is wrong (names and
 states only: never a URL, token or driver message). /metrics is the Prometheus text format:
@@ -23,6 +23,7 @@ from sqlalchemy import text
 
 from core import metrics
 from core.db.engine import Database
+from core.operations.status import queue_depths
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +116,6 @@ class HealthService:
         return web.Response(status=200 if ok else 503, text=json.dumps(body), content_type="application/json")
 
     async def metrics(self, request: web.Request) -> web.Response:
-        from core.operations.status import queue_depths
-
         gauges: list[tuple[str, str, dict[metrics.Labels, float]]] = [(
             "alumni_bot_up", "1 when this process's bot of the platform is running.",
             {(("platform", name),): 1.0 if up else 0.0 for name, up in bot_states().items()},

@@ -1,8 +1,8 @@
-"""How every bot process starts and stops, written once.
+"""How a bot process starts and stops, written once.
 
-SIGTERM must stop every bot of the process: ``alumni run all`` runs several in one event
-loop, and a loop has one handler per signal, so the bots share one registry of stop events
-instead of each installing its own handler (the last one would silence the others).
+SIGTERM is handled in one place: the composition root (``bots/host.py``) runs every bot of the
+process on one app and one engine, and waits on the one event that SIGTERM sets; it then stops
+the engine and the connectors in order.
 """
 from __future__ import annotations
 
@@ -14,28 +14,22 @@ from typing import Any
 
 from core.i18n import _
 
-_stop_events: set[asyncio.Event] = set()
-
-
-def stop_all() -> None:
-    """Ask every bot running in this process to stop (what SIGTERM does)."""
-    for event in list(_stop_events):
-        event.set()
-
 
 @contextmanager
 def stop_on_sigterm(stop_event: asyncio.Event | None = None) -> Iterator[asyncio.Event]:
-    """The event a bot waits on; SIGTERM (or the caller) sets it."""
+    """The event the process waits on; SIGTERM (or the caller) sets it."""
     event = stop_event or asyncio.Event()
-    _stop_events.add(event)
+    loop = asyncio.get_running_loop()
     try:
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop_all)
+        loop.add_signal_handler(signal.SIGTERM, event.set)
+        installed = True
     except (NotImplementedError, RuntimeError, ValueError):  # not the main thread / not Unix
-        pass
+        installed = False
     try:
         yield event
     finally:
-        _stop_events.discard(event)
+        if installed:
+            loop.remove_signal_handler(signal.SIGTERM)
 
 
 def run_until_stopped(run: Callable[..., Awaitable[int]], settings: Any, args: Any = None) -> int:

@@ -23,8 +23,6 @@ from core.db.engine import Database
 from core.db.models import BINDING_APPROVED, Channel, ChannelBinding, Delivery, Identity, Membership
 from core.delivery.claim import FINAL
 from core.delivery.outbox import enqueue_many
-from core.delivery.renderers import renderer
-from core.jobs import periodic
 
 KIND = "access"
 RENDERER = "access"
@@ -86,14 +84,12 @@ async def enqueue_revocations(session: AsyncSession, rows: list[dict[str, Any]])
     return await enqueue_many(session, rows) if rows else 0
 
 
-@renderer(RENDERER)
 async def render_access(session: AsyncSession, delivery: Delivery) -> Reply | None:
     """No message: only the chats to give or take back, for the platform's transport."""
     items = [_from_json(raw) for raw in delivery.payload.get("access") or []]
     return Reply(access=items) if items else None
 
 
-@periodic("access.forget_finished", seconds=30)
 async def forget_finished(db: Database) -> None:
     """Delete finished ``access`` rows: they name the account of someone who asked to be forgotten."""
     async with db.transaction() as session:

@@ -1,12 +1,14 @@
 """Wiring: one object that every adapter (console, CLI, bots) opens to reach the core."""
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import make_url
 
 from core.channels import ensure_channels
+from core.commands.service import CommandService
 from core.commands.throttle import Throttle
 from core.config import Settings
 from core.db.engine import Database
@@ -17,17 +19,15 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class App:
+    """The settings, the database pool and the command service built on them: opened once per process."""
+
     settings: Settings
     db: Database
+    commands: CommandService = field(init=False)
 
-    @property
-    def commands(self) -> "CommandService":  # noqa: F821 - imported lazily below
-        from core.commands.service import CommandService
-
-        if not hasattr(self, "_commands"):
-            self._commands = CommandService(self.db, throttle=Throttle.from_settings(self.settings),
-                                            announce_per_day=self.settings.announce_per_day)
-        return self._commands
+    def __post_init__(self) -> None:
+        self.commands = CommandService(self.db, throttle=Throttle.from_settings(self.settings),
+                                       announce_per_day=self.settings.announce_per_day)
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -35,8 +35,6 @@ class App:
 
 async def prepare_database(url: str) -> None:
     """Migrate (SQLite: create on first use) and seed the channels. Safe to run at every start."""
-    import asyncio
-
     await asyncio.to_thread(upgrade, url)
     database = Database(url)
     try:

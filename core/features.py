@@ -1,7 +1,46 @@
-"""Importing this module registers every feature's timed jobs and delivery renderers."""
-from core.announcements import jobs as _announcement_jobs  # noqa: F401 - planning and reports
-from core.announcements import sending as _announcement_sending  # noqa: F401 - the "announcement" renderer
-from core.events import reminders as _event_reminders  # noqa: F401 - the "reminder" renderer
-from core.events import mirror as _event_mirror  # noqa: F401 - the "event_mirror" renderer and window job
-from core import retention as _retention  # noqa: F401 - the pruning job
-from core import access as _access  # noqa: F401 - the "access" renderer and the clean-up of finished revocations
+"""Every feature's timed jobs and delivery renderers, listed in one place.
+
+No feature registers itself by being imported: the composition root (``bots/host.py``) hands
+these lists to the one delivery engine of the process. A new feature with a periodic job or
+a renderer adds its line here.
+"""
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import access, retention
+from core.announcements import jobs as announcement_jobs
+from core.announcements import planning as announcement_planning
+from core.announcements import sending as announcement_sending
+from core.db.models import Delivery
+from core.delivery.renderers import Renderer, Renderers
+from core.events import mirror, reminders
+from core.jobs import PeriodicJob
+from core.messages.types import Reply
+
+JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob("announcements.plan", 1, announcement_jobs.plan_due),  # scheduled announcements whose time came
+    PeriodicJob("announcements.report", 5, announcement_jobs.report_settled),  # the sender's report once settled
+    PeriodicJob("events.mirror", 900, mirror.plan_window),  # calendar mirrors kept to their window
+    PeriodicJob(retention.JOB, 3600, retention.prune_job),  # finished rows past their retention
+    PeriodicJob("access.forget_finished", 30, access.forget_finished),  # rows naming forgotten accounts
+)
+
+RENDERERS = Renderers((
+    # each announcement row names its reader's language: no query per row; dropped if cancelled while waiting
+    Renderer(announcement_planning.KIND, announcement_sending.render_announcement, member_language=False,
+             last_check=announcement_sending.still_live),
+    Renderer("reminder", reminders.render_reminder),
+    Renderer(mirror.RENDERER, mirror.render_mirror),
+    Renderer(access.RENDERER, access.render_access),
+))
+
+
+def periodic_jobs() -> list[PeriodicJob]:
+    """Every feature's periodic job."""
+    return list(JOBS)
+
+
+async def render_delivery(session: AsyncSession, delivery: Delivery) -> Reply | None:
+    """A row as every feature's renderers turn it into a reply (what the engine sends)."""
+    return await RENDERERS.render(session, delivery)

@@ -37,7 +37,6 @@ from core.db.engine import Database
 from core.db.models import AuditEntry, Conversation, Delivery, Event, LinkAttempt, LinkCode, StoredAction
 from core.db.types import utcnow
 from core.delivery.claim import FINAL
-from core.jobs import periodic
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +106,6 @@ async def prune(db: Database, policy: Retention, now: datetime | None = None, ba
     return Pruned(deliveries, actions, conversations, codes, attempts, audit)
 
 
-@periodic(JOB, seconds=3600)
 async def prune_job(db: Database) -> None:
     """The hourly job: the policy is read from the environment at each run."""
     pruned = await prune(db, Retention.from_settings(Settings.from_env()))

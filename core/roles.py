@@ -20,6 +20,7 @@ from core import audit
 from core.db.models import Identity, Member, RoleGrant
 from core.geo.countries import is_country_code
 from core.i18n import N_
+from core.members import find_identity, get_or_create_identity
 
 ADMINISTRATOR = "administrator"
 AMBASSADOR = "ambassador"
@@ -95,8 +96,6 @@ def _grant_country(role: str, country: str | None) -> str:
 
 
 async def find_member(session: AsyncSession, platform: str, user_id: str | int) -> Member | None:
-    from core.members import find_identity
-
     identity = await find_identity(session, normalize_platform(platform), normalize_user_id(user_id))
     if identity is None:
         return None
@@ -107,8 +106,6 @@ async def find_or_create_member(session: AsyncSession, platform: str, user_id: s
     """The member behind a chat identity, created with that identity when unknown (so an
     administrator can grant a role before the person first talks to the bot). Idempotent,
     also against a concurrent creator (see ``core.members.get_or_create_identity``)."""
-    from core.members import get_or_create_identity
-
     found = await find_member(session, platform, user_id)  # first: get_or_create also marks reachable
     if found is not None:
         return found

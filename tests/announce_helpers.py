@@ -11,7 +11,7 @@ from core.db.engine import Database
 from core.announcements import sending as _sending  # noqa: F401 - the "announcement" renderer
 from core.db.models import Channel, Delivery, Identity, Member
 from core.delivery.payload import reply_to_json
-from core.delivery.renderers import render_delivery
+from core.features import render_delivery
 from core.members import get_or_create_identity
 from core.memberships import join
 from core.roles import grant_role

@@ -29,6 +29,7 @@ from core.db.types import utcnow
 from core.delivery import claim
 from core.delivery.dispatcher import CONCURRENT_SENDS
 from core.delivery.engine import DeliveryEngine
+from core.features import RENDERERS
 from core.delivery.limits import Limits
 from core.i18n import _, use_language
 from core.roles import revoke_role
@@ -65,7 +66,7 @@ def settled(db: Database) -> Callable[[], Awaitable[bool]]:
 async def send_everything(db: Database, api: FakeBotAPI, scale: float = SCALE) -> None:
     """A bot process's delivery engine, through the real PTB Bot, until every row is settled."""
     async with telegram_bot(api.base_url, api.token) as bot:
-        engine = DeliveryEngine(db, [TelegramTransport(bot)], poll_interval=0.05, limits=Limits(scale=scale), jobs=[])
+        engine = DeliveryEngine(db, [TelegramTransport(bot)], poll_interval=0.05, limits=Limits(scale=scale), jobs=[], renderers=RENDERERS)
         await engine.start()
         try:
             await until(settled(db))
@@ -196,7 +197,7 @@ async def test_cli_cancel_stops_what_is_still_queued(cli, database_url: str, api
         api.enforce_limits(TelegramLimits())
         api.hold_after(3)
         async with telegram_bot(api.base_url, api.token) as bot:
-            engine = DeliveryEngine(db, [TelegramTransport(bot)], poll_interval=0.05, limits=Limits(), jobs=[])
+            engine = DeliveryEngine(db, [TelegramTransport(bot)], poll_interval=0.05, limits=Limits(), jobs=[], renderers=RENDERERS)
             await engine.start()
             try:
                 await api.wait_for(lambda: len(api.messages()) >= 3, timeout=20)

@@ -19,8 +19,8 @@ from core.db.engine import Database
 from core.db.models import Announcement, ChannelBinding, Delivery, Membership
 from core.db.types import utcnow
 from core.delivery.recipients import push_identities
-from core.delivery.renderers import render_delivery
-from core.jobs import periodic_jobs
+from core.features import render_delivery
+from core.features import periodic_jobs
 from core.i18n import _, use_language
 from core.memberships import leave
 from tests.announce_helpers import add_identity, by_target, channel, person, rows

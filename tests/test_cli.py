@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bots.cli import commands
+from bots.cli import run as commands
 from bots.cli.main import build_parser, main
 from tests.cli_fixtures import cli, cli_environment  # noqa: F401 - fixtures
 

@@ -43,6 +43,22 @@ async def test_start_with_buttons_only_then_join(db: Database) -> None:
         assert list(joined) == ["tn"]
 
 
+async def test_start_deep_link_runs_its_command_then_onboarding(db: Database) -> None:
+    person = Person(CommandService(db))
+    await person.send("/start join-tn")
+    assert person.last[0].title == "Hello!"
+    assert person.last[-1].text == "Which language would you like me to use?"  # onboarding goes on after the link
+    member = await member_of(db)
+    async with db.transaction() as session:
+        joined = await session.scalars(
+            select(Channel.slug).join(Membership, Membership.channel_id == Channel.id).where(Membership.member_id == member.id)
+        )
+        assert list(joined) == ["tn"]
+    await person.send("/start forget-now")  # not a command a link may open: a welcome, nothing else
+    assert [reply.text for reply in person.last][1:] == ["Which language would you like me to use?"]
+    assert await member_of(db) is not None
+
+
 async def test_typed_country_in_another_language_and_restart(db: Database) -> None:
     person = Person(CommandService(db), locale="de")
     await person.send("/start")

@@ -18,7 +18,7 @@ from core.db.types import utcnow
 from core.delivery import claim
 from core.delivery.engine import DeliveryEngine
 from core.delivery.limits import Limits
-from core.delivery.renderers import renderer
+from core.delivery.renderers import Renderer, Renderers
 from core.i18n import current_language
 from tests.delivery_helpers import add_members, enqueue, identity, row, rows_by_key, statuses, telegram_bot, texts
 from tests.fakes.telegram_api import FakeBotAPI, TelegramLimits
@@ -159,11 +159,13 @@ async def test_transient_errors_are_retried_permanent_ones_are_not(db: Database,
     assert len([c for c in api.calls if str(c.params.get("chat_id")) == people[1].user_id]) == 1
 
 
-@renderer("test.greeting")
 async def _greeting(session: object, delivery: Delivery) -> Reply | None:
     if delivery.payload.get("gone"):
         return None
     return Reply(text=f"greeting in {current_language()}", language=current_language())
+
+
+GREETING = Renderers([Renderer("test.greeting", _greeting)])  # type: ignore[arg-type]
 
 
 async def test_render_at_send_time_in_the_recipient_language_expire_and_skip(db: Database, api: FakeBotAPI) -> None:
@@ -176,7 +178,7 @@ async def test_render_at_send_time_in_the_recipient_language_expire_and_skip(db:
         {**row(arabic[1], "r"), "payload": {"render": "test.greeting", "gone": True}},
         {**row(arabic[1], "late"), "expires_at": past},
     ])
-    await run_engine(db, api)
+    await run_engine(db, api, renderers=GREETING)
     assert sorted(texts(api.messages())) == ["greeting in ar", "greeting in fr"]
     assert sorted((await statuses(db)).values()) == ["expired", "sent", "sent", "skipped"]
 

@@ -22,6 +22,7 @@ from bots.discord.client import AlumniBot
 from core.messages.types import Button, ChatAccess, ChatKind, Reply, Request
 from core.config import Settings
 from core.commands.service import CommandService
+from core.commands.suggestions import Suggestion, SuggestionQuery, Suggestions
 from tests.discord_fixtures import fake  # noqa: F401 - fixtures
 from tests.fakes.discord_api import CREATE_EVENTS, MANAGE_GUILD, FakeDiscord
 
@@ -49,6 +50,9 @@ class StubService:
 
     def command_descriptions(self, language: str) -> list[tuple[str, str]]:
         return CommandService.command_descriptions(self, language)  # type: ignore[arg-type]
+
+    async def suggest(self, query: SuggestionQuery) -> list[Suggestion]:
+        return await Suggestions(None).suggest(query)  # reference data only: this stub has no database
 
 
 @asynccontextmanager
@@ -301,5 +305,5 @@ async def test_cli_run_discord_with_a_rejected_token(fake: FakeDiscord, tmp_path
     out, err = await asyncio.wait_for(process.communicate(), 30)
     lines = err.decode().strip().splitlines()
     assert process.returncode == 1
-    assert len(lines) == 1 and lines[0].startswith("error: Discord rejected DISCORD_BOT_TOKEN")
+    assert len(lines) == 1 and lines[0].startswith("alumni: error: Discord rejected DISCORD_BOT_TOKEN")
     assert "revoked-token" not in err.decode() + out.decode()

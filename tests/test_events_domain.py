@@ -14,7 +14,7 @@ from core.commands.service import CommandService
 from core.db.engine import Database
 from core.db.models import Delivery, Event, Member, Rsvp
 from core.db.types import utcnow
-from core.delivery.renderers import render_delivery
+from core.features import render_delivery
 from core.events.errors import EventError
 from core.events.rsvp import answer
 from core.events.service import EventInput, cancel_event, create_event, input_of, update_event

@@ -25,6 +25,7 @@ from core.db.engine import Database
 from core.db.models import ChannelBinding, Delivery, Identity
 from core.delivery.claim import FINAL
 from core.delivery.engine import DeliveryEngine
+from core.features import RENDERERS
 from tests.announce_helpers import add_identity, channel, person
 from tests.chat import Person
 from tests.delivery_helpers import telegram_bot
@@ -107,7 +108,7 @@ async def test_forget_on_the_console_takes_back_telegram_groups_and_slack_channe
         slack.channel("C0HEALTH")["members"].append("U5151")
         async with telegram_bot(telegram.base_url, telegram.token) as bot:
             transports = [TelegramTransport(bot), SlackTransport(SLACK_TOKEN, base_url=slack.base_url)]
-            engine = DeliveryEngine(db, transports, poll_interval=0.05, jobs=[])
+            engine = DeliveryEngine(db, transports, poll_interval=0.05, jobs=[], renderers=RENDERERS)
             await engine.start()
             try:
                 for _ in range(300):

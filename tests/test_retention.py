@@ -9,7 +9,7 @@ from core.messages import actions
 from core.config import Settings
 from core.db.engine import Database
 from core.db.models import AuditEntry, Conversation, Delivery, Event, Identity, LinkAttempt, LinkCode, Member, StoredAction
-from core.jobs import periodic_jobs
+from core.features import periodic_jobs
 from core.retention import JOB, Retention, prune
 
 NOW = datetime(2027, 6, 1, 12, 0, tzinfo=timezone.utc)

@@ -231,13 +231,13 @@ async def test_rejected_token_is_one_line_and_a_non_zero_exit(slack: FakeSlack, 
     settings = settings_for(slack, core, slack_bot_token="xoxb-wrong", database_url=f"sqlite:///{tmp_path / 'run.db'}")
     code = await runner.run(settings, SimpleNamespace(port=0, listen="127.0.0.1"))
     err = capsys.readouterr().err.strip()
-    assert code == 1 and err == "error: Slack rejected SLACK_BOT_TOKEN (invalid_auth)"
+    assert code == 1 and err == "alumni: error: Slack rejected SLACK_BOT_TOKEN (invalid_auth)"
     assert "xoxb" not in err
 
 
 async def test_missing_or_malformed_secret_is_refused_before_anything(slack: FakeSlack, core: App, capsys) -> None:
     assert await runner.run(settings_for(slack, core, slack_signing_secret=None)) == 2
-    assert capsys.readouterr().err.startswith("error: SLACK_SIGNING_SECRET is not set")
+    assert capsys.readouterr().err.startswith("alumni: error: SLACK_SIGNING_SECRET is not set")
     assert await runner.run(settings_for(slack, core, slack_signing_secret="not a secret")) == 2
     assert "32 hexadecimal" in capsys.readouterr().err
     assert await runner.run(settings_for(slack, core, slack_bot_token=None)) == 2
@@ -286,7 +286,7 @@ async def test_socket_mode_with_a_bad_app_token_is_one_line(slack: FakeSlack, co
     settings = settings_for(slack, core, slack_app_token="xapp-wrong", slack_signing_secret=None,
                             database_url=f"sqlite:///{tmp_path / 'run.db'}")
     assert await runner.run(settings) == 1
-    assert capsys.readouterr().err.startswith("error: Slack rejected SLACK_APP_TOKEN (invalid_auth)")
+    assert capsys.readouterr().err.startswith("alumni: error: Slack rejected SLACK_APP_TOKEN (invalid_auth)")
 
 
 async def test_cli_run_slack_with_a_rejected_token(slack: FakeSlack, tmp_path) -> None:
@@ -303,5 +303,5 @@ async def test_cli_run_slack_with_a_rejected_token(slack: FakeSlack, tmp_path) -
     out, err = await asyncio.wait_for(process.communicate(), 30)
     lines = err.decode().strip().splitlines()
     assert process.returncode == 1
-    assert lines == ["error: Slack rejected SLACK_BOT_TOKEN (invalid_auth)"]
+    assert lines == ["alumni: error: Slack rejected SLACK_BOT_TOKEN (invalid_auth)"]
     assert "xoxb-revoked" not in err.decode() + out.decode() and SIGNING_SECRET not in err.decode() + out.decode()

@@ -12,9 +12,19 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from core.announcements import approval
+from core.announcements.approval import Decision
+from core.announcements.cancel import Outcome, cancel_announcement
+from core.announcements.planning import count_recipients, create_announcement, progress
+from core.announcements.schedule import parse_send_at
+from core.announcements.texts import TextError
 from core.audit import Actor
-from core.i18n import N_, SUPPORTED_LANGUAGES, _, current_language, language_name, match_language
+from core.db.models import Announcement, Channel
+from core.i18n import N_, SUPPORTED_LANGUAGES, _, current_language, language_name, match_language, ngettext
+from core.i18n.formatting import format_datetime
+from core.memberships import channel_by_slug, channel_title, resolve_channel
 
+from .common import machine_zone, out, with_app, zone_option
 from .errors import CliError
 
 STATES = {
@@ -25,7 +35,7 @@ STATES = {
 ACTIONS = ("status", "cancel", "approve")
 
 
-def add_parser(groups: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+def add_parser(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Adds the ``announce`` command to the ``alumni`` parser."""
     parser = groups.add_parser(
         "announce",
@@ -65,7 +75,7 @@ def add_parser(groups: Any, parser_class: type[argparse.ArgumentParser]) -> None
         help=_("languages for readers whose language has no text, in order (default: the order given)"),
     )
     parser.add_argument("--at", metavar=_("'YYYY-MM-DD HH:MM'"), help=_("send later, at this local date and time"))
-    parser.add_argument("--timezone", metavar=_("ZONE"), help=_("time zone of --at, e.g. Africa/Tunis (default UTC)"))
+    parser.add_argument("--timezone", metavar=_("ZONE"), help=_("time zone of --at, e.g. Africa/Tunis or a city (default: this machine's, $TZ)"))
     parser.add_argument("--from", dest="sender", metavar=_("NAME"), help=_("the sender's name shown to readers"))
     parser.set_defaults(handler=run, texts_given=None)
 
@@ -83,6 +93,10 @@ class _TextGiven(argparse.Action):
 def run(args: argparse.Namespace) -> int:
     if args.action:
         number = args.action[1] if len(args.action) == 2 else ""
+        if len(args.action) == 1 and args.action[0] in ACTIONS:
+            raise CliError(
+                _("'{action}' needs the announcement's number: alumni announce {action} ID").format(action=args.action[0]), 2
+            )
         if args.action[0] not in ACTIONS or not (number.isascii() and number.isdigit() and len(number) <= 9):
             raise CliError(
                 _("unknown action {value!r}: use 'status ID', 'cancel ID' or 'approve ID'").format(value=" ".join(args.action)), 2
@@ -121,24 +135,13 @@ def _fallback(value: str | None) -> list[str] | None:
 
 
 def plan(args: argparse.Namespace) -> int:
-    from core.announcements.planning import count_recipients, create_announcement
-    from core.announcements.schedule import parse_send_at
-    from core.announcements.texts import TextError
-    from core.commands.handlers.prompts import valid_zone
-    from core.i18n.formatting import format_datetime
-    from core.memberships import channel_by_slug, channel_title, resolve_channel
-
-    from .commands import out, with_app
-
     if not args.channel:
         raise CliError(_("give the channel: --channel SLUG, e.g. --channel tn"), 2)
     texts = _texts(args)
     fallback = _fallback(args.fallback)
-    zone = args.timezone or "UTC"
-    if not valid_zone(zone):
-        raise CliError(_("unknown time zone {value!r}").format(value=zone), 2)
     if args.timezone and not args.at:
         raise CliError(_("--timezone goes with --at"), 2)
+    zone = zone_option(args.timezone) if args.timezone else machine_zone()
     try:
         send_at = parse_send_at(args.at, zone) if args.at else None
     except TextError as error:
@@ -163,26 +166,25 @@ def plan(args: argparse.Namespace) -> int:
         raise CliError(error.localized(), 2) from None
     if state == "scheduled":
         out(
-            _("announcement {id} to {channel}: scheduled for {time}, {count} recipients now").format(
-                id=identifier, channel=channel_title(slug or ""), time=format_datetime(when, zone), count=count
-            )
+            ngettext(
+                "announcement {id} to {channel}: scheduled for {time} ({zone}), {count} recipient now",
+                "announcement {id} to {channel}: scheduled for {time} ({zone}), {count} recipients now",
+                count,
+            ).format(id=identifier, channel=channel_title(slug or ""), time=format_datetime(when, zone), zone=zone,
+                     count=count)
         )
     else:
         out(
-            _("announcement {id} to {channel}: planned for {count} recipients; running bots deliver it").format(
-                id=identifier, channel=channel_title(slug or ""), count=count
-            )
+            ngettext(
+                "announcement {id} to {channel}: planned for {count} recipient; running bots deliver it",
+                "announcement {id} to {channel}: planned for {count} recipients; running bots deliver it",
+                count,
+            ).format(id=identifier, channel=channel_title(slug or ""), count=count)
         )
     return 0
 
 
 def status(identifier: int) -> int:
-    from core.announcements.planning import progress
-    from core.db.models import Announcement, Channel
-    from core.memberships import channel_title
-
-    from .commands import out, with_app
-
     async def work(app: Any) -> tuple[str, str, bool, dict[str, int]] | None:
         async with app.db.transaction() as session:
             announcement = await session.get(Announcement, identifier)
@@ -215,12 +217,6 @@ def status(identifier: int) -> int:
 
 def approve(identifier: int) -> int:
     """An announcement held for a second approval, approved by the operator (an administrator)."""
-    from core.announcements import approval
-    from core.announcements.approval import Decision
-    from core.memberships import channel_title
-
-    from .commands import out, with_app
-
     async def work(app: Any) -> tuple[Decision, str] | None:
         async with app.db.transaction() as session:
             found = await approval.find(session, identifier, "")
@@ -243,12 +239,6 @@ def approve(identifier: int) -> int:
 
 
 def cancel(identifier: int) -> int:
-    from core.announcements.cancel import Outcome, cancel_announcement
-    from core.db.models import Channel
-    from core.memberships import channel_title
-
-    from .commands import out, with_app
-
     async def work(app: Any) -> tuple[Any, str]:
         async with app.db.transaction() as session:
             done = await cancel_announcement(session, identifier, Actor.command_line())

@@ -18,6 +18,7 @@ from core.db.models import AuditEntry
 from core.i18n import _
 from core.roles import PLATFORMS
 
+from .common import out, settings
 from .errors import CliError
 from .existing import existing_database
 
@@ -25,7 +26,7 @@ SOURCES: tuple[str, ...] = (*PLATFORMS, audit.COMMAND_LINE)
 _FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
 
 
-def add_parser(groups: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+def add_parser(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Adds the ``audit`` command to the ``alumni`` parser."""
     parser = groups.add_parser(
         "audit",
@@ -99,8 +100,6 @@ async def read(url: str, **filters: Any) -> list[AuditEntry]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .commands import out, settings
-
     filters: dict[str, Any] = {}
     if args.since:
         filters["since"] = parse_since(args.since)

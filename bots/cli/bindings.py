@@ -14,7 +14,7 @@ from core.app import App
 from core.audit import Actor
 from core.i18n import N_, _
 
-from .commands import out, with_app
+from .common import out, with_app
 from .errors import CliError
 
 STATUSES = {bindings.PENDING: N_("awaiting approval"), bindings.APPROVED: N_("approved")}

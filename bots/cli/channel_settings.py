@@ -16,7 +16,7 @@ from core.db.models import APPROVAL_NONE, APPROVAL_REQUIRED
 from core.i18n import _
 from core.memberships import channel_by_slug
 
-from .commands import out, with_app
+from .common import out, with_app
 from .errors import CliError
 
 

@@ -1,6 +1,9 @@
 """Errors of the command line: each becomes one translated line on stderr."""
 from __future__ import annotations
 
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+
+from core.db.engine import DatabaseUrlError
 from core.i18n import _
 from core.logs import secrets_from_env
 from core.redaction import redact
@@ -28,10 +31,6 @@ def _scrub(text: str) -> str:
 
 def describe_exception(error: BaseException) -> str:
     """One readable line for an unexpected failure (database down, schema missing, file unreadable...)."""
-    from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
-
-    from core.db.engine import DatabaseUrlError
-
     if isinstance(error, DatabaseUrlError):
         return _scrub(str(error))
     if isinstance(error, DBAPIError):

@@ -7,17 +7,29 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import or_, select
+
+from core.audit import Actor
+from core.db.models import Association, Channel, Event
+from core.db.types import utcnow
+from core.events.errors import EventError
+from core.events.ical import channel_events_filter, channel_feed, export_event, import_ics
+from core.events.render import Counts, counts, counts_text, pick_text
+from core.events.service import EventInput, cancel_event, channel_slug_of, create_event, get_event
+from core.events.times import end_note, parse_duration
 from core.files import write_atomic
 from core.i18n import SUPPORTED_LANGUAGES, _, current_language, language_name, ngettext
+from core.imports import ImportLimitError, ImportLimits
+from core.memberships import resolve_channel
 
+from .common import country_option, language_option, settings, time_option, with_app, zone_option
 from .errors import CliError
 
 
-def add_parser(groups: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+def add_parser(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Adds the ``events`` group to the ``alumni`` parser."""
     events = groups.add_parser("events", help=_("events and their calendars"), description=_("Events and their calendars."))
     sub = events.add_subparsers(dest="action", metavar=_("ACTION"), required=True)
@@ -30,7 +42,7 @@ def add_parser(groups: Any, parser_class: type[argparse.ArgumentParser]) -> None
         create.add_argument(f"--title-{code}", metavar=_("TEXT"), help=_("the title in {language}").format(language=language_name(code, current_language(), in_sentence=True)))
         create.add_argument(f"--description-{code}", metavar=_("TEXT"), help=_("the description in {language}").format(language=language_name(code, current_language(), in_sentence=True)))
     create.add_argument("--start", required=True, metavar='"YYYY-MM-DD HH:MM"', help=_("when it starts (wall-clock time)"))
-    create.add_argument("--timezone", required=True, metavar=_("ZONE"), help=_("IANA time zone, e.g. Europe/Paris"))
+    create.add_argument("--timezone", required=True, metavar=_("ZONE"), help=_("IANA time zone or a city, e.g. Europe/Paris"))
     length = create.add_mutually_exclusive_group()
     length.add_argument("--end", metavar='"YYYY-MM-DD HH:MM"', help=_("when it ends (wall-clock time)"))
     length.add_argument("--duration", metavar=_("DURATION"), help=_("how long it lasts, e.g. 2h or 90m"))
@@ -78,40 +90,15 @@ def add_parser(groups: Any, parser_class: type[argparse.ArgumentParser]) -> None
 # ---------------------------------------------------------------- helpers
 
 
-def _event_error(error: Exception) -> CliError:
-    from core.events.errors import EventError
-
-    if isinstance(error, EventError):
-        return CliError(error.translated(), 1)
-    raise error
-
-
-def _parse_time(value: str, option: str) -> datetime:
-    from core.events.errors import EventError
-    from core.events.times import parse_local_datetime
-
-    try:
-        return parse_local_datetime(value, "en")
-    except EventError as error:
-        raise CliError(f"{option}: {error.translated()}", 2) from None
-
-
 def _run(work: Any) -> Any:
-    from .commands import with_app
-
+    """``with_app(work)``; an event the core refuses is one line (exit 1)."""
     try:
         return with_app(work)
-    except Exception as error:
-        from core.events.errors import EventError
-
-        if isinstance(error, EventError):
-            raise _event_error(error) from None
-        raise
+    except EventError as error:
+        raise CliError(error.translated(), 1) from None
 
 
 def _line(event: Any, slug: str | None) -> str:
-    from core.events.render import pick_text
-
     title = pick_text(event)[0]
     cancelled = _("cancelled")
     status = f" [{cancelled}]" if event.status == "cancelled" else ""
@@ -124,13 +111,7 @@ def _line(event: Any, slug: str | None) -> str:
 
 
 def events_create(args: argparse.Namespace) -> int:
-    from core.audit import Actor
-    from core.events.service import EventInput, create_event
-    from core.events.times import end_note, parse_duration
-
-    from .commands import _language_option
-
-    language = _language_option(args.lang) or _cli_language()
+    language = language_option(args.lang) or current_language()
     texts: dict[str, dict[str, str]] = {language: {"title": args.title, "description": args.description or ""}}
     for code in SUPPORTED_LANGUAGES:
         title, description = getattr(args, f"title_{code}"), getattr(args, f"description_{code}")
@@ -140,15 +121,13 @@ def events_create(args: argparse.Namespace) -> int:
             entry["description"] = description or entry["description"]
     duration = None
     if args.duration:
-        from core.events.errors import EventError
-
         try:
             duration = parse_duration(args.duration)
         except EventError as error:
             raise CliError(f"--duration: {error.translated()}", 2) from None
     data = EventInput(
-        texts=texts, language=language, starts_local=_parse_time(args.start, "--start"), timezone=args.timezone.strip(),
-        ends_local=_parse_time(args.end, "--end") if args.end else None, duration=duration, place=args.place,
+        texts=texts, language=language, starts_local=time_option(args.start, "--start"), timezone=zone_option(args.timezone),
+        ends_local=time_option(args.end, "--end") if args.end else None, duration=duration, place=args.place,
         online_url=args.url, country_code=args.country, channel_slug=args.channel, association_id=args.association,
         capacity=args.capacity,
     )
@@ -168,21 +147,12 @@ def events_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cli_language() -> str:
-    from core.i18n import current_language
-
-    return current_language()
-
-
 def _channel(session: Any, slug: str | None) -> Any:
-    from sqlalchemy import select
-
-    from core.db.models import Channel
-
     async def find() -> Any:
         if not slug:
             return None
-        channel = await session.scalar(select(Channel).where(Channel.slug == slug.strip().lower().lstrip("#")))
+        found = resolve_channel(slug).slug or slug.strip().lower().lstrip("#")  # "Santé", "Tunisie", as /events
+        channel = await session.scalar(select(Channel).where(Channel.slug == found))
         if channel is None:
             raise CliError(_("no channel {slug!r} (see 'alumni channels list')").format(slug=slug))
         return channel
@@ -191,15 +161,7 @@ def _channel(session: Any, slug: str | None) -> Any:
 
 
 def events_list(args: argparse.Namespace) -> int:
-    from sqlalchemy import or_, select
-
-    from core.db.models import Channel, Event
-    from core.db.types import utcnow
-    from core.events.ical import channel_events_filter
-
-    from .commands import _country_option
-
-    country = _country_option(args.country)
+    country = country_option(args.country)
 
     async def work(app: Any) -> list[tuple[Any, str | None]]:
         async with app.db.transaction() as session:
@@ -224,10 +186,6 @@ def events_list(args: argparse.Namespace) -> int:
 
 
 def events_show(args: argparse.Namespace) -> int:
-    from core.db.models import Association
-    from core.events.render import counts, counts_text, pick_text
-    from core.events.service import channel_slug_of, get_event
-
     async def work(app: Any) -> tuple[Any, str | None, Any, str | None]:
         async with app.db.transaction() as session:
             event = await get_event(session, args.id)
@@ -236,7 +194,6 @@ def events_show(args: argparse.Namespace) -> int:
             return event, await channel_slug_of(session, event), numbers, association.name if association else None
 
     event, slug, numbers, association = _run(work)
-    from core.events.render import Counts
 
     print(_line(event, slug))
     for code, entry in (event.texts or {}).items():
@@ -260,12 +217,6 @@ def events_show(args: argparse.Namespace) -> int:
 
 
 def events_import(args: argparse.Namespace) -> int:
-    from core.audit import Actor
-    from core.events.ical import import_ics
-    from core.imports import ImportLimitError, ImportLimits
-
-    from .commands import _country_option, _language_option, settings
-
     path = Path(args.file)
     if not path.is_file():
         raise CliError(_("no such file: {path}").format(path=path))
@@ -275,15 +226,15 @@ def events_import(args: argparse.Namespace) -> int:
     except ImportLimitError as error:
         raise CliError(str(error)) from None
     content = path.read_bytes()
-    country = _country_option(args.country)
-    language = _language_option(args.lang) or _cli_language()
+    country = country_option(args.country)
+    language = language_option(args.lang) or current_language()
 
     async def work(app: Any) -> Any:
         async with app.db.transaction() as session:
-            if args.channel:
-                await _channel(session, args.channel)
-            return await import_ics(session, content, actor=Actor.command_line(), file_name=path.name, language=language, country=country, channel=args.channel,
-                                    strict=args.strict, limits=limits)
+            channel = await _channel(session, args.channel)
+            return await import_ics(session, content, actor=Actor.command_line(), file_name=path.name, language=language,
+                                    country=country, channel=channel.slug if channel else None, strict=args.strict,
+                                    limits=limits)
 
     try:
         report = _run(work)
@@ -305,9 +256,6 @@ def events_import(args: argparse.Namespace) -> int:
 
 
 def events_export(args: argparse.Namespace) -> int:
-    from core.events.ical import channel_feed, export_event
-    from core.events.service import get_event
-
     if bool(args.id) == bool(args.channel):
         raise CliError(_("give either an event ID or --channel"), 2)
 
@@ -334,9 +282,6 @@ def events_export(args: argparse.Namespace) -> int:
 
 
 def events_cancel(args: argparse.Namespace) -> int:
-    from core.audit import Actor
-    from core.events.service import cancel_event, get_event
-
     async def work(app: Any) -> int:
         async with app.db.transaction() as session:
             event = await get_event(session, args.id)

@@ -7,7 +7,6 @@ with the password hidden).
 """
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import sys
@@ -17,19 +16,11 @@ from bots.lifecycle import error_word
 from core import logs
 from core.i18n import _, language_from_locale, use_language
 
+from . import announce, audit, channels, chat, db, directory, events, roles, run, status
 from .errors import CliError, describe_exception
+from .parser import Parser
 
 log = logging.getLogger("alumni.cli")
-
-PLATFORMS = ("telegram", "discord", "slack")
-
-
-class Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors are one line, like every other error."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        hint = _("see --help")
-        self.exit(2, f"{self.prog}: {error_word()}: {message} ({hint})\n")
 
 
 def cli_language() -> str | None:
@@ -42,163 +33,15 @@ def cli_language() -> str | None:
 
 
 def build_parser() -> Parser:
-    from . import bindings, channel_settings, commands  # the handlers; imported here so that --help stays fast
-
+    """The whole ``alumni`` parser: each command group adds its own sub-parser."""
     parser = Parser(
         prog="alumni",
         description=_("Chat bots for a worldwide network of alumni associations: administration and console bot."),
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help=_("more log output on stderr (-vv: debug)"))
     groups = parser.add_subparsers(dest="group", metavar=_("COMMAND"), required=True)
-
-    # ---------------------------------------------------------------- db
-    db = groups.add_parser("db", help=_("database schema"), description=_("Database schema."))
-    db_sub = db.add_subparsers(dest="action", metavar=_("ACTION"), required=True)
-    upgrade = db_sub.add_parser(
-        "upgrade",
-        help=_("create or upgrade the schema, seed the channels"),
-        description=_("Create or upgrade the database schema to the newest revision and seed the channels."),
-    )
-    upgrade.set_defaults(handler=commands.db_upgrade)
-
-    # ---------------------------------------------------------------- directory
-    directory = groups.add_parser(
-        "directory", help=_("the directory of associations"), description=_("The directory of associations.")
-    )
-    dir_sub = directory.add_subparsers(dest="action", metavar=_("ACTION"), required=True)
-    imp = dir_sub.add_parser(
-        "import",
-        help=_("import associations from a CSV or JSON file"),
-        description=_(
-            "Import associations from a CSV or JSON file (re-importing updates, never duplicates). "
-            "'sample' or --sample imports the bundled sample directory."
-        ),
-    )
-    imp.add_argument("file", nargs="?", metavar=_("FILE"), help=_("the CSV or JSON file, or 'sample'"))
-    imp.add_argument("--sample", action="store_true", help=_("import the bundled sample directory"))
-    imp.add_argument("--strict", action="store_true", help=_("import nothing when any row is rejected"))
-    imp.set_defaults(handler=commands.directory_import)
-
-    search = dir_sub.add_parser(
-        "search",
-        help=_("search the directory"),
-        description=_("Search the directory by name, city or country, in any language."),
-    )
-    search.add_argument("query", nargs="+", metavar=_("QUERY"), help=_("words to search for"))
-    search.add_argument("--lang", metavar="L", help=_("language of the output (en, fr, es, ar, pt, de)"))
-    search.add_argument("--country", metavar="C", help=_("only this country (code or name)"))
-    search.add_argument("--theme", metavar="T", help=_("only this thematic channel slug, e.g. health"))
-    search.add_argument("--limit", type=int, default=10, help=_("at most this many results (default 10)"))
-    search.set_defaults(handler=commands.directory_search)
-
-    export = dir_sub.add_parser(
-        "export", help=_("export the directory as CSV"), description=_("Export the directory as CSV (the import format).")
-    )
-    export.add_argument("-o", "--output", metavar=_("FILE"), help=_("write to this file instead of standard output"))
-    export.set_defaults(handler=commands.directory_export)
-
-    # ---------------------------------------------------------------- chat
-    chat = groups.add_parser(
-        "chat",
-        help=_("talk to the bot in this terminal"),
-        description=_(
-            "The console bot: talk to the bot in this terminal as a local member. "
-            "Lines starting with / are commands, a number picks a numbered choice, anything else is an answer. "
-            "Reads piped standard input line by line."
-        ),
-    )
-    chat.add_argument("--user", metavar=_("NAME"), help=_("your user id (default: $USER)"))
-    chat.add_argument("--lang", metavar="L", help=_("your locale, e.g. fr or pt-BR (default: $LANG)"))
-    chat.set_defaults(handler=commands.chat)
-
-    # ---------------------------------------------------------------- roles
-    roles = groups.add_parser(
-        "roles", help=_("administrators and ambassadors"), description=_("Grant, revoke and list roles.")
-    )
-    roles_sub = roles.add_subparsers(dest="action", metavar=_("ACTION"), required=True)
-    for name, helptext, handler in (
-        ("grant", _("grant a role to a chat identity"), commands.roles_grant),
-        ("revoke", _("revoke a role from a chat identity"), commands.roles_revoke),
-    ):
-        sub = roles_sub.add_parser(
-            name,
-            help=helptext,
-            description=helptext[:1].upper()
-            + helptext[1:]
-            + ". "
-            + _("The identity need not have talked to the bot yet."),
-        )
-        sub.add_argument("role", choices=("ambassador", "administrator"), help=_("ambassador or administrator"))
-        sub.add_argument(
-            "--country",
-            metavar="CC",
-            help=_("ISO 3166-1 alpha-2 code of the country represented (ambassadors), e.g. TN"),
-        )
-        sub.add_argument(
-            "--platform",
-            required=True,
-            choices=("telegram", "discord", "slack", "console"),
-            help=_("the platform of the identity"),
-        )
-        sub.add_argument("--user-id", required=True, metavar="ID", help=_("the user id on that platform"))
-        sub.set_defaults(handler=handler)
-    listing = roles_sub.add_parser("list", help=_("list the roles granted"), description=_("List the roles granted."))
-    listing.add_argument("--role", choices=("ambassador", "administrator"), help=_("only this role"))
-    listing.add_argument("--country", metavar="CC", help=_("only this country"))
-    listing.set_defaults(handler=commands.roles_list)
-
-    # ---------------------------------------------------------------- channels
-    channels = groups.add_parser(
-        "channels", help=_("country and thematic channels"), description=_("Country and thematic channels.")
-    )
-    ch_sub = channels.add_subparsers(dest="action", metavar=_("ACTION"), required=True)
-    ch_list = ch_sub.add_parser(
-        "list",
-        help=_("list the channels"),
-        description=_("List the channels with their member counts and bound chats."),
-    )
-    ch_list.add_argument("--kind", choices=("country", "theme"), help=_("only country or only thematic channels"))
-    ch_list.add_argument("--all", action="store_true", help=_("also country channels nobody has joined"))
-    ch_list.set_defaults(handler=commands.channels_list)
-    ch_members = ch_sub.add_parser(
-        "members", help=_("list the members of a channel"), description=_("List the members of a channel.")
-    )
-    ch_members.add_argument("slug", metavar="SLUG", help=_("the channel, e.g. tn or health"))
-    ch_members.set_defaults(handler=commands.channels_members)
-    bindings.add_parsers(ch_sub)
-    channel_settings.add_parsers(ch_sub)
-
-    # ---------------------------------------------------------------- events, announcements
-    from . import announce, audit, events, status
-
-    events.add_parser(groups, Parser)
-    announce.add_parser(groups, Parser)
-    status.add_parser(groups, Parser)
-    audit.add_parser(groups, Parser)
-
-    # ---------------------------------------------------------------- run
-    run = groups.add_parser(
-        "run",
-        help=_("run the chat bots"),
-        description=_("Run a platform bot (tokens from the environment, see README), or all configured ones."),
-    )
-    run.add_argument("platform", choices=(*PLATFORMS, "all"), help=_("telegram, discord, slack or all"))
-    run.add_argument(
-        "--webhook-url", metavar="URL", help=_("telegram: public HTTPS URL for webhooks (default: long polling)")
-    )
-    run.add_argument(
-        "--listen", metavar="ADDRESS", default="0.0.0.0", help=_("telegram webhook and slack HTTP server: listen address")
-    )
-    run.add_argument(
-        "--port", type=int, default=8443, help=_("telegram webhook and slack HTTP server: listen port (default 8443)")
-    )
-    run.add_argument(
-        "--health-port",
-        type=int,
-        metavar="PORT",
-        help=_("serve /healthz and /metrics on this port (default: $ALUMNI_HEALTH_PORT; unset: not served)"),
-    )
-    run.set_defaults(handler=commands.run_bots)
+    for group in (db, directory, chat, roles, channels, events, announce, status, audit, run):
+        group.add_parser(groups)
     return parser
 
 

@@ -21,10 +21,11 @@ from core.operations.status import LIVE_SECONDS, PLANNING_JOB, REMINDER_JOBS, Jo
 from core.redaction import redact_url
 from core.retention import Retention
 
+from .common import out, settings
 from .existing import existing_database
 
 
-def add_parser(groups: argparse._SubParsersAction, parser_class: type) -> None:  # type: ignore[type-arg]
+def add_parser(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     status = groups.add_parser(
         "status",
         help=_("queues, failures, periodic jobs and bot processes"),
@@ -51,8 +52,6 @@ async def gather(url: str, retention: Retention | None = None, settings: Setting
 
 
 def run(args: argparse.Namespace) -> int:
-    from .commands import out, settings
-
     current = settings()
     url = current.database_url
     status = asyncio.run(gather(url, Retention.from_settings(current), current))

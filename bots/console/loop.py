@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from bots.host import deliveries
 from core.messages.types import Chat, Reply, Request, Sender
 from core.config import Settings
 from core.files import write_new
@@ -186,11 +187,5 @@ async def run_console(
     db = getattr(app, "db", None)
     if not deliver or db is None:
         return await loop.run()
-    from core.delivery.engine import DeliveryEngine
-
-    engine = DeliveryEngine(db, [ConsoleTransport(user_id, loop.push)])
-    await engine.start()
-    try:
+    async with deliveries(db, [ConsoleTransport(user_id, loop.push)]):
         return await loop.run()
-    finally:
-        await engine.stop()

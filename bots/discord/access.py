@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import discord
 
 from core.messages.types import ChatAccess
-from core.events.mirror import MIRROR_KEY
+from core.commands.mirror_ids import MIRROR_KEY
 from core.i18n import _
 
 from .scheduled import mirror_address

@@ -9,22 +9,21 @@ from __future__ import annotations
 
 import inspect
 import logging
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 import discord
 from discord import app_commands
 
 from bots.kit.binding import BIND_COMMANDS as KIT_BIND_COMMANDS
 from bots.kit.pipeline import Pipeline
-from core.commands.registry import commands as core_commands
+from core.commands.parameters import Param
+from core.commands.service import commands as core_commands  # the table, complete once the service is imported
 
 from . import access, handlers
 from .components import DYNAMIC_ITEMS
-from .options import COMPLETERS, SERVER_ONLY, Option, core_args, options_for
+from .options import COMPLETERS, SERVER_ONLY, annotation, core_args
 from .translator import CatalogTranslator
-
-if TYPE_CHECKING:
-    from .transport import DiscordTransport
+from .transport import DiscordTransport
 
 log = logging.getLogger(__name__)
 BIND_COMMANDS = tuple(sorted(KIT_BIND_COMMANDS))  # in a stable order: the command table's
@@ -50,27 +49,28 @@ def intents() -> discord.Intents:
     return chosen
 
 
-def command_table(service: Any) -> list[tuple[str, str, tuple[Option, ...]]]:
-    """(name, description msgid, options) for every command the bot offers, in the core's order."""
+def command_table(service: Any) -> list[tuple[str, str, tuple[Param, ...]]]:
+    """(name, description msgid, parameters) for every command the bot offers, in the core's order:
+    the options of each come from its specification in the core."""
     specs = core_commands()
     names = [n for n in service.command_names()] + [n for n in BIND_COMMANDS if n in specs]
     table = []
     for name in names:
         spec = specs.get(name)
-        description = spec.description if spec else name
-        table.append((name, description, options_for(name, spec.usage if spec else "")))
+        table.append((name, spec.description if spec else name, spec.params if spec else ()))
     return table
 
 
-def make_command(name: str, description: str, options: tuple[Option, ...]) -> app_commands.Command:
+def make_command(name: str, description: str, options: tuple[Param, ...]) -> app_commands.Command:
     """An application command whose callback forwards its typed options to the core."""
     parameters = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)]
     for option in sorted(options, key=lambda o: not o.required):
+        kind = annotation(option)
         parameters.append(
             inspect.Parameter(
                 option.name,
                 inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                annotation=option.kind if option.required else Optional[option.kind],
+                annotation=kind if option.required else Optional[kind],
                 default=inspect.Parameter.empty if option.required else None,
             )
         )
@@ -92,7 +92,7 @@ def make_command(name: str, description: str, options: tuple[Option, ...]) -> ap
     }
     if choices:
         callback = app_commands.choices(**choices)(callback)
-    completers = {o.name: COMPLETERS[o.complete] for o in options if o.complete}
+    completers = {o.name: COMPLETERS[o.suggest] for o in options if o.suggest}
     if completers:
         callback = app_commands.autocomplete(**completers)(callback)
     if name in SERVER_ONLY:
@@ -129,10 +129,8 @@ class AlumniBot(discord.Client):
             self.synced = await self.tree.sync()
             log.info("%d application commands published", len(self.synced))
 
-    def transport(self) -> "DiscordTransport":
+    def transport(self) -> DiscordTransport:
         """The delivery engine's sender, sharing this client's HTTP session and rate-limit buckets."""
-        from .transport import DiscordTransport
-
         return DiscordTransport(self)
 
     async def on_ready(self) -> None:

@@ -57,7 +57,6 @@ SLASH_WORDS: dict[str, str] = {
     "query": N_("/query"),
     "code": N_("/code"),
     "role": N_("/role"),
-    "arguments": N_("/arguments"),
     "answer": N_("/answer"),
     "offsets": N_("/offsets"),
 }

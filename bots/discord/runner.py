@@ -1,19 +1,18 @@
 """``alumni run discord``: connect to the gateway and answer interactions until stopped.
 
-``run(settings, args)`` is what the CLI calls (a coroutine, so ``alumni run all`` runs it
-beside the other bots). ``DISCORD_API_BASE_URL`` and ``DISCORD_GATEWAY_URL``, when set,
+``DiscordConnector(settings)`` is the bot as the composition root (``bots/host.py``) runs it,
+alone or beside the others; ``run(settings, args)`` runs it alone. ``DISCORD_API_BASE_URL`` and ``DISCORD_GATEWAY_URL``, when set,
 replace discord.py's REST base (``discord.http.Route.BASE``) and gateway
 (``DiscordWebSocket.DEFAULT_GATEWAY``): a plain ``discord.Client`` connects straight to the
 default gateway (it asks ``/gateway/bot`` only when sharded) and adds ``v``, ``encoding`` and
 ``compress`` query parameters itself, so the variable is the bare websocket URL. A missing or
-rejected token is one line on stderr and a non-zero exit code. Once READY, the core's delivery
+rejected token is one line on stderr and a non-zero exit code. Once READY, the root's delivery
 engine runs beside the gateway (pushes, event mirrors, timed jobs) and is stopped first.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from typing import Any
 
 import discord
@@ -21,14 +20,15 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bots import health
-from bots.lifecycle import error_word, run_until_stopped, stop_on_sigterm
-from core.app import open_app
+from bots import host
+from bots.connector import ConnectorError
+from bots.lifecycle import run_until_stopped
+from core.app import App
 from core.config import Settings
-from core.delivery.engine import DeliveryEngine
 from core.i18n import _
 
 from .client import AlumniBot
+from .transport import DiscordTransport
 
 log = logging.getLogger(__name__)
 DEFAULT_API_BASE = Route.BASE
@@ -41,7 +41,7 @@ def configure_endpoints(api_base_url: str | None, gateway_url: str | None) -> No
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url) if gateway_url else DEFAULT_GATEWAY
 
 
-class StartupError(Exception):
+class StartupError(ConnectorError):
     """Stops the bot before it runs; the message is one line of stderr."""
 
 
@@ -69,59 +69,66 @@ async def wait_ready(client: AlumniBot, connection: asyncio.Task[None], timeout:
         raise StartupError(_("the Discord gateway did not answer in time"))
 
 
-async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event | None = None) -> int:
-    """Run the bot until SIGTERM, Ctrl-C (cancellation) or ``stop_event``. Returns the exit code."""
-    if not settings.discord_bot_token:
-        print(f"{error_word()}: " + _("DISCORD_BOT_TOKEN is not set (create a bot at {url})").format(
-            url="https://discord.com/developers/applications"), file=sys.stderr)
-        return 2
-    configure_endpoints(settings.discord_api_base_url, settings.discord_gateway_url)
-    app = await open_app(settings)
-    with stop_on_sigterm(stop_event) as stop_event:
-        return await _run_until_stopped(settings, app, stop_event)
+class DiscordConnector:
+    """The Discord bot as a connector: logged in, then connected to the gateway until READY."""
 
+    name = "discord"
 
-async def _run_until_stopped(settings: Settings, app: Any, stop_event: asyncio.Event) -> int:
-    client = AlumniBot(app.commands)
-    engine: DeliveryEngine | None = None
-    try:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.client: AlumniBot | None = None
+        self._connection: asyncio.Task[None] | None = None
+        self._transport: DiscordTransport | None = None
+
+    @property
+    def transport(self) -> DiscordTransport:
+        assert self._transport is not None, "start the connector first"
+        return self._transport
+
+    async def start(self, app: App) -> None:
+        configure_endpoints(self.settings.discord_api_base_url, self.settings.discord_gateway_url)
+        self.client = client = AlumniBot(app.commands)
+        # the engine's sender shares this client's HTTP session and rate-limit buckets
+        self._transport = client.transport()
         try:
-            connection = await start(client, settings.discord_bot_token)
-            await wait_ready(client, connection)
-        except StartupError as error:
-            print(f"{error_word()}: {error}", file=sys.stderr)
-            return 1
-        except discord.PrivilegedIntentsRequired:
-            print(f"{error_word()}: " + _("Discord refused the bot's intents (enable them in the developer portal)"), file=sys.stderr)
-            return 1
+            self._connection = await start(client, self.settings.discord_bot_token or "")
+            await wait_ready(client, self._connection)
+        except discord.PrivilegedIntentsRequired as error:
+            raise StartupError(_("Discord refused the bot's intents (enable them in the developer portal)")) from error
         except (discord.DiscordException, OSError) as error:
-            print(f"{error_word()}: " + _("Discord refused to start the bot: {error}").format(error=error), file=sys.stderr)
-            return 1
-        # pushes (announcements, reminders, notices, mirrors): the core's engine, started once the
-        # gateway is READY and stopped before the client closes, so in-flight sends finish through
-        # a live HTTP session and its rate-limit buckets
-        engine = DeliveryEngine.from_settings(app.db, {"discord": client.transport()}, settings)
-        await engine.start()
-        stopped = asyncio.ensure_future(stop_event.wait())
-        up = engine
-        with health.registered("discord", lambda: not client.is_closed() and client.is_ready() and up.running):
-            await asyncio.wait({stopped, connection}, return_when=asyncio.FIRST_COMPLETED)
-        if connection.done() and not connection.cancelled() and connection.exception() is not None:
-            print(f"{error_word()}: " + _("the Discord connection ended: {error}").format(error=connection.exception()), file=sys.stderr)
-            return 1
-        stopped.cancel()
-        return 0
-    finally:
-        if engine is not None:
-            try:
-                await engine.stop()
-            except Exception:  # noqa: BLE001 - unsent claims run out their lease and are sent later
-                log.warning("delivery engine did not stop cleanly", exc_info=True)
+            raise StartupError(_("Discord refused to start the bot: {error}").format(error=error)) from error
+
+    async def stop(self) -> None:
+        if self.client is not None:
+            await self.client.close()
+
+    def healthy(self) -> bool:
+        return self.client is not None and not self.client.is_closed() and self.client.is_ready()
+
+    async def closed(self) -> None:
+        """The gateway connection ended (discord.py reconnects by itself until it cannot)."""
+        if self._connection is None:
+            await asyncio.Future()
+            return
         try:
-            await client.close()
-        except Exception:  # noqa: BLE001 - never turn a clean stop into a traceback
-            log.debug("error while stopping", exc_info=True)
-        await app.close()
+            await asyncio.shield(self._connection)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            raise ConnectorError(_("the Discord connection ended: {error}").format(error=error)) from error
+
+
+def connector(settings: Settings, args: Any = None) -> DiscordConnector:
+    """The bot of these settings; StartupError when they cannot work (no token)."""
+    if not settings.discord_bot_token:
+        raise StartupError(_("DISCORD_BOT_TOKEN is not set (create a bot at {url})").format(
+            url="https://discord.com/developers/applications"))
+    return DiscordConnector(settings)
+
+
+async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event | None = None) -> int:
+    """Run the bot alone until SIGTERM, Ctrl-C (cancellation) or ``stop_event``. Returns the exit code."""
+    return await host.run(settings, args, [connector], stop_event=stop_event)
 
 
 def main(settings: Settings, args: Any = None) -> int:

@@ -2,11 +2,11 @@
 
 The core plans a ``mirror`` row for the address ``events:<server id>`` (put in the binding's
 data by ``/bind`` when the bot may manage events, see ``access.bind_rights``); the row's reply
-carries the event as iCalendar (``core/events/mirror.py``). Here it becomes an external
+carries the event as iCalendar. Here it becomes an external
 scheduled event (entity type 3: a place or a link, start and end): created the first time,
 edited afterwards, deleted when the iCalendar says CANCELLED (cancelled, over, or no longer
-among the next ones). Discord's id of each mirror is kept in the bindings' data through the
-core (``recall``/``remember``); a mirror deleted by hand in Discord is made again at the next
+among the next ones). Discord's id of each mirror is kept by the core (the command service's
+``mirror_ids``: ``recall``/``remember``); a mirror deleted by hand in Discord is made again at the next
 change. One server's mirrors are changed one at a time, so two rows never race for one id.
 """
 from __future__ import annotations
@@ -22,8 +22,8 @@ import icalendar
 from discord.utils import escape_mentions
 
 from core.messages.types import Reply
+from core.commands.mirror_ids import MirrorIds
 from core.delivery.transport import PermanentError
-from core.events.mirror import recall, remember
 
 log = logging.getLogger(__name__)
 PREFIX = "events:"
@@ -105,16 +105,14 @@ class ScheduledEvents:
         self.client = client
         self._locks: dict[str, asyncio.Lock] = {}
 
-    def _db(self) -> Any:
-        return self.client.service.db  # type: ignore[attr-defined]
+    def _ids(self) -> MirrorIds:
+        return self.client.service.mirror_ids  # type: ignore[attr-defined, no-any-return]
 
     async def _recall(self, address: str, uid: str) -> str | None:
-        async with self._db().transaction() as session:
-            return await recall(session, self.platform, address, uid)
+        return await self._ids().recall(self.platform, address, uid)
 
     async def _remember(self, address: str, uid: str, external_id: str | None) -> None:
-        async with self._db().transaction() as session:
-            await remember(session, self.platform, address, uid, external_id)
+        await self._ids().remember(self.platform, address, uid, external_id)
 
     async def apply(self, address: str, reply: Reply) -> None:
         """Create, edit or delete the mirror; raises discord errors for the transport to map."""

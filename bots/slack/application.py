@@ -105,7 +105,7 @@ def register(app: AsyncApp, adapter: Adapter) -> None:
             command = "help"
         title = body.get("channel_name") if origin.kind != handlers.ChatKind.PRIVATE else None
         request = await adapter.request_for(origin, command=command, args=args, text=text, title=title)
-        if command in modals.MODAL_COMMANDS and body.get("trigger_id"):
+        if modals.opens_modal(command) and body.get("trigger_id"):
             if await dialogs.open_for_command(adapter, origin, request, str(body["trigger_id"])):
                 return
         await adapter.handle(origin, request, retry_as_command=text is not None)

@@ -274,7 +274,7 @@ class Adapter:
 
     async def publish_home(self, user_id: str, *, force: bool = False) -> None:
         profile = await self.profiles.get(user_id)
-        view = await home.build_home(self.service.db, user_id, profile.locale)
+        view = await home.build_home(self.service, user_id, profile.locale)
         fingerprint = home.fingerprint(view)
         if not force and self.home_seen.get(user_id) == fingerprint:
             return

@@ -1,4 +1,5 @@
-"""Slack modals for the core's forms (``core.messages.forms``): ``newevent`` and ``announce``.
+"""Slack modals for the core's forms (``core.messages.forms``): the commands whose specification
+says they answer with a form (``CommandSpec.form``: ``newevent`` and ``announce``).
 
 ``/alumni newevent`` or ``/alumni announce`` asks the core with ``Request.forms``; a reply
 carrying a ``Form`` is opened as a modal (``views.open`` with the command's ``trigger_id``).
@@ -19,14 +20,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from core.commands.service import commands  # the table, complete once the service is imported
 from core.messages.forms import FieldKind, Form, FormField
 
 from .render import Block, esc, mrkdwn, plain
 
 # The callback_id of every Alumni modal, so that one ``@app.view`` listener routes them.
 MODAL_CALLBACK_ID = "alumni:form"
-# Slash commands answered with a modal: the core offers a form for them when asked.
-MODAL_COMMANDS: frozenset[str] = frozenset({"newevent", "announce"})
 VALUE_ACTION = "value"  # the action_id of each field's element
 MAX_TITLE = 24  # Slack's limit for a modal's title, submit and close labels
 MAX_LABEL = 2000
@@ -36,6 +36,12 @@ MAX_OPTIONS = 100
 MAX_OPTION_TEXT = 75
 MAX_BLOCKS = 100
 MAX_NOTE = 3000
+
+
+def opens_modal(command: str | None) -> bool:
+    """True for a slash command answered with a modal: the core offers a form for it when asked."""
+    spec = commands().get(command or "")
+    return spec is not None and spec.form
 
 
 def _element(spec: FormField) -> dict[str, Any]:

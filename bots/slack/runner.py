@@ -1,8 +1,8 @@
 """``alumni run slack``: Socket Mode when ``SLACK_APP_TOKEN`` is set, else an HTTP server.
 
-``run(settings, args)`` is the entry point called by the CLI (a coroutine, so that ``alumni run
-all`` can run it beside the other bots in one event loop; ``args``: an argparse Namespace with
-``port`` and ``listen``, both optional). It returns the exit code: a missing or rejected token,
+``SlackConnector(settings, args)`` is the app as the composition root (``bots/host.py``) runs it,
+alone or beside the other bots (``args``: an argparse Namespace with ``port`` and ``listen``, both
+optional); ``run(settings, args)`` runs it alone and returns the exit code: a missing or rejected token,
 or a signing secret that cannot be one, is one clear line on stderr and a non-zero code, never
 a traceback. The token is checked with ``auth.test`` before anything is served.
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +23,10 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bots import health
-from bots.lifecycle import error_word, run_until_stopped, stop_on_sigterm
-from core.app import open_app
+from bots import health, host
+from bots.connector import ConnectorError
+from bots.lifecycle import run_until_stopped
+from core.app import App
 from core.config import Settings
 from core.delivery.engine import DeliveryEngine
 from core.i18n import _
@@ -43,14 +43,14 @@ DEFAULT_LISTEN = "0.0.0.0"
 _SIGNING_SECRET = re.compile(r"^[0-9a-fA-F]{32,}$")
 
 
-class StartupError(Exception):
+class StartupError(ConnectorError):
     """A condition that stops the app before it runs, with a message for one line of stderr."""
 
 
 @dataclass
 class Running:
-    """What ``start`` started, for ``stop``: the bolt app, and the core's delivery engine sending
-    pushes (reminders, announcements) through ``transport``."""
+    """What ``start`` started, for ``stop``: the bolt app, and (``start`` alone, not under the
+    composition root) a delivery engine sending pushes (reminders, announcements) through ``transport``."""
 
     app: AsyncApp
     adapter: Adapter
@@ -90,7 +90,7 @@ async def start(settings: Settings, service: Any, args: Any = None, *, deliverie
     running = await _serve(settings, service, args)
     if deliveries:
         # started once the app is up, stopped first in ``stop``: in-flight sends finish on a live client
-        running.engine = DeliveryEngine.from_settings(service.db, {"slack": running.transport}, settings)
+        running.engine = host.delivery_engine(service.db, [running.transport], settings)
         await running.engine.start()
     return running
 
@@ -153,37 +153,44 @@ async def stop(running: Running) -> None:
         await session.close()
 
 
+class SlackConnector:
+    """The Slack app as a connector: Socket Mode, or the HTTP server (which serves /healthz too)."""
+
+    name = "slack"
+
+    def __init__(self, settings: Settings, args: Any = None) -> None:
+        self.settings = settings
+        self.args = args
+        self.running: Running | None = None
+
+    @property
+    def transport(self) -> SlackTransport:
+        assert self.running is not None, "start the connector first"
+        return self.running.transport
+
+    async def start(self, app: App) -> None:
+        self.running = await _serve(self.settings, app.commands, self.args)
+
+    async def stop(self) -> None:
+        if self.running is not None:
+            await stop(self.running)
+
+    def healthy(self) -> bool:
+        return self.running is not None
+
+    async def closed(self) -> None:
+        await asyncio.Future()  # bolt's socket handler and aiohttp's server keep going until stopped
+
+
+def connector(settings: Settings, args: Any = None) -> SlackConnector:
+    """The app of these settings; StartupError when they cannot work (a token or secret missing)."""
+    check_settings(settings)
+    return SlackConnector(settings, args)
+
+
 async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event | None = None) -> int:
-    """Run the app until SIGTERM, Ctrl-C (cancellation) or ``stop_event``. Returns the exit code."""
-    try:
-        check_settings(settings)
-    except StartupError as error:
-        print(f"{error_word()}: {error}", file=sys.stderr)
-        return 2
-    app = await open_app(settings)
-    with stop_on_sigterm(stop_event) as stop_event:
-        return await _run_until_stopped(settings, args, app, stop_event)
-
-
-async def _run_until_stopped(settings: Settings, args: Any, app: Any, stop_event: asyncio.Event) -> int:
-    running: Running | None = None
-    try:
-        try:
-            running = await start(settings, app.commands, args)
-        except StartupError as error:
-            print(f"{error_word()}: {error}", file=sys.stderr)
-            return 1
-        engine = running.engine
-        with health.registered("slack", lambda: engine is None or engine.running):
-            await stop_event.wait()
-        return 0
-    finally:
-        if running is not None:
-            try:
-                await stop(running)
-            except Exception:  # noqa: BLE001 - never turn a clean stop into a traceback
-                log.debug("error while stopping", exc_info=True)
-        await app.close()
+    """Run the app alone until SIGTERM, Ctrl-C (cancellation) or ``stop_event``. Returns the exit code."""
+    return await host.run(settings, args, [connector], stop_event=stop_event)
 
 
 def main(settings: Settings, args: Any = None) -> int:

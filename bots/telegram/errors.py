@@ -62,24 +62,14 @@ def mark_reachable(user_id: str) -> None:
 async def mark_unreachable(service: Any, platform: str, user_id: str) -> None:
     """Record that this identity can no longer be reached.
 
-    The core owns the record (``Identity.unreachable_since``, set by ``core.members.mark_unreachable``
-    in one transaction; cleared by the core when the person writes again). A service that offers
-    ``mark_unreachable(platform, user_id)`` itself is asked instead. The identity is also
-    remembered in this process, so that nothing more is sent to it.
+    The core owns the record (the command service's ``mark_unreachable``; cleared by the core when
+    the person writes again). The identity is also remembered in this process, so that nothing
+    more is sent to it.
     """
     _unreachable.add(user_id)
     log.info("identity %s:%s unreachable (blocked the bot or deleted)", platform, user_id)
     try:
-        hook = getattr(service, "mark_unreachable", None)
-        if hook is not None:
-            result = hook(platform, user_id)
-            if asyncio.iscoroutine(result):
-                await result
-            return
-        from core.members import mark_unreachable as core_mark_unreachable
-
-        async with service.db.transaction() as session:
-            await core_mark_unreachable(session, platform, user_id)
+        await service.mark_unreachable(platform, user_id)
     except Exception:  # recording the fact must never break the delivery loop
         log.exception("could not mark %s:%s unreachable", platform, user_id)
 

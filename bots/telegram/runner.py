@@ -2,11 +2,11 @@
 
 The webhook server checks the secret and the size of a call before reading its body (``webhook.py``).
 
-``run(settings, args)`` is the entry point called by the CLI (a coroutine, so that ``alumni run all``
-can run it beside the other bots in one event loop; ``args``: an argparse Namespace with
-``webhook_url``, ``port``, ``listen``, all optional). It returns the exit code: a missing or rejected
-token is one clear line on stderr and a non-zero code, never a traceback. ``main`` is the
-synchronous equivalent.
+``TelegramConnector(settings, args)`` is the bot as the composition root (``bots/host.py``) runs it,
+alone or beside the others (``args``: an argparse Namespace with ``webhook_url``, ``port``,
+``listen``, all optional). ``run(settings, args)`` runs it alone and returns the exit code: a missing
+or rejected token is one clear line on stderr and a non-zero code, never a traceback. ``main`` is
+the synchronous equivalent.
 """
 from __future__ import annotations
 
@@ -14,18 +14,17 @@ import asyncio
 import hashlib
 import hmac
 import logging
-import sys
 from typing import Any
 from urllib.parse import urlparse
 
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
-from core.app import open_app
-from bots import health
-from bots.lifecycle import error_word, run_until_stopped, stop_on_sigterm
+from bots import host
+from bots.connector import ConnectorError
+from bots.lifecycle import run_until_stopped
+from core.app import App
 from core.config import Settings
-from core.delivery.engine import DeliveryEngine
 from core.i18n import _
 
 from . import menu, webhook
@@ -39,7 +38,7 @@ MAX_WEBHOOK_BODY = webhook.MAX_BODY  # a larger webhook call is refused (413) un
 WEBHOOK_SERVER = "webhook_server"  # bot_data key of the running webhook server
 
 
-class StartupError(Exception):
+class StartupError(ConnectorError):
     """A condition that stops the bot before it runs, with a message for one line of stderr."""
 
 
@@ -108,47 +107,52 @@ async def stop(application: Application) -> None:
     await application.shutdown()
 
 
+class TelegramConnector:
+    """The Telegram bot as a connector: polling, or the webhook server (``args.webhook_url``)."""
+
+    name = "telegram"
+
+    def __init__(self, settings: Settings, args: Any = None) -> None:
+        self.settings = settings
+        self.args = args
+        self.application: Application | None = None
+        self._transport: TelegramTransport | None = None
+
+    @property
+    def transport(self) -> TelegramTransport:
+        assert self._transport is not None, "start the connector first"
+        return self._transport
+
+    async def start(self, app: App) -> None:
+        self.application = build_application(self.settings.telegram_bot_token or "", app.commands,
+                                              base_url=self.settings.telegram_api_base_url)
+        self._transport = TelegramTransport(self.application.bot)
+        try:
+            await start(self.application, self.args)
+        except TelegramError as error:
+            raise StartupError(_("Telegram refused to start the bot: {error}").format(error=error)) from error
+
+    async def stop(self) -> None:
+        if self.application is not None:
+            await stop(self.application)
+
+    def healthy(self) -> bool:
+        return self.application is not None and bool(self.application.running and serving(self.application))
+
+    async def closed(self) -> None:
+        await asyncio.Future()  # PTB reconnects by itself: only a stop ends it
+
+
+def connector(settings: Settings, args: Any = None) -> TelegramConnector:
+    """The bot of these settings; StartupError when they cannot work (no token)."""
+    if not settings.telegram_bot_token:
+        raise StartupError(_("TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)"))
+    return TelegramConnector(settings, args)
 
 
 async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event | None = None) -> int:
-    """Run the bot until SIGTERM, Ctrl-C (cancellation) or ``stop_event``. Returns the exit code."""
-    if not settings.telegram_bot_token:
-        print(f"{error_word()}: " + _("TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)"), file=sys.stderr)
-        return 2
-    app = await open_app(settings)
-    with stop_on_sigterm(stop_event) as stop_event:
-        return await _run_until_stopped(settings, args, app, stop_event)
-
-
-async def _run_until_stopped(settings: Settings, args: Any, app: Any, stop_event: asyncio.Event) -> int:
-    application = build_application(settings.telegram_bot_token, app.commands, base_url=settings.telegram_api_base_url)
-    # pushes (reminders, announcements): the core's engine and scheduler, started once the bot
-    # is up and stopped before it goes down, so in-flight sends finish through a live client
-    engine = DeliveryEngine.from_settings(app.db, [TelegramTransport(application.bot)], settings)
-    try:
-        try:
-            await start(application, args)
-        except StartupError as error:
-            print(f"{error_word()}: {error}", file=sys.stderr)
-            return 1
-        except TelegramError as error:
-            print(f"{error_word()}: " + _("Telegram refused to start the bot: {error}").format(error=error), file=sys.stderr)
-            return 1
-        await engine.start()
-        with health.registered("telegram", lambda: bool(
-                application.running and serving(application) and engine.running)):
-            await stop_event.wait()
-        return 0
-    finally:
-        try:
-            await engine.stop()
-        except Exception:  # noqa: BLE001 - unsent claims run out their lease and are sent later
-            log.warning("delivery engine did not stop cleanly", exc_info=True)
-        try:
-            await stop(application)
-        except Exception:  # noqa: BLE001 - never turn a clean stop into a traceback
-            log.debug("error while stopping", exc_info=True)
-        await app.close()
+    """Run the bot alone until SIGTERM, Ctrl-C (cancellation) or ``stop_event``. Returns the exit code."""
+    return await host.run(settings, args, [connector], stop_event=stop_event)
 
 
 def main(settings: Settings, args: Any = None) -> int:

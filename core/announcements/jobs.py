@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db.engine import Database
 from core.db.models import Announcement, Channel, Delivery
 from core.db.types import utcnow
-from core.jobs import periodic
 
 from .planning import KIND, plan_announcement
 from .report import enqueue_report
@@ -71,7 +70,6 @@ async def plan_next(db: Database) -> int | None:
         return claimed
 
 
-@periodic("announcements.plan", seconds=1)
 async def plan_due(db: Database) -> None:
     """Plan the scheduled announcements whose time has come, each in its own transaction."""
     for _round in range(BATCH):
@@ -106,7 +104,6 @@ async def report_next(db: Database) -> int | None:
         return claimed
 
 
-@periodic("announcements.report", seconds=5)
 async def report_settled(db: Database) -> None:
     """Report every planned announcement none of whose rows is still pending or being sent."""
     for _round in range(BATCH):

@@ -25,7 +25,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.messages.types import Reply
 from core.db.models import Announcement, Channel, Delivery, Member
 from core.delivery.payload import reply_from_json
-from core.delivery.renderers import last_check, renderer
 from core.i18n import current_language
 
 from .planning import KIND
@@ -120,13 +119,11 @@ async def _live(session: AsyncSession, delivery: Delivery) -> _Live | None:
     return found
 
 
-@last_check(KIND)
 async def still_live(session: AsyncSession, delivery: Delivery) -> bool:
     """Again just before it goes on the wire: a row that waited for its slot may have been cancelled."""
     return await _live(session, delivery) is not None
 
 
-@renderer(KIND, member_language=False)  # each row names its reader's language: no query per row
 async def render_announcement(session: AsyncSession, delivery: Delivery) -> Reply | None:
     payload = delivery.payload
     found = await _live(session, delivery)

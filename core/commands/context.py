@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,10 +12,8 @@ from core.commands.syntax import command_hint
 from core.messages.types import Button, Reply, Request
 from core.config import DEFAULT_ANNOUNCE_PER_DAY
 from core.db.models import Conversation, Identity, Member
+from core.directory.search import DirectorySearch
 from core.i18n import current_language, is_rtl
-
-if TYPE_CHECKING:
-    from core.directory.search import DirectorySearch
 
 
 _CONVERSATION = select(Conversation).where(
@@ -30,7 +27,7 @@ class Context:
     request: Request
     identity: Identity
     member: Member
-    directory: "DirectorySearch"
+    directory: DirectorySearch
     is_new: bool = False
     announce_per_day: int = DEFAULT_ANNOUNCE_PER_DAY  # ALUMNI_ANNOUNCE_PER_DAY (core.announcements.quota)
     replies: list[Reply] = field(default_factory=list)

@@ -1,6 +1,13 @@
-"""The entry point of the command layer: ``CommandService.handle(request) -> list[Reply]``.
+"""The entry point of the command layer, the adapters' one port into the core.
 
-One request is one transaction: a command either happens completely or not at all.
+``CommandService.handle(request) -> list[Reply]`` runs a command: one request is one
+transaction, so a command either happens completely or not at all. Next to it, the queries
+an adapter's platform extras need, each a small typed result in its own transaction: a
+member's home (``home``), suggestions while typing a parameter (``suggest``), the
+platform ids of event mirrors (``mirror_ids``), and an identity the platform can no longer
+reach (``mark_unreachable``). The command table (``registry.commands``,
+complete once this module is imported) carries each command's typed parameters, from which
+adapters build their platform's forms.
 """
 from __future__ import annotations
 
@@ -9,16 +16,20 @@ import logging
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from core.commands import handlers  # noqa: F401 - its modules register every command in the table
 from core.commands.context import Context
 from core.commands.dispatch import dispatch
+from core.commands.home import MemberHome, member_home
+from core.commands.mirror_ids import MirrorIds
 from core.commands.registry import commands
+from core.commands.suggestions import Suggestion, SuggestionQuery, Suggestions
 from core.commands.throttle import Throttle, Verdict
 from core.config import DEFAULT_ANNOUNCE_PER_DAY
 from core.messages.types import Reply, Request
 from core.db.engine import Database
 from core.directory.search import DirectorySearch
 from core.i18n import DEFAULT_LANGUAGE, _, is_rtl, language_from_locale, use_language
-from core.members import get_or_create_identity
+from core.members import get_or_create_identity, mark_unreachable
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +41,8 @@ class CommandService:
         self.announce_per_day = announce_per_day  # ALUMNI_ANNOUNCE_PER_DAY
         self.directory = directory or DirectorySearch(db)
         self.throttle = throttle  # None: no command limits (tests, the command line)
+        self.suggestions = Suggestions(db, self.directory)
+        self.mirror_ids = MirrorIds(db)
 
     async def handle(self, request: Request) -> list[Reply]:
         guessed = language_from_locale(request.sender.locale) or DEFAULT_LANGUAGE
@@ -76,3 +89,17 @@ class CommandService:
         """(name, one-line description) in the given language, for help and platform menus."""
         with use_language(language):
             return [(name, _(spec.description)) for name, spec in commands().items() if spec.listed]
+
+    async def home(self, platform: str, user_id: str, locale: str | None = None) -> MemberHome:
+        """A member's home: profile, channels, upcoming events and reminders, with their buttons."""
+        return await member_home(self.db, platform, user_id, locale)
+
+    async def mark_unreachable(self, platform: str, user_id: str) -> None:
+        """The platform says this identity can no longer be written to (blocked the bot, deleted):
+        recorded until the person writes again, so nothing more is planned for it."""
+        async with self.db.transaction() as session:
+            await mark_unreachable(session, platform, user_id)
+
+    async def suggest(self, query: SuggestionQuery) -> list[Suggestion]:
+        """Values to offer while someone types a parameter (``Param.suggest``): suggestions only."""
+        return await self.suggestions.suggest(query)

@@ -1,9 +1,10 @@
 """The delivery engine: every push (reminder, announcement, notice) goes through the outbox here.
 
 Planning code calls ``outbox.enqueue_many`` inside its own transaction (idempotent by
-``key``); once it commits, the engines of this process are woken. A bot process runs one
-``engine.DeliveryEngine(db, transports)``: one APScheduler running the dispatch loop and
-every ``core.jobs`` periodic job. The dispatcher (``dispatcher.py``) claims due rows
+``key``); once it commits, the hooks added with ``outbox.on_commit`` run (the composition
+root wakes its engine there). A bot process runs one ``engine.DeliveryEngine(db, transports,
+jobs=..., renderers=...)``: one APScheduler running the dispatch loop and the periodic jobs
+it is given (``core.features`` lists them). The dispatcher (``dispatcher.py``) claims due rows
 (``claim.py``: leases, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), renders them in the
 recipient's language (``renderers.py``), paces them (``limits.py``: the platforms'
 published limits, 429s) and hands them to the platform's ``Transport``, then marks each

@@ -304,8 +304,6 @@ async def mark_unreachable(session: AsyncSession, row: Delivery, worker: str, er
 
 async def counts(session: AsyncSession, where: Mapping[str, object] | None = None) -> dict[str, int]:
     """Rows per status (optionally filtered by column values): for reports and tests."""
-    from sqlalchemy import func
-
     statement = select(Delivery.status, func.count()).group_by(Delivery.status)
     for column, value in (where or {}).items():
         statement = statement.where(getattr(Delivery, column) == value)

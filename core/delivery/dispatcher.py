@@ -33,7 +33,7 @@ from core.db.types import utcnow
 from core.delivery import claim as outbox_claim
 from core.delivery.claim import Scope
 from core.delivery.limits import Limits, PlatformLimiter
-from core.delivery.renderers import UnknownRenderer, needs_member_language, render_delivery, still_wanted
+from core.delivery.renderers import Renderers, UnknownRenderer
 from core.delivery.transport import (
     PermanentError, Progress, RetryAfter, Target, TransientError, Transport, Unreachable,
 )
@@ -91,8 +91,11 @@ class Dispatcher:
         worker_id: str | None = None,
         limits: Limits | None = None,
         lease: float = LEASE,
+        renderers: Renderers | None = None,
     ) -> None:
+        """``renderers``: how rows that name a renderer become replies (none: only finished replies)."""
         self.db = db
+        self.renderers = renderers if renderers is not None else Renderers()
         if isinstance(transports, Mapping):  # {"discord": transport} is accepted too
             transports = transports.values()
         self.transports: dict[str, Transport] = {t.platform: t for t in transports}
@@ -226,13 +229,13 @@ class Dispatcher:
 
     async def _render(self, row: Delivery) -> Reply | None:
         if "reply" in row.payload:
-            return await render_delivery(None, row)  # type: ignore[arg-type] - needs no session
+            return await self.renderers.render(None, row)  # type: ignore[arg-type] - needs no session
         async with self.db.sessions() as session:
             language = None
-            if needs_member_language(row):
+            if self.renderers.needs_member_language(row):
                 language = await session.scalar(select(Member.language).where(Member.id == row.member_id))
             with use_language(language or DEFAULT_LANGUAGE):
-                return await render_delivery(session, row)
+                return await self.renderers.render(session, row)
 
     async def _deliver(self, flight: _Flight) -> None:
         row = flight.row
@@ -347,7 +350,7 @@ class Dispatcher:
                 raise _Expired()
             if not self.claiming and not flight.started:
                 raise asyncio.CancelledError()  # stopping: give the row back rather than start it
-            if not flight.started and not await still_wanted(self.db, flight.row):
+            if not flight.started and not await self.renderers.still_wanted(self.db, flight.row):
                 raise _Withdrawn()  # e.g. its announcement was cancelled while it waited for its slot
             flight.started = True
 

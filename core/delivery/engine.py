@@ -1,23 +1,21 @@
-"""The delivery engine a bot process runs: one APScheduler for the dispatch loop and every timed job.
+"""The delivery engine of a bot process: one APScheduler for the dispatch loop and every timed job.
 
-``await engine.start()`` once the platform client is ready; ``engine.wakeup()`` after
+A process runs ONE engine, whatever the number of bots in it: the composition root
+(``bots/host.py``) gives it every connector's transport, the features' periodic jobs and
+renderers (``core.features``), and wakes it after each commit that planned pushes.
+``await engine.start()`` once the platform clients are ready; ``engine.wakeup()`` after
 planning pushes in this process (sends start at once instead of at the next poll);
-``await engine.stop()`` before the client stops (SIGTERM): no more claims, sends that
+``await engine.stop()`` before the clients stop (SIGTERM): no more claims, sends that
 began finish, claimed rows not yet sent go back to ``pending`` for the next process.
 
-There is no other scheduler: python-telegram-bot's job queue stays off.
-
-Several engines in one process (``alumni run all`` runs one per bot) run the registered
-periodic jobs once: the first engine started takes them, and hands them to another running
-engine when it stops. Each engine announces itself in ``workers`` (a heartbeat), splits the
-platforms' rate limits with the other live engines serving them, and notes each periodic
-job's run in ``job_runs``.
+There is no other scheduler: python-telegram-bot's job queue stays off. The engine
+announces itself in ``workers`` (a heartbeat), splits the platforms' rate limits with the
+other live engines serving them, and notes each periodic job's run in ``job_runs``.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 
@@ -29,26 +27,14 @@ from core.db.types import utcnow
 from core.delivery import jobruns, workers
 from core.delivery.dispatcher import Dispatcher
 from core.delivery.limits import Limits
+from core.delivery.renderers import Renderers
 from core.delivery.transport import Transport
-from core.jobs import PeriodicJob, periodic_jobs
+from core.jobs import PeriodicJob
 
 log = logging.getLogger(__name__)
 
 DISPATCH_JOB = "delivery.dispatch"
 HEARTBEAT_JOB = "delivery.heartbeat"
-_RUNNING: "weakref.WeakSet[DeliveryEngine]" = weakref.WeakSet()
-_JOB_HOLDER: "weakref.ReferenceType[DeliveryEngine] | None" = None  # the engine running the registered jobs
-
-
-def wakeup_all() -> None:
-    """Wake every engine running in this process (called when a planning transaction commits)."""
-    for engine in list(_RUNNING):
-        engine.wakeup()
-
-
-def _job_holder() -> "DeliveryEngine | None":
-    engine = _JOB_HOLDER() if _JOB_HOLDER is not None else None
-    return engine if engine is not None and engine.running else None
 
 
 class DeliveryEngine:
@@ -61,15 +47,18 @@ class DeliveryEngine:
         *,
         limits: Limits | None = None,
         lease: float | None = None,
-        jobs: Iterable[PeriodicJob] | None = None,
+        jobs: Iterable[PeriodicJob] = (),
+        renderers: Renderers | None = None,
         heartbeat: float = workers.HEARTBEAT,
     ) -> None:
-        """``jobs``: None runs the registered periodic jobs (once per process); a list runs exactly those."""
+        """``jobs``: the periodic jobs this engine's scheduler runs; ``renderers``: how rows that
+        name a renderer become replies (the root passes ``core.features``' lists)."""
         options = {} if lease is None else {"lease": lease}
         self.db = db
-        self.dispatcher = Dispatcher(db, transports, worker_id=worker_id, limits=limits, **options)
+        self.dispatcher = Dispatcher(db, transports, worker_id=worker_id, limits=limits, renderers=renderers,
+                                     **options)
         self.poll_interval = poll_interval
-        self._jobs = None if jobs is None else list(jobs)
+        self._jobs = list(jobs)
         self._scheduler: AsyncIOScheduler | None = None
         self._wake = asyncio.Event()
         self._stopping = False
@@ -81,10 +70,11 @@ class DeliveryEngine:
 
     @classmethod
     def from_settings(cls, db: Database, transports: Iterable[Transport] | Mapping[str, Transport],
-                      settings: Settings) -> "DeliveryEngine":
-        """The engine a bot runner starts: lease and rate scale from the settings."""
+                      settings: Settings, *, jobs: Iterable[PeriodicJob] = (),
+                      renderers: Renderers | None = None) -> "DeliveryEngine":
+        """The engine of a bot process: lease and rate scale from the settings."""
         return cls(db, transports, lease=settings.delivery_lease_seconds,
-                   limits=Limits(scale=settings.delivery_rate_scale))
+                   limits=Limits(scale=settings.delivery_rate_scale), jobs=jobs, renderers=renderers)
 
     @property
     def worker_id(self) -> str:
@@ -110,12 +100,8 @@ class DeliveryEngine:
                           max_instances=1, coalesce=True, misfire_grace_time=None)
         self._scheduler = scheduler
         await self._beat()  # registered, and the limits shared, before the first claim
-        if self._jobs is not None:
-            self._schedule(self._jobs)
-        elif _job_holder() is None:
-            self._take_jobs()
+        self._schedule(self._jobs)
         scheduler.start()
-        _RUNNING.add(self)
         log.info("delivery engine %s started (%s)", self.worker_id, ", ".join(self.dispatcher.transports))
 
     def _schedule(self, jobs: Iterable[PeriodicJob]) -> None:
@@ -126,23 +112,6 @@ class DeliveryEngine:
                 self._run_job, "interval", args=[job], seconds=job.seconds, id=job.name, name=job.name,
                 next_run_time=now, max_instances=1, coalesce=True, misfire_grace_time=None,
             )
-
-    def _take_jobs(self) -> None:
-        """Run the registered periodic jobs for the whole process."""
-        global _JOB_HOLDER
-        _JOB_HOLDER = weakref.ref(self)
-        self._schedule(periodic_jobs())
-
-    def _hand_over_jobs(self) -> None:
-        """Stopping: another running engine of this process (if any) runs the registered jobs now."""
-        global _JOB_HOLDER
-        if _JOB_HOLDER is None or _JOB_HOLDER() is not self:
-            return
-        _JOB_HOLDER = None
-        for engine in list(_RUNNING):
-            if engine is not self and engine._jobs is None and engine.running:
-                engine._take_jobs()
-                return
 
     async def _beat(self) -> None:
         """Heartbeat: refresh our ``workers`` row and split the rate limits with the live workers."""
@@ -236,8 +205,6 @@ class DeliveryEngine:
         if self._scheduler is None or self._stopping:
             return
         self._stopping = True
-        _RUNNING.discard(self)
-        self._hand_over_jobs()
         self._scheduler.pause()  # no job starts from now on
         self._wake.set()
         if not self._loop_started:  # stopped before the scheduler ran the loop at all

@@ -1,7 +1,12 @@
-"""Writing to the outbox. Idempotent: a row whose key exists already is left alone."""
+"""Writing to the outbox. Idempotent: a row whose key exists already is left alone.
+
+Once a transaction that wrote rows commits, the hooks added with ``on_commit`` run: the
+composition root adds its delivery engine's ``wakeup`` there, so that the pushes just planned
+start at once rather than at the engine's next poll. The outbox knows nothing of the engine.
+"""
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import event
@@ -22,17 +27,31 @@ def _insert(session: AsyncSession) -> Any:
     return module.insert(Delivery).on_conflict_do_nothing(index_elements=["key"])
 
 
+Hook = Callable[[], None]
+_hooks: list[Hook] = []  # what runs after a commit that wrote rows (the root's engine wake-up)
+
+
+def on_commit(hook: Hook) -> Callable[[], None]:
+    """Run ``hook`` after every commit that wrote outbox rows; returns what removes it again."""
+    _hooks.append(hook)
+
+    def remove() -> None:
+        if hook in _hooks:
+            _hooks.remove(hook)
+
+    return remove
+
+
 def _wake_after_commit(session: AsyncSession) -> None:
-    """Once the planning transaction commits, this process's delivery engines look at once."""
+    """Once the planning transaction commits, the hooks run (the engine looks at once)."""
     sync_session = session.sync_session
     if not event.contains(sync_session, "after_commit", _after_commit):
         event.listen(sync_session, "after_commit", _after_commit)
 
 
 def _after_commit(_session: object) -> None:
-    from core.delivery.engine import wakeup_all
-
-    wakeup_all()
+    for hook in list(_hooks):
+        hook()
 
 
 async def enqueue_many(session: AsyncSession, rows: Iterable[Mapping[str, Any]]) -> int:

@@ -1,4 +1,5 @@
-"""Which events a member sees: the upcoming ones of their country and joined channels.
+"""Which events a member sees (the upcoming ones of their country and joined channels), and which
+a channel shows.
 
 Shared by the ``events`` command and the adapters' summaries (Slack's Home tab), so that the
 rule of what is "your events" lives in one place.
@@ -8,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db.models import Event, Member, Membership, Rsvp
+from core.db.models import Channel, Event, Member, Membership, Rsvp
 from core.db.types import utcnow
 from core.i18n import N_
 
@@ -20,6 +21,13 @@ def upcoming() -> ColumnElement[bool]:
     """Scheduled and not over yet."""
     now = utcnow()
     return (Event.status == "scheduled") & or_(Event.starts_at > now, Event.ends_at > now)
+
+
+def channel_events_filter(channel: Channel) -> ColumnElement[bool]:
+    """Events of a channel: those posted in it, and for a country channel those of the country."""
+    if channel.kind == "country" and channel.country_code:
+        return or_(Event.channel_id == channel.id, Event.country_code == channel.country_code)
+    return Event.channel_id == channel.id
 
 
 async def member_scope(session: AsyncSession, member: Member) -> ColumnElement[bool] | None:

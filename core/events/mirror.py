@@ -28,8 +28,10 @@ from core.db.engine import Database
 from core.db.models import BINDING_APPROVED, Channel, ChannelBinding, Delivery, Event
 from core.db.types import utcnow
 from core.delivery.outbox import enqueue_many
-from core.delivery.renderers import renderer
-from core.jobs import periodic
+
+from .ical_export import export_event, ics_filename
+from .listing import channel_events_filter
+from .render import pick_text
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +40,6 @@ RENDERER = "event_mirror"
 MIRROR_KEY = "mirror_to"
 MIRRORED_KEY = "mirrored"
 MAX_MIRRORED = 50  # the next events per address: well under Discord's 100, room for the server's own
-
-
-def _of_channel(channel: Channel) -> Any:
-    """Events shown in a channel: posted in it, and for a country channel those of the country."""
-    if channel.kind == "country" and channel.country_code:
-        return or_(Event.channel_id == channel.id, Event.country_code == channel.country_code)
-    return Event.channel_id == channel.id
 
 
 async def _mirror_bindings(session: AsyncSession) -> list[tuple[ChannelBinding, Channel]]:
@@ -91,7 +86,7 @@ async def _window(session: AsyncSession, platform: str, address: str) -> list[Ev
     now = utcnow()
     statement = (
         select(Event)
-        .where(or_(*(_of_channel(c) for c in channels)), Event.status == "scheduled",
+        .where(or_(*(channel_events_filter(c) for c in channels)), Event.status == "scheduled",
                or_(Event.starts_at > now, and_(Event.ends_at.is_not(None), Event.ends_at > now)))
         .order_by(Event.starts_at, Event.id)
         .limit(MAX_MIRRORED)
@@ -99,12 +94,8 @@ async def _window(session: AsyncSession, platform: str, address: str) -> list[Ev
     return list(await session.scalars(statement))
 
 
-@renderer(RENDERER)
 async def render_mirror(session: AsyncSession, delivery: Delivery) -> Reply | None:
     """The event as it is now, as iCalendar; STATUS:CANCELLED when the mirror must go."""
-    from .ical import export_event, ics_filename
-    from .render import pick_text
-
     event = await session.get(Event, delivery.payload.get("event_id") or delivery.event_id)
     if event is None:
         return None
@@ -119,7 +110,6 @@ async def render_mirror(session: AsyncSession, delivery: Delivery) -> Reply | No
                  language=event.language)
 
 
-@periodic("events.mirror", seconds=900)
 async def plan_window(db: Database) -> None:
     """Keep each address's mirrors to its window: events that entered it (earlier ones passed) get
     their mirror; mirrored events that left it (over, or pushed back by earlier ones) lose theirs."""

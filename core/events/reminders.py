@@ -19,7 +19,6 @@ from core.db.models import Delivery, Event, Member, Rsvp
 from core.db.types import utcnow
 from core.delivery.outbox import enqueue_many
 from core.delivery.recipients import push_identities
-from core.delivery.renderers import renderer
 from core.i18n import DEFAULT_LANGUAGE, N_, _, current_language, is_rtl, use_language
 from core.i18n.formatting import format_list
 from core.text import fold
@@ -181,7 +180,6 @@ async def replan_member_everywhere(session: AsyncSession, member_id: int) -> int
 # ---------------------------------------------------------------- sending
 
 
-@renderer("reminder")
 async def render_reminder(session: AsyncSession, delivery: Delivery) -> Reply | None:
     """Built at send time: the member's current language and zone, the event as it is now."""
     payload = delivery.payload

@@ -13,6 +13,8 @@ from core.i18n import N_
 from core.text import fold
 
 from .errors import EventError
+from .notices import notify_promoted
+from .reminders import replan_member
 
 log = logging.getLogger(__name__)
 ANSWERS = ("yes", "maybe", "no")
@@ -68,8 +70,6 @@ async def waiting_position(session: AsyncSession, rsvp: Rsvp) -> int:
 
 async def answer(session: AsyncSession, event_id: int, member_id: int, value: str) -> RsvpResult:
     """Record an answer, then plan the member's reminders and give a freed place to the next in line."""
-    from .reminders import replan_member
-
     if value not in ANSWERS:
         raise EventError(N_("Answer yes, maybe or no."))
     event = await _locked_event(session, event_id)
@@ -102,9 +102,6 @@ async def answer(session: AsyncSession, event_id: int, member_id: int, value: st
 
 async def promote_waiting(session: AsyncSession, event: Event) -> list[int]:
     """Give free places to the first waiting answers, in answer order; tells them through the outbox."""
-    from .notices import notify_promoted
-    from .reminders import replan_member
-
     if event.status == "cancelled":
         return []
     waiting = list(

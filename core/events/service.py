@@ -1,5 +1,5 @@
-"""Creating, editing and cancelling events: validation of the whole event, rights, and what follows
-a change (the sequence moves, answerers are told, reminders are planned again)."""
+"""Creating, editing and cancelling events: validation of the whole event, rights, storage, and the
+sequence; what follows each change (notices, reminders, waiting list, mirrors) is ``followups``."""
 from __future__ import annotations
 
 import logging
@@ -18,6 +18,7 @@ from core.roles import ambassador_countries, is_administrator, may_act_for_count
 
 from . import fields
 from .errors import EventError
+from .followups import Change, follow_up
 from .times import MAX_DURATION, elapsed_end, to_utc, zone_or_error
 
 log = logging.getLogger(__name__)
@@ -181,19 +182,12 @@ async def create_event(
     event.status = "cancelled" if data.cancelled else "scheduled"
     session.add(event)
     await session.flush()
-    await _mirror(session, event)
+    await follow_up(session, event, Change.CREATED)
     if audited:
         await audit.record(session, actor, audit.EVENT_CREATE, object_kind="event", object_id=event.id,
                            details=_audit_details(event, valid))
     log.info("event %s created by member %s", event.id, actor_id)
     return event, valid
-
-
-async def _mirror(session: AsyncSession, event: Event) -> None:
-    """Hook: chats that mirror events in their platform's calendar hear of the change (core/events/mirror.py)."""
-    from .mirror import plan_mirrors
-
-    await plan_mirrors(session, event)
 
 
 async def channel_slug_of(session: AsyncSession, event: Event) -> str | None:
@@ -228,10 +222,6 @@ async def update_event(
     reminders planned again, and waiting people promoted when places were added. Recorded as ``actor``'s
     edit (or cancellation) unless ``audited=False`` (an import records the whole file)."""
     actor_id = actor.member_id
-    from .notices import notify_answerers
-    from .reminders import replan_event
-    from .rsvp import promote_waiting
-
     if event.status == "cancelled":
         raise EventError(N_("This event was cancelled; it can no longer be changed."))
     await require_rights(session, actor_id, event.country_code, "edit")
@@ -244,10 +234,7 @@ async def update_event(
         event.status = "cancelled"
     event.updated_at = utcnow()
     await session.flush()
-    await promote_waiting(session, event)
-    await notify_answerers(session, event, cancelled=event.status == "cancelled")
-    await replan_event(session, event)
-    await _mirror(session, event)
+    await follow_up(session, event, Change.EDITED)
     if audited:
         action = audit.EVENT_CANCEL if event.status == "cancelled" else audit.EVENT_EDIT
         await audit.record(session, actor, action, object_kind="event", object_id=event.id,
@@ -258,9 +245,6 @@ async def update_event(
 
 async def cancel_event(session: AsyncSession, event: Event, actor: audit.Actor) -> None:
     """Cancel in ``actor``'s name: answerers told, reminders dropped, the cancellation recorded."""
-    from .notices import notify_answerers
-    from .reminders import replan_event
-
     actor_id = actor.member_id
     await require_rights(session, actor_id, event.country_code, "cancel")
     if event.status == "cancelled":
@@ -269,9 +253,7 @@ async def cancel_event(session: AsyncSession, event: Event, actor: audit.Actor) 
     event.sequence += 1
     event.updated_at = utcnow()
     await session.flush()
-    await notify_answerers(session, event, cancelled=True)
-    await replan_event(session, event)
-    await _mirror(session, event)
+    await follow_up(session, event, Change.CANCELLED)
     await audit.record(session, actor, audit.EVENT_CANCEL, object_kind="event", object_id=event.id,
                        details={"country": event.country_code, "channel": await channel_slug_of(session, event),
                                 "sequence": event.sequence})

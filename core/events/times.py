@@ -159,9 +159,9 @@ def parse_local_datetime(text: str, language: str = "en") -> datetime:
         a, b, c, clock = numeric.group(1), numeric.group(2), numeric.group(3), numeric.group(4)
         if len(a) == 4:  # 2027/03/14
             year, month, day = int(a), int(b), int(c)
-        elif _month_first(language):
+        elif _month_first(language) and int(a) <= 12:
             month, day, year = int(a), int(b), int(c)
-        else:
+        else:  # the locale's order, or 14/03/2027 typed in a month-first locale: no 14th month, so day first
             day, month, year = int(a), int(b), int(c)
         if year < 100:
             year += 2000

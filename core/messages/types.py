@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from core.messages.forms import Form
+from core.messages.forms import Form
 
 
 class ChatKind(StrEnum):
@@ -142,7 +140,7 @@ class Reply:
     private: bool = False  # personal data: ephemeral where the platform allows
     edit: bool = False  # a button press: replace the message that carried the button, where possible
     access: list[ChatAccess] = field(default_factory=list)  # bound chats on the sender's platform
-    form: "Form | None" = None  # show this dialog (only when the request said ``forms``)
+    form: Form | None = None  # show this dialog (only when the request said ``forms``)
     form_errors: dict[str, str] = field(default_factory=dict)  # a refused submission: {field id: message}
 
     def plain_text(self) -> str:

@@ -12,7 +12,6 @@ else (a forged button, a typed ``/announce !stop-5``) is refused and nothing cha
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -27,6 +26,7 @@ from core.announcements.schedule import parse_send_at
 from core.announcements.texts import TextError, clean_text, render_version
 from core.channels import THEMES
 from core.commands.context import Context
+from core.commands.parameters import ANY_CHANNEL
 from core.commands.registry import command
 from core.messages.types import ChatKind
 from core.db.models import Announcement, Channel
@@ -36,15 +36,18 @@ from core.memberships import channel_by_slug, channel_title, resolve_channel
 from core.roles import is_administrator
 from core.text import isolate
 
-FLOW = "announce"
+from . import announce_form  # the dialog version of this flow
+from .announce_draft import open_draft, reach_summary, refusal_text, save_draft, say_expired, send_at_of, sender_language
+
 STOP = "!stop-"
 
 
 @command(
     "announce",
     N_("Send an announcement to a channel (ambassadors and administrators)"),
-    usage=N_("[channel]"),
+    params=(ANY_CHANNEL,),
     conversational=True,
+    form=True,
 )
 async def announce(ctx: Context, args: str) -> None:
     if ctx.request.chat.kind is not ChatKind.PRIVATE:
@@ -55,15 +58,11 @@ async def announce(ctx: Context, args: str) -> None:
     elif args.startswith(STOP):
         await _stop(ctx, args[len(STOP):])
     elif ctx.request.form_values is not None and not args.startswith("!"):
-        from . import announce_form  # the dialog version of this flow (it builds on the helpers below)
-
         await announce_form.submit(ctx)
     elif ctx.request.forms and not args.startswith(("!", "+")):
         if not await may_announce_somewhere(ctx.session, ctx.member.id):
             await _refuse(ctx, None)
             return
-        from . import announce_form
-
         await announce_form.offer(ctx, resolve_channel(args).slug or "" if args else "")
     elif args.startswith("!"):
         await _step(ctx, args[1:])
@@ -73,41 +72,7 @@ async def announce(ctx: Context, args: str) -> None:
         await _start(ctx, args)
 
 
-# ---------------------------------------------------------------- the draft
-
-
-async def _draft(ctx: Context) -> dict[str, Any] | None:
-    conversation = await ctx.conversation()
-    if conversation is None or conversation.flow != FLOW:
-        return None
-    return dict(conversation.data or {})
-
-
-async def _save(ctx: Context, step: str, draft: dict[str, Any]) -> None:
-    await ctx.set_conversation(FLOW, step, draft)
-
-
-async def _expired(ctx: Context) -> None:
-    ctx.reply(_("This announcement draft is no longer open. Send {hint} to start again.").format(hint=ctx.hint("announce")))
-
-
-def _sender_language(ctx: Context) -> str:
-    return ctx.member.language if ctx.member.language in SUPPORTED_LANGUAGES else current_language()
-
-
 # ---------------------------------------------------------------- choosing the channel
-
-
-def refusal_text(slug: str | None) -> str:
-    """Why the sender may not announce to ``slug`` (or anywhere, for None)."""
-    if slug in THEMES:
-        return _("You cannot announce to the {channel} channel: only the administrators can.").format(channel=channel_title(slug))
-    if slug:
-        return _(
-            "You cannot announce to the {channel} channel: only the ambassadors of its country "
-            "and the administrators can."
-        ).format(channel=channel_title(slug))
-    return _("Only ambassadors and administrators can send announcements.")
 
 
 async def _refuse(ctx: Context, slug: str | None) -> None:
@@ -152,13 +117,13 @@ async def _ask_channel(ctx: Context) -> None:
     if administrator:
         text += " " + _("Tap one or type its name, for example {example}.").format(example="tn")
     ctx.reply(text, buttons=[buttons[i : i + 2] for i in range(0, len(buttons), 2)])
-    await _save(ctx, "channel", {})
+    await save_draft(ctx, "channel", {})
 
 
 async def _begin(ctx: Context, channel: Channel) -> None:
-    language = _sender_language(ctx)
+    language = sender_language(ctx)
     draft = {"channel": channel.slug, "texts": {}, "lang": language, "send_at": None, "nonce": secrets.token_hex(4)}
-    await _save(ctx, "text", draft)
+    await save_draft(ctx, "text", draft)
     ctx.reply(
         _("Announcement to the {channel} channel. Write its text in {language} (several lines are fine).").format(
             channel=channel_title(channel.slug), language=language_name(language, current_language(), in_sentence=True)
@@ -173,9 +138,9 @@ async def _begin(ctx: Context, channel: Channel) -> None:
 
 async def _answer(ctx: Context, args: str) -> None:
     conversation = await ctx.conversation()
-    draft = await _draft(ctx)
+    draft = await open_draft(ctx)
     if conversation is None or draft is None:
-        await _expired(ctx)
+        await say_expired(ctx)
         return
     step = conversation.step
     if step == "channel":
@@ -216,7 +181,7 @@ async def _take_text(ctx: Context, draft: dict[str, Any]) -> None:
 
 
 async def _offer_more(ctx: Context, draft: dict[str, Any], saved: bool) -> None:
-    await _save(ctx, "more", draft)
+    await save_draft(ctx, "more", draft)
     texts = draft.get("texts") or {}
     missing = [code for code in SUPPORTED_LANGUAGES if code not in texts]
     buttons = [await ctx.button(language_name(code), "announce", f"+{code}") for code in missing]
@@ -229,16 +194,16 @@ async def _offer_more(ctx: Context, draft: dict[str, Any], saved: bool) -> None:
 
 
 async def _add_language(ctx: Context, code: str) -> None:
-    draft = await _draft(ctx)
+    draft = await open_draft(ctx)
     if draft is None or not draft.get("channel"):
-        await _expired(ctx)
+        await say_expired(ctx)
         return
     language = match_language(code)
     if language is None:
         ctx.reply(_("I don't know the language “{value}”.").format(value=isolate(code[:40])))
         return
     draft["lang"] = language
-    await _save(ctx, "text", draft)
+    await save_draft(ctx, "text", draft)
     name = language_name(language, current_language(), in_sentence=True)
     if language in (draft.get("texts") or {}):
         prompt = _("Write the text in {language}; it replaces the one you wrote.").format(language=name)
@@ -251,9 +216,9 @@ async def _add_language(ctx: Context, code: str) -> None:
 
 
 async def _step(ctx: Context, name: str) -> None:
-    draft = await _draft(ctx)
+    draft = await open_draft(ctx)
     if draft is None or not draft.get("channel"):
-        await _expired(ctx)
+        await say_expired(ctx)
         return
     if name == "cancel":
         await ctx.end_conversation()
@@ -267,7 +232,7 @@ async def _step(ctx: Context, name: str) -> None:
     elif name == "more":
         await _offer_more(ctx, draft, saved=False)
     elif name == "schedule":
-        await _save(ctx, "when", draft)
+        await save_draft(ctx, "when", draft)
         zone = ctx.member.timezone or "UTC"
         ctx.reply(
             _("When should it go out? Write the date and time in your time zone ({zone}), for example {example}.").format(
@@ -280,37 +245,24 @@ async def _step(ctx: Context, name: str) -> None:
         await _preview(ctx, draft)
     elif name.startswith("confirm-"):
         if not secrets.compare_digest(name[len("confirm-"):], str(draft.get("nonce", ""))):
-            await _expired(ctx)
+            await say_expired(ctx)
             return
         await _confirm(ctx, draft)
     else:
         await _preview(ctx, draft)
 
 
-def _send_at(draft: dict[str, Any]) -> datetime | None:
-    value = draft.get("send_at")
-    return datetime.fromisoformat(value) if value else None
-
-
 async def _preview(ctx: Context, draft: dict[str, Any]) -> None:
-    await _save(ctx, "preview", draft)
+    await save_draft(ctx, "preview", draft)
     channel = await channel_by_slug(ctx.session, draft["channel"])
     if channel is None:
-        await _expired(ctx)
+        await say_expired(ctx)
         return
     name = ctx.identity.display_name or ""
     texts: dict[str, str] = draft["texts"]
     for language, text in texts.items():  # exactly what readers of that language will get
         ctx.replies.append(render_version(language, language, text, name, channel.slug))
-    count = await count_recipients(ctx.session, channel.id)
-    summary = ngettext(
-        "Above, each version as its readers will see it. It will reach {count} recipient.",
-        "Above, each version as its readers will see it. It will reach {count} recipients.",
-        count,
-    ).format(count=count)
-    send_at = _send_at(draft)
-    if send_at is not None:
-        summary += " " + _("It will go out on {time}.").format(time=format_datetime(send_at, ctx.member.timezone))
+    summary = await reach_summary(ctx, draft, channel)
     buttons = [
         [await ctx.button(_("Send"), "announce", f"!confirm-{draft['nonce']}")],
         [
@@ -325,7 +277,7 @@ async def _preview(ctx: Context, draft: dict[str, Any]) -> None:
 async def _confirm(ctx: Context, draft: dict[str, Any]) -> None:
     channel = await channel_by_slug(ctx.session, draft["channel"])
     if channel is None:
-        await _expired(ctx)
+        await say_expired(ctx)
         return
     if not await may_announce(ctx.session, ctx.member.id, channel):  # the role may have gone meanwhile
         await ctx.end_conversation()
@@ -339,7 +291,7 @@ async def _confirm(ctx: Context, draft: dict[str, Any]) -> None:
             ctx.announce_per_day,
         ).format(count=ctx.announce_per_day, time=format_datetime(again, ctx.member.timezone)))
         return
-    send_at = _send_at(draft)
+    send_at = send_at_of(draft)
     hold = approval.held(channel)
     try:
         announcement = await create_announcement(

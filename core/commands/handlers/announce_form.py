@@ -11,20 +11,18 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from core.announcements.planning import count_recipients
 from core.announcements.rights import ambassador_channels, log_refusal, may_announce
 from core.announcements.schedule import parse_send_at
 from core.announcements.texts import TextError, clean_text, render_version
 from core.channels import THEMES
 from core.commands.context import Context
 from core.messages.forms import Choice, FieldErrors, FieldKind, Form, FormField, value_of
-from core.i18n import SUPPORTED_LANGUAGES, _, current_language, language_name, ngettext
-from core.i18n.formatting import format_datetime
+from core.i18n import SUPPORTED_LANGUAGES, _, current_language, language_name
 from core.memberships import channel_by_slug, channel_title, resolve_channel
 from core.roles import is_administrator
 from core.text import isolate
 
-from . import announce as flow
+from .announce_draft import reach_summary, refusal_text, save_draft, say_expired, sender_language
 
 FORM_ID = "announce"
 PREVIEW_ID = "announce-preview"
@@ -48,7 +46,7 @@ async def offer(ctx: Context, channel: str = "") -> None:
     """Answer ``announce`` with the form (the caller checked that the sender may announce somewhere)."""
     choices = tuple(Choice(slug, channel_title(slug)) for slug in await _channel_choices(ctx))
     initial = channel if channel in {c.value for c in choices} else (choices[0].value if len(choices) == 1 else None)
-    mine = flow._sender_language(ctx)
+    mine = sender_language(ctx)
     languages = [mine] + [code for code in SUPPORTED_LANGUAGES if code != mine]
     zone = ctx.member.timezone or "UTC"
     form_fields = [FormField("channel", _("Channel"), FieldKind.SELECT, choices=choices, initial=initial)]
@@ -76,9 +74,9 @@ async def submit(ctx: Context) -> None:
         errors.add("channel", _("There is no channel “{value}”.").format(value=isolate(typed[:60])))
     elif not await may_announce(ctx.session, ctx.member.id, channel):
         log_refusal(ctx.member.id, ctx.platform, channel.slug)
-        errors.add("channel", flow.refusal_text(channel.slug))
+        errors.add("channel", refusal_text(channel.slug))
     texts: dict[str, str] = {}
-    mine = flow._sender_language(ctx)
+    mine = sender_language(ctx)
     for code in SUPPORTED_LANGUAGES:
         raw = str(values.get(text_field(code)) or "")
         if not raw.strip() and code != mine:
@@ -99,7 +97,7 @@ async def submit(ctx: Context) -> None:
     ordered = {mine: texts.pop(mine), **texts}
     draft: dict[str, Any] = {"channel": channel.slug, "texts": ordered, "lang": mine,
                              "send_at": send_at.isoformat() if send_at else None, "nonce": secrets.token_hex(4)}
-    await flow._save(ctx, "preview", draft)
+    await save_draft(ctx, "preview", draft)
     await preview(ctx, draft)
 
 
@@ -107,19 +105,11 @@ async def preview(ctx: Context, draft: dict[str, Any]) -> None:
     """The second page: each version as its readers will see it, the reach, and Send."""
     channel = await channel_by_slug(ctx.session, draft["channel"])
     if channel is None:
-        await flow._expired(ctx)
+        await say_expired(ctx)
         return
     name = ctx.identity.display_name or ""
     notes = [render_version(code, code, text, name, channel.slug).plain_text() for code, text in draft["texts"].items()]
-    count = await count_recipients(ctx.session, channel.id)
-    summary = ngettext(
-        "Above, each version as its readers will see it. It will reach {count} recipient.",
-        "Above, each version as its readers will see it. It will reach {count} recipients.",
-        count,
-    ).format(count=count)
-    send_at = flow._send_at(draft)
-    if send_at is not None:
-        summary += " " + _("It will go out on {time}.").format(time=format_datetime(send_at, ctx.member.timezone))
+    summary = await reach_summary(ctx, draft, channel)
     notes.append(summary)
     ctx.reply(form=Form(PREVIEW_ID, _("Announcement"), _("Send"), "announce", f"!confirm-{draft['nonce']}",
                         notes=tuple(notes)))

@@ -10,6 +10,7 @@ import logging
 from core.announcements import approval
 from core.announcements.approval import Decision
 from core.commands.context import Context
+from core.commands.parameters import NUMBER, Param, ParamType
 from core.commands.registry import command
 from core.i18n import N_, _
 from core.memberships import channel_title
@@ -20,7 +21,8 @@ MAX_DIGITS = 9  # an announcement's number fits the database's integer
 
 @command(
     approval.BUTTON_COMMAND, N_("Approve or reject an announcement waiting for approval"),
-    usage=N_("approve|reject <number>"), listed=False,
+    params=(Param("decision", N_("Approve or reject"), required=True, type=ParamType.CHOICE,
+                  choices=(("approve", N_("Approve")), ("reject", N_("Reject")))), NUMBER), listed=False,
 )
 async def announcement(ctx: Context, args: str) -> None:
     verb, number, check = (args.split() + ["", "", ""])[:3]

@@ -15,6 +15,7 @@ from core import bindings
 from core.audit import Actor
 from core.commands.context import Context
 from core.commands.handlers.channels import resolve_or_explain
+from core.commands.parameters import ANY_CHANNEL, CHANNEL, ROLE
 from core.commands.registry import command
 from core.messages.types import ChatKind
 from core.db.models import Channel, ChannelBinding
@@ -56,7 +57,7 @@ async def _allowed(ctx: Context) -> bool:
     return True
 
 
-@command("bind", N_("Bind this chat to a channel"), usage=N_("<channel>"), listed=False)
+@command("bind", N_("Bind this chat to a channel"), params=(CHANNEL, ROLE), listed=False)
 async def bind(ctx: Context, args: str) -> None:
     if not await _allowed(ctx):
         return
@@ -95,7 +96,7 @@ def _waiting(channel: Channel) -> str:
     )
 
 
-@command("unbind", N_("Unbind this chat from a channel"), usage=N_("[channel]"), listed=False)
+@command("unbind", N_("Unbind this chat from a channel"), params=(ANY_CHANNEL,), listed=False)
 async def unbind(ctx: Context, args: str) -> None:
     if not await _allowed(ctx):
         return

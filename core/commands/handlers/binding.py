@@ -10,6 +10,7 @@ import logging
 from core import bindings
 from core.audit import Actor
 from core.commands.context import Context
+from core.commands.parameters import NUMBER, Param, ParamType
 from core.commands.registry import command
 from core.db.models import Channel
 from core.i18n import N_, _
@@ -29,7 +30,8 @@ def _refusal(channel: Channel) -> str:
 
 @command(
     bindings.BUTTON_COMMAND, N_("Approve or remove a chat's binding (ambassadors and administrators)"),
-    usage=N_("approve|unbind <number>"), listed=False,
+    params=(Param("decision", N_("Approve or unbind"), required=True, type=ParamType.CHOICE,
+                  choices=(("approve", N_("Approve")), ("unbind", N_("Unbind")))), NUMBER), listed=False,
 )
 async def binding(ctx: Context, args: str) -> None:
     verb, number, check = (args.split() + ["", "", ""])[:3]  # the buttons add the request's token; typed, it may go

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from core.channels import THEMES
 from core.commands.context import Context
+from core.commands.parameters import CHANNEL, MY_CHANNEL
 from core.commands.registry import command
 from core.messages.types import ChatAccess
 from core.db.models import Channel
@@ -71,7 +72,7 @@ async def resolve_or_explain(ctx: Context, args: str, verb: str) -> Channel | No
     return None
 
 
-@command("join", N_("Join a country or topic channel"), usage=N_("<channel>"))
+@command("join", N_("Join a country or topic channel"), params=(CHANNEL,))
 async def join(ctx: Context, args: str) -> None:
     channel = await resolve_or_explain(ctx, args, "join")
     if channel is None:
@@ -92,7 +93,7 @@ async def join(ctx: Context, args: str) -> None:
     )
 
 
-@command("leave", N_("Leave a channel"), usage=N_("<channel>"))
+@command("leave", N_("Leave a channel"), params=(MY_CHANNEL,))
 async def leave(ctx: Context, args: str) -> None:
     channel = await resolve_or_explain(ctx, args, "leave")
     if channel is None:

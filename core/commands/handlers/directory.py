@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from core.commands.context import Context
+from core.commands.parameters import Param, Suggest
 from core.commands.registry import command
 from core.commands.syntax import split_page
 from core.messages.types import Card, Field, Pager
@@ -35,7 +36,8 @@ def association_card(hit: SearchHit) -> Card:
     return Card(title=hit.name, subtitle=place, fields=tuple(fields), body=description or None, url=hit.website or None)
 
 
-@command("associations", N_("Find alumni associations by name, city or country"), usage=N_("[name, city or country]"))
+@command("associations", N_("Find alumni associations by name, city or country"),
+         params=(Param("query", N_("A name, a city or a country"), N_("name, city or country"), suggest=Suggest.ASSOCIATION),))
 async def associations(ctx: Context, args: str) -> None:
     page, query = split_page(args)
     country = None

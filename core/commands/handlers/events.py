@@ -4,14 +4,15 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from core.commands.context import Context
+from core.commands.parameters import ANSWER, EVENT, Param, Suggest
 from core.commands.registry import command
 from core.commands.syntax import split_page
 from core.messages.types import Button, Card, Field, FileAttachment, Link, Pager
 from core.db.models import Association, Channel, Event, Rsvp
 from core.db.types import utcnow
-from core.events import ical
+from core.events import ical_export
 from core.events.errors import EventError
-from core.events.listing import RSVP_CHOICES, answers_of, member_scope, upcoming
+from core.events.listing import RSVP_CHOICES, answers_of, channel_events_filter, member_scope, upcoming
 from core.events.reminders import REMINDER_PRESETS, describe_offsets, offsets_of, parse_offsets, replan_member_everywhere
 from core.events.render import Counts, counts, counts_text, organiser_clock, pick_text, when
 from core.events.rsvp import answer as record_answer
@@ -36,7 +37,7 @@ def reader_zone(ctx: Context, event: Event) -> str:
 
 async def rsvp_buttons(ctx: Context, event: Event, mine: str | None) -> list[Button]:
     return [
-        await ctx.button(("✓ " if mine == value else "") + _(label), "rsvp", f"{event.id} {value}", selected=mine == value)
+        await ctx.button(_(label), "rsvp", f"{event.id} {value}", selected=mine == value)  # each adapter marks the selected one
         for value, label in RSVP_CHOICES
     ]
 
@@ -48,7 +49,8 @@ async def _my_answers(ctx: Context, event_ids: list[int]) -> dict[int, Rsvp]:
 # ---------------------------------------------------------------- events
 
 
-@command("events", N_("Upcoming events of your country and channels, or of one channel"), usage=N_("[channel or country]"))
+@command("events", N_("Upcoming events of your country and channels, or of one channel"), params=(Param("channel", N_("A country or a topic, in any language"), N_("channel or country"),
+                suggest=Suggest.CHANNEL),))
 async def events(ctx: Context, args: str) -> None:
     page, query = split_page(args)
     feed = query == "ics" or query.endswith(" ics")
@@ -68,7 +70,7 @@ async def events(ctx: Context, args: str) -> None:
             )
             return
         if feed:
-            content = await ical.channel_feed(ctx.session, channel)
+            content = await ical_export.channel_feed(ctx.session, channel)
             ctx.reply(
                 _("The calendar of {channel}: open this file to add its events to your calendar.").format(
                     channel=channel_title(channel.slug)
@@ -76,7 +78,7 @@ async def events(ctx: Context, args: str) -> None:
                 file=FileAttachment(f"{channel.slug}-events.ics", content, "text/calendar"),
             )
             return
-        where = ical.channel_events_filter(channel)
+        where = channel_events_filter(channel)
     else:
         scope = await member_scope(ctx.session, ctx.member)
         if scope is None:
@@ -146,7 +148,7 @@ async def events(ctx: Context, args: str) -> None:
 # ---------------------------------------------------------------- event
 
 
-@command("event", N_("Show an event: details, answers, add to your calendar"), usage=N_("<number>"))
+@command("event", N_("Show an event: details, answers, add to your calendar"), params=(EVENT,))
 async def event(ctx: Context, args: str) -> None:
     number, _sep, rest = args.partition(" ")
     if not number:
@@ -161,7 +163,7 @@ async def event(ctx: Context, args: str) -> None:
     if rest.strip() == "ics":
         ctx.reply(
             _("Open this file to add the event to your calendar."),
-            file=FileAttachment(ical.ics_filename(found), ical.export_event(found), "text/calendar"),
+            file=FileAttachment(ical_export.ics_filename(found), ical_export.export_event(found), "text/calendar"),
         )
         return
     await show_event(ctx, found)
@@ -210,7 +212,7 @@ async def show_event(ctx: Context, found: Event) -> None:
 # ---------------------------------------------------------------- rsvp
 
 
-@command("rsvp", N_("Answer an event: yes, maybe or no"), usage=N_("<number> yes/maybe/no"))
+@command("rsvp", N_("Answer an event: yes, maybe or no"), params=(EVENT, ANSWER))
 async def rsvp(ctx: Context, args: str) -> None:
     number, _sep, value = args.partition(" ")
     choice = parse_answer(value) if value else None
@@ -242,7 +244,8 @@ async def rsvp(ctx: Context, args: str) -> None:
 # ---------------------------------------------------------------- reminders
 
 
-@command("reminders", N_("When I remind you of events you answered (e.g. 1d 1h), or off"), usage=N_("[offsets or off]"))
+@command("reminders", N_("When I remind you of events you answered (e.g. 1d 1h), or off"), params=(Param("offsets", N_("For example 1d 1h (days, hours, minutes), or off"),
+                N_("offsets or off"), suggest=Suggest.REMINDERS),))
 async def reminders(ctx: Context, args: str) -> None:
     if not args:
         presets = [(_(label) if value == "off" else label, value) for label, value in REMINDER_PRESETS]

@@ -1,4 +1,4 @@
-"""``help``: every command, described in the reader's language."""
+"""``help``: every command with its parameters, described in the reader's language."""
 from __future__ import annotations
 
 from core.commands.context import Context
@@ -12,7 +12,8 @@ async def help_(ctx: Context, args: str) -> None:
     for name, spec in commands().items():
         if not spec.listed:
             continue
-        usage = f" {_(spec.usage)}" if spec.usage else ""
+        usage = spec.usage  # from the command's parameters, in the reader's language
+        usage = f" {usage}" if usage else ""
         lines.append(f"{ctx.hint(name)}{usage} — {_(spec.description)}")
     ctx.reply("\n".join(lines), title=_("What I can do"))
 

@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 
 from core import linking
 from core.commands.context import Context
+from core.commands.parameters import Param
 from core.commands.registry import command
 from core.db.models import Identity, LinkCode, Member, RoleGrant
 from core.db.types import utcnow
@@ -41,7 +42,7 @@ def _hash(code: str) -> str:
     return hashlib.sha256(code.upper().replace("-", "").replace(" ", "").encode()).hexdigest()
 
 
-@command("link", N_("Link this account to your profile on another platform"), usage=N_("[code]"))
+@command("link", N_("Link this account to your profile on another platform"), params=(Param("code", N_("The code the bot gave you on your other platform"), N_("code")),))
 async def link(ctx: Context, args: str) -> None:
     if not args:
         await _issue_code(ctx)

@@ -8,17 +8,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.commands.context import Context
+from core.commands.parameters import NUMBER, Param
 from core.commands.registry import command
 from core.db.models import Event
 from core.events import fields
 from core.events.errors import EventError
+from core.events.render import pick_text
 from core.events.service import cancel_event, get_event, input_of, require_rights, update_event
 from core.events.times import parse_local_datetime
 from core.geo.timezones import match_zone
 from core.i18n import N_, _, current_language
 from core.text import isolate
 
-from .newevent import parse_end
+from .event_draft import end_from
 
 FIELDS = ("title", "description", "start", "end", "timezone", "place", "link", "capacity")
 NONE_WORDS = ("none", "-", "!skip")
@@ -66,7 +68,7 @@ async def apply_change(ctx: Context, event: Event, name: str, value: str) -> Non
         data.starts_local = start
         data.ends_local = start + length if length else None
     elif name == "end":
-        end = None if empty else parse_end(data.starts_local, value)
+        end = None if empty else end_from(data.starts_local, value)
         data.ends_local = end if isinstance(end, datetime) else None
         data.duration = end if isinstance(end, timedelta) else None  # real time, resolved in the event's zone
     elif name == "timezone":
@@ -87,7 +89,7 @@ async def apply_change(ctx: Context, event: Event, name: str, value: str) -> Non
     ctx.reply(text, buttons=[[await ctx.button(_("Details"), "event", str(event.id))]])
 
 
-@command("editevent", N_("Change an event (ambassadors and administrators)"), usage=N_("<number> [field value]"),
+@command("editevent", N_("Change an event (ambassadors and administrators)"), params=(NUMBER, Param("change", N_("A field and its new value"), N_("field value"))),
          listed=False, conversational=True)
 async def editevent(ctx: Context, args: str) -> None:
     conversation = await ctx.conversation()
@@ -132,7 +134,7 @@ async def editevent(ctx: Context, args: str) -> None:
         ctx.reply(error.translated())
 
 
-@command("cancelevent", N_("Cancel an event (ambassadors and administrators)"), usage=N_("<number>"), listed=False)
+@command("cancelevent", N_("Cancel an event (ambassadors and administrators)"), params=(NUMBER,), listed=False)
 async def cancelevent(ctx: Context, args: str) -> None:
     number, _sep, rest = args.partition(" ")
     if not number:
@@ -141,8 +143,6 @@ async def cancelevent(ctx: Context, args: str) -> None:
     found = await _event_for_manager(ctx, number)
     if found is None:
         return
-    from core.events.render import pick_text
-
     title = isolate(pick_text(found)[0])
     if rest.strip() != "!confirm":
         ctx.reply(

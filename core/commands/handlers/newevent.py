@@ -6,27 +6,33 @@ Buttons send ``newevent !<choice>``; typed text arrives as the answer to the cur
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta
+import logging
+from datetime import datetime
 
-from core.channels import THEMES
+from babel.dates import format_datetime as babel_datetime
+
 from core.commands.context import Context
 from core.commands.registry import command
 from core.messages.types import Button
+from core.db.models import Event
 from core.db.types import utcnow
 from core.events import fields
 from core.events.errors import EventError
-from core.events.render import pick_text, when
-from core.events.service import EventInput, create_event, may_create_any, validate
-from core.events.times import (end_note, example_start, example_text, parse_clock, parse_duration,
-                               parse_local_datetime, parse_minutes, to_utc)
+from core.events.render import when
+from core.events.service import may_create_any, validate
+from core.events.times import end_note, example_start, example_text, parse_local_datetime, to_utc
 from core.geo.countries import country_name
 from core.geo.timezones import default_zone_for_country, match_zone, zones_for_country
 from core.i18n import N_, SUPPORTED_LANGUAGES, _, current_language, language_name, match_language
-from core.memberships import channel_title, resolve_channel
-from core.roles import ambassador_countries, is_administrator
+from core.memberships import channel_title
+from core.roles import ambassador_countries
 from core.text import isolate
 
+from . import newevent_form  # the dialog version of this flow
+from .event_draft import channel_choices, create_from, event_input, take_channel, take_end, texts_of
 from .prompts import zone_label
+
+log = logging.getLogger(__name__)
 
 FLOW = "newevent"
 SKIP, DONE, CONFIRM, ABORT = "!skip", "!done", "!confirm", "!abort"
@@ -37,8 +43,6 @@ async def _button(ctx: Context, label: str, value: str) -> Button:
 
 
 def _local_example() -> str:
-    from babel.dates import format_datetime as babel_datetime
-
     return babel_datetime(example_start(), format="short", locale=current_language()).replace("\u202f", " ").replace("\u200f", "")
 
 
@@ -88,7 +92,7 @@ async def ask(ctx: Context, step: str, data: dict[str, object], error: str | Non
         buttons = [[skip]]
     elif step == "where":
         text = _("In which channel should it appear? Pick one, or type a country or a topic.")
-        row = [await _button(ctx, channel_title(slug), f"!channel {slug}") for slug in await _channel_choices(ctx)]
+        row = [await _button(ctx, channel_title(slug), f"!channel {slug}") for slug in await channel_choices(ctx)]
         buttons = [row[i : i + 2] for i in range(0, len(row), 2)]
     elif step == "capacity":
         # No buttons here: on the console a typed number would pick a button instead.
@@ -101,17 +105,10 @@ async def ask(ctx: Context, step: str, data: dict[str, object], error: str | Non
     await ctx.set_conversation(FLOW, step, data)
 
 
-async def _channel_choices(ctx: Context) -> list[str]:
-    countries = await ambassador_countries(ctx.session, ctx.member.id)
-    if await is_administrator(ctx.session, ctx.member.id) and ctx.member.country_code and ctx.member.country_code not in countries:
-        countries.append(ctx.member.country_code)
-    return [c.lower() for c in countries] + list(THEMES)
-
-
 # ---------------------------------------------------------------- the flow
 
 
-@command("newevent", N_("Create an event (ambassadors and administrators)"), conversational=True)
+@command("newevent", N_("Create an event (ambassadors and administrators)"), conversational=True, form=True)
 async def newevent(ctx: Context, args: str) -> None:
     conversation = await ctx.conversation()
     running = conversation is not None and conversation.flow == FLOW
@@ -123,15 +120,11 @@ async def newevent(ctx: Context, args: str) -> None:
         ctx.reply(_("This button has expired. Send {hint} to start again.").format(hint=ctx.hint("newevent")))
         return
     if not await may_create_any(ctx.session, ctx.member.id):
-        import logging
-
-        logging.getLogger(__name__).warning("refused: member %s may not create events", ctx.member.id)
+        log.warning("refused: member %s may not create events", ctx.member.id)
         ctx.reply(_("Only ambassadors and administrators can create events. Send {hint} to see upcoming ones.").format(
             hint=ctx.hint("events")))
         return
     if ctx.request.form_values is not None or ctx.request.forms:
-        from . import newevent_form  # the dialog version of this flow (it builds on the helpers below)
-
         await (newevent_form.submit(ctx) if ctx.request.form_values is not None else newevent_form.offer(ctx))
         return
     language = current_language()
@@ -166,12 +159,6 @@ async def answer(ctx: Context, step: str, data: dict[str, object], text: str) ->
         await ask(ctx, following, data)
 
 
-def _texts(data: dict[str, object]) -> dict[str, dict[str, str]]:
-    texts = data.setdefault("texts", {})
-    assert isinstance(texts, dict)
-    return texts  # type: ignore[return-value]
-
-
 async def _apply(ctx: Context, step: str, data: dict[str, object], value: str) -> str:
     """Store one answer; returns the next step. EventError re-asks the same step."""
     lang = str(data.get("lang"))
@@ -179,11 +166,11 @@ async def _apply(ctx: Context, step: str, data: dict[str, object], value: str) -
     if step == "title":
         if skip or not value:
             raise EventError(N_("The title cannot be empty."))
-        _texts(data)[lang] = {"title": fields.clean_title(value), "description": ""}
+        texts_of(data)[lang] = {"title": fields.clean_title(value), "description": ""}
         return "description"
     if step == "description":
         if not skip:
-            _texts(data)[lang]["description"] = fields.clean_description(value)
+            texts_of(data)[lang]["description"] = fields.clean_description(value)
         return "more"
     if step == "more":
         if value == DONE:
@@ -237,14 +224,14 @@ async def _apply(ctx: Context, step: str, data: dict[str, object], value: str) -
             _place_or_link(data, value)
         return "where"
     if step == "where":
-        await _where(ctx, data, value[9:] if value.startswith("!channel ") else value)
+        await take_channel(ctx, data, value[9:] if value.startswith("!channel ") else value)
         return "capacity"
     if step == "capacity":
         data["capacity"] = None if skip or value.strip() in ("0", "-") else fields.clean_capacity(value)
         return "preview"
     if step == "preview":
         if value == CONFIRM:
-            await _create(ctx, data)
+            await create_from(ctx, data)
             return "created"
         return "preview"
     return step
@@ -265,36 +252,6 @@ def _past_everywhere(start: datetime, data: dict[str, object]) -> bool:
     return True
 
 
-def take_end(data: dict[str, object], value: str) -> None:
-    """The answer about the end: a duration ("2h") is kept as real time, a clock time ("20:30") as that
-    clock time; which one was meant is said in the preview when the clocks change in between."""
-    end = parse_end(datetime.fromisoformat(str(data["start"])), value)
-    if isinstance(end, timedelta):
-        data["duration"] = int(end.total_seconds()) // 60
-    else:
-        data["end"] = end.isoformat(timespec="minutes")
-
-
-def parse_end(start: datetime, value: str) -> datetime | timedelta:
-    """A duration ("2h", "90m": real time, resolved once the zone is known), or an end typed as a date and
-    time or as a clock time (the next day when it is not after the start)."""
-    minutes = parse_minutes(value)
-    if minutes is not None and not any(ch in value for ch in ":/.-") and minutes > 0:
-        return parse_duration(value)
-    try:
-        end = parse_local_datetime(value, current_language())
-    except EventError:
-        try:
-            clock = parse_clock(value)
-        except EventError:
-            raise EventError(N_("I couldn't read the duration “{value}”. Write it like 2h or 90m."), value=value[:40]) from None
-        end = datetime.combine(start.date(), clock)
-        end = end if end > start else end + timedelta(days=1)
-    if end <= start:
-        raise EventError(N_("The end must come after the start."))
-    return end
-
-
 def _place_or_link(data: dict[str, object], value: str) -> None:
     if fields.looks_like_url(value):
         link = value if "://" in value else "https://" + value
@@ -303,46 +260,9 @@ def _place_or_link(data: dict[str, object], value: str) -> None:
         data["place"] = fields.clean_place(value)
 
 
-async def _where(ctx: Context, data: dict[str, object], value: str) -> None:
-    lookup = resolve_channel(value)
-    if lookup.slug is None:
-        raise EventError(N_("There is no channel “{value}”."), value=value[:60])
-    countries = await ambassador_countries(ctx.session, ctx.member.id)
-    admin = await is_administrator(ctx.session, ctx.member.id)
-    if lookup.slug in THEMES:
-        country = countries[0] if countries and not admin else None
-        if not admin and not countries:
-            raise EventError(N_("Only administrators can create or change events that belong to no country."))
-        data["channel"], data["country"] = lookup.slug, country
-        return
-    code = lookup.slug.upper()
-    if not admin and code not in countries:
-        import logging
-
-        logging.getLogger(__name__).warning("refused: member %s may not create an event in %s", ctx.member.id, code)
-        raise EventError(N_("Only the ambassadors of this country and the administrators can create or change its events."))
-    data["channel"], data["country"] = lookup.slug, code
-
-
-def _input(data: dict[str, object]) -> EventInput:
-    return EventInput(
-        texts=_texts(data),
-        language=str(data["language"]),
-        starts_local=datetime.fromisoformat(str(data["start"])),
-        ends_local=datetime.fromisoformat(str(data["end"])) if data.get("end") else None,
-        duration=timedelta(minutes=int(data["duration"])) if data.get("duration") else None,  # type: ignore[call-overload]
-        timezone=str(data["zone"]),
-        place=str(data.get("place") or ""),
-        online_url=str(data.get("url") or ""),
-        country_code=data.get("country") or None,  # type: ignore[arg-type]
-        channel_slug=data.get("channel") or None,  # type: ignore[arg-type]
-        capacity=data.get("capacity"),  # type: ignore[arg-type]
-    )
-
-
 async def preview(ctx: Context, data: dict[str, object]) -> None:
     try:
-        valid = await validate(ctx.session, _input(data))
+        valid = await validate(ctx.session, event_input(data))
     except EventError as error:
         await ask(ctx, "start", data, error.translated())
         return
@@ -351,8 +271,6 @@ async def preview(ctx: Context, data: dict[str, object]) -> None:
         lines.append(f"{language_name(code, current_language())}: {isolate(entry['title'])}")
         if entry.get("description"):
             lines.append(f"  {entry['description']}")
-    from core.db.models import Event
-
     shown = Event(texts=valid.data.texts, language=valid.data.language, timezone=valid.data.timezone,
                   starts_at=valid.starts_at, ends_at=valid.ends_at)
     lines.append(_("When: {when}").format(when=when(shown, valid.data.timezone)) + f" ({zone_label(valid.data.timezone)})")
@@ -372,14 +290,3 @@ async def preview(ctx: Context, data: dict[str, object]) -> None:
     ctx.reply("\n".join(lines), buttons=[[await _button(ctx, _("Create the event"), CONFIRM),
                                            await _button(ctx, _("Cancel"), ABORT)]])
     await ctx.set_conversation(FLOW, "preview", data)
-
-
-async def _create(ctx: Context, data: dict[str, object]) -> None:
-    created, valid = await create_event(ctx.session, _input(data), ctx.actor)
-    await ctx.end_conversation()
-    title = pick_text(created)[0]
-    text = _("Event #{id} created: “{title}”. Members can now see it with {hint}.").format(
-        id=created.id, title=isolate(title), hint=ctx.hint("events", valid.data.channel_slug or ""))
-    if valid.ambiguous:
-        text += "\n" + _("That time happens twice that night, when the clocks go back: I take the first one.")
-    ctx.reply(text, buttons=[[await ctx.button(_("Details"), "event", str(created.id))]], edit=ctx.pressed)

@@ -1,7 +1,7 @@
 """``newevent`` as one form, for platforms with dialogs (``Request.forms``).
 
 The same answers as the chat flow, asked at once and checked field by field with the chat
-flow's own functions (``core.events.fields``, ``times``, ``newevent``'s helpers), then the whole
+flow's own functions (``core.events.fields``, ``times``, ``event_draft``), then the whole
 event with ``core.events.service.validate``; its errors are shown on the field they concern.
 One language is written here; more can be added later with ``editevent``.
 """
@@ -20,7 +20,8 @@ from core.i18n import N_, _, current_language
 from core.memberships import channel_title
 from core.roles import ambassador_countries
 
-from . import newevent as flow
+from .event_draft import channel_choices, create_from, event_input, take_channel, texts_of
+from .event_draft import take_end as store_end
 
 FORM_ID = "newevent"
 # Which field a whole-event error (``validate``) belongs to; any other goes on the start.
@@ -44,7 +45,7 @@ async def _default_zone(ctx: Context) -> str:
 
 async def offer(ctx: Context) -> None:
     """Answer ``newevent`` with the form (the caller checked the rights)."""
-    choices = tuple(Choice(slug, channel_title(slug)) for slug in await flow._channel_choices(ctx))
+    choices = tuple(Choice(slug, channel_title(slug)) for slug in await channel_choices(ctx))
     example = example_text()
     form_fields = (
         FormField("title", _("Title"), max_length=fields.MAX_TITLE),
@@ -79,10 +80,10 @@ async def submit(ctx: Context) -> None:
             errors.add(field_id, error.translated())
 
     def take_title() -> None:
-        flow._texts(data)[language] = {"title": fields.clean_title(value_of(values, "title")), "description": ""}
+        texts_of(data)[language] = {"title": fields.clean_title(value_of(values, "title")), "description": ""}
 
     def take_description() -> None:
-        entry = flow._texts(data).get(language)
+        entry = texts_of(data).get(language)
         if entry is not None and value_of(values, "description"):
             entry["description"] = fields.clean_description(values["description"])
 
@@ -92,7 +93,7 @@ async def submit(ctx: Context) -> None:
     def take_end() -> None:
         data["end"] = data["duration"] = None
         if value_of(values, "end") and data.get("start"):
-            flow.take_end(data, value_of(values, "end"))
+            store_end(data, value_of(values, "end"))
 
     def take_zone() -> None:
         typed = value_of(values, "zone")
@@ -124,15 +125,15 @@ async def submit(ctx: Context) -> None:
                            ("capacity", take_capacity)):
         check(field_id, work)
     try:
-        await flow._where(ctx, data, value_of(values, "channel"))
+        await take_channel(ctx, data, value_of(values, "channel"))
     except EventError as error:
         errors.add("channel", error.translated())
     if not errors:
         try:
-            await validate(ctx.session, flow._input(data))
+            await validate(ctx.session, event_input(data))
         except EventError as error:
             errors.add(_ERROR_FIELDS.get(error.message, "start"), error.translated())
     if errors:
         ctx.reply(form_errors=errors.errors)
         return
-    await flow._create(ctx, data)
+    await create_from(ctx, data)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from core.commands.context import Context
+from core.commands.parameters import Param, Suggest
 from core.commands.registry import command
 from core.commands.syntax import split_page
 from core.messages.types import Pager
@@ -12,6 +13,7 @@ from core.geo.timezones import default_zone_for_country, find_zone, offset_name,
 from core.i18n import N_, _, language_name, match_language, use_language
 from core.text import isolate
 
+from .onboarding import continue_onboarding
 from .prompts import ask_country, ask_language, ask_zone, zone_sentence
 
 COUNTRIES_PER_PAGE = 24
@@ -22,7 +24,8 @@ async def _in_onboarding(ctx: Context) -> bool:
     return conversation is not None and conversation.flow == "onboarding"
 
 
-@command("language", N_("Choose the language I speak with you"), usage=N_("[language]"))
+@command("language", N_("Choose the language I speak with you"), params=(Param("language", N_("A language, for example français or English"), N_("language"),
+                suggest=Suggest.LANGUAGE),))
 async def language(ctx: Context, args: str) -> None:
     if not args:
         await ask_language(ctx, "onboarding" if await _in_onboarding(ctx) else "language", guessed=ctx.member.language)
@@ -37,14 +40,12 @@ async def language(ctx: Context, args: str) -> None:
     with use_language(code):
         ctx.reply(_("Done: from now on I will speak {language} with you.").format(language=language_name(code, in_sentence=True)), edit=ctx.pressed)
         if onboarding:
-            from .start import continue_onboarding
-
             await continue_onboarding(ctx)
         else:
             await ctx.end_conversation()
 
 
-@command("country", N_("Set the country where you live"), usage=N_("[country]"))
+@command("country", N_("Set the country where you live"), params=(Param("country", N_("Your country, in any language"), N_("country"), suggest=Suggest.COUNTRY),))
 async def country(ctx: Context, args: str) -> None:
     flow = "onboarding" if await _in_onboarding(ctx) else "country"
     if not args:
@@ -105,8 +106,6 @@ async def set_country(ctx: Context, code: str) -> None:
     elif member.timezone not in zones_for_country(code):
         await ask_zone(ctx, code, "onboarding" if await _in_onboarding(ctx) else "timezone")
         return
-    from .start import continue_onboarding
-
     await continue_onboarding(ctx)
 
 
@@ -116,7 +115,8 @@ def _example_city(ctx: Context) -> str:
     return city.name if city else "Lyon"
 
 
-@command("timezone", N_("Set your time zone (a city, or an offset such as UTC+1)"), usage=N_("[city, time zone or UTC offset]"))
+@command("timezone", N_("Set your time zone (a city, or an offset such as UTC+1)"), params=(Param("zone", N_("A city, a time zone or an offset such as UTC+1"), N_("city, time zone or UTC offset"),
+                suggest=Suggest.TIMEZONE),))
 async def timezone(ctx: Context, args: str) -> None:
     if not args:
         if ctx.member.timezone:
@@ -140,8 +140,6 @@ async def timezone(ctx: Context, args: str) -> None:
     ctx.member.timezone = found.zone
     ctx.reply(zone_sentence(found.zone, found), edit=ctx.pressed)
     if onboarding:
-        from .start import continue_onboarding
-
         await continue_onboarding(ctx)
     else:
         await ctx.end_conversation()

@@ -1,8 +1,6 @@
 """Questions asked from several places (start, language, country): one wording each."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from core.commands.context import Context
 from core.geo.regions import REGIONS, region_name
 from core.geo.countries import country_name
@@ -59,13 +57,3 @@ async def ask_zone(ctx: Context, country_code: str, flow: str = "timezone") -> N
         buttons=[buttons[i : i + 2] for i in range(0, len(buttons), 2)],
     )
     await ctx.set_conversation(flow, "timezone")
-
-
-def valid_zone(zone: str | None) -> bool:
-    if not zone:
-        return False
-    try:
-        ZoneInfo(zone)
-    except (KeyError, ValueError):
-        return False
-    return True

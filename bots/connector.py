@@ -1,0 +1,48 @@
+"""What the composition root (``bots/host.py``) needs of a chat platform: a connector.
+
+A connector owns its platform's client (the Telegram Application, the discord.py client, the
+bolt app) and nothing of the core's machinery: the root opens the app, runs the one delivery
+engine with every connector's ``transport``, serves health and handles SIGTERM.
+
+Order, kept by the root: ``await start(app)`` (connect; a problem that stops the bot is a
+``ConnectorError`` whose message is one line of stderr), then the engine starts with the
+``transport``; ``healthy()`` is asked while it runs; ``closed()`` returns (or raises
+``ConnectorError``) if the platform connection ends on its own; on the way down the engine stops
+first (in-flight sends finish through a live client), then ``await stop()``, which must be
+safe after a failed or partial start.
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+from core.app import App
+from core.delivery.transport import Transport
+
+
+class ConnectorError(Exception):
+    """What stops a bot (a rejected token, a lost connection), said in one line of stderr."""
+
+
+class Connector(Protocol):
+    name: str  # the platform: "telegram", "discord", "slack" (health, metrics, workers)
+
+    @property
+    def transport(self) -> Transport:
+        """The sender the delivery engine pushes through (valid once started)."""
+        ...
+
+    async def start(self, app: App) -> None:
+        """Connect and serve the core's command service; ConnectorError when it cannot."""
+        ...
+
+    async def stop(self) -> None:
+        """Disconnect (after the engine stopped); safe after a failed or partial start."""
+        ...
+
+    def healthy(self) -> bool:
+        """Receiving from the platform right now."""
+        ...
+
+    async def closed(self) -> None:
+        """Return or raise ConnectorError when the connection ends on its own (most never do)."""
+        ...
