@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import re
+import runpy
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -34,11 +35,12 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 from bots.console.render import render_reply
+from bots.discord.render import reply_lines as discord_lines
 from bots.telegram.render import render
 from core.i18n import SUPPORTED_LANGUAGES, _, ngettext, npgettext, pgettext, use_language
 from core.i18n.catalogs import translations
 from core.i18n.formatting import labelled
-from core.messages.types import Card, Field, Reply
+from core.messages.types import Card, Field, Link, Reply
 from locales import LOCALES_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -275,6 +277,14 @@ def test_french_rule_sees_the_faults() -> None:
     assert not french_faults(f"«{NBSP}x{NBSP}»{NBSP}?") and french_faults(f"x{NNBSP}?")
 
 
+def test_french_fixer_follows_the_rule() -> None:
+    """scripts/fix_typography.py, which gives texts from other files their spaces, writes what the rule wants."""
+    french = runpy.run_path(str(ROOT / "scripts" / "fix_typography.py"))["french"]
+    text = french("Pays : France, « x » ; vraiment ? https://a.org/?b=1 à 18:30, !skip")
+    assert text == f"Pays{NBSP}: France, «{NBSP}x{NBSP}»{NBSP}; vraiment{NBSP}? https://a.org/?b=1 à 18:30, !skip"
+    assert not french_faults(text)
+
+
 def test_french_catalog_spacing() -> None:
     faults = [f"{fault} in {message.id!r}" for message in catalog("fr") if message.id
               for text in strings(message) for fault in french_faults(text)]
@@ -282,11 +292,12 @@ def test_french_catalog_spacing() -> None:
 
 
 def test_french_card_lines() -> None:
-    """The label/value line every card shows, through the console and Telegram renderers."""
+    """The label/value line every card shows, through the console and Telegram renderers; Discord's link lines."""
     with use_language("fr"):
         line = labelled("Lieu", "Paris")
         reply = Reply("x", cards=[Card("Forum", fields=(Field("Lieu", "Paris"),))], language="fr")
-        shown = [line, *render_reply(reply).lines, render(reply)[0].html]
+        linked = Reply("x", links=[Link("Site", "https://example.org")], language="fr")
+        shown = [line, *render_reply(reply).lines, render(reply)[0].html, *discord_lines(linked)]
     assert f"Lieu{NBSP}: Paris" == line
     for text in shown:
         assert not french_faults(text), text
