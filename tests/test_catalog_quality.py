@@ -312,7 +312,7 @@ def test_arabic_punctuation() -> None:
 
 
 SPAIN_ONLY = re.compile(
-    r"\b(vosotr[oa]s|vuestr[oa]s?|os|\w+áis|\w+éis|ordenador|móvil|fichero|coger|vale|guay|apuntaos|pinchad?)\b",
+    r"\b(vosotr[oa]s|vuestr[oa]s?|os|\w+áis|\w+éis|ordenador|móvil|fichero|coger|vale|guay|apuntaos|pinchad?|puls[ae])\b",
     re.IGNORECASE,
 )
 
