@@ -207,12 +207,21 @@ class Calls:
 
 
 @lru_cache(maxsize=1)
-def calls() -> Calls:
-    found = Calls()
+def translating_modules() -> tuple[tuple[str, ast.AST], ...]:
+    """(path, syntax tree) of the modules that translate a literal: the others cannot matter here."""
+    found = []
     for path in sorted([*ROOT.glob("core/**/*.py"), *ROOT.glob("bots/**/*.py")]):
         source = path.read_text(encoding="utf-8")
-        if TRANSLATED.search(source):  # parse only the modules that translate a literal
-            found.scan(ast.parse(source), str(path.relative_to(ROOT)))
+        if TRANSLATED.search(source):
+            found.append((path.relative_to(ROOT).as_posix(), ast.parse(source)))
+    return tuple(found)
+
+
+@lru_cache(maxsize=1)
+def calls() -> Calls:
+    found = Calls()
+    for where, tree in translating_modules():
+        found.scan(tree, where)
     return found
 
 
@@ -309,6 +318,26 @@ ARABIC_LATIN = re.compile(r"[,;?](?=\s|$)")
 def test_arabic_punctuation() -> None:
     faults = [text for message in catalog("ar") if message.id for text in strings(message) if ARABIC_LATIN.search(text)]
     assert not faults, "use ، ؛ ؟ in: " + "\n".join(faults)
+
+
+def joined_into_a_translation(tree: ast.AST) -> list[int]:
+    """Lines where a list joined with a Latin ", " or "; " fills a translated text: an Arabic reply gets Latin commas."""
+    lines = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format"
+                and isinstance(node.func.value, ast.Call) and call_name(node.func.value) in GETTEXT):
+            for value in [keyword.value for keyword in node.keywords] + list(node.args):
+                if (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "join"
+                        and isinstance(value.func.value, ast.Constant) and value.func.value.value in (", ", "; ")):
+                    lines.append(node.lineno)
+    return lines
+
+
+def test_lists_in_texts_are_joined_in_the_readers_language() -> None:
+    """format_list gives "أ، ب وج" and "a, b et c"; the command line (codes to type, in English) is left out."""
+    found = [f"{where}:{line}" for where, tree in translating_modules() if not where.startswith("bots/cli/")
+             for line in joined_into_a_translation(tree)]
+    assert not found, "use core.i18n.formatting.format_list at " + ", ".join(found)
 
 
 SPAIN_ONLY = re.compile(
