@@ -271,6 +271,8 @@ def french_faults(text: str) -> list[str]:
         if start == 0 or text[start - 1] != FRENCH_SPACE[match.group(1)]:
             if not (match.group(1) == ":" and text[start - 1 : start] == ":"):
                 faults.append(f"{text[max(0, start - 12): start + 2]!r} needs {FRENCH_SPACE[match.group(1)]!r} before")
+    if re.search("[“”\"]", text):
+        faults.append(f"{text[:40]!r}: French quotes are « »")
     for match in re.finditer("«", text):
         if text[match.end() : match.end() + 1] != NBSP:
             faults.append(f"{text[match.start(): match.start() + 12]!r} needs U+00A0 after «")
@@ -282,7 +284,7 @@ def french_faults(text: str) -> list[str]:
 
 def test_french_rule_sees_the_faults() -> None:
     assert french_faults("Pays : France") and french_faults("Français: x") and french_faults("« x »")
-    assert french_faults("Vraiment ?") and not french_faults(f"Pays{NBSP}: France, 18:30, https://x.org/?a=1 !skip")
+    assert french_faults("Vraiment ?") and french_faults("le pays “x”") and not french_faults(f"Pays{NBSP}: France, 18:30, https://x.org/?a=1 !skip")
     assert not french_faults(f"«{NBSP}x{NBSP}»{NBSP}?") and french_faults(f"x{NNBSP}?")
 
 
