@@ -1,0 +1,150 @@
+"""Language quality a native reader checks: inserted names, one term per concept, language names, durations."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from babel.messages.pofile import read_po
+
+from core.commands.handlers.directory import association_card
+from core.db.engine import Database
+from core.db.models import Delivery, Rsvp
+from core.db.types import utcnow
+from core.directory.search import SearchHit
+from core.events.reminders import describe_offsets, render_reminder
+from core.i18n import SUPPORTED_LANGUAGES, use_language
+from core.i18n.formatting import format_relative
+from locales import LOCALES_DIR
+from tests.events_helpers import make_event, member_with
+
+# Placeholders that receive a name (country, channel, language, city, chat, duration): the text around them
+# must not need an article, a contraction or a case the inserted name cannot carry ("dans Allemagne",
+# "em Alemanha", "in Vereinigte Staaten", "بـالعربية", "لـالمغرب", "بمدة ساعتان").
+NAMES = ("country", "countries", "channel", "channels", "language", "languages", "duration", "delay", "city")
+
+# Per language, the words (prepositions, articles, contractions) that need agreement with what follows them.
+AGREEING: dict[str, str] = {
+    "en": r"in|to|from|at|of",
+    "fr": r"dans|en|au|aux|à|de|du|des|d’|d'|le|la|les|l’|l'|pour|sur",
+    "es": r"en|de|del|a|al|el|la|los|las|para",
+    "pt": r"em|de|do|da|dos|das|no|na|nos|nas|ao|à|o|a|para",
+    "de": r"in|nach|aus|im|ins|vom|zum|zur|der|die|das|dem|den|des|für|auf|von",
+    "ar": r"بـ|لـ|ب|ل|في|إلى|من|عن|على|بمدة|الـ",
+}
+
+# Documented exceptions: (language, word, placeholder) -> why the pair is always grammatical.
+EXCEPTIONS: dict[tuple[str, str, str], str] = {
+    ("en", "in", "language"): "English: 'in French', 'in Arabic': language names never take an article",
+    ("fr", "en", "language"): "French: 'en allemand', 'en arabe': 'en' + a language name needs no article",
+    ("es", "en", "language"): "Spanish: 'en alemán', 'en árabe': no article before a language name",
+    ("pt", "em", "language"): "Portuguese: 'em alemão', 'em árabe': no article before a language name",
+    ("de", "auf", "language"): "German: 'auf Deutsch', 'auf Arabisch': the language noun takes no article",
+    ("ar", "في", "country"): "Arabic: في never joins or changes the noun; country names carry their own article",
+    ("ar", "في", "city"): "Arabic: في never joins or changes the noun",
+    **{
+        (language, word, "duration"): "the status screen's 'in {duration}' takes abbreviated units (3 h 05 min), "
+        "which have no article or case"
+        for language, word in (("en", "in"), ("fr", "dans"), ("es", "en"), ("pt", "em"), ("de", "in"))
+    },
+    ("ar", "إلى", "channel"): "Arabic: إلى is a separate word and the noun after it keeps its written form",
+}
+
+
+def _catalog(language: str):  # type: ignore[no-untyped-def]
+    with (LOCALES_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+def _texts(message) -> list[str]:  # type: ignore[no-untyped-def]
+    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    return [text for text in strings if text]
+
+
+def _pattern(language: str) -> re.Pattern[str]:
+    names = "|".join(NAMES)
+    if language == "ar":  # Arabic prepositions may be written joined to the name: بـ{language}
+        return re.compile(r"(?:(?<=[\s(«“])|^)(" + AGREEING[language] + r")\s*[«“]?\{(" + names + r")\}")
+    return re.compile(r"\b(" + AGREEING[language] + r")\s+[«“]?\{(" + names + r")\}", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_no_inserted_name_after_a_word_that_needs_agreement(language: str) -> None:
+    pattern, found = _pattern(language), []
+    for message in _catalog(language):
+        if not message.id:
+            continue
+        for text in _texts(message):
+            for hit in pattern.finditer(text):
+                word, name = hit.group(1).lower(), hit.group(2)
+                if (language, word, name) not in EXCEPTIONS:
+                    found.append(f"{hit.group(0)!r} in {text[:70]!r}")
+    assert not found, f"{language}: {len(found)} inserted names after an agreeing word:\n" + "\n".join(found)
+
+
+def test_the_check_catches_the_known_faults() -> None:
+    assert _pattern("fr").search("Aucun événement dans {channel}.")
+    assert _pattern("pt").search("Associações em {country}")
+    assert _pattern("de").search("Sie wohnen in {country}.")
+    assert _pattern("ar").search("سأتحدث معك بـ{language}.")
+    assert _pattern("ar").search("قبلها بمدة {duration}")
+    assert not _pattern("fr").search("Associations – {country}")
+
+
+# ---------------------------------------------------------------- names of languages
+
+
+def _hit(languages: tuple[str, ...]) -> SearchHit:
+    return SearchHit(1, "Alumni Berlin", "DE", "Berlin", "", "", languages, (), "", 0, 100.0)
+
+
+@pytest.mark.parametrize(
+    ("reader", "expected"),
+    [("fr", "allemand et français"), ("ar", "الألمانية والفرنسية"), ("de", "Deutsch und Französisch"), ("en", "German and French")],
+)
+def test_association_card_names_languages_in_the_readers_language(reader: str, expected: str) -> None:
+    with use_language(reader):
+        card = association_card(_hit(("de", "fr")))
+    assert card.fields[0].value.lower() == expected.lower()
+
+
+def test_association_card_names_three_letter_codes_too() -> None:
+    with use_language("fr"):
+        assert association_card(_hit(("kab", "zz"))).fields[0].value == "kabyle et zz"  # unknown codes stay as given
+
+
+# ---------------------------------------------------------------- durations
+
+
+@pytest.mark.parametrize(
+    ("language", "minutes", "expected"),
+    [
+        ("fr", 59, "dans 1 heure"), ("en", 59, "in 1 hour"), ("de", 2 * 1440 - 30, "in 2 Tagen"),
+        ("es", 25, "dentro de 25 minutos"), ("pt", 1439, "em 1 dia"), ("ar", 118, "خلال ساعتين"),
+    ],
+)
+def test_relative_durations_are_said_as_people_say_them(language: str, minutes: int, expected: str) -> None:
+    with use_language(language):
+        assert format_relative(timedelta(minutes=minutes)) == expected
+
+
+@pytest.mark.parametrize(("language", "expected"), [("fr", "commence dans 1 heure"), ("de", "beginnt in 1 Stunde")])
+async def test_a_reminder_one_hour_before_says_one_hour(db: Database, language: str, expected: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    start = (utcnow() + timedelta(hours=1)).astimezone(ZoneInfo("Europe/Paris")).replace(tzinfo=None, second=0, microsecond=0)
+    event_id = await make_event(db, start)
+    member_id = await member_with(db, "reader", language=language, zone="Europe/Paris")
+    async with db.transaction() as session:
+        session.add(Rsvp(event_id=event_id, member_id=member_id, answer="yes"))
+    async with db.transaction() as session:
+        delivery = Delivery(payload={"render": "reminder", "event_id": event_id, "member_id": member_id, "offset": 60},
+                            event_id=event_id, member_id=member_id)
+        reply = await render_reminder(session, delivery)
+    assert reply is not None and expected in reply.text, reply.text if reply else None
+
+
+def test_reminder_settings_in_arabic_need_no_case_after_a_preposition() -> None:
+    with use_language("ar"):
+        text = describe_offsets([120])
+    assert "بمدة" not in text and "ساعتان" in text
