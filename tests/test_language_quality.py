@@ -1,6 +1,7 @@
 """Language quality a native reader checks: inserted names, one term per concept, language names, durations."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -13,7 +14,7 @@ from core.db.models import Delivery, Rsvp
 from core.db.types import utcnow
 from core.directory.search import SearchHit
 from core.events.reminders import describe_offsets, render_reminder
-from core.i18n import SUPPORTED_LANGUAGES, use_language
+from core.i18n import SUPPORTED_LANGUAGES, ngettext, use_language
 from core.i18n.formatting import format_relative
 from locales import LOCALES_DIR
 from tests.events_helpers import make_event, member_with
@@ -91,6 +92,47 @@ def test_the_check_catches_the_known_faults() -> None:
     assert not _pattern("fr").search("Associations – {country}")
 
 
+# ---------------------------------------------------------------- one term per concept
+
+GLOSSARY = json.loads((LOCALES_DIR / "glossary.json").read_text(encoding="utf-8"))
+
+
+def test_glossary_names_a_term_in_every_language() -> None:
+    for concept, entry in GLOSSARY["concepts"].items():
+        assert set(entry["terms"]) >= set(SUPPORTED_LANGUAGES) - {"en"}, concept
+
+
+def _about(entry: dict[str, object], source: str) -> bool:
+    wanted, excluded = entry.get("source"), entry.get("exclude")
+    return (wanted is None or re.search(str(wanted), source) is not None) and not (
+        excluded is not None and re.search(str(excluded), source)
+    )
+
+
+@pytest.mark.parametrize("language", [code for code in SUPPORTED_LANGUAGES if code != "en"])
+def test_catalog_uses_one_term_per_concept(language: str) -> None:
+    found = []
+    for message in _catalog(language):
+        if not message.id:
+            continue
+        source = message.id if isinstance(message.id, str) else message.id[0]
+        for concept, entry in GLOSSARY["concepts"].items():
+            if not _about(entry, source):
+                continue
+            for variant in entry.get("forbidden", {}).get(language, []):
+                for text in _texts(message):
+                    if re.search(variant, text, re.IGNORECASE):
+                        found.append(f"{concept}: {variant!r} in {text[:70]!r}")
+    assert not found, f"{language}: not the glossary's term:\n" + "\n".join(found)
+
+
+def test_the_glossary_catches_the_known_faults() -> None:
+    forbidden = GLOSSARY["concepts"]["bind"]["forbidden"]
+    assert re.search(forbidden["de"][0], "Dieser Chat ist mit dem Kanal verknüpft.", re.IGNORECASE)
+    assert re.search(GLOSSARY["concepts"]["bot"]["forbidden"]["ar"][0], "التحدث إلى الروبوت")
+    assert not re.search(GLOSSARY["concepts"]["administrator"]["forbidden"]["ar"][0], "الشخص المسؤول عن التواصل")
+
+
 # ---------------------------------------------------------------- names of languages
 
 
@@ -148,3 +190,9 @@ def test_reminder_settings_in_arabic_need_no_case_after_a_preposition() -> None:
     with use_language("ar"):
         text = describe_offsets([120])
     assert "بمدة" not in text and "ساعتان" in text
+
+
+def test_arabic_answer_counts_read_as_a_label_not_nobody_maybe() -> None:
+    with use_language("ar"):
+        texts = [ngettext("{count} maybe", "{count} maybe", n).format(count=n) for n in (0, 1, 2, 3, 11, 100)]
+    assert "لا أحد ربما" not in texts and all(text.startswith("ربما: ") for text in texts), texts
