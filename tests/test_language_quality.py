@@ -22,7 +22,7 @@ from tests.events_helpers import make_event, member_with
 # Placeholders that receive a name (country, channel, language, city, chat, duration): the text around them
 # must not need an article, a contraction or a case the inserted name cannot carry ("dans Allemagne",
 # "em Alemanha", "in Vereinigte Staaten", "بـالعربية", "لـالمغرب", "بمدة ساعتان").
-NAMES = ("country", "countries", "channel", "channels", "language", "languages", "duration", "delay", "city")
+NAMES = ("country", "countries", "channel", "channels", "language", "languages", "duration", "delay", "city", "chat")
 
 # Per language, the words (prepositions, articles, contractions) that need agreement with what follows them.
 AGREEING: dict[str, str] = {
