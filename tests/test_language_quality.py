@@ -14,7 +14,7 @@ from core.db.models import Delivery, Rsvp
 from core.db.types import utcnow
 from core.directory.search import SearchHit
 from core.events.reminders import describe_offsets, render_reminder
-from core.i18n import SUPPORTED_LANGUAGES, ngettext, use_language
+from core.i18n import SUPPORTED_LANGUAGES, _, ngettext, use_language
 from core.i18n.formatting import format_relative
 from locales import LOCALES_DIR
 from tests.events_helpers import make_event, member_with
@@ -196,3 +196,17 @@ def test_arabic_answer_counts_read_as_a_label_not_nobody_maybe() -> None:
     with use_language("ar"):
         texts = [ngettext("{count} maybe", "{count} maybe", n).format(count=n) for n in (0, 1, 2, 3, 11, 100)]
     assert "لا أحد ربما" not in texts and all(text.startswith("ربما: ") for text in texts), texts
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Reminder: “Gala” starts in 1 hour."), ("fr", "Rappel\u00a0: «\u202fGala\u202f» commence dans 1 heure."),
+        ("es", "Recordatorio: «Gala» empieza dentro de 1 hora."), ("pt", "Lembrete: “Gala” começa em 1 hora."),
+        ("de", "Erinnerung: „Gala“ beginnt in 1 Stunde."), ("ar", "تذكير: تبدأ «Gala» خلال ساعة واحدة."),
+    ],
+)
+def test_reminder_sentence_takes_the_direction_from_cldr(language: str, expected: str) -> None:
+    with use_language(language):
+        text = _("Reminder: “{title}” starts {when}.").format(title="Gala", when=format_relative(timedelta(minutes=58)))
+    assert text == expected
