@@ -121,7 +121,7 @@ def test_catalog_uses_one_term_per_concept(language: str) -> None:
                 continue
             for variant in entry.get("forbidden", {}).get(language, []):
                 for text in _texts(message):
-                    if re.search(variant, text, re.IGNORECASE):
+                    if re.search(variant, re.sub(r"\{\w*\}", "", text), re.IGNORECASE):  # placeholders are not words
                         found.append(f"{concept}: {variant!r} in {text[:70]!r}")
     assert not found, f"{language}: not the glossary's term:\n" + "\n".join(found)
 
