@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.pofile import read_po
@@ -17,6 +18,9 @@ from core.events.reminders import describe_offsets, render_reminder
 from core.i18n import SUPPORTED_LANGUAGES, _, ngettext, use_language
 from core.i18n.formatting import format_relative
 from locales import LOCALES_DIR
+from core.commands.service import CommandService
+from tests.announce_helpers import person
+from tests.chat import Person
 from tests.events_helpers import make_event, member_with
 
 # Placeholders that receive a name (country, channel, language, city, chat, duration): the text around them
@@ -155,6 +159,16 @@ def test_association_card_names_three_letter_codes_too() -> None:
         assert association_card(_hit(("kab", "zz"))).fields[0].value == "kabyle et zz"  # unknown codes stay as given
 
 
+async def test_announcement_version_buttons_name_languages_in_the_readers_language(db: Database) -> None:
+    async with db.transaction() as session:
+        await person(session, "console", "amb", language="fr", role="ambassador", country="TN")
+    ambassador = Person(CommandService(db), user_id="amb")
+    await ambassador.send("/announce")
+    await ambassador.send("Bonjour à tous !")
+    labels = {b.label for b in ambassador.buttons() if b.action.startswith("announce +")}
+    assert labels == {"Anglais", "Espagnol", "Arabe", "Portugais", "Allemand"}
+
+
 # ---------------------------------------------------------------- durations
 
 
@@ -170,20 +184,19 @@ def test_relative_durations_are_said_as_people_say_them(language: str, minutes: 
         assert format_relative(timedelta(minutes=minutes)) == expected
 
 
-@pytest.mark.parametrize(("language", "expected"), [("fr", "commence dans 1 heure"), ("de", "beginnt in 1 Stunde")])
-async def test_a_reminder_one_hour_before_says_one_hour(db: Database, language: str, expected: str) -> None:
-    from zoneinfo import ZoneInfo
-
+async def test_a_reminder_one_hour_before_says_one_hour(db: Database) -> None:
+    """The event starts in 59 minutes and some seconds: readers are told "in 1 hour", in their own language's case."""
     start = (utcnow() + timedelta(hours=1)).astimezone(ZoneInfo("Europe/Paris")).replace(tzinfo=None, second=0, microsecond=0)
     event_id = await make_event(db, start)
-    member_id = await member_with(db, "reader", language=language, zone="Europe/Paris")
-    async with db.transaction() as session:
-        session.add(Rsvp(event_id=event_id, member_id=member_id, answer="yes"))
-    async with db.transaction() as session:
-        delivery = Delivery(payload={"render": "reminder", "event_id": event_id, "member_id": member_id, "offset": 60},
-                            event_id=event_id, member_id=member_id)
-        reply = await render_reminder(session, delivery)
-    assert reply is not None and expected in reply.text, reply.text if reply else None
+    for language, expected in (("fr", "commence dans 1 heure"), ("de", "beginnt in 1 Stunde")):
+        member_id = await member_with(db, f"reader-{language}", language=language, zone="Europe/Paris")
+        async with db.transaction() as session:
+            session.add(Rsvp(event_id=event_id, member_id=member_id, answer="yes"))
+        async with db.transaction() as session:
+            delivery = Delivery(payload={"render": "reminder", "event_id": event_id, "member_id": member_id, "offset": 60},
+                                event_id=event_id, member_id=member_id)
+            reply = await render_reminder(session, delivery)
+        assert reply is not None and expected in reply.text, reply.text if reply else None
 
 
 def test_reminder_settings_in_arabic_need_no_case_after_a_preposition() -> None:
