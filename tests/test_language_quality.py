@@ -26,7 +26,12 @@ from tests.events_helpers import make_event, member_with
 # Placeholders that receive a name (country, channel, language, city, chat, duration): the text around them
 # must not need an article, a contraction or a case the inserted name cannot carry ("dans Allemagne",
 # "em Alemanha", "in Vereinigte Staaten", "بـالعربية", "لـالمغرب", "بمدة ساعتان").
-NAMES = ("country", "countries", "channel", "channels", "language", "languages", "duration", "delay", "city", "chat")
+# Not checked: {slug} and {zone} (codes such as "tn", "Europe/Paris", never declined), {platform} (Telegram, Discord,
+# Slack: fixed proper names), quoted titles and queries (the quotation marks stand between the word and the name).
+NAMES = (
+    "country", "countries", "channel", "channels", "language", "languages", "duration", "delay", "city", "chat",
+    "sender", "who",
+)
 
 # Per language, the words (prepositions, articles, contractions) that need agreement with what follows them.
 AGREEING: dict[str, str] = {
@@ -52,6 +57,11 @@ EXCEPTIONS: dict[tuple[str, str, str], str] = {
         "which have no article or case"
         for language, word in (("en", "in"), ("fr", "dans"), ("es", "en"), ("pt", "em"), ("de", "in"))
     },
+    ("en", "from", "sender"): "English: a person's name takes no article",
+    ("es", "de", "sender"): "Spanish: 'de' never contracts or elides before a person's name ('de Ana')",
+    ("pt", "de", "sender"): "Portuguese: written usage keeps 'de' before a person's name ('de Ana')",
+    ("de", "von", "sender"): "German: 'von' + a person's name needs neither article nor case ending ('von Leila')",
+    ("ar", "من", "sender"): "Arabic: من is a separate word and leaves the name unchanged",
     ("ar", "إلى", "channel"): "Arabic: إلى is a separate word and the noun after it keeps its written form",
 }
 
