@@ -164,9 +164,9 @@ def test_cli_cancel_of_a_scheduled_announcement(cli, database_url: str) -> None:
     code, out, err = cli("announce", "--channel", "tn", "--text-fr", "Plus tard", "--at", when)
     assert code == 0 and "scheduled" in out, err
     code, out, err = cli("announce", "cancel", "1")
-    assert (code, out.strip()) == (0, "announcement 1 to Tunisia: cancelled before it went out"), err
+    assert (code, out.strip()) == (0, "announcement 1 to the Tunisia channel: cancelled before it went out"), err
     code, out, _err = cli("announce", "status", "1")
-    assert out.strip() == ("announcement 1 to Tunisia (cancelled): 0 sent before the stop, 0 stopped, 0 failed, "
+    assert out.strip() == ("announcement 1 to the Tunisia channel (cancelled): 0 sent before the stop, 0 stopped, 0 failed, "
                            "0 unreachable, 0 being sent")
     code, _out, err = cli("announce", "cancel", "1")
     assert (code, err.strip()) == (1, "alumni: error: announcement 1 is already cancelled")
@@ -215,9 +215,9 @@ async def test_cli_cancel_stops_what_is_still_queued(cli, database_url: str, api
         assert sent <= 3 + CONCURRENT_SENDS, sent
         stopped = statuses.count("cancelled") + statuses.count("skipped")  # waiting, or given back after a timeout
         assert statuses.count("cancelled") > 0 and sent + stopped == readers
-        assert out.startswith("announcement 1 to Tunisia: cancelled; ") and " sent before the stop, " in out
+        assert out.startswith("announcement 1 to the Tunisia channel: cancelled; ") and " sent before the stop, " in out
         code, out, _err = await asyncio.to_thread(cli, "announce", "status", "1")
-        assert out.strip() == (f"announcement 1 to Tunisia (cancelled): {sent} sent before the stop, "
+        assert out.strip() == (f"announcement 1 to the Tunisia channel (cancelled): {sent} sent before the stop, "
                                f"{readers - sent} stopped, 0 failed, 0 unreachable, 0 being sent")
     finally:
         await db.dispose()

@@ -73,5 +73,5 @@ def test_translations_are_used() -> None:
     with use_language("fr"):
         assert _("Hello!") != "Hello!"
     with use_language("ar"):
-        forms = {ngettext("{count} association in {country}.", "{count} associations in {country}.", n) for n in (0, 1, 2, 5, 11, 100)}
+        forms = {ngettext("{country}: {count} association.", "{country}: {count} associations.", n) for n in (0, 1, 2, 5, 11, 100)}
         assert len(forms) >= 4  # Arabic distinguishes zero, one, two, few, many

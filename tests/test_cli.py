@@ -80,7 +80,7 @@ def test_default_database_is_a_sqlite_file_in_the_working_directory(
 
 def test_roles_grant_list_revoke(cli) -> None:
     code, out, _ = cli("roles", "grant", "ambassador", "--country", "tn", "--platform", "telegram", "--user-id", "42")
-    assert code == 0 and "ambassador for TN" in out
+    assert code == 0 and "an ambassador (country: TN)" in out
     code, out, _ = cli("roles", "grant", "ambassador", "--country", "TN", "--platform", "telegram", "--user-id", "42")
     assert code == 0 and "already" in out
     assert cli("roles", "grant", "ambassador", "--country", "DE", "--platform", "telegram", "--user-id", "42")[0] == 0

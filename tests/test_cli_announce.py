@@ -68,15 +68,15 @@ def test_plan_then_status(cli, database_url: str) -> None:
         "--fallback", "en,fr", "--from", "Bureau",
     )
     assert code == 0, err
-    assert out.strip() == "announcement 1 to Tunisia: planned for 3 recipients; running bots deliver it"
+    assert out.strip() == "announcement 1 to the Tunisia channel: planned for 3 recipients; running bots deliver it"
     got = _rendered(database_url)
     assert {t: r["text"] for t, r in got.items()} == {"f": "Bonjour", "e": "Hello", "a": "مرحبا"}
     assert "Bureau" in got["f"]["title"]
     code, out, _err = cli("announce", "status", "1")
-    assert (code, out.strip()) == (0, "announcement 1 to Tunisia (planned): 0 sent, 0 failed, 0 unreachable, 3 pending")
+    assert (code, out.strip()) == (0, "announcement 1 to the Tunisia channel (planned): 0 sent, 0 failed, 0 unreachable, 3 pending")
     _mark_all(database_url, "sent")
     code, out, _err = cli("announce", "status", "1")
-    assert out.strip() == "announcement 1 to Tunisia (planned): 2 sent, 0 failed, 0 unreachable, 1 pending"
+    assert out.strip() == "announcement 1 to the Tunisia channel (planned): 2 sent, 0 failed, 0 unreachable, 1 pending"
 
 
 def test_scheduled_from_the_command_line(cli, database_url: str) -> None:

@@ -167,8 +167,8 @@ def plan(args: argparse.Namespace) -> int:
     if state == "scheduled":
         out(
             ngettext(
-                "announcement {id} to {channel}: scheduled for {time} ({zone}), {count} recipient now",
-                "announcement {id} to {channel}: scheduled for {time} ({zone}), {count} recipients now",
+                "announcement {id} to the {channel} channel: scheduled for {time} ({zone}), {count} recipient now",
+                "announcement {id} to the {channel} channel: scheduled for {time} ({zone}), {count} recipients now",
                 count,
             ).format(id=identifier, channel=channel_title(slug or ""), time=format_datetime(when, zone), zone=zone,
                      count=count)
@@ -176,8 +176,8 @@ def plan(args: argparse.Namespace) -> int:
     else:
         out(
             ngettext(
-                "announcement {id} to {channel}: planned for {count} recipient; running bots deliver it",
-                "announcement {id} to {channel}: planned for {count} recipients; running bots deliver it",
+                "announcement {id} to the {channel} channel: planned for {count} recipient; running bots deliver it",
+                "announcement {id} to the {channel} channel: planned for {count} recipients; running bots deliver it",
                 count,
             ).format(id=identifier, channel=channel_title(slug or ""), count=count)
         )
@@ -200,14 +200,14 @@ def status(identifier: int) -> int:
     slug, state, cancelled, counts = found
     if cancelled:
         out(
-            _("announcement {id} to {channel} (cancelled): {sent} sent before the stop, {stopped} stopped, "
+            _("announcement {id} to the {channel} channel (cancelled): {sent} sent before the stop, {stopped} stopped, "
               "{failed} failed, {unreachable} unreachable, {pending} being sent").format(
                 id=identifier, channel=channel_title(slug), stopped=counts["cancelled"] + counts["skipped"], **counts
             )
         )
         return 0
     out(
-        _("announcement {id} to {channel} ({status}): {sent} sent, {failed} failed, {unreachable} unreachable, "
+        _("announcement {id} to the {channel} channel ({status}): {sent} sent, {failed} failed, {unreachable} unreachable, "
           "{pending} pending").format(
             id=identifier, channel=channel_title(slug), status=_(STATES.get(state, state)), **counts
         )
@@ -233,8 +233,8 @@ def approve(identifier: int) -> int:
         raise CliError(_("announcement {id} does not wait for approval").format(id=identifier))
     if decision is Decision.SENDER_LOST_RIGHT:
         raise CliError(_("announcement {id}: approved, but not sent: its sender no longer has the right to announce "
-                         "to {channel}").format(id=identifier, channel=channel_title(slug)))
-    out(_("announcement {id} to {channel}: approved").format(id=identifier, channel=channel_title(slug)))
+                         "to the {channel} channel").format(id=identifier, channel=channel_title(slug)))
+    out(_("announcement {id} to the {channel} channel: approved").format(id=identifier, channel=channel_title(slug)))
     return 0
 
 
@@ -254,11 +254,11 @@ def cancel(identifier: int) -> int:
         raise CliError(_("announcement {id} is over: nothing left to cancel").format(id=identifier))
     channel = channel_title(slug)
     if done.before_planning:
-        out(_("announcement {id} to {channel}: cancelled before it went out").format(id=identifier, channel=channel))
+        out(_("announcement {id} to the {channel} channel: cancelled before it went out").format(id=identifier, channel=channel))
         return 0
     counts = done.counts
     out(
-        _("announcement {id} to {channel}: cancelled; {sent} sent before the stop, {stopped} stopped, "
+        _("announcement {id} to the {channel} channel: cancelled; {sent} sent before the stop, {stopped} stopped, "
           "{pending} on their way ('status {id}' gives the final counts)").format(
             id=identifier, channel=channel, sent=counts["sent"], stopped=counts["cancelled"] + counts["skipped"],
             pending=counts["pending"],

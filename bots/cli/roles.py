@@ -72,13 +72,13 @@ def roles_grant(args: argparse.Namespace) -> int:
     country = (args.country or "").strip().upper()
     if created:
         message = (
-            _("{who} (member {id}) is now ambassador for {country}")
+            _("{who} (member {id}) is now an ambassador (country: {country})")
             if args.role == "ambassador"
             else _("{who} (member {id}) is now administrator")
         )
     else:
         message = (
-            _("{who} (member {id}) was already ambassador for {country}")
+            _("{who} (member {id}) was already an ambassador (country: {country})")
             if args.role == "ambassador"
             else _("{who} (member {id}) was already administrator")
         )

@@ -92,12 +92,12 @@ async def apply_access(http: discord.http.HTTPClient, user_id: int, access: list
             log.warning("cannot %s role %s in guild %s for %s: %s — does the bot have Manage Roles, above that role?",
                         "give" if item.grant else "take", role_id, guild_id, item.channel_slug, error)
             notes.append(
-                _("I could not change your role for {chat}: I lack the permission in that server. Please tell one of its administrators.").format(chat=name)
+                _("I could not change your role on the Discord server “{chat}”: I lack the permission there. Please tell one of its administrators.").format(chat=name)
             )
         except discord.NotFound as error:
             log.info("role %s in guild %s for %s: %s", role_id, guild_id, item.channel_slug, error)
             if item.grant:
-                notes.append(_("You are not in the Discord server of {chat} yet, so I could not give you its role.").format(chat=name))
+                notes.append(_("You are not yet in the Discord server “{chat}”, so I could not give you its role.").format(chat=name))
         except discord.HTTPException as error:
             log.warning("role change failed in guild %s: %s", guild_id, error)
     return notes

@@ -20,7 +20,7 @@ from core.db.types import utcnow
 from core.delivery.outbox import enqueue_many
 from core.delivery.recipients import push_identities
 from core.i18n import DEFAULT_LANGUAGE, N_, _, current_language, is_rtl, use_language
-from core.i18n.formatting import format_list
+from core.i18n.formatting import format_list, format_relative
 from core.text import fold
 
 from .errors import EventError
@@ -195,9 +195,9 @@ async def render_reminder(session: AsyncSession, delivery: Delivery) -> Reply | 
     language = member.language or DEFAULT_LANGUAGE
     with use_language(language):
         title, _description = pick_text(event)
-        left = max(int((event.starts_at - utcnow()).total_seconds() // 60), 1)
+        left = max(event.starts_at - utcnow(), timedelta(minutes=1))
         lines = [
-            _("Reminder: “{title}” starts in {delay}.").format(title=title, delay=format_offset(_round(left))),
+            _("Reminder: “{title}” starts {when}.").format(title=title, when=format_relative(left)),
             when(event, member.timezone),
         ]
         local = organiser_clock(event, member.timezone)
@@ -209,11 +209,3 @@ async def render_reminder(session: AsyncSession, delivery: Delivery) -> Reply | 
             lines.append(event.online_url)
         return Reply(text="\n".join(lines), title=_("Reminder"), language=language, rtl=is_rtl(language))
 
-
-def _round(minutes: int) -> int:
-    """Minutes left, rounded as people say them (a day, 3 hours, 25 minutes)."""
-    if minutes >= 1440 * 2:
-        return round(minutes / 1440) * 1440
-    if minutes >= 180:
-        return round(minutes / 60) * 60
-    return minutes

@@ -50,7 +50,7 @@ def organiser_clock(event: Event, reader_zone: str | None) -> str | None:
     instant = event.starts_at
     if instant.astimezone(_zone(reader_zone)).utcoffset() == instant.astimezone(_zone(event.timezone)).utcoffset():
         return None
-    return _("{time} local time in {city}").format(time=format_datetime(instant, event.timezone), city=zone_city(event.timezone))
+    return _("{time} local time ({city})").format(time=format_datetime(instant, event.timezone), city=zone_city(event.timezone))
 
 
 def zone_city(zone: str) -> str:

@@ -1,7 +1,7 @@
 """Dates, times and numbers formatted for the reader's locale and time zone."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _format_date
@@ -9,6 +9,7 @@ from babel.dates import format_datetime as _format_datetime
 from babel import Locale
 from babel.dates import format_skeleton
 from babel.dates import format_time as _format_time
+from babel.dates import format_timedelta
 from babel.lists import format_list as _format_list
 from babel.numbers import format_decimal
 
@@ -45,6 +46,15 @@ def format_date(moment: datetime, timezone: str | None, format: str = "full") ->
 
 def format_time(moment: datetime, timezone: str | None, format: str = "short") -> str:
     return _format_time(moment, format=format, tzinfo=_zone(timezone), locale=current_language())
+
+
+def format_relative(delta: timedelta) -> str:
+    """A time ahead as people say it, with CLDR's direction and case: "dans 1 heure", "in 2 Tagen", "خلال ساعتين".
+
+    Rounded to the largest unit it nearly fills (59 minutes is "in 1 hour"): a reminder one hour ahead
+    never reads "59 minutes" because a few seconds went by.
+    """
+    return format_timedelta(delta, threshold=0.85, add_direction=True, locale=current_language())
 
 
 def format_number(value: int | float) -> str:

@@ -184,7 +184,7 @@ async def _offer_more(ctx: Context, draft: dict[str, Any], saved: bool) -> None:
     await save_draft(ctx, "more", draft)
     texts = draft.get("texts") or {}
     missing = [code for code in SUPPORTED_LANGUAGES if code not in texts]
-    buttons = [await ctx.button(language_name(code), "announce", f"+{code}") for code in missing]
+    buttons = [await ctx.button(language_name(code, current_language()), "announce", f"+{code}") for code in missing]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     rows.append([await ctx.button(_("Preview"), "announce", "!preview"), await ctx.button(_("Cancel"), "announce", "!cancel")])
     given = ", ".join(language_name(code, current_language(), in_sentence=True) for code in texts)

@@ -75,7 +75,7 @@ async def bind(ctx: Context, args: str) -> None:
     log.info("%s chat %s asked to bind to channel %s by member %s: %s",
              ctx.platform, chat.chat_id, channel.slug, ctx.member.id, asked.binding.status)
     if asked.approved_now:
-        text = _("This chat is now bound to the {channel} channel: whoever joins {channel} through me gets access here.")
+        text = _("This chat is now bound to the {channel} channel: whoever joins this channel through me gets access here.")
     elif asked.approved:
         text = _("This chat was already bound to the {channel} channel; its details are updated.")
     elif not asked.created:

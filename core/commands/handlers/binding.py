@@ -22,7 +22,7 @@ MAX_DIGITS = 9  # a binding's number fits the database's integer
 
 def _refusal(channel: Channel) -> str:
     if channel.kind == "country":
-        return _("Only an administrator or an ambassador of {country} can approve or remove this binding.").format(
+        return _("Only an administrator or an ambassador of this country ({country}) can approve or remove this binding.").format(
             country=channel_title(channel.slug)
         )
     return _("Only an administrator can approve or remove this binding.")

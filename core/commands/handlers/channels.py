@@ -83,7 +83,7 @@ async def join(ctx: Context, args: str) -> None:
         return
     buttons = []
     if channel.kind == "country":
-        buttons.append([await ctx.button(_("Associations in {country}").format(country=title), "associations", title)])
+        buttons.append([await ctx.button(_("Associations – {country}").format(country=title), "associations", title)])
     ctx.reply(
         _("Welcome to the {channel} channel! Send {leave} to leave it.").format(
             channel=title, leave=ctx.hint("leave", channel.slug)

@@ -8,7 +8,7 @@ from core.commands.syntax import split_page
 from core.messages.types import Card, Field, Pager
 from core.directory.search import SearchHit
 from core.geo.countries import country_name
-from core.i18n import N_, _, language_name, ngettext
+from core.i18n import N_, _, current_language, language_name, ngettext
 from core.i18n.formatting import format_list
 from core.memberships import channel_title
 from core.text import isolate
@@ -20,7 +20,7 @@ MAX_DESCRIPTION = 300
 def association_card(hit: SearchHit) -> Card:
     fields = []
     if hit.languages:
-        fields.append(Field(_("Languages"), format_list([language_name(code, None) if len(code) == 2 else code for code in hit.languages])))
+        fields.append(Field(_("Languages"), format_list([language_name(code, current_language(), in_sentence=True) for code in hit.languages])))
     if hit.themes:
         fields.append(Field(_("Topics"), format_list([channel_title(slug) for slug in hit.themes])))
     if hit.email:
@@ -55,7 +55,7 @@ async def associations(ctx: Context, args: str) -> None:
     )
     if results.total == 0:
         if country:
-            ctx.reply(_("There is no association in {country} in the directory yet.").format(country=country_name(country)))
+            ctx.reply(_("The directory has no association yet for this country: {country}.").format(country=country_name(country)))
         else:
             ctx.reply(
                 _("No association matches “{query}”. Try a city, a country or a part of a name.").format(query=isolate(query))
@@ -64,7 +64,7 @@ async def associations(ctx: Context, args: str) -> None:
     pages = -(-results.total // PAGE_SIZE)
     if country:
         text = ngettext(
-            "{count} association in {country}.", "{count} associations in {country}.", results.total
+            "{country}: {count} association.", "{country}: {count} associations.", results.total
         ).format(count=results.total, country=country_name(country))
     else:
         text = ngettext(

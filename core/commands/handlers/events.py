@@ -72,7 +72,7 @@ async def events(ctx: Context, args: str) -> None:
         if feed:
             content = await ical_export.channel_feed(ctx.session, channel)
             ctx.reply(
-                _("The calendar of {channel}: open this file to add its events to your calendar.").format(
+                _("Calendar of the {channel} channel: open this file to add its events to your calendar.").format(
                     channel=channel_title(channel.slug)
                 ),
                 file=FileAttachment(f"{channel.slug}-events.ics", content, "text/calendar"),
@@ -94,7 +94,7 @@ async def events(ctx: Context, args: str) -> None:
     name = channel_title(channel.slug) if channel else None
     if total == 0:
         if name:
-            ctx.reply(_("No upcoming event in {channel}.").format(channel=name))
+            ctx.reply(_("No upcoming event in the {channel} channel.").format(channel=name))
         else:
             ctx.reply(
                 _("No upcoming event in your country or your channels. Try {example}.").format(example=ctx.hint("events", "tn"))
@@ -126,7 +126,7 @@ async def events(ctx: Context, args: str) -> None:
                  url=event.online_url or None, buttons=tuple(buttons))
         )
     if name:
-        text = ngettext("{count} upcoming event in {channel}.", "{count} upcoming events in {channel}.", total).format(
+        text = ngettext("{count} upcoming event in the {channel} channel.", "{count} upcoming events in the {channel} channel.", total).format(
             count=total, channel=name
         )
     else:

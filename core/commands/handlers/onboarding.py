@@ -21,11 +21,11 @@ async def continue_onboarding(ctx: Context) -> None:
     await ctx.end_conversation()
     country = country_name(member.country_code)
     buttons = [
-        await ctx.button(_("Associations in {country}").format(country=country), "associations"),
+        await ctx.button(_("Associations – {country}").format(country=country), "associations"),
         await ctx.button(_("Join the {country} channel").format(country=country), "join", member.country_code.lower()),
     ]
     ctx.reply(
-        _("You are all set: I speak {language} with you and you live in {country}. Send {hint} to see everything I can do.").format(
+        _("You are all set. Language: {language}. Country of residence: {country}. Send {hint} to see everything I can do.").format(
             language=language_name(member.language, in_sentence=True), country=country, hint=ctx.hint("help")
         ),
         buttons=[[b] for b in buttons],

@@ -50,7 +50,7 @@ async def country(ctx: Context, args: str) -> None:
     flow = "onboarding" if await _in_onboarding(ctx) else "country"
     if not args:
         if ctx.member.country_code:
-            ctx.reply(_("You live in {country}.").format(country=country_name(ctx.member.country_code)))
+            ctx.reply(_("Your country of residence: {country}.").format(country=country_name(ctx.member.country_code)))
         await ask_country(ctx, flow)
         return
     if args.startswith("@"):
@@ -98,7 +98,7 @@ async def set_country(ctx: Context, code: str) -> None:
     previous_default = default_zone_for_country(member.country_code) if member.country_code else None
     member.country_code = code
     name = country_name(code)
-    ctx.reply(_("Got it: you live in {country}.").format(country=name), edit=ctx.pressed)
+    ctx.reply(_("Got it. Your country of residence: {country}.").format(country=name), edit=ctx.pressed)
     zone = default_zone_for_country(code)
     if zone and (member.timezone is None or member.timezone == previous_default):
         member.timezone = zone

@@ -1,0 +1,235 @@
+"""Language quality a native reader checks: inserted names, one term per concept, language names, durations."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.messages.pofile import read_po
+
+from core.commands.handlers.directory import association_card
+from core.db.engine import Database
+from core.db.models import Delivery, Rsvp
+from core.db.types import utcnow
+from core.directory.search import SearchHit
+from core.events.reminders import describe_offsets, render_reminder
+from core.i18n import SUPPORTED_LANGUAGES, _, ngettext, use_language
+from core.i18n.formatting import format_relative
+from locales import LOCALES_DIR
+from core.commands.service import CommandService
+from tests.announce_helpers import person
+from tests.chat import Person
+from tests.events_helpers import make_event, member_with
+
+# Placeholders that receive a name (country, channel, language, city, chat, duration): the text around them
+# must not need an article, a contraction or a case the inserted name cannot carry ("dans Allemagne",
+# "em Alemanha", "in Vereinigte Staaten", "بـالعربية", "لـالمغرب", "بمدة ساعتان").
+# Not checked: {slug} and {zone} (codes such as "tn", "Europe/Paris", never declined), {platform} (Telegram, Discord,
+# Slack: fixed proper names), quoted titles and queries (the quotation marks stand between the word and the name).
+NAMES = (
+    "country", "countries", "channel", "channels", "language", "languages", "duration", "delay", "city", "chat",
+    "sender", "who",
+)
+
+# Per language, the words (prepositions, articles, contractions) that need agreement with what follows them.
+AGREEING: dict[str, str] = {
+    "en": r"in|to|from|at|of",
+    "fr": r"dans|en|au|aux|à|de|du|des|d’|d'|le|la|les|l’|l'|pour|sur",
+    "es": r"en|de|del|a|al|el|la|los|las|para",
+    "pt": r"em|de|do|da|dos|das|no|na|nos|nas|ao|à|o|a|para",
+    "de": r"in|nach|aus|im|ins|vom|zum|zur|der|die|das|dem|den|des|für|auf|von",
+    "ar": r"بـ|لـ|ب|ل|في|إلى|من|عن|على|بمدة|الـ",
+}
+
+# Documented exceptions: (language, word, placeholder) -> why the pair is always grammatical.
+EXCEPTIONS: dict[tuple[str, str, str], str] = {
+    ("en", "in", "language"): "English: 'in French', 'in Arabic': language names never take an article",
+    ("fr", "en", "language"): "French: 'en allemand', 'en arabe': 'en' + a language name needs no article",
+    ("es", "en", "language"): "Spanish: 'en alemán', 'en árabe': no article before a language name",
+    ("pt", "em", "language"): "Portuguese: 'em alemão', 'em árabe': no article before a language name",
+    ("de", "auf", "language"): "German: 'auf Deutsch', 'auf Arabisch': the language noun takes no article",
+    ("ar", "في", "country"): "Arabic: في never joins or changes the noun; country names carry their own article",
+    ("ar", "في", "city"): "Arabic: في never joins or changes the noun",
+    **{
+        (language, word, "duration"): "the status screen's 'in {duration}' takes abbreviated units (3 h 05 min), "
+        "which have no article or case"
+        for language, word in (("en", "in"), ("fr", "dans"), ("es", "en"), ("pt", "em"), ("de", "in"))
+    },
+    ("en", "from", "sender"): "English: a person's name takes no article",
+    ("es", "de", "sender"): "Spanish: 'de' never contracts or elides before a person's name ('de Ana')",
+    ("pt", "de", "sender"): "Portuguese: written usage keeps 'de' before a person's name ('de Ana')",
+    ("de", "von", "sender"): "German: 'von' + a person's name needs neither article nor case ending ('von Leila')",
+    ("ar", "من", "sender"): "Arabic: من is a separate word and leaves the name unchanged",
+    ("ar", "إلى", "channel"): "Arabic: إلى is a separate word and the noun after it keeps its written form",
+}
+
+
+def _catalog(language: str):  # type: ignore[no-untyped-def]
+    with (LOCALES_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+def _texts(message) -> list[str]:  # type: ignore[no-untyped-def]
+    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    return [text for text in strings if text]
+
+
+def _pattern(language: str) -> re.Pattern[str]:
+    names = "|".join(NAMES)
+    if language == "ar":  # Arabic prepositions may be written joined to the name: بـ{language}
+        return re.compile(r"(?:(?<=[\s(«“])|^)(" + AGREEING[language] + r")\s*[«“]?\{(" + names + r")\}")
+    return re.compile(r"\b(" + AGREEING[language] + r")\s+[«“]?\{(" + names + r")\}", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_no_inserted_name_after_a_word_that_needs_agreement(language: str) -> None:
+    pattern, found = _pattern(language), []
+    for message in _catalog(language):
+        if not message.id:
+            continue
+        for text in _texts(message):
+            for hit in pattern.finditer(text):
+                word, name = hit.group(1).lower(), hit.group(2)
+                if (language, word, name) not in EXCEPTIONS:
+                    found.append(f"{hit.group(0)!r} in {text[:70]!r}")
+    assert not found, f"{language}: {len(found)} inserted names after an agreeing word:\n" + "\n".join(found)
+
+
+def test_the_check_catches_the_known_faults() -> None:
+    assert _pattern("fr").search("Aucun événement dans {channel}.")
+    assert _pattern("pt").search("Associações em {country}")
+    assert _pattern("de").search("Sie wohnen in {country}.")
+    assert _pattern("ar").search("سأتحدث معك بـ{language}.")
+    assert _pattern("ar").search("قبلها بمدة {duration}")
+    assert not _pattern("fr").search("Associations – {country}")
+
+
+# ---------------------------------------------------------------- one term per concept
+
+GLOSSARY = json.loads((LOCALES_DIR / "glossary.json").read_text(encoding="utf-8"))
+
+
+def test_glossary_names_a_term_in_every_language() -> None:
+    for concept, entry in GLOSSARY["concepts"].items():
+        assert set(entry["terms"]) >= set(SUPPORTED_LANGUAGES) - {"en"}, concept
+
+
+def _about(entry: dict[str, object], source: str) -> bool:
+    wanted, excluded = entry.get("source"), entry.get("exclude")
+    return (wanted is None or re.search(str(wanted), source) is not None) and not (
+        excluded is not None and re.search(str(excluded), source)
+    )
+
+
+@pytest.mark.parametrize("language", [code for code in SUPPORTED_LANGUAGES if code != "en"])
+def test_catalog_uses_one_term_per_concept(language: str) -> None:
+    found = []
+    for message in _catalog(language):
+        if not message.id:
+            continue
+        source = message.id if isinstance(message.id, str) else message.id[0]
+        for concept, entry in GLOSSARY["concepts"].items():
+            if not _about(entry, source):
+                continue
+            for variant in entry.get("forbidden", {}).get(language, []):
+                for text in _texts(message):
+                    if re.search(variant, re.sub(r"\{\w*\}", "", text), re.IGNORECASE):  # placeholders are not words
+                        found.append(f"{concept}: {variant!r} in {text[:70]!r}")
+    assert not found, f"{language}: not the glossary's term:\n" + "\n".join(found)
+
+
+def test_the_glossary_catches_the_known_faults() -> None:
+    forbidden = GLOSSARY["concepts"]["bind"]["forbidden"]
+    assert re.search(forbidden["de"][0], "Dieser Chat ist mit dem Kanal verknüpft.", re.IGNORECASE)
+    assert re.search(GLOSSARY["concepts"]["bot"]["forbidden"]["ar"][0], "التحدث إلى الروبوت")
+    assert not re.search(GLOSSARY["concepts"]["administrator"]["forbidden"]["ar"][0], "الشخص المسؤول عن التواصل")
+
+
+# ---------------------------------------------------------------- names of languages
+
+
+def _hit(languages: tuple[str, ...]) -> SearchHit:
+    return SearchHit(1, "Alumni Berlin", "DE", "Berlin", "", "", languages, (), "", 0, 100.0)
+
+
+@pytest.mark.parametrize(
+    ("reader", "expected"),
+    [("fr", "allemand et français"), ("ar", "الألمانية والفرنسية"), ("de", "Deutsch und Französisch"), ("en", "German and French")],
+)
+def test_association_card_names_languages_in_the_readers_language(reader: str, expected: str) -> None:
+    with use_language(reader):
+        card = association_card(_hit(("de", "fr")))
+    assert card.fields[0].value.lower() == expected.lower()
+
+
+def test_association_card_names_three_letter_codes_too() -> None:
+    with use_language("fr"):
+        assert association_card(_hit(("kab", "zz"))).fields[0].value == "kabyle et zz"  # unknown codes stay as given
+
+
+async def test_announcement_version_buttons_name_languages_in_the_readers_language(db: Database) -> None:
+    async with db.transaction() as session:
+        await person(session, "console", "amb", language="fr", role="ambassador", country="TN")
+    ambassador = Person(CommandService(db), user_id="amb")
+    await ambassador.send("/announce")
+    await ambassador.send("Bonjour à tous !")
+    labels = {b.label for b in ambassador.buttons() if b.action.startswith("announce +")}
+    assert labels == {"Anglais", "Espagnol", "Arabe", "Portugais", "Allemand"}
+
+
+# ---------------------------------------------------------------- durations
+
+
+@pytest.mark.parametrize(
+    ("language", "minutes", "expected"),
+    [
+        ("fr", 59, "dans 1 heure"), ("en", 59, "in 1 hour"), ("de", 2 * 1440 - 30, "in 2 Tagen"),
+        ("es", 25, "dentro de 25 minutos"), ("pt", 1439, "em 1 dia"), ("ar", 118, "خلال ساعتين"),
+    ],
+)
+def test_relative_durations_are_said_as_people_say_them(language: str, minutes: int, expected: str) -> None:
+    with use_language(language):
+        assert format_relative(timedelta(minutes=minutes)) == expected
+
+
+async def test_a_reminder_one_hour_before_says_one_hour(db: Database) -> None:
+    """The event starts in 59 minutes and some seconds: readers are told "in 1 hour", in their own language's case."""
+    start = (utcnow() + timedelta(hours=1)).astimezone(ZoneInfo("Europe/Paris")).replace(tzinfo=None, second=0, microsecond=0)
+    event_id = await make_event(db, start)
+    for language, expected in (("fr", "commence dans 1 heure"), ("de", "beginnt in 1 Stunde")):
+        member_id = await member_with(db, f"reader-{language}", language=language, zone="Europe/Paris")
+        async with db.transaction() as session:
+            session.add(Rsvp(event_id=event_id, member_id=member_id, answer="yes"))
+        async with db.transaction() as session:
+            delivery = Delivery(payload={"render": "reminder", "event_id": event_id, "member_id": member_id, "offset": 60},
+                                event_id=event_id, member_id=member_id)
+            reply = await render_reminder(session, delivery)
+        assert reply is not None and expected in reply.text, reply.text if reply else None
+
+
+def test_reminder_settings_in_arabic_need_no_case_after_a_preposition() -> None:
+    with use_language("ar"):
+        text = describe_offsets([120])
+    assert "بمدة" not in text and "ساعتان" in text
+
+
+def test_arabic_answer_counts_read_as_a_label_not_nobody_maybe() -> None:
+    with use_language("ar"):
+        texts = [ngettext("{count} maybe", "{count} maybe", n).format(count=n) for n in (0, 1, 2, 3, 11, 100)]
+    assert "لا أحد ربما" not in texts and all(text.startswith("ربما: ") for text in texts), texts
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Reminder: “Gala” starts in 1 hour."), ("fr", "Rappel\u00a0: «\u00a0Gala\u00a0» commence dans 1 heure."),
+        ("es", "Recordatorio: «Gala» empieza dentro de 1 hora."), ("pt", "Lembrete: “Gala” começa em 1 hora."),
+        ("de", "Erinnerung: „Gala“ beginnt in 1 Stunde."), ("ar", "تذكير: تبدأ «Gala» خلال ساعة واحدة."),
+    ],
+)
+def test_reminder_sentence_takes_the_direction_from_cldr(language: str, expected: str) -> None:
+    with use_language(language):
+        text = _("Reminder: “{title}” starts {when}.").format(title="Gala", when=format_relative(timedelta(minutes=58)))
+    assert text == expected
