@@ -13,6 +13,7 @@ safe after a failed or partial start.
 """
 from __future__ import annotations
 
+import asyncio
 from typing import Protocol
 
 from core.app import App
@@ -46,3 +47,8 @@ class Connector(Protocol):
     async def closed(self) -> None:
         """Return or raise ConnectorError when the connection ends on its own (most never do)."""
         ...
+
+
+async def never_closed() -> None:
+    """``closed`` of a connector whose library reconnects by itself: only a stop ends it."""
+    await asyncio.Future()
