@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from bots.kit.layout import (PagerItem, SafeUrls, button_rows, card_lines, checked_payload, clip, has_pager_row,
+from bots.kit.layout import (Markup, PagerItem, SafeUrls, button_rows, card_lines, checked_payload, clip, has_pager_row,
                              link_line, one_line, pager_items)
 from bots.slack.render import MARKUP as SLACK
 from bots.telegram.render import MARKUP as TELEGRAM
@@ -17,35 +17,25 @@ from core.messages.types import Button, Card, Field, Link, Pager, Reply
 safe = SafeUrls(re.compile(r"^https://\S+$"))
 
 
-class Brackets:
-    """A markup that shows what it did: {escaped}, /italic/, [label](url)."""
-
-    @staticmethod
-    def esc(text: str) -> str:
-        return "{" + text + "}"
-
-    @staticmethod
-    def italic(text: str) -> str:
-        return "/" + text + "/"
-
-    @staticmethod
-    def link(label: str, url: str | None) -> str:
-        return f"[{label}]({safe(url)})"
-
-    safe_url = staticmethod(safe)
+BRACKETS = Markup(  # a markup that shows what it did: {escaped}, /italic/, [label](url)
+    esc=lambda text: "{" + text + "}",
+    italic=lambda text: "/" + text + "/",
+    link=lambda label, url: f"[{label}]({safe(url)})",
+    safe_url=safe,
+)
 
 
 def test_a_card_is_subtitle_fields_body_then_an_unlinkable_url() -> None:
     card = Card(title="T", subtitle="sub\ntitle", fields=(Field("Role\n", "Chair"),), body="one\ntwo",
                 url="javascript:alert(1)")
-    assert card_lines(card, Brackets()) == ["/sub title/", "{Role}: {Chair}", "{one", "two}", "{javascript:alert(1)}"]
+    assert card_lines(card, BRACKETS) == ["/sub title/", "{Role}: {Chair}", "{one", "two}", "{javascript:alert(1)}"]
     linked = Card(title="T", fields=(Field("a", "b"),), url=" https://example.org ")
-    assert card_lines(linked, Brackets(), fields=False) == []
+    assert card_lines(linked, BRACKETS, fields=False) == []
 
 
 def test_a_link_is_linked_only_when_its_url_is_safe() -> None:
-    assert link_line(Link("Site", "https://example.org"), Brackets()) == "[Site](https://example.org)"
-    assert link_line(Link("Site\nmap", "ftp://x"), Brackets()) == "{Site map}: {ftp://x}"
+    assert link_line(Link("Site", "https://example.org"), BRACKETS) == "[Site](https://example.org)"
+    assert link_line(Link("Site\nmap", "ftp://x"), BRACKETS) == "{Site map}: {ftp://x}"
 
 
 def test_button_rows_are_the_cards_then_the_replys_wrapped_to_the_platform() -> None:
@@ -72,8 +62,8 @@ def test_one_line_clip_safe_urls_and_payloads() -> None:
 
 
 @pytest.mark.parametrize("markup", [TELEGRAM, SLACK], ids=["telegram", "slack"])
-def test_the_platforms_markups_escape_every_piece(markup: object) -> None:
+def test_the_platforms_markups_escape_every_piece(markup: Markup) -> None:
     card = Card(title="x", subtitle="<b>*s*</b>", body="<i>_b_</i>", url="javascript:x")
-    lines = card_lines(card, markup)  # type: ignore[arg-type]
+    lines = card_lines(card, markup)
     assert len(lines) == 3 and not any("<b>" in line or "<i>_" in line for line in lines)
     assert "&lt;b&gt;" in lines[0] and "&lt;i&gt;" in lines[1] and lines[2].endswith("javascript:x")

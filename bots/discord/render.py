@@ -24,8 +24,8 @@ from typing import Any
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
-from bots.kit.layout import (NEXT_LABEL, SafeUrls, button_rows, card_lines, checked_payload, clip, has_pager_row, one_line,
-                             page_counter, pager_items)
+from bots.kit.layout import (NEXT_LABEL, Markup, SafeUrls, button_rows, card_lines, checked_payload, clip,
+                             has_pager_row, one_line, page_counter, pager_items)
 from bots.kit.splitting import Splitter, before_escape
 from core.messages.types import Button, Card, Reply
 
@@ -90,23 +90,13 @@ def esc(text: str | None) -> str:
     return _ANGLE.sub("<\u200b", text)
 
 
-class MarkdownMarkup:
-    """Discord's markdown, for a card's description: escaped text, ``*italic*``."""
-
-    esc = staticmethod(esc)
-    safe_url = staticmethod(safe_url)
-
-    @staticmethod
-    def italic(text: str) -> str:
-        return f"*{esc(text)}*"
-
-    @staticmethod
-    def link(label: str, url: str | None) -> str:
-        target = safe_url(url)
-        return f"[{esc(one_line(label))}]({target})" if target else esc(one_line(label))
+def _link(label: str, url: str | None) -> str:
+    target = safe_url(url)
+    return f"[{esc(one_line(label))}]({target})" if target else esc(one_line(label))
 
 
-MARKUP = MarkdownMarkup()
+# for a card's description (its title and fields are the embed's own)
+MARKUP = Markup(esc=esc, italic=lambda text: f"*{esc(text)}*", link=_link, safe_url=safe_url)
 
 
 # ---------------------------------------------------------------- text

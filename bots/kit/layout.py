@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from core.i18n.formatting import labelled
 from core.messages.types import Button, Card, Link, Pager, Reply
@@ -55,18 +54,14 @@ def checked_payload(payload: str, limit: int, unit: str = "characters",
     return payload
 
 
-class Markup(Protocol):
-    """A platform's markup: each method takes plain text and returns it escaped and marked up."""
+@dataclass(frozen=True)
+class Markup:
+    """A platform's markup: each takes plain text and returns it escaped and marked up."""
 
-    def esc(self, text: str) -> str: ...
-
-    def italic(self, text: str) -> str: ...
-
-    def link(self, label: str, url: str | None) -> str:
-        """The label, linked to ``url`` when the platform may link it."""
-        ...
-
-    def safe_url(self, url: str | None) -> str | None: ...
+    esc: Callable[[str], str]
+    italic: Callable[[str], str]
+    link: Callable[[str, str | None], str]  # the label, linked to the URL when the platform may link it
+    safe_url: Callable[[str | None], str | None]
 
 
 def card_lines(card: Card, markup: Markup, *, fields: bool = True) -> list[str]:

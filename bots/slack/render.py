@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bots.kit.layout import SafeUrls, card_lines, checked_payload, clip as layout_clip, link_line, one_line, pager_items
+from bots.kit.layout import (Markup, SafeUrls, card_lines, checked_payload, clip as layout_clip, link_line, one_line,
+                             pager_items)
 from bots.kit.splitting import Splitter, before_entity
 from core.messages.types import Button, Card, Reply
 
@@ -138,19 +139,8 @@ def link(label: str, url: str | None) -> str:
     return f"<{target}|{shown}>" if shown else f"<{target}>"
 
 
-class MrkdwnMarkup:
-    """Slack's mrkdwn: look-alike escaping, ``_italic_`` (a card's subtitle, clipped), ``<url|label>``."""
-
-    esc = staticmethod(esc)
-    link = staticmethod(link)
-    safe_url = staticmethod(safe_url)
-
-    @staticmethod
-    def italic(text: str) -> str:
-        return f"_{esc(clip(text, MAX_CARD_SUBTITLE))}_"
-
-
-MARKUP = MrkdwnMarkup()
+MARKUP = Markup(esc=esc, italic=lambda text: f"_{esc(clip(text, MAX_CARD_SUBTITLE))}_", link=link,
+                safe_url=safe_url)
 
 
 def mrkdwn(text: str) -> dict[str, Any]:
@@ -266,7 +256,8 @@ def card_blocks(card: Card, ids: ActionIds) -> list[Block]:
     # Title and subtitle are clipped so that each stays one whole bold or italic line of one section.
     title = clip(one_line(card.title), MAX_CARD_TITLE)
     linked = link(title, card.url)
-    lines = [f"*{linked if len(linked) < MAX_SECTION_TEXT - 2 else esc(title)}*", *card_lines(card, MARKUP, fields=False)]
+    lines = [f"*{linked if len(linked) < MAX_SECTION_TEXT - 2 else esc(title)}*"]
+    lines += card_lines(card, MARKUP, fields=False)  # the fields are a section of their own
     pieces = split_text("\n".join(lines))
     blocks: list[Block] = [{"type": "section", "text": mrkdwn(piece)} for piece in pieces]
     if card.fields:

@@ -45,7 +45,8 @@ async def take_back(bot: Bot, item: ChatAccess, user_id: int, call: Call = _dire
                "unbanChatMember")
 
 
-async def apply(bot: Bot, user_id: int, access: list[ChatAccess], call: Call = _direct) -> list[list[InlineKeyboardButton]]:
+async def apply(bot: Bot, user_id: int, access: list[ChatAccess],
+                call: Call = _direct) -> list[list[InlineKeyboardButton]]:
     """Grant (a single-use invite link) or take back the bound groups of an answer; the invite
     buttons to show. A failure (the bot is not an administrator of the group, the group is gone)
     is logged and never stops the answer."""

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bots.kit.layout import (SafeUrls, button_rows, card_lines as layout_card_lines, checked_payload, has_pager_row,
-                             link_line, one_line, page_counter, pager_items)
+from bots.kit.layout import (Markup, SafeUrls, button_rows, card_lines as layout_card_lines, checked_payload,
+                             has_pager_row, link_line, one_line, page_counter, pager_items)
 from bots.kit.splitting import Splitter, before_entity
 from core.messages.types import Button, Card, Reply
 
@@ -38,25 +38,14 @@ def esc(text: str | None) -> str:
     return html.escape(text or "", quote=False)
 
 
-class HtmlMarkup:
-    """Telegram's HTML: escaped text, ``<i>``, ``<a href>``."""
-
-    esc = staticmethod(esc)
-    safe_url = staticmethod(safe_url)
-
-    @staticmethod
-    def italic(text: str) -> str:
-        return f"<i>{esc(text)}</i>"
-
-    @staticmethod
-    def link(label: str, url: str | None) -> str:
-        target = safe_url(url)
-        if target is None:
-            return esc(one_line(label))
-        return f'<a href="{html.escape(target, quote=True)}">{esc(one_line(label))}</a>'
+def _link(label: str, url: str | None) -> str:
+    target = safe_url(url)
+    if target is None:
+        return esc(one_line(label))
+    return f'<a href="{html.escape(target, quote=True)}">{esc(one_line(label))}</a>'
 
 
-MARKUP = HtmlMarkup()
+MARKUP = Markup(esc=esc, italic=lambda text: f"<i>{esc(text)}</i>", link=_link, safe_url=safe_url)
 
 
 def utf16_len(text: str) -> int:
