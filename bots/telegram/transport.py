@@ -29,21 +29,16 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, Ne
 
 from core.messages.types import ChatAccess, Reply
 from core.delivery import transport as core
-from core.delivery.transport import Progress, Target
+from core.delivery.transport import Pace, Progress, Target, no_pace
 
 from .access import take_back
 from .errors import retry_after_seconds
 from .render import render
 
 log = logging.getLogger(__name__)
-Pace = Callable[[], Awaitable[None]]
 MID_REPLY_RETRIES = 3
 # What python-telegram-bot raises when a 200 answer is not the Bot API's shape.
 MALFORMED = (KeyError, TypeError, ValueError, AttributeError)
-
-
-async def _no_pace() -> None:
-    return None
 
 
 class TelegramTransport:
@@ -55,7 +50,7 @@ class TelegramTransport:
         self.bot = bot
 
     async def send(self, target: Target, reply: Reply) -> None:
-        await self.send_paced(target, reply, _no_pace)
+        await self.send_paced(target, reply, no_pace)
 
     async def send_paced(self, target: Target, reply: Reply, pace: Pace, progress: Progress | None = None) -> None:
         """Send the messages of the reply not yet out, waiting for the core's pace before each one."""
