@@ -182,13 +182,7 @@ class Delivery:
             if index == 0 and edit_first and await self._edit(chunk):
                 continue
             message = await self._api(
-                lambda chunk=chunk: self.bot.send_message(
-                    chat_id=chat_id,
-                    text=chunk.html,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=chunk.markup,
-                    disable_web_page_preview=True,
-                ),
+                lambda chunk=chunk: self.bot.send_message(chat_id=chat_id, **chunk.message()),
                 what="sendMessage",
                 private_target=private_target,
             )
@@ -214,14 +208,8 @@ class Delivery:
         assert carrier is not None
         try:
             await errors.call_api(
-                lambda: self.bot.edit_message_text(
-                    chat_id=carrier.chat.id,
-                    message_id=carrier.message_id,
-                    text=chunk.html,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=chunk.markup,
-                    disable_web_page_preview=True,
-                ),
+                lambda: self.bot.edit_message_text(chat_id=carrier.chat.id, message_id=carrier.message_id,
+                                                   **chunk.message()),
                 what="editMessageText",
             )
         except BadRequest as error:

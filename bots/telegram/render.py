@@ -10,8 +10,10 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
 
 from bots.kit.layout import (Markup, SafeUrls, button_rows, card_lines as layout_card_lines, checked_payload,
                              has_pager_row, link_line, one_line, page_counter, pager_items)
@@ -32,6 +34,11 @@ class Chunk:
 
     html: str
     markup: InlineKeyboardMarkup | None = None
+
+    def message(self) -> dict[str, Any]:
+        """What ``send_message`` and ``edit_message_text`` take for this chunk (no link previews)."""
+        return {"text": self.html, "parse_mode": ParseMode.HTML, "reply_markup": self.markup,
+                "disable_web_page_preview": True}
 
 
 def esc(text: str | None) -> str:

@@ -16,7 +16,6 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import Bot
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from core.messages.types import ChatAccess, Reply
@@ -52,13 +51,7 @@ class TelegramTransport:
             for attempt in range(MID_REPLY_RETRIES + 1):
                 await pace()
                 try:
-                    await self.bot.send_message(
-                        chat_id=int(target.address),
-                        text=chunk.html,
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=chunk.markup,
-                        disable_web_page_preview=True,
-                    )
+                    await self.bot.send_message(chat_id=int(target.address), **chunk.message())
                     break
                 except RetryAfter as error:
                     # Part of a long reply is out already: wait here, so its parts follow each
