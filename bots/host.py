@@ -28,6 +28,7 @@ from core.delivery import outbox
 from core.delivery.engine import DeliveryEngine
 from core.delivery.transport import Transport
 from core.i18n import _
+from core.warmup import warm_up
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,10 @@ async def run(settings: Settings, args: Any, factories: Sequence[ConnectorFactor
     except ConnectorError as error:
         print(f"alumni: {error_word()}: {error}", file=sys.stderr)
         return 2
+    # ``args`` come from ``alumni run``, a process of its own: what start-up leaves alive may be frozen
+    # out of the garbage collector's reach (tests run connectors without args, in a shared process).
     return await serve(settings, connectors, stop_event=stop_event, health_port=getattr(args, "health_port", None),
-                       listen=getattr(args, "listen", None) or "0.0.0.0")
+                       listen=getattr(args, "listen", None) or "0.0.0.0", freeze=args is not None)
 
 
 class RunAlone(Protocol):
@@ -86,11 +89,15 @@ def alone(factory: ConnectorFactory) -> RunAlone:
 
 
 async def serve(settings: Settings, connectors: Sequence[Connector], *, stop_event: asyncio.Event | None = None,
-                health_port: int | None = None, listen: str = "0.0.0.0") -> int:
+                health_port: int | None = None, listen: str = "0.0.0.0", freeze: bool = False) -> int:
     """Run the connectors until SIGTERM, Ctrl-C (cancellation) or ``stop_event``. Returns the exit code:
-    a connector that cannot start, or whose connection ends, is one line on stderr and 1."""
+    a connector that cannot start, or whose connection ends, is one line on stderr and 1.
+
+    Before any connector receives a request, the process warms up once for all of them
+    (``core.warmup``: catalogs, the search index, and with ``freeze`` a ``gc.freeze``)."""
     app = await open_app(settings)
     try:
+        await warm_up(app, freeze=freeze)
         with stop_on_sigterm(stop_event) as stop_event:
             return await _serve(app, connectors, stop_event, health_port, listen)
     finally:

@@ -50,6 +50,10 @@ async def get_or_create_identity(
     Two updates from a new user can race; the unique (platform, user_id) constraint
     decides, and the loser reads the winner's row.
     """
+    # Both come from the person's platform profile, so they are user-controlled: a name keeps
+    # no control or bidi character (and no NUL, which PostgreSQL refuses), a locale must look like one.
+    display_name = clean_line(display_name or "", 200)
+    locale = locale if locale and len(locale) <= 20 and _LOCALE.fullmatch(locale) else None
     # One round trip for both rows: this runs at the start of every request.
     row = (await session.execute(_IDENTITY_AND_MEMBER, {"platform": platform, "user_id": user_id})).first()
     identity, member = (row[0], row[1]) if row else (None, None)
@@ -60,7 +64,9 @@ async def get_or_create_identity(
                 member = Member(timezone=timezone if timezone and is_known_zone(timezone) else None)
                 session.add(member)
                 await session.flush()
-                identity = Identity(member_id=member.id, platform=platform, user_id=user_id)
+                # name and locale go in with the row: a first contact writes it once
+                identity = Identity(member_id=member.id, platform=platform, user_id=user_id,
+                                    display_name=display_name or None, platform_locale=locale)
                 session.add(identity)
                 await session.flush()
                 created = True
@@ -68,12 +74,8 @@ async def get_or_create_identity(
             identity = await find_identity(session, platform, user_id)
             assert identity is not None
             member = None
-    # Both come from the person's platform profile, so they are user-controlled: a name keeps
-    # no control or bidi character (and no NUL, which PostgreSQL refuses), a locale must look like one.
-    display_name = clean_line(display_name or "", 200)
     if display_name and identity.display_name != display_name:
         identity.display_name = display_name
-    locale = locale if locale and len(locale) <= 20 and _LOCALE.fullmatch(locale) else None
     if locale and identity.platform_locale != locale:
         identity.platform_locale = locale
     if identity.unreachable_since is not None:

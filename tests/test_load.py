@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import event
 
 from bots.telegram import runner
 from bots.telegram.application import build_application
@@ -21,6 +22,8 @@ from core.config import Settings
 from core.db.engine import Database
 from core.directory.importer import import_rows
 from core.directory.search import DirectorySearch
+from core.members import find_identity, get_or_create_identity
+from core.warmup import warm_up
 from tests.fakes.telegram_api import FakeBotAPI
 
 PARIS = [(n, {"name": f"Amicale Paris {n}", "country": "FR", "city": "Paris"}) for n in range(1, 8)]
@@ -122,3 +125,42 @@ async def test_a_search_without_a_session_never_takes_the_lock_before_its_connec
         assert (await completing).total == len(PARIS)  # served once the command gave its connection back
     finally:
         await tiny.dispose()
+
+
+async def test_a_first_contact_writes_the_identity_once_with_its_name_and_locale(db: Database) -> None:
+    """A new member's identity is inserted with the platform's name and locale: no UPDATE right after."""
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(" ".join(statement.split()[:3]))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with db.transaction() as session:
+            identity, _member, created = await get_or_create_identity(session, "telegram", "42", "Ana Li", "pt-BR")
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+    assert created and (identity.display_name, identity.platform_locale) == ("Ana Li", "pt-BR")
+    assert not [s for s in statements if s.startswith("UPDATE")], statements
+    async with db.transaction() as session:
+        stored = await find_identity(session, "telegram", "42")
+        assert stored is not None and (stored.display_name, stored.platform_locale) == ("Ana Li", "pt-BR")
+
+
+async def test_after_the_warm_up_the_first_search_reads_no_association(core: App) -> None:
+    """The index is built at start: the first search of a new member no longer builds it in its transaction."""
+    await warm_up(core, freeze=False)  # freezing the test process's objects would keep them for the whole session
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(statement)
+
+    event.listen(core.db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        replies = await core.commands.handle(Request(sender=Sender(platform="telegram", user_id="77", locale="fr"),
+                                                     chat=Chat(chat_id="77", kind=ChatKind.PRIVATE),
+                                                     command="associations", args="paris"))
+    finally:
+        event.remove(core.db.engine.sync_engine, "before_cursor_execute", record)
+    assert "Amicale Paris 1" in " ".join(card.title for reply in replies for card in reply.cards)
+    assert not [s for s in statements if "FROM associations" in s], statements

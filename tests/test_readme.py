@@ -67,7 +67,7 @@ def test_no_command_in_the_docs_uses_a_bare_python() -> None:
     bare = [c for c in _commands() if re.match(r"^python3?\s", c)]
     for page in [README, *ROOT.glob("docs/*.md"), *ROOT.glob("bots/*/README.md")]:
         prose = re.sub(r"^```.*?^```", "", page.read_text(encoding="utf-8"), flags=re.MULTILINE | re.DOTALL)
-        bare += [f"{page.name}: {span}" for span in re.findall(r"`(python3? [^`\n]*)`", prose)]
+        bare += [f"{page.relative_to(ROOT)}: {span}" for span in re.findall(r"`(python3? [^`\n]*)`", prose)]
     assert bare == []
 
 

@@ -19,7 +19,7 @@ from core.events.errors import EventError
 from core.events.ical import channel_events_filter, channel_feed, export_event, import_ics
 from core.events.render import Counts, counts, counts_text, pick_text
 from core.events.service import EventInput, cancel_event, channel_slug_of, create_event, get_event
-from core.events.times import parse_duration
+from core.events.times import end_note, parse_duration
 from core.files import write_atomic
 from core.i18n import SUPPORTED_LANGUAGES, _, current_language, language_name, ngettext
 from core.imports import ImportLimitError, ImportLimits
@@ -132,13 +132,16 @@ def events_create(args: argparse.Namespace) -> int:
         capacity=args.capacity,
     )
 
-    async def work(app: Any) -> tuple[int, bool]:
+    async def work(app: Any) -> tuple[int, bool, str | None]:
         async with app.db.transaction() as session:
             event, valid = await create_event(session, data, Actor.command_line())
-            return event.id, valid.ambiguous
+            note = end_note(valid.starts_at, valid.ends_at, valid.data.timezone, by_duration=duration is not None)
+            return event.id, valid.ambiguous, note
 
-    event_id, ambiguous = _run(work)
+    event_id, ambiguous, note = _run(work)
     print(_("event {id} created").format(id=event_id))
+    if note:  # the clocks change during the event: which end was meant
+        print(note, file=sys.stderr)
     if ambiguous:
         print(_("That time happens twice that night, when the clocks go back: I take the first one."), file=sys.stderr)
     return 0

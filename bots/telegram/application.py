@@ -10,6 +10,7 @@ from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, 
 from bots.kit.pipeline import Pipeline
 
 from . import dedupe, errors, handlers
+from .request import AiohttpRequest
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 # Updates the bot asks for: messages and button presses (nothing else is handled).
@@ -70,6 +71,7 @@ def build_application(
         .base_url(base_url or DEFAULT_BASE_URL)
         .job_queue(None)
         .concurrent_updates(True)
+        .request(AiohttpRequest())  # the Bot API calls; httpx's pool costs more CPU than the bot's own work
         .build()
     )
     application.bot_data["service"] = service

@@ -1,11 +1,16 @@
 """The in-memory search index of the directory (pure, synchronous, rebuilt per revision).
 
-Words of names, cities and of every country name in every supported language form one
-vocabulary. A query word is looked up exactly (dict), as a prefix (bisect on the sorted
-vocabulary) and, when long enough, with a small edit distance through a deletion
-neighbourhood (every vocabulary word minus one or two letters), so a typo costs a few dict
-lookups instead of a scan. Documents are numbered in name order, so the exact tier of
-results needs no scoring: its order is the order of the numbers.
+Words of names, cities (with their other names, see ``city_names``) and of every country name
+in every supported language form one vocabulary. A query word is looked up exactly (dict), as
+a prefix (bisect on the sorted vocabulary) and, when long enough, with a small edit distance
+through a deletion neighbourhood (every vocabulary word minus one or two letters) and through
+its sound key (``sounds``), so a typo or a transliteration costs a few dict lookups instead of
+a scan. Documents are numbered in name order, so the exact tier of results needs no scoring.
+
+Relevance first: results come in tiers (every word exact, then exact-or-prefix, then fuzzy),
+and within the exact tier an association whose city, then whose country, *is* the query (or a
+run of its words) comes before one that only has the words in its name. Fuzzy matches are only
+offered when nothing matches exactly or by prefix, and the weak ones among them are dropped.
 """
 from __future__ import annotations
 
@@ -20,10 +25,17 @@ from rapidfuzz.distance import OSA
 from core.geo.countries import country_aliases
 from core.text import fold
 
+from .city_names import city_names
+from .sounds import sound_key
+
 EXACT, PREFIX, FUZZY = 0, 1, 2
 # Only so many prefix completions of one word are followed; "a" alone must not walk everything.
 MAX_PREFIX_WORDS = 400
 _MEMO_SIZE = 4096
+# A transliteration ("Sfaks" for Sfax) is a good match even when many letters differ.
+SOUND_SIMILARITY = 85.0
+# Among fuzzy-only results, those this far below the best one are noise ("Tunis" ~ "unis").
+FUZZY_MARGIN = 12.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +91,14 @@ def deletions(word: str, budget: int) -> set[str]:
 
 
 @lru_cache(maxsize=512)
+def _country_names(code: str) -> tuple[str, ...]:
+    return tuple(country_aliases(code))
+
+
+@lru_cache(maxsize=512)
 def _country_words(code: str) -> frozenset[str]:
     words = {code.lower()}
-    for alias in country_aliases(code):
+    for alias in _country_names(code):
         words.update(alias.split())
     return frozenset(words)
 
@@ -95,16 +112,53 @@ class DirectoryIndex:
         self.entries: list[Entry] = [entry for _, entry in keyed]
         postings: dict[str, list[int]] = defaultdict(list)
         self.doc_words: list[frozenset[str]] = []
-        self.by_country: dict[str, list[int]] = defaultdict(list)
+        by_country: dict[str, list[int]] = defaultdict(list)
         self.by_theme: dict[str, set[int]] = defaultdict(set)
+        # Whole place names -> documents: a city (any of its names), a country (any language).
+        cities: dict[str, list[int]] = defaultdict(list)
+        # Many associations share a city: its names and words are worked out once per build.
+        places: dict[tuple[str, str], tuple[tuple[str, ...], frozenset[str]]] = {}
         for doc, ((name_key, _), entry) in enumerate(keyed):
-            words = frozenset(name_key.split()) | frozenset(fold(entry.city).split()) | _country_words(entry.country_code)
-            self.doc_words.append(words)
-            for word in words:
+            place = places.get((entry.country_code, entry.city))
+            if place is None:
+                names = city_names(entry.country_code, fold(entry.city))
+                place = places[(entry.country_code, entry.city)] = (names, frozenset(" ".join(names).split()))
+            names, city_words = place
+            country_words = _country_words(entry.country_code)
+            own = frozenset(name_key.split()) | city_words
+            self.doc_words.append(own | country_words)
+            for name in names:
+                cities[name].append(doc)
+            for word in own - country_words:  # the country's words are posted once per country, below
                 postings[word].append(doc)
-            self.by_country[entry.country_code].append(doc)
+            by_country[entry.country_code].append(doc)
             for theme in entry.themes:
                 self.by_theme[theme].add(doc)
+        for code, docs in by_country.items():
+            for word in _country_words(code):
+                postings[word].extend(docs)
+        self.cities = dict(cities)
+        self.by_country: dict[str, set[int]] = {code: set(docs) for code, docs in by_country.items()}
+        countries: dict[str, list[str]] = defaultdict(list)
+        for code in self.by_country:
+            for name in _country_names(code):
+                countries[name].append(code)
+        self.countries = dict(countries)
+        self.place_starts: dict[str, int] = {}
+        for name in (*self.cities, *self.countries):
+            first, *rest = name.split()
+            self.place_starts[first] = max(self.place_starts.get(first, 0), 1 + len(rest))
+        # Each word of a place's name -> the documents (cities) or countries it names.
+        city_words: dict[str, list[int]] = defaultdict(list)
+        for name, docs in self.cities.items():
+            for word in name.split():
+                city_words[word].extend(docs)
+        self.city_words = dict(city_words)
+        country_words: dict[str, list[str]] = defaultdict(list)
+        for code in self.by_country:
+            for word in _country_words(code):
+                country_words[word].append(code)
+        self.country_words = dict(country_words)
         self.postings = dict(postings)
         self.vocabulary = sorted(self.postings)
         neighbours: dict[str, list[str]] = defaultdict(list)
@@ -112,6 +166,12 @@ class DirectoryIndex:
             for variant in deletions(word, typo_budget(word) or 1):
                 neighbours[variant].append(word)
         self.neighbours = dict(neighbours)
+        # Transliterations are of place names ("Sfaks", "Beyrut"): only their words get a sound key.
+        sounds: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(self.city_words.keys() | self.country_words.keys()):
+            if typo_budget(word) and (key := sound_key(word)):
+                sounds[key].append(word)
+        self.sounds = dict(sounds)
         self._expansions: dict[str, dict[str, tuple[int, float]]] = {}
 
     def __len__(self) -> int:
@@ -145,6 +205,13 @@ class DirectoryIndex:
                     distance = OSA.distance(word, candidate, score_cutoff=budget)
                     if distance <= budget:
                         found[candidate] = (FUZZY, 100.0 * (1.0 - distance / max(len(word), len(candidate))))
+            # A word the directory has as such is not a transliteration: its sound alikes would
+            # only add candidates (and their postings) to every query holding it.
+            key = sound_key(word) if word not in self.postings else None
+            for candidate in self.sounds.get(key, ()) if key else ():
+                if candidate not in found:
+                    distance = OSA.distance(word, candidate)
+                    found[candidate] = (FUZZY, max(SOUND_SIMILARITY, 100.0 * (1.0 - distance / max(len(word), len(candidate)))))
         if len(self._expansions) >= _MEMO_SIZE:  # chat queries repeat; the memo dies with the index
             self._expansions.clear()
         self._expansions[memo_key] = found
@@ -158,7 +225,9 @@ class DirectoryIndex:
         """(total, [(doc, rank, score)]) for one page, best first.
 
         Every query word must match a word of the association (name, city or country);
-        rank is the weakest of those matches, score their mean similarity.
+        rank is the weakest of those matches, score their mean similarity. Exact matches
+        come first, a whole city name before a whole country name before words of a name;
+        fuzzy ones only when nothing matched exactly or by prefix, and only the near-best.
         """
         allowed = self._filter(country, theme)
         wanted = offset + limit
@@ -174,6 +243,8 @@ class DirectoryIndex:
         order = sorted(range(len(words)), key=sizes.__getitem__)
         exact, near, matched = self._tiers(expansions[order[0]])
         if allowed is not None:
+            exact &= allowed
+            near &= allowed
             matched &= allowed
         for position in order[1:]:
             if not matched:
@@ -185,16 +256,58 @@ class DirectoryIndex:
             exact &= other[0]
             near &= other[1]
             matched &= other[2]
-        if not matched:
-            return 0, []
-        exact &= matched
-        page: list[tuple[int, int, float]] = [(doc, EXACT, 100.0) for doc in sorted(exact)[:wanted]]
+        # Each tier holds the one before it: exact <= near (exact or prefix) <= matched.
+        if not near:
+            if not matched:
+                return 0, []
+            total, page = self._scored(matched, expansions, FUZZY, wanted, margin=FUZZY_MARGIN)
+            return total, page[offset:]
+        # Strong matches exist: the fuzzy ones ("tunis" ~ "unis" of "Etats-Unis") are dropped.
+        ordered, named_place = self._places_first(exact, words)
+        prefixed: set[int] | None = None
+        if named_place and len(words) == 1 and len(near) > len(exact):
+            # The word is a place's own name: its completions count only as other places'
+            # names ("Tunis" -> "Tunisie"), not as words of names ("France" -> "Francés").
+            prefixed = self._named_among(near - exact, (w for w, (level, _) in expansions[0].items() if level == PREFIX))
+        total = len(near) if prefixed is None else len(exact) + len(prefixed)
+        page = [(doc, EXACT, 100.0) for doc in ordered[:wanted]]
         if len(page) < wanted:
-            near = (near & matched) - exact
-            page += self._scored(near, expansions, PREFIX, wanted - len(page))
-            if len(page) < wanted:
-                page += self._scored(matched - exact - near, expansions, FUZZY, wanted - len(page))
-        return len(matched), page[offset:]
+            page += self._scored(near - exact if prefixed is None else prefixed, expansions, PREFIX, wanted - len(page))[1]
+        return total, page[offset:]
+
+    def _named_among(self, docs: set[int], words: Iterable[str]) -> set[int]:
+        """Those of ``docs`` whose city or country name (not merely their own name) holds one of ``words``."""
+        named: set[int] = set()
+        city_words, country_words = self.city_words, self.country_words
+        for word in words:
+            if word in city_words:
+                named.update(docs.intersection(city_words[word]))
+            if word in country_words:
+                for code in country_words[word]:
+                    named |= docs & self.by_country[code]
+        return named
+
+    def _places_first(self, exact: set[int], words: list[str]) -> tuple[list[int], bool]:
+        """The exact tier in order (the query names the city, then the country, then name order),
+        and whether the query named a place at all."""
+        cities: set[int] = set()
+        codes: set[str] = set()
+        for start, word in enumerate(words):
+            longest = self.place_starts.get(word, 0)  # most words of a place name starting with this one
+            for end in range(start + 1, min(len(words), start + longest) + 1):
+                name = " ".join(words[start:end])
+                cities.update(self.cities.get(name, ()))
+                codes.update(self.countries.get(name, ()))
+        if not cities and not codes:
+            return sorted(exact), False
+        cities &= exact
+        countries: set[int] = set()
+        for code in codes:
+            countries |= exact & self.by_country[code]
+        if not cities and len(countries) == len(exact):  # the usual country query: nothing to reorder
+            return sorted(exact), True
+        countries -= cities
+        return sorted(cities) + sorted(countries) + sorted(exact - cities - countries), True
 
     def _tiers(self, expansion: dict[str, tuple[int, float]]) -> tuple[set[int], set[int], set[int]]:
         """Documents matching a query word exactly, exactly-or-by-prefix, and at all."""
@@ -218,10 +331,16 @@ class DirectoryIndex:
         near |= exact
         return exact, near, fuzzy | near
 
-    def _scored(self, docs: set[int], expansions: list[dict[str, tuple[int, float]]], rank: int, count: int) -> list[tuple[int, int, float]]:
-        """The best ``count`` of ``docs`` by mean similarity, then name (document order)."""
+    def _scored(
+        self, docs: set[int], expansions: list[dict[str, tuple[int, float]]], rank: int, count: int, *,
+        margin: float | None = None,
+    ) -> tuple[int, list[tuple[int, int, float]]]:
+        """(kept, best ``count``) of ``docs`` by mean similarity, then name (document order).
+
+        With ``margin``, documents scoring more than that below the best are dropped (and not counted).
+        """
         if not docs:
-            return []
+            return 0, []
         totals = dict.fromkeys(docs, 0.0)
         for expansion in expansions:
             best: dict[int, float] = {}
@@ -234,7 +353,11 @@ class DirectoryIndex:
                 totals[doc] += best.get(doc, 0.0)
         words = len(expansions)
         ranked = sorted((-round(total / words, 3), doc) for doc, total in totals.items())
-        return [(doc, rank, -negative) for negative, doc in ranked[:count]]
+        kept = len(ranked)
+        if margin is not None:
+            floor = -ranked[0][0] - margin
+            kept = bisect_left(ranked, (-floor, len(self.entries)))
+        return kept, [(doc, rank, -negative) for negative, doc in ranked[: min(count, kept)]]
 
     def _filter(self, country: str | None, theme: str | None) -> set[int] | None:
         allowed: set[int] | None = None

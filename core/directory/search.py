@@ -1,5 +1,8 @@
 """Directory search for the chat commands: accent-, case- and typo-tolerant, in every language.
 
+Relevance comes first (see ``index``): the city or country named outranks names that merely
+contain the word, and near misses are offered only when nothing matches outright.
+
 Each process keeps one ``DirectoryIndex`` built from the database and rebuilds it when the
 ``DirectoryRevision`` counter moves. The counter is read at most every ``check_interval``
 seconds (an import in this same process is seen at once), so a search is normally pure

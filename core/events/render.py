@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from babel import Locale
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.models import Event, Rsvp
+from core.geo.timezones import zone_name
 from core.i18n import _, current_language, ngettext
 from core.i18n.formatting import format_datetime, format_number, format_time
 
@@ -54,9 +54,8 @@ def organiser_clock(event: Event, reader_zone: str | None) -> str | None:
 
 
 def zone_city(zone: str) -> str:
-    """A zone's main city in the reader's language ("Le Caire"), as people name it."""
-    city = Locale.parse(current_language()).time_zones.get(zone, {}).get("city")
-    return city or zone.rsplit("/", 1)[-1].replace("_", " ")
+    """A zone's main city in the reader's language ("Le Caire"), as people name it (or its UTC offset)."""
+    return zone_name(zone)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from core.roles import ambassador_countries, is_administrator, may_act_for_count
 from . import fields
 from .errors import EventError
 from .followups import Change, follow_up
-from .times import MAX_DURATION, to_utc, zone_or_error
+from .times import MAX_DURATION, elapsed_end, to_utc, zone_or_error
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +78,9 @@ async def validate(session: AsyncSession, data: EventInput, *, allow_past: bool 
     if ends_local is None and data.duration is not None:
         if data.duration <= timedelta(0) or data.duration > MAX_DURATION:
             raise EventError(N_("An event can last at most 31 days."))
-        ends_local = data.starts_local + data.duration
-    end = to_utc(ends_local, data.timezone) if ends_local is not None else None
+        ends_local, end = elapsed_end(start, data.duration, data.timezone)  # real time, across a clock change
+    else:
+        end = to_utc(ends_local, data.timezone) if ends_local is not None else None
     if end is not None:
         if end.instant <= start.instant:
             raise EventError(N_("The end must come after the start."))

@@ -1,7 +1,9 @@
 """Wall-clock times in IANA zones: parsing what people type, and the UTC instant behind it.
 
 A local time in a spring-forward gap does not exist and is refused; a local time in an
-autumn fold happens twice and means the first occurrence (``fold=0``).
+autumn fold happens twice and means the first occurrence (``fold=0``). A duration is real
+elapsed time (2h from 01:30 on the night the clocks jump forward ends at 04:30), while an end
+typed as a clock time is kept as that clock time (03:30 is then one real hour later).
 """
 from __future__ import annotations
 
@@ -12,8 +14,10 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from babel import Locale
+from babel.units import format_unit
 
-from core.i18n import N_
+from core.i18n import N_, _, current_language
+from core.i18n.formatting import format_list, format_time
 
 from .errors import EventError
 
@@ -62,6 +66,49 @@ def from_utc(instant: datetime, zone_name: str) -> datetime:
     return instant.astimezone(zone_or_error(zone_name)).replace(tzinfo=None)
 
 
+def elapsed_end(start: Resolved, duration: timedelta, zone_name: str) -> tuple[datetime, Resolved]:
+    """The end ``duration`` of real time after ``start``: its wall-clock time in the zone, and its instant
+    (taken as is, so an end in the second pass of an autumn hour is not moved to the first)."""
+    instant = start.instant + duration
+    return from_utc(instant, zone_name), Resolved(instant, False)
+
+
+def spoken_duration(span: timedelta) -> str:
+    """"2 hours", "1 hour and 30 minutes", "ساعتان": CLDR units in the reader's language."""
+    language = current_language()
+    minutes = int(span.total_seconds()) // 60
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    parts = [format_unit(value, unit, length="long", locale=language)
+             for value, unit in ((days, "duration-day"), (hours, "duration-hour"), (minutes, "duration-minute")) if value]
+    return format_list(parts)
+
+
+def end_note(starts_at: datetime, ends_at: datetime | None, zone_name: str, by_duration: bool) -> str | None:
+    """When the clocks change between the start and the end, which end was meant, in the reader's language:
+    a duration is real time, a clock time is kept as typed. None when the clocks do not change."""
+    if ends_at is None:
+        return None
+    zone = zone_or_error(zone_name)
+    if starts_at.astimezone(zone).utcoffset() == ends_at.astimezone(zone).utcoffset():
+        return None
+    values = {"end": format_time(ends_at, zone_name), "duration": spoken_duration(ends_at - starts_at)}
+    if by_duration:
+        return _("The clocks change during the event: it lasts {duration} of real time, so it ends at {end}.").format(**values)
+    return _("The clocks change during the event: it ends at {end} local time, {duration} after it starts.").format(**values)
+
+
+def example_start(now: datetime | None = None) -> datetime:
+    """A start to show as an example, always two weeks ahead or more: 18:30 on the 14th of the month a
+    month from now (a day above 12, so that the order of day and month shows)."""
+    ahead = (now or datetime.now(UTC)) + timedelta(days=31)
+    return datetime(ahead.year, ahead.month, 14, 18, 30)
+
+
+def example_text() -> str:
+    return example_start().strftime("%Y-%m-%d %H:%M")
+
+
 # ---------------------------------------------------------------- typed dates and times
 
 
@@ -101,7 +148,7 @@ def parse_local_datetime(text: str, language: str = "en") -> datetime:
     """A date and a time as people type them: ISO ``2027-03-14 18:30`` or the locale's
     order (``14/03/2027 18:30`` in French, ``3/14/2027 6:30 PM`` in English)."""
     value = " ".join(ascii_digits(text).replace("\u200f", "").replace("\u202f", " ").split())
-    example = {"value": text, "example": "2027-03-14 18:30"}
+    example = {"value": text, "example": example_text()}
     iso = _ISO.match(value)
     if iso:
         year, month, day, clock = int(iso.group(1)), int(iso.group(2)), int(iso.group(3)), iso.group(4)
@@ -119,7 +166,7 @@ def parse_local_datetime(text: str, language: str = "en") -> datetime:
         if year < 100:
             year += 2000
     if not clock:
-        raise EventError(N_("Please give the time too, for example {example}."), example="2027-03-14 18:30")
+        raise EventError(N_("Please give the time too, for example {example}."), example=example_text())
     try:
         day_value = date(year, month, day)
     except ValueError:

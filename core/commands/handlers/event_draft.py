@@ -37,21 +37,35 @@ def texts_of(data: dict[str, object]) -> dict[str, dict[str, str]]:
     return texts  # type: ignore[return-value]
 
 
-def end_from(start: datetime, value: str) -> datetime:
-    """The end of an event that starts at ``start``: ``value`` is a duration (2h), a date and time, or a time."""
+def end_from(start: datetime, value: str) -> datetime | timedelta:
+    """The end of an event that starts at ``start``: a duration ("2h", "90m": real time, resolved once the
+    zone is known), or an end typed as a date and time or as a clock time (the next day when it is not
+    after the start), kept as that clock time."""
     minutes = parse_minutes(value)
     if minutes is not None and not any(ch in value for ch in ":/.-") and minutes > 0:
-        return start + parse_duration(value)
+        return parse_duration(value)
     try:
-        return parse_local_datetime(value, current_language())
+        end = parse_local_datetime(value, current_language())
     except EventError:
-        pass
-    try:
-        clock = parse_clock(value)
-    except EventError:
-        raise EventError(N_("I couldn't read the duration “{value}”. Write it like 2h or 90m."), value=value[:40]) from None
-    end = datetime.combine(start.date(), clock)
-    return end if end > start else end + timedelta(days=1)
+        try:
+            clock = parse_clock(value)
+        except EventError:
+            raise EventError(N_("I couldn't read the duration “{value}”. Write it like 2h or 90m."), value=value[:40]) from None
+        end = datetime.combine(start.date(), clock)
+        end = end if end > start else end + timedelta(days=1)
+    if end <= start:
+        raise EventError(N_("The end must come after the start."))
+    return end
+
+
+def take_end(data: dict[str, object], value: str) -> None:
+    """The answer about the end: a duration ("2h") is kept as real time, a clock time ("20:30") as that
+    clock time; which one was meant is said in the preview when the clocks change in between."""
+    end = end_from(datetime.fromisoformat(str(data["start"])), value)
+    if isinstance(end, timedelta):
+        data["duration"] = int(end.total_seconds()) // 60
+    else:
+        data["end"] = end.isoformat(timespec="minutes")
 
 
 async def take_channel(ctx: Context, data: dict[str, object], value: str) -> None:
@@ -80,6 +94,7 @@ def event_input(data: dict[str, object]) -> EventInput:
         language=str(data["language"]),
         starts_local=datetime.fromisoformat(str(data["start"])),
         ends_local=datetime.fromisoformat(str(data["end"])) if data.get("end") else None,
+        duration=timedelta(minutes=int(data["duration"])) if data.get("duration") else None,  # type: ignore[call-overload]
         timezone=str(data["zone"]),
         place=str(data.get("place") or ""),
         online_url=str(data.get("url") or ""),

@@ -5,6 +5,8 @@ the fields as buttons and asks for the value (a short conversation stored in the
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from core.commands.context import Context
 from core.commands.parameters import NUMBER, Param
 from core.commands.registry import command
@@ -66,7 +68,9 @@ async def apply_change(ctx: Context, event: Event, name: str, value: str) -> Non
         data.starts_local = start
         data.ends_local = start + length if length else None
     elif name == "end":
-        data.ends_local = None if empty else end_from(data.starts_local, value)
+        end = None if empty else end_from(data.starts_local, value)
+        data.ends_local = end if isinstance(end, datetime) else None
+        data.duration = end if isinstance(end, timedelta) else None  # real time, resolved in the event's zone
     elif name == "timezone":
         zone = match_zone(value)
         if zone is None:

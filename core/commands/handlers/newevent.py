@@ -20,7 +20,7 @@ from core.events import fields
 from core.events.errors import EventError
 from core.events.render import when
 from core.events.service import may_create_any, validate
-from core.events.times import parse_local_datetime, to_utc
+from core.events.times import end_note, example_start, example_text, parse_local_datetime, to_utc
 from core.geo.countries import country_name
 from core.geo.timezones import default_zone_for_country, match_zone, zones_for_country
 from core.i18n import N_, SUPPORTED_LANGUAGES, _, current_language, language_name, match_language
@@ -29,14 +29,13 @@ from core.roles import ambassador_countries
 from core.text import isolate
 
 from . import newevent_form  # the dialog version of this flow
-from .event_draft import channel_choices, create_from, end_from, event_input, take_channel, texts_of
+from .event_draft import channel_choices, create_from, event_input, take_channel, take_end, texts_of
 from .prompts import zone_label
 
 log = logging.getLogger(__name__)
 
 FLOW = "newevent"
 SKIP, DONE, CONFIRM, ABORT = "!skip", "!done", "!confirm", "!abort"
-EXAMPLE = datetime(2027, 3, 14, 18, 30)
 
 
 async def _button(ctx: Context, label: str, value: str) -> Button:
@@ -44,7 +43,7 @@ async def _button(ctx: Context, label: str, value: str) -> Button:
 
 
 def _local_example() -> str:
-    return babel_datetime(EXAMPLE, format="short", locale=current_language()).replace("\u202f", " ").replace("\u200f", "")
+    return babel_datetime(example_start(), format="short", locale=current_language()).replace("\u202f", " ").replace("\u200f", "")
 
 
 # ---------------------------------------------------------------- questions
@@ -71,7 +70,7 @@ async def ask(ctx: Context, step: str, data: dict[str, object], error: str | Non
         buttons = [row[i : i + 3] for i in range(0, len(row), 3)] + [[await _button(ctx, _("Continue"), DONE)]]
     elif step == "start":
         text = _("When does it start? Send the date and time, for example {example} or {local}.").format(
-            example="2027-03-14 18:30", local=_local_example())
+            example=example_text(), local=_local_example())
     elif step == "end":
         text = _("How long does it last (for example 2h or 90m), or when does it end (for example 20:30)? You can skip.")
         buttons = [[await _button(ctx, "1h", "1h"), await _button(ctx, "2h", "2h"), await _button(ctx, "3h", "3h")], [skip]]
@@ -183,21 +182,19 @@ async def _apply(ctx: Context, step: str, data: dict[str, object], value: str) -
         return "title"
     if step == "start":
         if skip:
-            raise EventError(N_("Please give the time too, for example {example}."), example="2027-03-14 18:30")
+            raise EventError(N_("Please give the time too, for example {example}."), example=example_text())
         start = parse_local_datetime(value, current_language())
+        if _past_everywhere(start, data):
+            raise EventError(N_("This time is already past. Give a time in the future."))
         data["start"] = start.isoformat(timespec="minutes")
         return "end"
     if step == "end":
-        data["end"] = None
+        data["end"] = data["duration"] = None
         if not skip:
-            start = datetime.fromisoformat(str(data["start"]))
-            end = end_from(start, value)
-            if end <= start:
-                raise EventError(N_("The end must come after the start."))
-            data["end"] = end.isoformat(timespec="minutes")
+            take_end(data, value)
         return "zone"
     if step == "zone":
-        zone = match_zone(value)
+        zone = match_zone(value, ctx.member.country_code)
         if zone is None:
             raise EventError(N_("“{value}” is not a time zone I know."), value=value[:60])
         start = datetime.fromisoformat(str(data["start"]))
@@ -240,6 +237,21 @@ async def _apply(ctx: Context, step: str, data: dict[str, object], value: str) -
     return step
 
 
+def _past_everywhere(start: datetime, data: dict[str, object]) -> bool:
+    """Whether a start is past in every zone the flow offers (the zone is asked later): then it is
+    refused at once, not after two more questions; a start past in some zone only is checked once the
+    zone is known."""
+    zones = [z for z in [data.get("default_zone"), *data.get("zones", [])] if z] or ["UTC"]  # type: ignore[list-item]
+    now = utcnow()
+    for zone in zones:
+        try:
+            if to_utc(start, str(zone)).instant > now:
+                return False
+        except EventError:
+            return False
+    return True
+
+
 def _place_or_link(data: dict[str, object], value: str) -> None:
     if fields.looks_like_url(value):
         link = value if "://" in value else "https://" + value
@@ -262,6 +274,9 @@ async def preview(ctx: Context, data: dict[str, object]) -> None:
     shown = Event(texts=valid.data.texts, language=valid.data.language, timezone=valid.data.timezone,
                   starts_at=valid.starts_at, ends_at=valid.ends_at)
     lines.append(_("When: {when}").format(when=when(shown, valid.data.timezone)) + f" ({zone_label(valid.data.timezone)})")
+    note = end_note(valid.starts_at, valid.ends_at, valid.data.timezone, by_duration=bool(data.get("duration")))
+    if note:
+        lines.append(note)
     if valid.ambiguous:
         lines.append(_("That time happens twice that night, when the clocks go back: I take the first one."))
     if valid.data.place:

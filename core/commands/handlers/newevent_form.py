@@ -8,20 +8,20 @@ One language is written here; more can be added later with ``editevent``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from core.commands.context import Context
 from core.messages.forms import Choice, FieldErrors, FieldKind, Form, FormField, value_of
 from core.events import fields
 from core.events.errors import EventError
 from core.events.service import validate
-from core.events.times import parse_local_datetime
+from core.events.times import example_text, parse_local_datetime
 from core.geo.timezones import default_zone_for_country, match_zone
 from core.i18n import N_, _, current_language
 from core.memberships import channel_title
 from core.roles import ambassador_countries
 
-from .event_draft import channel_choices, create_from, end_from, event_input, take_channel, texts_of
+from .event_draft import channel_choices, create_from, event_input, take_channel, texts_of
+from .event_draft import take_end as store_end
 
 FORM_ID = "newevent"
 # Which field a whole-event error (``validate``) belongs to; any other goes on the start.
@@ -46,7 +46,7 @@ async def _default_zone(ctx: Context) -> str:
 async def offer(ctx: Context) -> None:
     """Answer ``newevent`` with the form (the caller checked the rights)."""
     choices = tuple(Choice(slug, channel_title(slug)) for slug in await channel_choices(ctx))
-    example = "2027-03-14 18:30"
+    example = example_text()
     form_fields = (
         FormField("title", _("Title"), max_length=fields.MAX_TITLE),
         FormField("description", _("Description"), FieldKind.MULTILINE, required=False, max_length=fields.MAX_DESCRIPTION),
@@ -91,13 +91,9 @@ async def submit(ctx: Context) -> None:
         data["start"] = parse_local_datetime(value_of(values, "start"), language).isoformat(timespec="minutes")
 
     def take_end() -> None:
-        data["end"] = None
+        data["end"] = data["duration"] = None
         if value_of(values, "end") and data.get("start"):
-            start = datetime.fromisoformat(str(data["start"]))
-            end = end_from(start, value_of(values, "end"))
-            if end <= start:
-                raise EventError(N_("The end must come after the start."))
-            data["end"] = end.isoformat(timespec="minutes")
+            store_end(data, value_of(values, "end"))
 
     def take_zone() -> None:
         typed = value_of(values, "zone")

@@ -6,9 +6,10 @@ from core.commands.parameters import Param, Suggest
 from core.commands.registry import command
 from core.commands.syntax import split_page
 from core.messages.types import Pager
+from core.geo.cities import largest_city
 from core.geo.countries import country_name, suggest_countries
 from core.geo.regions import REGIONS, countries_in_region, region_name
-from core.geo.timezones import default_zone_for_country, match_zone, zones_for_country
+from core.geo.timezones import default_zone_for_country, find_zone, offset_name, parse_offset, zones_for_country
 from core.i18n import N_, _, language_name, match_language, use_language
 from core.text import isolate
 
@@ -108,7 +109,13 @@ async def set_country(ctx: Context, code: str) -> None:
     await continue_onboarding(ctx)
 
 
-@command("timezone", N_("Set your time zone (a city or a name such as Europe/Paris)"), params=(Param("zone", N_("A time zone or a city"), N_("time zone or city"),
+def _example_city(ctx: Context) -> str:
+    """A city of the member's own country as the example (any reader knows "Lyon" less than their own capital)."""
+    city = largest_city(ctx.member.country_code)
+    return city.name if city else "Lyon"
+
+
+@command("timezone", N_("Set your time zone (a city, or an offset such as UTC+1)"), params=(Param("zone", N_("A city, a time zone or an offset such as UTC+1"), N_("city, time zone or UTC offset"),
                 suggest=Suggest.TIMEZONE),))
 async def timezone(ctx: Context, args: str) -> None:
     if not args:
@@ -117,19 +124,21 @@ async def timezone(ctx: Context, args: str) -> None:
         if ctx.member.country_code and len(zones_for_country(ctx.member.country_code)) > 1:
             await ask_zone(ctx, ctx.member.country_code)
         else:
-            ctx.reply(_("To change it, send {hint}.").format(hint=ctx.hint("timezone", "Europe/Paris")))
+            ctx.reply(_("To change it, send {hint}.").format(hint=ctx.hint("timezone", _example_city(ctx))))
         return
-    zone = match_zone(args)
-    if zone is None:
-        ctx.reply(
-            _("“{value}” is not a time zone I know. Try a city such as Paris, or a name such as {example}.").format(
-                value=isolate(args), example="Europe/Paris"
-            )
-        )
+    found = find_zone(args, ctx.member.country_code)
+    if found is None:
+        offset = parse_offset(args)
+        if offset is not None:
+            ctx.reply(_("No time zone keeps {offset} all year round. Type your city instead, so that daylight saving "
+                        "is right.").format(offset=isolate(offset_name(offset))))
+        else:
+            ctx.reply(_("I know no city or time zone “{value}”. Type your city, for example {city}, or an offset from "
+                        "UTC, for example {offset}.").format(value=isolate(args), city=_example_city(ctx), offset="UTC+1"))
         return
     onboarding = await _in_onboarding(ctx)
-    ctx.member.timezone = zone
-    ctx.reply(zone_sentence(zone), edit=ctx.pressed)
+    ctx.member.timezone = found.zone
+    ctx.reply(zone_sentence(found.zone, found), edit=ctx.pressed)
     if onboarding:
         await continue_onboarding(ctx)
     else:

@@ -1,15 +1,14 @@
 """Questions asked from several places (start, language, country): one wording each."""
 from __future__ import annotations
 
-from babel import Locale
-
 from core.commands.context import Context
 from core.geo.regions import REGIONS, region_name
-from core.geo.timezones import zones_for_country
-from core.i18n import SUPPORTED_LANGUAGES, _, current_language, language_name
+from core.geo.countries import country_name
+from core.geo.timezones import ZoneMatch, is_offset_zone, offset_name, zone_name, zones_for_country
+from core.i18n import SUPPORTED_LANGUAGES, _, language_name
 from core.i18n.formatting import format_time
 from core.db.types import utcnow
-from core.text import isolate
+from core.text import fold, isolate
 
 
 async def ask_language(ctx: Context, flow: str = "language", guessed: str | None = None) -> None:
@@ -28,14 +27,26 @@ async def ask_country(ctx: Context, flow: str = "country") -> None:
 
 
 def zone_label(zone: str) -> str:
-    """A zone as people know it: its main city in the reader's language ("Le Caire")."""
-    city = Locale.parse(current_language()).time_zones.get(zone, {}).get("city")
-    return city or zone.rsplit("/", 1)[-1].replace("_", " ")
+    """A zone as people know it: its main city in the reader's language ("Le Caire"), or its offset."""
+    return zone_name(zone)
 
 
-def zone_sentence(zone: str) -> str:
+def zone_sentence(zone: str, found: ZoneMatch | None = None) -> str:
+    """The confirmation: the zone by its city (never "Europe/Berlin"), the city typed when it differs
+    ("Paris, for Lyon, France"), and, for an offset, that it has no daylight saving."""
     now = format_time(utcnow(), zone)
-    return _("Your time zone is {zone} (it is {time} there now).").format(zone=isolate(zone), time=now)
+    typed_offset = found.offset if found is not None else None
+    if typed_offset is not None or is_offset_zone(zone):
+        offset = offset_name(typed_offset) if typed_offset is not None else zone_name(zone)
+        return _("Your time zone: {zone}, a fixed offset with no daylight saving (it is {time} there now).").format(
+            zone=isolate(offset), time=now)
+    label = zone_name(zone)
+    city = found.city if found is not None else None
+    if city is not None and fold(label) not in city.keys and fold(label) not in fold(city.name):
+        place = _("{city}, {country}").format(city=city.name, country=country_name(city.country))
+        return _("Your time zone: {zone}, for {place} (it is {time} there now).").format(
+            zone=isolate(label), place=isolate(place), time=now)
+    return _("Your time zone: {zone} (it is {time} there now).").format(zone=isolate(label), time=now)
 
 
 async def ask_zone(ctx: Context, country_code: str, flow: str = "timezone") -> None:
