@@ -20,7 +20,7 @@ PYBABEL = [sys.executable, "-m", "babel.messages.frontend"]
 
 def main() -> None:
     subprocess.run(
-        [*PYBABEL, "-q", "extract", "-F", "babel.cfg", "-k", "N_", "--no-location", "--sort-output",
+        [*PYBABEL, "-q", "extract", "-F", "babel.cfg", "-k", "N_", "-k", "pgettext:1c,2", "-k", "npgettext:1c,2,3", "--no-location", "--sort-output",
          "--project=alumni-bots", "-o", str(POT), "."],
         cwd=ROOT, check=True,
     )

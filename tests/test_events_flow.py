@@ -49,6 +49,7 @@ async def test_french_ambassador_creates_and_arabic_member_answers(db: Database)
     await ambassador.press("France")
     await ambassador.send("40")
     assert "Forum des anciens" in ambassador.text() and "منتدى الخريجين" in ambassador.text()
+    assert "Français\u00a0: " in ambassador.text() and "Arabe\u00a0: " in ambassador.text()  # French spacing
     await ambassador.press("Créer")
     assert "créé" in ambassador.text()
 

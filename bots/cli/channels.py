@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from core.app import App
 from core.db.models import Channel, ChannelBinding, Identity, Member, Membership
-from core.i18n import _, ngettext
+from core.i18n import _, ngettext, pgettext
 
 from . import bindings, channel_settings
 from .common import out, with_app
@@ -69,7 +69,7 @@ def channels_list(args: argparse.Namespace) -> int:
         if kind == "country" and not (args.all or args.kind == "country" or members or bound):
             hidden += 1
             continue
-        kind_label = _("country") if kind == "country" else _("theme")
+        kind_label = pgettext("channel kind", "country") if kind == "country" else pgettext("channel kind", "theme")
         members_label = ngettext("{count} member", "{count} members", members).format(count=members)
         out(f"{slug:<26} {kind_label:<8} {members_label:<12} {', '.join(bound) or '-'}")
         shown += 1

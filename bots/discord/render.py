@@ -27,6 +27,7 @@ from discord.utils import escape_markdown, escape_mentions
 from bots.kit.layout import (NEXT_LABEL, Markup, SafeUrls, button_rows, card_lines, checked_payload, clip,
                              has_pager_row, one_line, page_counter, pager_items)
 from bots.kit.splitting import Splitter, before_escape
+from core.i18n.formatting import labelled
 from core.messages.types import Button, Card, Reply
 
 MAX_CONTENT = 2000
@@ -111,7 +112,7 @@ def reply_lines(reply: Reply) -> list[str]:
     for link in reply.links:
         target = safe_url(link.url)
         label = esc(one_line(link.label))
-        lines.append(f"{label}: <{target}>" if target else f"{label}: {esc(link.url)}")
+        lines.append(labelled(label, f"<{target}>" if target else esc(link.url)))
     return lines
 
 

@@ -16,7 +16,7 @@ from core.events.listing import RSVP_CHOICES, answers_of, upcoming_for_member
 from core.events.reminders import REMINDER_PRESETS, describe_offsets, offsets_of, parse_offsets
 from core.events.render import Counts, counts, counts_text, pick_text, when
 from core.geo.countries import country_name
-from core.i18n import DEFAULT_LANGUAGE, _, language_from_locale, language_name, use_language
+from core.i18n import DEFAULT_LANGUAGE, _, language_from_locale, language_name, pgettext, use_language
 from core.members import find_identity
 from core.memberships import channel_title, joined_slugs
 from core.messages import actions
@@ -79,13 +79,13 @@ async def member_home(db: Database, platform: str, user_id: str, locale: str | N
         with use_language(language):
             button = _Buttons(session, member)
             if member is None:
-                return MemberHome(language, start=await button(_("Start"), "start"))
+                return MemberHome(language, start=await button(pgettext("button", "Start"), "start"))
             events, all_events = await _events(session, member, button)
             return MemberHome(
                 language,
                 profile=await _profile(member, language, button),
                 channels=tuple(sorted((channel_title(s) for s in await joined_slugs(session, member.id)))),
-                channel_buttons=(await button(_("Channels"), "channels"), await button(_("Associations"), "associations"),
+                channel_buttons=(await button(pgettext("button", "Channels"), "channels"), await button(_("Associations"), "associations"),
                                  await button(_("Help"), "help")),
                 events=events,
                 all_events=all_events,
@@ -99,8 +99,9 @@ async def _profile(member: Member, language: str, button: _Buttons) -> HomeProfi
         language=language_name(member.language, language) if member.language else None,
         country=country_name(member.country_code, language) if member.country_code else None,
         timezone=member.timezone or None,
-        buttons=(await button(_("Language"), "language"), await button(_("Country"), "country"),
-                 await button(_("Time zone"), "timezone")),
+        buttons=(await button(pgettext("button", "Language"), "language"),
+                 await button(pgettext("button", "Country"), "country"),
+                 await button(pgettext("button", "Time zone"), "timezone")),
     )
 
 

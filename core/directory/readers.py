@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from core.i18n import _
+from core.i18n.formatting import format_list
 from core.imports import ImportLimits
 from core.text import echo
 
@@ -71,7 +72,7 @@ def parse_csv(text: str) -> Iterator[Row]:
             seen.add(key)
     missing = [key for key in ("name", "country") if key not in keys]
     if missing:
-        raise DirectoryFileError(_("missing column(s) in the header: {columns}").format(columns=", ".join(missing)))
+        raise DirectoryFileError(_("missing column(s) in the header: {columns}").format(columns=format_list(list(missing))))
     last_line = reader.line_num
     while True:
         start = last_line + 1

@@ -4,7 +4,7 @@ The reader's language lives in a context variable: a request (or one delivery)
 sets it with ``use_language`` and every ``_()`` below reads it. Async tasks each
 get their own copy, so concurrent updates never see each other's language.
 """
-from .catalogs import N_, _, current_language, ngettext, pgettext, use_language
+from .catalogs import N_, _, current_language, ngettext, npgettext, pgettext, use_language
 from .languages import (
     DEFAULT_LANGUAGE,
     RTL_LANGUAGES,
@@ -20,6 +20,7 @@ __all__ = [
     "_",
     "current_language",
     "ngettext",
+    "npgettext",
     "pgettext",
     "use_language",
     "DEFAULT_LANGUAGE",

@@ -63,7 +63,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 
 def pgettext(context: str, message: str) -> str:
+    """A short text whose meaning depends on where it is shown ("Start" as a button or a field)."""
     return translations(_language.get()).pgettext(context, message)
+
+
+def npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    return translations(_language.get()).npgettext(context, singular, plural, n)
 
 
 def N_(message: str) -> str:

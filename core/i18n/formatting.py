@@ -52,7 +52,7 @@ def format_number(value: int | float) -> str:
 
 
 def labelled(label: str, value: str) -> str:
-    """"Label: value" as the reader's language writes it (French puts a space before the colon)."""
+    """"Label: value" as the reader's language writes it (French puts a no-break space before the colon)."""
     return _("{label}: {value}").format(label=label, value=value)
 
 

@@ -20,6 +20,7 @@ from core.commands.registry import command
 from core.messages.types import ChatKind
 from core.db.models import Channel, ChannelBinding
 from core.i18n import N_, _
+from core.i18n.formatting import format_list
 from core.memberships import channel_title
 from core.roles import has_role
 from core.text import clean_line
@@ -125,6 +126,6 @@ async def unbind(ctx: Context, args: str) -> None:
     await bindings.unbind(ctx.session, Actor.of(ctx.identity), bound)
     log.info("%s chat %s unbound from %s by member %s", ctx.platform, chat_id, slugs, ctx.member.id)
     ctx.reply(_("This chat is no longer bound to: {channels}.").format(
-        channels=", ".join(channel_title(slug) for slug in slugs)
+        channels=format_list([channel_title(slug) for slug in slugs])
     ))
 

@@ -18,6 +18,7 @@ from core.events.service import cancel_event, get_event, input_of, require_right
 from core.events.times import parse_local_datetime
 from core.geo.timezones import match_zone
 from core.i18n import N_, _, current_language
+from core.i18n.formatting import format_list
 from core.text import isolate
 
 from .event_draft import end_from
@@ -122,7 +123,7 @@ async def editevent(ctx: Context, args: str) -> None:
                   buttons=[row[i : i + 2] for i in range(0, len(row), 2)])
         return
     if name.split("-", 1)[0] not in FIELDS or ("-" in name and name.split("-", 1)[0] not in ("title", "description")):
-        ctx.reply(_("I can change these: {fields}.").format(fields=", ".join(FIELDS)))
+        ctx.reply(_("I can change these: {fields}.").format(fields=format_list(list(FIELDS))))
         return
     if not value.strip():
         await ctx.set_conversation("editevent", "value", {"id": found.id, "field": name})

@@ -24,6 +24,7 @@ from core.events.times import end_note, example_start, example_text, parse_local
 from core.geo.countries import country_name
 from core.geo.timezones import default_zone_for_country, match_zone, zones_for_country
 from core.i18n import N_, SUPPORTED_LANGUAGES, _, current_language, language_name, match_language
+from core.i18n.formatting import labelled
 from core.memberships import channel_title
 from core.roles import ambassador_countries
 from core.text import isolate
@@ -268,7 +269,7 @@ async def preview(ctx: Context, data: dict[str, object]) -> None:
         return
     lines = [_("Here is the event. Shall I create it?"), ""]
     for code, entry in valid.data.texts.items():
-        lines.append(f"{language_name(code, current_language())}: {isolate(entry['title'])}")
+        lines.append(labelled(language_name(code, current_language()), isolate(entry["title"])))
         if entry.get("description"):
             lines.append(f"  {entry['description']}")
     shown = Event(texts=valid.data.texts, language=valid.data.language, timezone=valid.data.timezone,
