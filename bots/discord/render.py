@@ -25,7 +25,7 @@ import discord
 from discord.utils import escape_markdown, escape_mentions
 
 from bots.kit.layout import (NEXT_LABEL, Markup, SafeUrls, button_rows, card_lines, checked_payload, clip,
-                             has_pager_row, one_line, page_counter, pager_items)
+                             has_pager_row, link_line, one_line, page_counter, pager_items)
 from bots.kit.splitting import Splitter, before_escape
 from core.i18n.formatting import labelled
 from core.messages.types import Button, Card, Reply
@@ -92,11 +92,11 @@ def esc(text: str | None) -> str:
 
 
 def _link(label: str, url: str | None) -> str:
+    """"label: <url>": the angle brackets keep Discord from unfurling a preview of the page."""
     target = safe_url(url)
-    return f"[{esc(one_line(label))}]({target})" if target else esc(one_line(label))
+    return labelled(esc(one_line(label)), f"<{target}>") if target else esc(one_line(label))
 
 
-# for a card's description (its title and fields are the embed's own)
 MARKUP = Markup(esc=esc, italic=lambda text: f"*{esc(text)}*", link=_link, safe_url=safe_url)
 
 
@@ -109,10 +109,7 @@ def reply_lines(reply: Reply) -> list[str]:
         lines.append(f"**{esc(one_line(reply.title))}**")
     if reply.text:
         lines.extend(esc(line) for line in reply.text.split("\n"))
-    for link in reply.links:
-        target = safe_url(link.url)
-        label = esc(one_line(link.label))
-        lines.append(labelled(label, f"<{target}>" if target else esc(link.url)))
+    lines.extend(link_line(link, MARKUP) for link in reply.links)
     return lines
 
 
