@@ -65,6 +65,11 @@ def providers() -> list[Provider]:
 # ---------------------------------------------------------------- the sections
 
 
+def headed(heading: str, body: str) -> list[Block]:
+    """A section of the tab: a divider, then the bold heading over an escaped ``body`` (within 3000)."""
+    return [{"type": "divider"}, {"type": "section", "text": mrkdwn(f"*{esc(heading)}*\n{body}"[:3000])}]
+
+
 @home_section(0)
 def greeting(view: HomeView) -> list[Block]:
     blocks: list[Block] = [{"type": "header", "text": plain(_("Alumni network"), 150)}]
@@ -91,17 +96,11 @@ def channels(view: HomeView) -> list[Block]:
     home = view.home
     if not home.known:
         return []
-    heading = _("Your channels")
-    title = f"*{esc(heading)}*"
     if home.channels:
         body = "\n".join(f"• {esc(name)}" for name in home.channels)
     else:
         body = esc(_("You have not joined any channel yet. Send {hint}.").format(hint=command_hint(PLATFORM, "channels")))
-    return [
-        {"type": "divider"},
-        {"type": "section", "text": mrkdwn(f"{title}\n{body}"[:3000])},
-        view.buttons(home.channel_buttons),
-    ]
+    return [*headed(_("Your channels"), body), view.buttons(home.channel_buttons)]
 
 
 @home_section(30)
@@ -115,7 +114,7 @@ def upcoming_events(view: HomeView) -> list[Block]:
     if not home.events:
         text = _("No upcoming event in your country or your channels. Try {example}.").format(
             example=command_hint(PLATFORM, "events", "tn"))
-        return [{"type": "divider"}, {"type": "section", "text": mrkdwn(f"{heading}\n{esc(text)}")}]
+        return headed(title, esc(text))
     blocks: list[Block] = [{"type": "divider"}, {"type": "section", "text": mrkdwn(heading)}]
     for event in home.events:
         lines = [f"*{esc(event.title)}* (#{event.id})", esc(event.when)]
@@ -135,9 +134,7 @@ def reminder_settings(view: HomeView) -> list[Block]:
     home = view.home
     if not home.known:
         return []
-    title = _("Reminders")
-    text = f"*{esc(title)}*\n{esc(home.reminders)}"
-    return [{"type": "divider"}, {"type": "section", "text": mrkdwn(text[:3000])}, view.buttons(home.reminder_buttons)]
+    return [*headed(_("Reminders"), esc(home.reminders)), view.buttons(home.reminder_buttons)]
 
 
 # ---------------------------------------------------------------- building
