@@ -14,10 +14,13 @@ safe after a failed or partial start.
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from core.app import App
 from core.delivery.transport import Transport
+
+
+T = TypeVar("T")
 
 
 class ConnectorError(Exception):
@@ -52,3 +55,14 @@ class Connector(Protocol):
 async def never_closed() -> None:
     """``closed`` of a connector whose library reconnects by itself: only a stop ends it."""
     await asyncio.Future()
+
+
+class MadeOnStart(Generic[T]):
+    """A connector's ``transport``, made in ``start`` (with the platform's client) and asked for after it."""
+
+    _transport: T | None = None
+
+    @property
+    def transport(self) -> T:
+        assert self._transport is not None, "start the connector first"
+        return self._transport

@@ -24,7 +24,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bots import health, host
-from bots.connector import ConnectorError, never_closed
+from bots.connector import ConnectorError, MadeOnStart, never_closed
 from core.app import App
 from core.config import Settings
 from core.delivery.engine import DeliveryEngine
@@ -149,7 +149,7 @@ async def stop(running: Running) -> None:
         await session.close()
 
 
-class SlackConnector:
+class SlackConnector(MadeOnStart[SlackTransport]):
     """The Slack app as a connector: Socket Mode, or the HTTP server (which serves /healthz too)."""
 
     name = "slack"
@@ -159,13 +159,9 @@ class SlackConnector:
         self.args = args
         self.running: Running | None = None
 
-    @property
-    def transport(self) -> SlackTransport:
-        assert self.running is not None, "start the connector first"
-        return self.running.transport
-
     async def start(self, app: App) -> None:
         self.running = await _serve(self.settings, app.commands, self.args)
+        self._transport = self.running.transport
 
     async def stop(self) -> None:
         if self.running is not None:

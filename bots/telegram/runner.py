@@ -19,7 +19,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from bots import host
-from bots.connector import ConnectorError, never_closed
+from bots.connector import ConnectorError, MadeOnStart, never_closed
 from core.app import App
 from core.config import Settings
 from core.i18n import _
@@ -101,7 +101,7 @@ async def stop(application: Application) -> None:
     await application.shutdown()
 
 
-class TelegramConnector:
+class TelegramConnector(MadeOnStart[TelegramTransport]):
     """The Telegram bot as a connector: polling, or the webhook server (``args.webhook_url``)."""
 
     name = "telegram"
@@ -110,12 +110,6 @@ class TelegramConnector:
         self.settings = settings
         self.args = args
         self.application: Application | None = None
-        self._transport: TelegramTransport | None = None
-
-    @property
-    def transport(self) -> TelegramTransport:
-        assert self._transport is not None, "start the connector first"
-        return self._transport
 
     async def start(self, app: App) -> None:
         self.application = build_application(self.settings.telegram_bot_token or "", app.commands,
