@@ -13,10 +13,14 @@ safe after a failed or partial start.
 """
 from __future__ import annotations
 
-from typing import Protocol
+import asyncio
+from typing import Generic, Protocol, TypeVar
 
 from core.app import App
 from core.delivery.transport import Transport
+
+
+T = TypeVar("T")
 
 
 class ConnectorError(Exception):
@@ -46,3 +50,19 @@ class Connector(Protocol):
     async def closed(self) -> None:
         """Return or raise ConnectorError when the connection ends on its own (most never do)."""
         ...
+
+
+async def never_closed() -> None:
+    """``closed`` of a connector whose library reconnects by itself: only a stop ends it."""
+    await asyncio.Future()
+
+
+class MadeOnStart(Generic[T]):
+    """A connector's ``transport``, made in ``start`` (with the platform's client) and asked for after it."""
+
+    _transport: T | None = None
+
+    @property
+    def transport(self) -> T:
+        assert self._transport is not None, "start the connector first"
+        return self._transport

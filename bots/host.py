@@ -15,7 +15,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from bots import health
 from bots.connector import Connector, ConnectorError
@@ -73,6 +73,19 @@ async def run(settings: Settings, args: Any, factories: Sequence[ConnectorFactor
     # out of the garbage collector's reach (tests run connectors without args, in a shared process).
     return await serve(settings, connectors, stop_event=stop_event, health_port=getattr(args, "health_port", None),
                        listen=getattr(args, "listen", None) or "0.0.0.0", freeze=args is not None)
+
+
+class RunAlone(Protocol):
+    async def __call__(self, settings: Settings, args: Any = None, *,
+                       stop_event: asyncio.Event | None = None) -> int: ...
+
+
+def alone(factory: ConnectorFactory) -> RunAlone:
+    """``alumni run <platform>``: one platform's ``run(settings, args)``, its bot alone under the root
+    until SIGTERM, Ctrl-C (cancellation) or ``stop_event``; it returns the exit code."""
+    async def run_alone(settings: Settings, args: Any = None, *, stop_event: asyncio.Event | None = None) -> int:
+        return await run(settings, args, [factory], stop_event=stop_event)
+    return run_alone
 
 
 async def serve(settings: Settings, connectors: Sequence[Connector], *, stop_event: asyncio.Event | None = None,

@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bots.kit.layout import one_line as layout_one_line
 from core.messages.types import Button, Card, Reply
 from core.i18n import _, use_language
 from core.i18n.formatting import labelled
@@ -43,7 +44,7 @@ def safe(text: str) -> str:
 
 def one_line(text: str) -> str:
     """A title or a label: made safe and kept on one line."""
-    return " ".join(safe(text).split())
+    return layout_one_line(safe(text))
 
 
 class _Writer:

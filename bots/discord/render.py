@@ -24,6 +24,8 @@ from typing import Any
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
+from bots.kit.layout import (NEXT_LABEL, Markup, SafeUrls, button_rows, card_lines, checked_payload, clip,
+                             has_pager_row, link_line, one_line, page_counter, pager_items)
 from bots.kit.splitting import Splitter, before_escape
 from core.i18n.formatting import labelled
 from core.messages.types import Button, Card, Reply
@@ -45,12 +47,10 @@ MAX_CUSTOM_ID = 100
 BUTTON_PREFIX = "al"
 SELECT_PREFIX = "als"
 NOOP_ID = "al:page"
-PREVIOUS_LABEL = "◀"
-NEXT_LABEL = "▶"
 SELECTED_MARK = "✓ "
 EMPTY_TEXT = "…"
 EMBED_COLOUR = discord.Colour(0x2B6CB0)
-_SAFE_URL = re.compile(r"^https?://[^\s<>]+$", re.IGNORECASE)
+safe_url = SafeUrls(re.compile(r"^https?://[^\s<>]+$", re.IGNORECASE))
 _BRACKET = "\uffff"  # a noncharacter: never text anyone means to show
 _ANGLE = re.compile(r"<(?=[@#/:]|a:|t:)")
 
@@ -91,18 +91,13 @@ def esc(text: str | None) -> str:
     return _ANGLE.sub("<\u200b", text)
 
 
-def one_line(text: str | None) -> str:
-    return " ".join((text or "").split())
+def _link(label: str, url: str | None) -> str:
+    """"label: <url>": the angle brackets keep Discord from unfurling a preview of the page."""
+    target = safe_url(url)
+    return labelled(esc(one_line(label)), f"<{target}>") if target else esc(one_line(label))
 
 
-def safe_url(url: str | None) -> str | None:
-    if url and _SAFE_URL.match(url.strip()):
-        return url.strip()
-    return None
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+MARKUP = Markup(esc=esc, italic=lambda text: f"*{esc(text)}*", link=_link, safe_url=safe_url)
 
 
 # ---------------------------------------------------------------- text
@@ -114,10 +109,7 @@ def reply_lines(reply: Reply) -> list[str]:
         lines.append(f"**{esc(one_line(reply.title))}**")
     if reply.text:
         lines.extend(esc(line) for line in reply.text.split("\n"))
-    for link in reply.links:
-        target = safe_url(link.url)
-        label = esc(one_line(link.label))
-        lines.append(labelled(label, f"<{target}>" if target else esc(link.url)))
+    lines.extend(link_line(link, MARKUP) for link in reply.links)
     return lines
 
 
@@ -130,24 +122,18 @@ def split_lines(lines: list[str], limit: int = MAX_CONTENT) -> list[str]:
 
 
 def card_embed(card: Card) -> discord.Embed:
-    description = []
-    if card.subtitle:
-        description.append(f"*{esc(one_line(card.subtitle))}*")
-    if card.body:
-        description.append(esc(card.body))
+    description = card_lines(card, MARKUP, fields=False)  # the fields are the embed's own
     url = safe_url(card.url)
-    if card.url and url is None:
-        description.append(esc(card.url))
     embed = discord.Embed(
-        title=_cut(esc(one_line(card.title)) or EMPTY_TEXT, MAX_TITLE),
+        title=clip(esc(one_line(card.title)) or EMPTY_TEXT, MAX_TITLE),
         url=url,
-        description=_cut("\n".join(description), MAX_DESCRIPTION) or None,
+        description=clip("\n".join(description), MAX_DESCRIPTION) or None,
         colour=EMBED_COLOUR,
     )
     for item in card.fields[:MAX_FIELDS]:
         embed.add_field(
-            name=_cut(esc(one_line(item.label)) or EMPTY_TEXT, MAX_FIELD_NAME),
-            value=_cut(esc(item.value) or EMPTY_TEXT, MAX_FIELD_VALUE),
+            name=clip(esc(one_line(item.label)) or EMPTY_TEXT, MAX_FIELD_NAME),
+            value=clip(esc(item.value) or EMPTY_TEXT, MAX_FIELD_VALUE),
             inline=True,
         )
     return embed
@@ -174,42 +160,30 @@ def embed_groups(embeds: list[discord.Embed]) -> list[list[discord.Embed]]:
 
 
 def _label(button: Button) -> str:
-    label = _cut(one_line(button.label), MAX_LABEL)
+    label = clip(one_line(button.label), MAX_LABEL)
     return label or "·"
 
 
 def button_id(index: int, action: str) -> str:
-    custom_id = f"{BUTTON_PREFIX}{index}:{action}"
-    if len(custom_id) > MAX_CUSTOM_ID:  # the core keeps payloads to 64 bytes; never send what Discord refuses
-        raise ValueError(f"button payload too long: {action[:20]!r}…")
-    return custom_id
-
-
-def _button_rows(reply: Reply) -> list[list[Button]]:
-    rows = [list(card.buttons) for card in reply.cards if card.buttons]
-    rows += [list(row) for row in reply.buttons if row]
-    wrapped: list[list[Button]] = []
-    for row in rows:
-        wrapped.extend(row[i : i + MAX_PER_ROW] for i in range(0, len(row), MAX_PER_ROW))
-    return wrapped
+    return checked_payload(f"{BUTTON_PREFIX}{index}:{action}", MAX_CUSTOM_ID)
 
 
 def _pager_row(reply: Reply, start: int) -> list[discord.ui.Item]:
-    pager = reply.pager
-    if pager is None or not (pager.previous or pager.next):
+    if reply.pager is None or not has_pager_row(reply):
         return []
     items: list[discord.ui.Item] = []
-    if pager.previous:
-        items.append(discord.ui.Button(label=PREVIOUS_LABEL, custom_id=button_id(start, pager.previous.action), row=None))
-    items.append(discord.ui.Button(label=f"{pager.page}/{pager.pages}", custom_id=NOOP_ID, disabled=True))
-    if pager.next:
-        items.append(discord.ui.Button(label=NEXT_LABEL, custom_id=button_id(start + 1, pager.next.action)))
+    for item in pager_items(reply.pager):
+        if item.action is None:
+            items.append(discord.ui.Button(label=item.label, custom_id=NOOP_ID, disabled=True))
+        else:  # ◀ and ▶ keep their own indexes, whether or not the other one is there
+            index = start + (item.label == NEXT_LABEL)
+            items.append(discord.ui.Button(label=item.label, custom_id=button_id(index, item.action)))
     return items
 
 
 def build_view(reply: Reply) -> discord.ui.View | None:
     """Buttons when they fit in the rows left by the pager; otherwise select menus of 25 options."""
-    rows = _button_rows(reply)
+    rows = button_rows(reply, MAX_PER_ROW)
     pager_items = _pager_row(reply, start=sum(len(r) for r in rows))
     free_rows = MAX_ROWS - (1 if pager_items else 0)
     if not rows and not pager_items:
@@ -231,7 +205,7 @@ def build_view(reply: Reply) -> discord.ui.View | None:
             part = unique[number * MAX_OPTIONS : (number + 1) * MAX_OPTIONS]
             select = discord.ui.Select(
                 custom_id=f"{SELECT_PREFIX}{number}",
-                placeholder=_cut(f"{_label(part[0])} … {_label(part[-1])}", 150),
+                placeholder=clip(f"{_label(part[0])} … {_label(part[-1])}", 150),
                 options=[
                     discord.SelectOption(label=(SELECTED_MARK if b.selected else "") + _label(b), value=b.action[:MAX_OPTION_VALUE])
                     for b in part
@@ -254,7 +228,7 @@ def render(reply: Reply, extra_lines: list[str] | None = None) -> list[Outgoing]
     """The messages of a reply: text chunks, then embeds; components and file ride on the last one."""
     lines = reply_lines(reply) + [esc(line) for line in extra_lines or []]
     if reply.pager and reply.pager.pages > 1 and not (reply.pager.previous or reply.pager.next):
-        lines.append(f"{reply.pager.page}/{reply.pager.pages}")
+        lines.append(page_counter(reply.pager))
     messages = [Outgoing(content=text) for text in split_lines(lines)]
     groups = embed_groups([card_embed(card) for card in reply.cards])
     for index, group in enumerate(groups):

@@ -21,8 +21,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bots import host
-from bots.connector import ConnectorError
-from bots.lifecycle import run_until_stopped
+from bots.connector import ConnectorError, MadeOnStart, never_closed
 from core.app import App
 from core.config import Settings
 from core.i18n import _
@@ -41,18 +40,15 @@ def configure_endpoints(api_base_url: str | None, gateway_url: str | None) -> No
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url) if gateway_url else DEFAULT_GATEWAY
 
 
-class StartupError(ConnectorError):
-    """Stops the bot before it runs; the message is one line of stderr."""
-
 
 async def start(client: AlumniBot, token: str) -> asyncio.Task[None]:
     """Log in (the token is checked here, commands are published), then connect in a task."""
     try:
         await client.login(token)
     except discord.LoginFailure as error:
-        raise StartupError(_("Discord rejected DISCORD_BOT_TOKEN (invalid or revoked token)")) from error
+        raise ConnectorError(_("Discord rejected DISCORD_BOT_TOKEN (invalid or revoked token)")) from error
     except (discord.HTTPException, OSError) as error:
-        raise StartupError(_("cannot reach the Discord API: {error}").format(error=error)) from error
+        raise ConnectorError(_("cannot reach the Discord API: {error}").format(error=error)) from error
     return asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
 
 
@@ -63,13 +59,13 @@ async def wait_ready(client: AlumniBot, connection: asyncio.Task[None], timeout:
     if connection in done:
         ready.cancel()
         connection.result()  # raises the gateway's error
-        raise StartupError(_("the Discord gateway closed the connection"))
+        raise ConnectorError(_("the Discord gateway closed the connection"))
     if ready not in done:
         ready.cancel()
-        raise StartupError(_("the Discord gateway did not answer in time"))
+        raise ConnectorError(_("the Discord gateway did not answer in time"))
 
 
-class DiscordConnector:
+class DiscordConnector(MadeOnStart[DiscordTransport]):
     """The Discord bot as a connector: logged in, then connected to the gateway until READY."""
 
     name = "discord"
@@ -78,12 +74,6 @@ class DiscordConnector:
         self.settings = settings
         self.client: AlumniBot | None = None
         self._connection: asyncio.Task[None] | None = None
-        self._transport: DiscordTransport | None = None
-
-    @property
-    def transport(self) -> DiscordTransport:
-        assert self._transport is not None, "start the connector first"
-        return self._transport
 
     async def start(self, app: App) -> None:
         configure_endpoints(self.settings.discord_api_base_url, self.settings.discord_gateway_url)
@@ -94,9 +84,9 @@ class DiscordConnector:
             self._connection = await start(client, self.settings.discord_bot_token or "")
             await wait_ready(client, self._connection)
         except discord.PrivilegedIntentsRequired as error:
-            raise StartupError(_("Discord refused the bot's intents (enable them in the developer portal)")) from error
+            raise ConnectorError(_("Discord refused the bot's intents (enable them in the developer portal)")) from error
         except (discord.DiscordException, OSError) as error:
-            raise StartupError(_("Discord refused to start the bot: {error}").format(error=error)) from error
+            raise ConnectorError(_("Discord refused to start the bot: {error}").format(error=error)) from error
 
     async def stop(self) -> None:
         if self.client is not None:
@@ -108,8 +98,7 @@ class DiscordConnector:
     async def closed(self) -> None:
         """The gateway connection ended (discord.py reconnects by itself until it cannot)."""
         if self._connection is None:
-            await asyncio.Future()
-            return
+            return await never_closed()
         try:
             await asyncio.shield(self._connection)
         except asyncio.CancelledError:
@@ -119,18 +108,11 @@ class DiscordConnector:
 
 
 def connector(settings: Settings, args: Any = None) -> DiscordConnector:
-    """The bot of these settings; StartupError when they cannot work (no token)."""
+    """The bot of these settings; ConnectorError when they cannot work (no token)."""
     if not settings.discord_bot_token:
-        raise StartupError(_("DISCORD_BOT_TOKEN is not set (create a bot at {url})").format(
+        raise ConnectorError(_("DISCORD_BOT_TOKEN is not set (create a bot at {url})").format(
             url="https://discord.com/developers/applications"))
     return DiscordConnector(settings)
 
 
-async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event | None = None) -> int:
-    """Run the bot alone until SIGTERM, Ctrl-C (cancellation) or ``stop_event``. Returns the exit code."""
-    return await host.run(settings, args, [connector], stop_event=stop_event)
-
-
-def main(settings: Settings, args: Any = None) -> int:
-    """Synchronous entry point: the exit code."""
-    return run_until_stopped(run, settings, args)
+run = host.alone(connector)  # ``alumni run discord``: this bot alone, until SIGTERM or Ctrl-C

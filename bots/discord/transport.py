@@ -24,21 +24,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 import aiohttp
 import discord
 
 from core.messages.types import ChatAccess, Reply
-from core.delivery.transport import PermanentError, Progress, RetryAfter, Target, TransientError, Unreachable
+from core.delivery.transport import (Pace, PermanentError, Progress, RetryAfter, Target, TransientError, Unreachable,
+                                     no_pace)
 
 from .access import role_of
 from .render import render
 from .scheduled import ScheduledEvents, is_mirror_address
 
 log = logging.getLogger(__name__)
-Pace = Callable[[], Awaitable[None]]
 T = TypeVar("T")
 CANNOT_DM = 50007
 UNKNOWN_USER = 10013
@@ -74,10 +74,6 @@ def delivery_error(error: BaseException) -> Exception:
     return PermanentError(f"{type(error).__name__}: {error}")
 
 
-async def _no_wait() -> None:
-    return None
-
-
 class DiscordTransport:
     platform = "discord"
 
@@ -98,7 +94,7 @@ class DiscordTransport:
         return known
 
     async def send(self, target: Target, reply: Reply) -> None:
-        await self.send_paced(target, reply, _no_wait)
+        await self.send_paced(target, reply, no_pace)
 
     async def send_paced(self, target: Target, reply: Reply, pace: Pace, progress: Progress | None = None) -> None:
         """Every request waits for ``pace()`` (the engine's limiter: Discord's 50 requests/s count

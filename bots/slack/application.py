@@ -171,7 +171,7 @@ def register(app: AsyncApp, adapter: Adapter) -> None:
     async def on_home(event: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
-        await adapter.publish_home(str(event["user"]), force=True)
+        await adapter.home_tab.publish(str(event["user"]), force=True)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:

@@ -78,4 +78,4 @@ async def submit(adapter: Adapter, ack: Any, body: dict[str, Any], view: dict[st
     else:
         await ack(response_action="clear")
     await Responder(adapter.client, origin, request).send_all(rest)
-    await adapter.refresh_home(user_id)
+    await adapter.home_tab.refresh(user_id)

@@ -195,13 +195,14 @@ class Adapter:
     service: Any
     client: AsyncWebClient
     profiles: Profiles
-    home_seen: dict[str, str] = field(default_factory=dict)  # user id -> fingerprint of the published Home
     _events: OrderedDict[str, None] = field(default_factory=OrderedDict)
     _dms: dict[str, str] = field(default_factory=dict)  # user id -> their DM with the app
     pipeline: Pipeline = field(init=False)  # one request at a time per person and channel; failures told
+    home_tab: home.HomeTab = field(init=False)  # the Home tabs published, redone after a member's requests
 
     def __post_init__(self) -> None:
         self.pipeline = Pipeline(self.service)
+        self.home_tab = home.HomeTab(self.service, self.client, self.profiles)
 
     def seen(self, event_id: str | None) -> bool:
         """True for an event already handled: Slack delivers an event again when it doubts the first
@@ -263,29 +264,9 @@ class Adapter:
                 answer = await self.pipeline.ask(replace(request, command=name, args=rest, text=None))
             await Responder(self.client, origin, answer.request).send_all(answer.replies)
         if answer.replies:  # nothing said, nothing changed (a request dropped by the command limits): no Home to redo
-            await self.refresh_home(origin.user_id)
+            await self.home_tab.refresh(origin.user_id)
         return answer.replies
 
     async def with_rights(self, request: Request) -> Request:
         """The sender's and the app's rights in the channel, for the core's bind rule."""
         return await bind.with_channel_rights(self.client, self.profiles, request)
-
-    # ------------------------------------------------------------ Home tab
-
-    async def publish_home(self, user_id: str, *, force: bool = False) -> None:
-        profile = await self.profiles.get(user_id)
-        view = await home.build_home(self.service, user_id, profile.locale)
-        fingerprint = home.fingerprint(view)
-        if not force and self.home_seen.get(user_id) == fingerprint:
-            return
-        await self.client.views_publish(user_id=user_id, view=view)
-        self.home_seen[user_id] = fingerprint
-
-    async def refresh_home(self, user_id: str) -> None:
-        """Re-publish the Home tab of someone who has opened it, when what it shows has changed."""
-        if user_id not in self.home_seen:
-            return
-        try:
-            await self.publish_home(user_id)
-        except Exception as error:  # noqa: BLE001 - the Home tab is a convenience; the answer was sent
-            log.info("views.publish for %s failed: %s", user_id, error)

@@ -7,21 +7,28 @@ home; providers are registered with ``@home_section(order)`` and the tab shows t
 order. Greeting (0), profile (10), channels (20), upcoming events (30), reminder settings (40).
 
 Every text is escaped (see ``render``); a press on the Home tab goes through the same path as a
-press in a message.
+press in a message. ``HomeTab`` publishes the view when a member opens the tab, and again after
+their requests when what it shows has changed.
 """
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
 
 from core.commands.home import MemberHome
 from core.commands.syntax import command_hint
 from core.i18n import _, use_language
 from core.messages.types import Button
 
+from .profiles import Profiles
 from .render import ActionIds, Block, button_element, esc, mrkdwn, plain
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
 MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab view
@@ -58,6 +65,11 @@ def providers() -> list[Provider]:
 # ---------------------------------------------------------------- the sections
 
 
+def headed(heading: str, body: str) -> list[Block]:
+    """A section of the tab: a divider, then the bold heading over an escaped ``body`` (within 3000)."""
+    return [{"type": "divider"}, {"type": "section", "text": mrkdwn(f"*{esc(heading)}*\n{body}"[:3000])}]
+
+
 @home_section(0)
 def greeting(view: HomeView) -> list[Block]:
     blocks: list[Block] = [{"type": "header", "text": plain(_("Alumni network"), 150)}]
@@ -84,17 +96,11 @@ def channels(view: HomeView) -> list[Block]:
     home = view.home
     if not home.known:
         return []
-    heading = _("Your channels")
-    title = f"*{esc(heading)}*"
     if home.channels:
         body = "\n".join(f"• {esc(name)}" for name in home.channels)
     else:
         body = esc(_("You have not joined any channel yet. Send {hint}.").format(hint=command_hint(PLATFORM, "channels")))
-    return [
-        {"type": "divider"},
-        {"type": "section", "text": mrkdwn(f"{title}\n{body}"[:3000])},
-        view.buttons(home.channel_buttons),
-    ]
+    return [*headed(_("Your channels"), body), view.buttons(home.channel_buttons)]
 
 
 @home_section(30)
@@ -108,7 +114,7 @@ def upcoming_events(view: HomeView) -> list[Block]:
     if not home.events:
         text = _("No upcoming event in your country or your channels. Try {example}.").format(
             example=command_hint(PLATFORM, "events", "tn"))
-        return [{"type": "divider"}, {"type": "section", "text": mrkdwn(f"{heading}\n{esc(text)}")}]
+        return headed(title, esc(text))
     blocks: list[Block] = [{"type": "divider"}, {"type": "section", "text": mrkdwn(heading)}]
     for event in home.events:
         lines = [f"*{esc(event.title)}* (#{event.id})", esc(event.when)]
@@ -128,9 +134,7 @@ def reminder_settings(view: HomeView) -> list[Block]:
     home = view.home
     if not home.known:
         return []
-    title = _("Reminders")
-    text = f"*{esc(title)}*\n{esc(home.reminders)}"
-    return [{"type": "divider"}, {"type": "section", "text": mrkdwn(text[:3000])}, view.buttons(home.reminder_buttons)]
+    return [*headed(_("Reminders"), esc(home.reminders)), view.buttons(home.reminder_buttons)]
 
 
 # ---------------------------------------------------------------- building
@@ -150,3 +154,34 @@ async def build_home(service: Any, user_id: str, locale: str | None = None) -> d
 def fingerprint(view: dict[str, Any]) -> str:
     """A stable text of a view, to publish only what changed."""
     return json.dumps(view, sort_keys=True, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- publishing
+
+
+@dataclass
+class HomeTab:
+    """The Home tabs this process published, so that one is published again only when it changed."""
+
+    service: Any
+    client: AsyncWebClient
+    profiles: Profiles
+    seen: dict[str, str] = field(default_factory=dict)  # user id -> fingerprint of the published Home
+
+    async def publish(self, user_id: str, *, force: bool = False) -> None:
+        profile = await self.profiles.get(user_id)
+        view = await build_home(self.service, user_id, profile.locale)
+        published = fingerprint(view)
+        if not force and self.seen.get(user_id) == published:
+            return
+        await self.client.views_publish(user_id=user_id, view=view)
+        self.seen[user_id] = published
+
+    async def refresh(self, user_id: str) -> None:
+        """Re-publish the Home tab of someone who has opened it, when what it shows has changed."""
+        if user_id not in self.seen:
+            return
+        try:
+            await self.publish(user_id)
+        except Exception as error:  # noqa: BLE001 - the Home tab is a convenience; the answer was sent
+            log.info("views.publish for %s failed: %s", user_id, error)

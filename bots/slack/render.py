@@ -18,9 +18,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bots.kit.layout import (Markup, SafeUrls, card_lines, checked_payload, clip as layout_clip, link_line, one_line,
+                             pager_items)
 from bots.kit.splitting import Splitter, before_entity
 from core.messages.types import Button, Card, Reply
-from core.i18n.formatting import labelled
 
 MAX_SECTION_TEXT = 3000
 MAX_HEADER = 150
@@ -41,9 +42,7 @@ BUTTONS_BEFORE_SELECT = 10  # more choices than this in one reply become a selec
 
 ACTION_PREFIX = "alumni:"  # every interactive element's action_id starts with it (routing)
 NOOP_ACTION = "_"  # the page counter: answered by the adapter, never sent to the core
-PREVIOUS_LABEL = "◀"
-NEXT_LABEL = "▶"
-_SAFE_URL = re.compile(r"^https?://[^\s<>|]+$", re.IGNORECASE)
+linkable = SafeUrls(re.compile(r"^https?://[^\s<>|]+$", re.IGNORECASE))
 _MENTION_WORDS = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 WORD_JOINER = "\u2060"
 
@@ -110,13 +109,8 @@ def esc(text: str | None) -> str:
     return esc_entities(text)
 
 
-def one_line(text: str | None) -> str:
-    """A text that must stay on one line (titles, labels): line breaks become spaces."""
-    return " ".join((text or "").split())
-
-
 def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return layout_clip(text, limit, tidy=True)
 
 
 def clip_escaped(text: str, limit: int) -> str:
@@ -132,9 +126,8 @@ def clip_escaped(text: str, limit: int) -> str:
 
 def safe_url(url: str | None) -> str | None:
     """The URL if it may be used in a link (http, https, no Slack control characters), else None."""
-    if url and _SAFE_URL.match(url.strip()):
-        return url.strip().replace("&", "&amp;")
-    return None
+    target = linkable(url)
+    return None if target is None else target.replace("&", "&amp;")
 
 
 def link(label: str, url: str | None) -> str:
@@ -144,6 +137,10 @@ def link(label: str, url: str | None) -> str:
     if target is None:
         return shown
     return f"<{target}|{shown}>" if shown else f"<{target}>"
+
+
+MARKUP = Markup(esc=esc, italic=lambda text: f"_{esc(clip(text, MAX_CARD_SUBTITLE))}_", link=link,
+                safe_url=safe_url)
 
 
 def mrkdwn(text: str) -> dict[str, Any]:
@@ -176,9 +173,7 @@ def split_text(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
 
 
 def action_value(action: str, limit: int = MAX_ACTION_VALUE) -> str:
-    if len(action) > limit:  # the core keeps payloads short (64 bytes); never send what Slack refuses
-        raise ValueError(f"button payload over {limit} characters: {action[:20]!r}…")
-    return action
+    return checked_payload(action, limit)
 
 
 def button_label(button: Button) -> str:
@@ -209,7 +204,7 @@ def button_element(button: Button, ids: ActionIds) -> dict[str, Any]:
 
 
 def url_button(label: str, url: str, ids: ActionIds) -> dict[str, Any] | None:
-    target = url.strip() if url and _SAFE_URL.match(url.strip()) else None
+    target = linkable(url)
     if target is None:
         return None
     return {"type": "button", "action_id": ids.next(), "text": plain(label or "➜", MAX_BUTTON_TEXT), "url": target}
@@ -262,12 +257,7 @@ def card_blocks(card: Card, ids: ActionIds) -> list[Block]:
     title = clip(one_line(card.title), MAX_CARD_TITLE)
     linked = link(title, card.url)
     lines = [f"*{linked if len(linked) < MAX_SECTION_TEXT - 2 else esc(title)}*"]
-    if card.subtitle:
-        lines.append(f"_{esc(clip(one_line(card.subtitle), MAX_CARD_SUBTITLE))}_")
-    if card.body:
-        lines.append(esc(card.body))
-    if card.url and safe_url(card.url) is None:
-        lines.append(esc(card.url))
+    lines += card_lines(card, MARKUP, fields=False)  # the fields are a section of their own
     pieces = split_text("\n".join(lines))
     blocks: list[Block] = [{"type": "section", "text": mrkdwn(piece)} for piece in pieces]
     if card.fields:
@@ -291,7 +281,7 @@ def reply_blocks(reply: Reply, placeholder: str = "…") -> list[Block]:
             blocks.append({"type": "divider"})
         blocks.extend(card_blocks(card, ids))
     if reply.links:
-        lines = [link(l.label, l.url) if safe_url(l.url) else labelled(esc(one_line(l.label)), esc(l.url)) for l in reply.links]
+        lines = [link_line(item, MARKUP) for item in reply.links]
         blocks.extend({"type": "section", "text": mrkdwn(p)} for p in split_text("\n".join(lines)))
     choices = [b for row in reply.buttons for b in row]
     if len(choices) > BUTTONS_BEFORE_SELECT:
@@ -302,15 +292,9 @@ def reply_blocks(reply: Reply, placeholder: str = "…") -> list[Block]:
                 blocks.extend(actions_blocks([button_element(b, ids) for b in row]))
     pager = reply.pager
     if pager and pager.pages > 1:
-        elements = []
-        if pager.previous:
-            elements.append({"type": "button", "action_id": ids.next(), "text": plain(PREVIOUS_LABEL),
-                             "value": action_value(pager.previous.action)})
-        elements.append({"type": "button", "action_id": ids.next(), "text": plain(f"{pager.page}/{pager.pages}"),
-                         "value": NOOP_ACTION})
-        if pager.next:
-            elements.append({"type": "button", "action_id": ids.next(), "text": plain(NEXT_LABEL),
-                             "value": action_value(pager.next.action)})
+        elements = [{"type": "button", "action_id": ids.next(), "text": plain(item.label),
+                     "value": NOOP_ACTION if item.action is None else action_value(item.action)}
+                    for item in pager_items(pager)]
         blocks.append({"type": "actions", "elements": elements})
     return blocks
 

@@ -24,8 +24,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bots import health, host
-from bots.connector import ConnectorError
-from bots.lifecycle import run_until_stopped
+from bots.connector import ConnectorError, MadeOnStart, never_closed
 from core.app import App
 from core.config import Settings
 from core.delivery.engine import DeliveryEngine
@@ -42,9 +41,6 @@ DEFAULT_PORT = 3000
 DEFAULT_LISTEN = "0.0.0.0"
 _SIGNING_SECRET = re.compile(r"^[0-9a-fA-F]{32,}$")
 
-
-class StartupError(ConnectorError):
-    """A condition that stops the app before it runs, with a message for one line of stderr."""
 
 
 @dataclass
@@ -63,24 +59,24 @@ class Running:
 
 def check_settings(settings: Settings) -> None:
     if not settings.slack_bot_token:
-        raise StartupError(_("SLACK_BOT_TOKEN is not set (the app's Bot User OAuth Token, xoxb-...)"))
+        raise ConnectorError(_("SLACK_BOT_TOKEN is not set (the app's Bot User OAuth Token, xoxb-...)"))
     if not settings.slack_app_token:
         if not settings.slack_signing_secret:
-            raise StartupError(_("SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials); "
+            raise ConnectorError(_("SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials); "
                                  "or set SLACK_APP_TOKEN for Socket Mode"))
         if not _SIGNING_SECRET.match(settings.slack_signing_secret):
-            raise StartupError(_("SLACK_SIGNING_SECRET is not a Slack signing secret (32 hexadecimal characters)"))
+            raise ConnectorError(_("SLACK_SIGNING_SECRET is not a Slack signing secret (32 hexadecimal characters)"))
 
 
 async def check_token(app: AsyncApp) -> str:
-    """``auth.test``: the bot user id, or StartupError with the reason in one line."""
+    """``auth.test``: the bot user id, or ConnectorError with the reason in one line."""
     try:
         response = await app.client.auth_test()
     except SlackApiError as error:
         code = errors.error_code(error) or f"HTTP {getattr(error.response, 'status_code', '?')}"
-        raise StartupError(_("Slack rejected SLACK_BOT_TOKEN ({code})").format(code=code)) from error
+        raise ConnectorError(_("Slack rejected SLACK_BOT_TOKEN ({code})").format(code=code)) from error
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
-        raise StartupError(_("cannot reach the Slack Web API at {url}: {error}").format(url=app.client.base_url, error=type(error).__name__)) from error
+        raise ConnectorError(_("cannot reach the Slack Web API at {url}: {error}").format(url=app.client.base_url, error=type(error).__name__)) from error
     return str(response.get("user_id") or "")
 
 
@@ -114,7 +110,7 @@ async def _serve(settings: Settings, service: Any, args: Any = None) -> Running:
             opened = await app.client.apps_connections_open(app_token=settings.slack_app_token or "")
         except SlackApiError as error:
             await handler.close_async()
-            raise StartupError(_("Slack rejected SLACK_APP_TOKEN ({code}); it must be an app-level token with the "
+            raise ConnectorError(_("Slack rejected SLACK_APP_TOKEN ({code}); it must be an app-level token with the "
                                  "connections:write scope").format(code=errors.error_code(error) or "error")) from error
         handler.client.wss_uri = str(opened["url"])
         await handler.connect_async()
@@ -131,7 +127,7 @@ async def _serve(settings: Settings, service: Any, args: Any = None) -> Running:
         await site.start()
     except OSError as error:
         await runner.cleanup()
-        raise StartupError(_("cannot listen on port {port}: {error}").format(port=port, error=error.strerror or error)) from error
+        raise ConnectorError(_("cannot listen on port {port}: {error}").format(port=port, error=error.strerror or error)) from error
     bound = site._server.sockets[0].getsockname()[1] if site._server and site._server.sockets else port  # type: ignore[union-attr]
     log.info("slack app %s listening on port %s, path %s", bot_user, bound, EVENTS_PATH)
     return Running(app, adapter, SlackTransport.from_settings(settings), runner=runner, port=int(bound))
@@ -153,7 +149,7 @@ async def stop(running: Running) -> None:
         await session.close()
 
 
-class SlackConnector:
+class SlackConnector(MadeOnStart[SlackTransport]):
     """The Slack app as a connector: Socket Mode, or the HTTP server (which serves /healthz too)."""
 
     name = "slack"
@@ -163,13 +159,9 @@ class SlackConnector:
         self.args = args
         self.running: Running | None = None
 
-    @property
-    def transport(self) -> SlackTransport:
-        assert self.running is not None, "start the connector first"
-        return self.running.transport
-
     async def start(self, app: App) -> None:
         self.running = await _serve(self.settings, app.commands, self.args)
+        self._transport = self.running.transport
 
     async def stop(self) -> None:
         if self.running is not None:
@@ -179,20 +171,13 @@ class SlackConnector:
         return self.running is not None
 
     async def closed(self) -> None:
-        await asyncio.Future()  # bolt's socket handler and aiohttp's server keep going until stopped
+        await never_closed()  # bolt's socket handler and aiohttp's server keep going until stopped
 
 
 def connector(settings: Settings, args: Any = None) -> SlackConnector:
-    """The app of these settings; StartupError when they cannot work (a token or secret missing)."""
+    """The app of these settings; ConnectorError when they cannot work (a token or secret missing)."""
     check_settings(settings)
     return SlackConnector(settings, args)
 
 
-async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event | None = None) -> int:
-    """Run the app alone until SIGTERM, Ctrl-C (cancellation) or ``stop_event``. Returns the exit code."""
-    return await host.run(settings, args, [connector], stop_event=stop_event)
-
-
-def main(settings: Settings, args: Any = None) -> int:
-    """Synchronous entry point: the exit code."""
-    return run_until_stopped(run, settings, args)
+run = host.alone(connector)  # ``alumni run slack``: this bot alone, until SIGTERM or Ctrl-C

@@ -14,7 +14,7 @@ that failed, and each waits for the core's pace (Slack's limits count messages).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import TypeVar
 
 import aiohttp
@@ -23,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from core.messages.types import ChatAccess, FileAttachment, Reply
 from core.config import Settings
-from core.delivery.transport import PermanentError, Progress, Target
+from core.delivery.transport import Pace, PermanentError, Progress, Target, no_pace
 from core.i18n import _, use_language
 
 from . import access as access_rules
@@ -33,12 +33,7 @@ from .render import Message, code_block, esc, render
 
 PLATFORM = "slack"
 log = logging.getLogger(__name__)
-Pace = Callable[[], Awaitable[None]]
 T = TypeVar("T")
-
-
-async def _no_pace() -> None:
-    return None
 
 
 class SlackTransport:
@@ -66,7 +61,7 @@ class SlackTransport:
         return cls(settings.slack_bot_token or "", base_url=settings.slack_api_url)
 
     async def send(self, target: Target, reply: Reply) -> None:
-        await self.send_paced(target, reply, _no_pace)
+        await self.send_paced(target, reply, no_pace)
 
     async def send_paced(self, target: Target, reply: Reply, pace: Pace, progress: Progress | None = None) -> None:
         """The parts of the reply not yet out (the file, then each message), each after ``pace()``."""

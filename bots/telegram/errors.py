@@ -5,6 +5,16 @@
 - 403 "bot was blocked by the user" / "user is deactivated" (``Forbidden``): the identity is
   marked unreachable (``mark_unreachable``) and nothing more is sent to it.
 - anything else raised while handling an update is logged by ``error_handler``; the bot goes on.
+
+For pushes, ``classify`` turns python-telegram-bot's errors into the core's delivery errors:
+
+- ``RetryAfter`` (429) -> ``RetryAfter`` (global: Telegram does not say which limit it was);
+- ``Forbidden`` (403: blocked, kicked from the group, account deleted, never started) -> ``Unreachable``;
+- ``BadRequest`` (400: chat not found, text refused) and ``ChatMigrated`` -> ``PermanentError``;
+- ``NetworkError``/``TimedOut``, 5xx and anything else -> ``TransientError`` (retried later);
+- a malformed answer (not JSON, or JSON without the documented ``result``: PTB then raises
+  ``KeyError``/``TypeError``/``ValueError`` rather than a ``TelegramError``) -> ``TransientError``
+  (``malformed``): a broken proxy or a platform in maintenance, not a refusal of this message.
 """
 from __future__ import annotations
 
@@ -15,10 +25,14 @@ import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+
+from core.delivery import transport as core
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# What python-telegram-bot raises when a 200 answer is not the Bot API's shape.
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError)
 
 PLATFORM = "telegram"
 MAX_ATTEMPTS = 4
@@ -113,3 +127,24 @@ async def error_handler(update: object, context: Any) -> None:
         log.warning("update %s failed: %s", getattr(update, "update_id", "?"), error)
     else:
         log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=error)
+
+
+def malformed(error: Exception) -> core.TransientError:
+    """A 200 answer that is not a Bot API answer: try again later."""
+    return core.TransientError(f"malformed answer from the Bot API: {type(error).__name__}")
+
+
+def classify(error: TelegramError) -> core.DeliveryError:
+    """PTB's exception -> the core's delivery error (order matters: BadRequest is a NetworkError)."""
+    if isinstance(error, RetryAfter):
+        return core.RetryAfter(retry_after_seconds(error), scope="global")
+    message = " ".join(str(error).split())[:200]
+    if isinstance(error, Forbidden):
+        return core.Unreachable(message)
+    if isinstance(error, ChatMigrated):
+        return core.PermanentError(f"group became a supergroup {error.new_chat_id}")
+    if isinstance(error, BadRequest):
+        return core.PermanentError(message)
+    if isinstance(error, (NetworkError, InvalidToken)):
+        return core.TransientError(message)
+    return core.TransientError(message)

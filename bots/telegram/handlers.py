@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import datetime as dtm
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update, User
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden
@@ -20,12 +18,11 @@ from telegram.ext import ContextTypes
 
 from bots.kit.pipeline import Answer, Pipeline
 from bots.kit.privacy import leaves_the_chat
-from core.messages.types import Chat, ChatAccess, ChatKind, Link, Reply, Request, Sender
+from core.messages.types import Chat, ChatKind, Link, Reply, Request, Sender
 from core.i18n import _, use_language
 
-from . import bind, errors
-from .access import INVITE_LIFETIME, take_back
-from .render import NOOP_ACTION, Chunk, esc, render, url_button
+from . import access, bind, errors
+from .render import NOOP_ACTION, Chunk, esc, render
 
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"
@@ -164,7 +161,8 @@ class Delivery:
         private_target = chat_id == self.request.sender.user_id or self.request.chat.kind == ChatKind.PRIVATE
         if private_target and errors.is_unreachable(self.request.sender.user_id):
             raise errors.Unreachable
-        invites = await self._apply_access(reply.access)
+        invites = await access.apply(self.bot, int(self.request.sender.user_id), reply.access,
+                                     lambda make, what: errors.call_api(make, what=what))
         if invites and self.request.chat.kind != ChatKind.PRIVATE:
             # A single-use link posted in a group could be taken by anyone: it goes to the person.
             await self._send_invites_privately(invites)
@@ -184,48 +182,11 @@ class Delivery:
             if index == 0 and edit_first and await self._edit(chunk):
                 continue
             message = await self._api(
-                lambda chunk=chunk: self.bot.send_message(
-                    chat_id=chat_id,
-                    text=chunk.html,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=chunk.markup,
-                    disable_web_page_preview=True,
-                ),
+                lambda chunk=chunk: self.bot.send_message(chat_id=chat_id, **chunk.message()),
                 what="sendMessage",
                 private_target=private_target,
             )
             self.sent.append(message)
-
-    async def _apply_access(self, access: list[ChatAccess]) -> list[list[InlineKeyboardButton]]:
-        """Grant (single-use invite link) or take back (``access.take_back``) bound chats.
-
-        Returns the invite buttons to show. A failure (the bot is not an administrator of the
-        group, the group is gone) is logged and never stops the reply.
-        """
-        rows: list[list[InlineKeyboardButton]] = []
-        user_id = int(self.request.sender.user_id)
-        for item in access:
-            try:
-                if item.grant:
-                    link = await errors.call_api(
-                        lambda item=item: self.bot.create_chat_invite_link(
-                            chat_id=item.chat_id,
-                            member_limit=1,
-                            expire_date=dtm.datetime.now(dtm.timezone.utc) + INVITE_LIFETIME,
-                            name=f"{item.channel_slug} {user_id}"[:32],
-                        ),
-                        what="createChatInviteLink",
-                    )
-                    rows.append([url_button(item.title or item.channel_slug, link.invite_link)])
-                else:
-                    await take_back(self.bot, item, user_id, lambda make, what: errors.call_api(make, what=what))
-            except (BadRequest, Forbidden) as error:
-                log.warning(
-                    "cannot %s chat %s (%s) for channel %s: %s — is the bot an administrator there, "
-                    "with the rights to invite and ban users?",
-                    "open" if item.grant else "close", item.chat_id, item.title, item.channel_slug, error,
-                )
-        return rows
 
     async def _send_invites_privately(self, rows: list[list[InlineKeyboardButton]]) -> None:
         user_id = self.request.sender.user_id
@@ -247,14 +208,8 @@ class Delivery:
         assert carrier is not None
         try:
             await errors.call_api(
-                lambda: self.bot.edit_message_text(
-                    chat_id=carrier.chat.id,
-                    message_id=carrier.message_id,
-                    text=chunk.html,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=chunk.markup,
-                    disable_web_page_preview=True,
-                ),
+                lambda: self.bot.edit_message_text(chat_id=carrier.chat.id, message_id=carrier.message_id,
+                                                   **chunk.message()),
                 what="editMessageText",
             )
         except BadRequest as error:

@@ -10,21 +10,22 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
 
+from bots.kit.layout import (Markup, SafeUrls, button_rows, card_lines as layout_card_lines, checked_payload,
+                             has_pager_row, link_line, one_line, page_counter, pager_items)
 from bots.kit.splitting import Splitter, before_entity
 from core.messages.types import Button, Card, Reply
-from core.i18n.formatting import labelled
 
 MAX_MESSAGE = 4096  # Telegram's limit for a message text
 MAX_CALLBACK_DATA = 64  # bytes
 NOOP_ACTION = "_"  # the page counter between ◀ and ▶: answered by the adapter, never sent to the core
-PREVIOUS_LABEL = "◀"
-NEXT_LABEL = "▶"
 SELECTED_MARK = "✓ "
 EMPTY_TEXT = "…"  # Telegram refuses an empty message; used when a Reply carries only buttons
-_SAFE_URL = re.compile(r"^(https?://|tg://)[^\s]+$", re.IGNORECASE)
+safe_url = SafeUrls(re.compile(r"^(https?://|tg://)[^\s]+$", re.IGNORECASE))
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,28 +35,24 @@ class Chunk:
     html: str
     markup: InlineKeyboardMarkup | None = None
 
+    def message(self) -> dict[str, Any]:
+        """What ``send_message`` and ``edit_message_text`` take for this chunk (no link previews)."""
+        return {"text": self.html, "parse_mode": ParseMode.HTML, "reply_markup": self.markup,
+                "disable_web_page_preview": True}
+
 
 def esc(text: str | None) -> str:
     return html.escape(text or "", quote=False)
 
 
-def _one_line(text: str | None) -> str:
-    """A text that must stay on one line (titles, labels): line breaks become spaces."""
-    return " ".join((text or "").split())
-
-
-def safe_url(url: str | None) -> str | None:
-    """The URL if it may be used in an href (http, https, tg), else None."""
-    if url and _SAFE_URL.match(url.strip()):
-        return url.strip()
-    return None
-
-
-def _anchor(label: str, url: str | None) -> str:
+def _link(label: str, url: str | None) -> str:
     target = safe_url(url)
     if target is None:
-        return esc(label)
-    return f'<a href="{html.escape(target, quote=True)}">{esc(label)}</a>'
+        return esc(one_line(label))
+    return f'<a href="{html.escape(target, quote=True)}">{esc(one_line(label))}</a>'
+
+
+MARKUP = Markup(esc=esc, italic=lambda text: f"<i>{esc(text)}</i>", link=_link, safe_url=safe_url)
 
 
 def utf16_len(text: str) -> int:
@@ -63,78 +60,37 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _plain_lines(text: str) -> list[str]:
-    return [esc(line) for line in text.split("\n")]
-
-
 def card_lines(card: Card) -> list[str]:
-    lines = [f"<b>{_anchor(_one_line(card.title), card.url)}</b>"]
-    if card.subtitle:
-        lines.append(f"<i>{esc(_one_line(card.subtitle))}</i>")
-    for field in card.fields:
-        lines.append(labelled(esc(_one_line(field.label)), esc(_one_line(field.value))))
-    if card.body:
-        lines.extend(_plain_lines(card.body))
-    if card.url and safe_url(card.url) is None:
-        lines.append(esc(card.url))
-    return lines
+    return [f"<b>{MARKUP.link(card.title, card.url)}</b>", *layout_card_lines(card, MARKUP)]
 
 
 def reply_lines(reply: Reply) -> list[str]:
-    """The HTML lines of a reply (each line self-contained)."""
-    lines: list[str] = []
+    """The HTML lines of a reply (each line self-contained), its parts apart by an empty line."""
+    parts: list[list[str]] = []
     if reply.title:
-        lines.append(f"<b>{esc(_one_line(reply.title))}</b>")
+        parts.append([f"<b>{esc(one_line(reply.title))}</b>"])
     if reply.text:
-        if lines:
-            lines.append("")
-        lines.extend(_plain_lines(reply.text))
-    for card in reply.cards:
-        if lines:
-            lines.append("")
-        lines.extend(card_lines(card))
+        parts.append(esc(reply.text).split("\n"))
+    parts.extend(card_lines(card) for card in reply.cards)
     if reply.links:
-        if lines:
-            lines.append("")
-        for link in reply.links:
-            target = safe_url(link.url)
-            if target is None:
-                lines.append(labelled(esc(_one_line(link.label)), esc(link.url)))
-            else:
-                lines.append(_anchor(_one_line(link.label), target))
+        parts.append([link_line(link, MARKUP) for link in reply.links])
     if reply.pager and reply.pager.pages > 1:
-        lines.append("")
-        lines.append(esc(f"{reply.pager.page}/{reply.pager.pages}"))
-    return lines
+        parts.append([esc(page_counter(reply.pager))])
+    return [line for index, part in enumerate(parts) for line in ([""] if index else []) + part]
 
 
 def _button(button: Button) -> InlineKeyboardButton:
-    label = _one_line(button.label)
-    if button.selected:
-        label = SELECTED_MARK + label
-    data = button.action
-    if len(data.encode()) > MAX_CALLBACK_DATA:  # the core keeps payloads short; never send a request Telegram refuses
-        raise ValueError(f"button payload over {MAX_CALLBACK_DATA} bytes: {data[:20]!r}…")
+    label = (SELECTED_MARK if button.selected else "") + one_line(button.label)
+    data = checked_payload(button.action, MAX_CALLBACK_DATA, "bytes", measure=lambda text: len(text.encode()))
     return InlineKeyboardButton(label or "·", callback_data=data)
 
 
 def keyboard(reply: Reply, extra_rows: list[list[InlineKeyboardButton]] | None = None) -> InlineKeyboardMarkup | None:
     rows: list[list[InlineKeyboardButton]] = list(extra_rows or [])
-    for card in reply.cards:
-        if card.buttons:
-            rows.append([_button(b) for b in card.buttons])
-    for row in reply.buttons:
-        if row:
-            rows.append([_button(b) for b in row])
-    pager = reply.pager
-    if pager and (pager.previous or pager.next):
-        row = []
-        if pager.previous:
-            row.append(InlineKeyboardButton(PREVIOUS_LABEL, callback_data=pager.previous.action))
-        row.append(InlineKeyboardButton(f"{pager.page}/{pager.pages}", callback_data=NOOP_ACTION))
-        if pager.next:
-            row.append(InlineKeyboardButton(NEXT_LABEL, callback_data=pager.next.action))
-        rows.append(row)
+    rows += [[_button(b) for b in row] for row in button_rows(reply)]
+    if reply.pager and has_pager_row(reply):
+        rows.append([InlineKeyboardButton(item.label, callback_data=item.action or NOOP_ACTION)
+                     for item in pager_items(reply.pager)])
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -152,7 +108,7 @@ def split_lines(lines: list[str], limit: int = MAX_MESSAGE) -> list[str]:
 
 
 def url_button(label: str, url: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(_one_line(label) or "➜", url=url)
+    return InlineKeyboardButton(one_line(label) or "➜", url=url)
 
 
 def render(reply: Reply, limit: int = MAX_MESSAGE, extra_rows: list[list[InlineKeyboardButton]] | None = None) -> list[Chunk]:

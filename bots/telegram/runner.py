@@ -5,12 +5,10 @@ The webhook server checks the secret and the size of a call before reading its b
 ``TelegramConnector(settings, args)`` is the bot as the composition root (``bots/host.py``) runs it,
 alone or beside the others (``args``: an argparse Namespace with ``webhook_url``, ``port``,
 ``listen``, all optional). ``run(settings, args)`` runs it alone and returns the exit code: a missing
-or rejected token is one clear line on stderr and a non-zero code, never a traceback. ``main`` is
-the synchronous equivalent.
+or rejected token is one clear line on stderr and a non-zero code, never a traceback.
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
@@ -21,8 +19,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from bots import host
-from bots.connector import ConnectorError
-from bots.lifecycle import run_until_stopped
+from bots.connector import ConnectorError, MadeOnStart, never_closed
 from core.app import App
 from core.config import Settings
 from core.i18n import _
@@ -37,9 +34,6 @@ DEFAULT_LISTEN = "0.0.0.0"
 MAX_WEBHOOK_BODY = webhook.MAX_BODY  # a larger webhook call is refused (413) unread
 WEBHOOK_SERVER = "webhook_server"  # bot_data key of the running webhook server
 
-
-class StartupError(ConnectorError):
-    """A condition that stops the bot before it runs, with a message for one line of stderr."""
 
 
 def webhook_secret(token: str) -> str:
@@ -59,14 +53,14 @@ def webhook_path(webhook_url: str) -> str:
 async def start(application: Application, args: Any = None, *, poll_timeout: int = 30) -> str | None:
     """Initialize (getMe: the token is checked here), start, then poll or listen.
 
-    Returns the webhook secret in webhook mode. Raises StartupError for a rejected token.
+    Returns the webhook secret in webhook mode. Raises ConnectorError for a rejected token.
     """
     try:
         await application.initialize()
     except InvalidToken as error:
-        raise StartupError(_("Telegram rejected TELEGRAM_BOT_TOKEN (invalid or revoked token)")) from error
+        raise ConnectorError(_("Telegram rejected TELEGRAM_BOT_TOKEN (invalid or revoked token)")) from error
     except NetworkError as error:
-        raise StartupError(_("cannot reach the Telegram Bot API: {error}").format(error=error)) from error
+        raise ConnectorError(_("cannot reach the Telegram Bot API: {error}").format(error=error)) from error
     if application.bot_data.get("publish_menu", True):
         await menu.publish_menus(application.bot, application.bot_data["service"])
     await application.start()
@@ -107,7 +101,7 @@ async def stop(application: Application) -> None:
     await application.shutdown()
 
 
-class TelegramConnector:
+class TelegramConnector(MadeOnStart[TelegramTransport]):
     """The Telegram bot as a connector: polling, or the webhook server (``args.webhook_url``)."""
 
     name = "telegram"
@@ -116,12 +110,6 @@ class TelegramConnector:
         self.settings = settings
         self.args = args
         self.application: Application | None = None
-        self._transport: TelegramTransport | None = None
-
-    @property
-    def transport(self) -> TelegramTransport:
-        assert self._transport is not None, "start the connector first"
-        return self._transport
 
     async def start(self, app: App) -> None:
         self.application = build_application(self.settings.telegram_bot_token or "", app.commands,
@@ -130,7 +118,7 @@ class TelegramConnector:
         try:
             await start(self.application, self.args)
         except TelegramError as error:
-            raise StartupError(_("Telegram refused to start the bot: {error}").format(error=error)) from error
+            raise ConnectorError(_("Telegram refused to start the bot: {error}").format(error=error)) from error
 
     async def stop(self) -> None:
         if self.application is not None:
@@ -140,21 +128,14 @@ class TelegramConnector:
         return self.application is not None and bool(self.application.running and serving(self.application))
 
     async def closed(self) -> None:
-        await asyncio.Future()  # PTB reconnects by itself: only a stop ends it
+        await never_closed()  # PTB reconnects by itself: only a stop ends it
 
 
 def connector(settings: Settings, args: Any = None) -> TelegramConnector:
-    """The bot of these settings; StartupError when they cannot work (no token)."""
+    """The bot of these settings; ConnectorError when they cannot work (no token)."""
     if not settings.telegram_bot_token:
-        raise StartupError(_("TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)"))
+        raise ConnectorError(_("TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)"))
     return TelegramConnector(settings, args)
 
 
-async def run(settings: Settings, args: Any = None, *, stop_event: asyncio.Event | None = None) -> int:
-    """Run the bot alone until SIGTERM, Ctrl-C (cancellation) or ``stop_event``. Returns the exit code."""
-    return await host.run(settings, args, [connector], stop_event=stop_event)
-
-
-def main(settings: Settings, args: Any = None) -> int:
-    """Synchronous entry point: the exit code."""
-    return run_until_stopped(run, settings, args)
+run = host.alone(connector)  # ``alumni run telegram``: this bot alone, until SIGTERM or Ctrl-C

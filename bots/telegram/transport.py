@@ -2,15 +2,7 @@
 
 Rendering is the same as for answers (``render.py``: escaped HTML, split at 4096 UTF-16
 units, the inline keyboard on the last message). Pacing and retries belong to the core;
-this module only turns python-telegram-bot's errors into the core's:
-
-- ``RetryAfter`` (429) -> ``RetryAfter`` (global: Telegram does not say which limit it was);
-- ``Forbidden`` (403: blocked, kicked from the group, account deleted, never started) -> ``Unreachable``;
-- ``BadRequest`` (400: chat not found, text refused) and ``ChatMigrated`` -> ``PermanentError``;
-- ``NetworkError``/``TimedOut``, 5xx and anything else -> ``TransientError`` (retried later);
-- a malformed answer (not JSON, or JSON without the documented ``result``: PTB then raises
-  ``KeyError``/``TypeError``/``ValueError`` rather than a ``TelegramError``) -> ``TransientError``:
-  a broken proxy or a platform in maintenance, not a refusal of this message.
+this module only turns python-telegram-bot's errors into the core's (``errors.classify``).
 
 A long reply is several messages: each accepted one is reported to the core's ``Progress``
 before the next is sent, so a retry starts at the message that failed. A timeout may hide a
@@ -24,26 +16,18 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import Bot
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from core.messages.types import ChatAccess, Reply
 from core.delivery import transport as core
-from core.delivery.transport import Progress, Target
+from core.delivery.transport import Pace, Progress, Target, no_pace
 
 from .access import take_back
-from .errors import retry_after_seconds
+from .errors import MALFORMED, classify, malformed, retry_after_seconds
 from .render import render
 
 log = logging.getLogger(__name__)
-Pace = Callable[[], Awaitable[None]]
 MID_REPLY_RETRIES = 3
-# What python-telegram-bot raises when a 200 answer is not the Bot API's shape.
-MALFORMED = (KeyError, TypeError, ValueError, AttributeError)
-
-
-async def _no_pace() -> None:
-    return None
 
 
 class TelegramTransport:
@@ -55,7 +39,7 @@ class TelegramTransport:
         self.bot = bot
 
     async def send(self, target: Target, reply: Reply) -> None:
-        await self.send_paced(target, reply, _no_pace)
+        await self.send_paced(target, reply, no_pace)
 
     async def send_paced(self, target: Target, reply: Reply, pace: Pace, progress: Progress | None = None) -> None:
         """Send the messages of the reply not yet out, waiting for the core's pace before each one."""
@@ -67,22 +51,16 @@ class TelegramTransport:
             for attempt in range(MID_REPLY_RETRIES + 1):
                 await pace()
                 try:
-                    await self.bot.send_message(
-                        chat_id=int(target.address),
-                        text=chunk.html,
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=chunk.markup,
-                        disable_web_page_preview=True,
-                    )
+                    await self.bot.send_message(chat_id=int(target.address), **chunk.message())
                     break
                 except RetryAfter as error:
                     # Part of a long reply is out already: wait here, so its parts follow each
                     # other closely. (The first part's 429 goes to the core, which pauses everyone.)
                     if index == 0 or attempt == MID_REPLY_RETRIES:
-                        raise translate(error) from error
+                        raise classify(error) from error
                     await asyncio.sleep(retry_after_seconds(error))
                 except TelegramError as error:
-                    raise translate(error) from error
+                    raise classify(error) from error
                 except MALFORMED as error:
                     raise malformed(error) from error
             await progress.sent(index)
@@ -105,7 +83,7 @@ class TelegramTransport:
                 log.warning("cannot remove a member from chat %s (%s): %s", item.chat_id, item.channel_slug, error)
                 refused.append(f"{item.channel_slug}: {' '.join(str(error).split())[:100]}")
             except TelegramError as error:
-                raise translate(error) from error
+                raise classify(error) from error
             except MALFORMED as error:
                 raise malformed(error) from error
         if refused:
@@ -119,23 +97,3 @@ class TelegramTransport:
 
         return call
 
-
-def malformed(error: Exception) -> core.TransientError:
-    """A 200 answer that is not a Bot API answer: try again later."""
-    return core.TransientError(f"malformed answer from the Bot API: {type(error).__name__}")
-
-
-def translate(error: TelegramError) -> core.DeliveryError:
-    """PTB's exception -> the core's delivery error (order matters: BadRequest is a NetworkError)."""
-    if isinstance(error, RetryAfter):
-        return core.RetryAfter(retry_after_seconds(error), scope="global")
-    message = " ".join(str(error).split())[:200]
-    if isinstance(error, Forbidden):
-        return core.Unreachable(message)
-    if isinstance(error, ChatMigrated):
-        return core.PermanentError(f"group became a supergroup {error.new_chat_id}")
-    if isinstance(error, BadRequest):
-        return core.PermanentError(message)
-    if isinstance(error, (NetworkError, InvalidToken)):
-        return core.TransientError(message)
-    return core.TransientError(message)

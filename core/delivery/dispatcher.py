@@ -41,7 +41,6 @@ from core.i18n import DEFAULT_LANGUAGE, use_language
 
 log = logging.getLogger(__name__)
 
-Pace = Callable[[], Awaitable[None]]
 
 LEASE = 30.0  # seconds a claim holds a row; renewed while it waits, so it only bounds recovery after a crash
 DEFER_AFTER = 20.0  # a row that would wait longer than this for its chat goes back to the table

@@ -12,6 +12,11 @@ from typing import Protocol, TypeVar
 from core.messages.types import Reply
 
 T = TypeVar("T")
+Pace = Callable[[], Awaitable[None]]  # waits for a send's slot under the platform's rate limits
+
+
+async def no_pace() -> None:
+    """The pace of a send outside the engine (an answer, a test): no wait."""
 
 
 @dataclass(frozen=True, slots=True)
