@@ -33,7 +33,8 @@ def association_card(hit: SearchHit) -> Card:
     if len(description) > MAX_DESCRIPTION:
         description = description[: MAX_DESCRIPTION - 1].rstrip() + "…"
     place = ", ".join(p for p in (hit.city, country_name(hit.country_code)) if p)
-    return Card(title=hit.name, subtitle=place, fields=tuple(fields), body=description or None, url=hit.website or None)
+    # The website is the "Website" field only: a card url too would show it twice (one presentation per fact).
+    return Card(title=hit.name, subtitle=place, fields=tuple(fields), body=description or None)
 
 
 @command("associations", N_("Find alumni associations by name, city or country"),

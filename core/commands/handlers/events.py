@@ -122,8 +122,9 @@ async def events(ctx: Context, args: str) -> None:
         buttons = await rsvp_buttons(ctx, event, answer.answer if answer else None)
         buttons.append(await ctx.button(_("Details"), "event", str(event.id)))
         cards.append(
+            # The online link is the "Online" field only: a card url too would show it twice.
             Card(title=f"{title} (#{event.id})", fields=tuple(card_fields), body=description or None,
-                 url=event.online_url or None, buttons=tuple(buttons))
+                 buttons=tuple(buttons))
         )
     if name:
         text = ngettext("{count} upcoming event in {channel}.", "{count} upcoming events in {channel}.", total).format(
@@ -183,8 +184,6 @@ async def show_event(ctx: Context, found: Event) -> None:
         lines.append(f"({local})")
     if found.place:
         lines.append(_("Where: {place}").format(place=isolate(found.place)))
-    if found.online_url:
-        lines.append(_("Online: {url}").format(url=found.online_url))
     if found.association_id:
         association = await ctx.session.get(Association, found.association_id)
         if association is not None:
@@ -205,7 +204,7 @@ async def show_event(ctx: Context, found: Event) -> None:
     if found.status == "scheduled" and await may_manage(ctx.session, ctx.member.id, found.country_code):
         buttons.append([await ctx.button(_("Edit"), "editevent", str(found.id)),
                         await ctx.button(_("Cancel the event"), "cancelevent", str(found.id))])
-    links = [Link(_("Join online"), found.online_url)] if found.online_url else []
+    links = [Link(_("Join online"), found.online_url)] if found.online_url else []  # the link's one presentation
     ctx.reply("\n".join(lines), title=f"{title} (#{found.id})", buttons=buttons, links=links)
 
 
