@@ -20,7 +20,7 @@ from core.events.rsvp import parse_answer, waiting_position
 from core.events.service import get_event, may_manage
 from core.i18n import N_, _, ngettext
 from core.memberships import channel_by_slug, channel_title, resolve_channel
-from core.text import isolate
+from core.text import clip, isolate
 
 PAGE_SIZE = 5
 MAX_CARD_DESCRIPTION = 200
@@ -110,8 +110,7 @@ async def events(ctx: Context, args: str) -> None:
     cards = []
     for event in found:
         title, description = pick_text(event)
-        if len(description) > MAX_CARD_DESCRIPTION:
-            description = description[: MAX_CARD_DESCRIPTION - 1].rstrip() + "…"
+        description = clip(description, MAX_CARD_DESCRIPTION)
         card_fields = [Field(_("When"), when(event, reader_zone(ctx, event)))]
         if event.place:
             card_fields.append(Field(_("Where"), event.place))

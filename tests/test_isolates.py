@@ -1,0 +1,32 @@
+"""Direction isolates are always balanced, whatever the member typed (the suite-wide check is tests/reply_checks.py)."""
+from __future__ import annotations
+
+import pytest
+
+from core.app import App
+from core.text import clip, isolate
+from tests.chat import Person
+from tests.reply_checks import reply_texts, unbalanced_isolates
+
+PDI, FSI = "\u2069", "\u2068"
+
+
+def test_isolate_keeps_no_isolate_of_the_value_itself() -> None:
+    assert not unbalanced_isolates(isolate(f"Par{PDI}is"))
+    assert not unbalanced_isolates(isolate(f"{FSI}Par{FSI}is"))
+
+
+@pytest.mark.parametrize("limit", range(1, 14))
+def test_clip_never_leaves_an_isolate_open_nor_a_closer_alone(limit: int) -> None:
+    text = f"à {isolate('Café de Flore')} ok"
+    clipped = clip(text, limit)
+    assert len(clipped) <= limit and not unbalanced_isolates(clipped)
+    assert clip(text, 100) == text
+
+
+@pytest.mark.parametrize("line", [f"/country Fra{PDI}nce", f"/language x{PDI}", f"/associations Tu{PDI}nis{FSI}",
+                                  f"/join d{PDI}e", f"/events z{PDI}z"])
+async def test_what_a_member_types_never_unbalances_a_reply(app: App, line: str) -> None:
+    ann = Person(app.commands, "ann", locale="fr")
+    for reply in await ann.send(line):
+        assert not any(unbalanced_isolates(text) for text in reply_texts(reply)), reply
