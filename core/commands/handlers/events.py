@@ -22,6 +22,8 @@ from core.i18n import N_, _, ngettext
 from core.memberships import channel_by_slug, channel_title, resolve_channel
 from core.text import clip, isolate
 
+from .prompts import example_country
+
 PAGE_SIZE = 5
 MAX_CARD_DESCRIPTION = 200
 _EMPTY = Counts()
@@ -84,7 +86,7 @@ async def events(ctx: Context, args: str) -> None:
         if scope is None:
             ctx.reply(
                 _("Tell me your country with {country} or join a channel, or name one: {example}.").format(
-                    country=ctx.hint("country"), example=ctx.hint("events", "tn")
+                    country=ctx.hint("country"), example=ctx.hint("events", example_country(ctx))
                 )
             )
             return
@@ -97,7 +99,7 @@ async def events(ctx: Context, args: str) -> None:
             ctx.reply(_("No upcoming event in {channel}.").format(channel=name))
         else:
             ctx.reply(
-                _("No upcoming event in your country or your channels. Try {example}.").format(example=ctx.hint("events", "tn"))
+                _("No upcoming event in your country or your channels. Try {example}.").format(example=ctx.hint("events", example_country(ctx)))
             )
         return
     pages = -(-total // PAGE_SIZE)
@@ -215,7 +217,8 @@ async def rsvp(ctx: Context, args: str) -> None:
     number, _sep, value = args.partition(" ")
     choice = parse_answer(value) if value else None
     if not number or choice is None:
-        ctx.reply(_("Answer like this: {example} (yes, maybe or no).").format(example=ctx.hint("rsvp", "12 yes")))
+        typed = number if number.isascii() and number.isdigit() and len(number) <= 9 else "12"  # the number typed, if any
+        ctx.reply(_("Answer like this: {example} (yes, maybe or no).").format(example=ctx.hint("rsvp", f"{typed} yes")))
         return
     try:
         found = await get_event(ctx.session, number)
