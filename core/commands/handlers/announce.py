@@ -158,8 +158,8 @@ async def _answer(ctx: Context, args: str) -> None:
     elif step == "when":
         try:
             send_at = parse_send_at(args, ctx.member.timezone)
-        except TextError as error:
-            ctx.reply(error.localized())
+        except TextError as error:  # asked again, with the same choice as the question
+            ctx.reply(error.localized(), buttons=[[await ctx.button(_("Send now"), "announce", "!now")]])
             return
         draft["send_at"] = send_at.isoformat()
         await _preview(ctx, draft)
