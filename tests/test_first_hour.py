@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LANGUAGES = {"fr": ("MA", "Casablanca", "Africa/Casablanca"), "es": ("MX", "Guadalajara", "America/Mexico_City"),
              "ar": ("TN", "Sfax", "Africa/Tunis")}
 ENGLISH_VERSION = "Welcome, everyone!"  # the ambassador's English version: its preview is English by design
+EVENT_IDS = {language: number for number, language in enumerate(LANGUAGES, 1)}  # each ambassador creates one
 LOG_LINE = re.compile(r"^\s*(DEBUG|INFO|WARNING|ERROR|CRITICAL)\b|Traceback|^\S+\.\S+: ")
 CHOICE = re.compile(r"^\s*\[(\d+)\] (.*?)( ✓)?$")
 
@@ -52,7 +53,23 @@ class Pick:
         return found[-1]
 
 
-Step = str | Pick | Callable[[str], str]
+@dataclass(frozen=True)
+class Await:
+    """Wait (a few seconds at most) until a push titled ``msgid`` is on the screen, then type ``then``."""
+
+    msgid: str
+    then: str
+
+    def line(self, language: str, screen: io.StringIO) -> str:
+        wanted = said(language, self.msgid)
+        deadline = time.monotonic() + 10
+        while wanted not in screen.getvalue():
+            assert time.monotonic() < deadline, f"no push {wanted!r} arrived:\n{screen.getvalue()}"
+            time.sleep(0.05)
+        return self.then
+
+
+Step = str | Pick | Await
 
 
 class Keyboard(io.TextIOBase):
@@ -69,7 +86,11 @@ class Keyboard(io.TextIOBase):
         shown = self.screen.getvalue()[self.seen:]
         self.seen = len(self.screen.getvalue())
         try:
-            line = step if isinstance(step, str) else step.line(self.language, shown) if isinstance(step, Pick) else step(shown)
+            if isinstance(step, Await):
+                line = step.line(self.language, self.screen)
+                self.seen = len(self.screen.getvalue())
+            else:
+                line = step if isinstance(step, str) else step.line(self.language, shown)
         except AssertionError as lost:  # the flow did not go as scripted: stop typing, the test says where
             self.lost, self.steps = str(lost), []
             return ""
@@ -129,8 +150,13 @@ def administrator_hour(language: str) -> list[Step]:
     return [
         *welcome(language, country), "/announce", Pick(label=country), "Réunion annuelle samedi.", Pick("Preview"),
         Pick("Schedule"), "demain", Pick("Send now"), Pick("Cancel"), Pick("Yes, throw them away"), "/events",
-        "/newevent", "/cancel", "/channels",
+        "/newevent", "/cancel", "/channels", f"/editevent {EVENT_IDS[language]} place Café de Flore, Paris",
     ]
+
+
+def member_comes_back(language: str) -> list[Step]:
+    """The event they answered changed meanwhile: the notice is shown when they open the console."""
+    return [Await("Event changed", "/events")]
 
 
 def english_templates(language: str) -> list[re.Pattern[str]]:
@@ -191,7 +217,7 @@ def test_a_first_hour_for_a_member_an_ambassador_and_an_administrator_in_three_l
         admin("roles", "grant", "administrator", "--platform", "console", "--user-id", f"admin-{language}")
         templates = english_templates(language)
         for user, hour in ((f"amb-{language}", ambassador_hour), (f"member-{language}", member_hour),
-                           (f"admin-{language}", administrator_hour)):
+                           (f"admin-{language}", administrator_hour), (f"member-{language}", member_comes_back)):
             transcript, errors = chat(monkeypatch, user, language, hour(language))
             transcripts.append(f"===== {user}\n{transcript}")
             problems += [f"{user}: {fault}" for fault in faults(transcript, errors, language, templates)]
