@@ -1,9 +1,14 @@
 """Direction isolates are always balanced, whatever the member typed (the suite-wide check is tests/reply_checks.py)."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from core.app import App
+from core.audit import Actor
+from core.events.notices import event_summary
+from core.events.service import EventInput, create_event
 from core.text import clip, isolate
 from tests.chat import Person
 from tests.reply_checks import reply_texts, unbalanced_isolates
@@ -30,3 +35,16 @@ async def test_what_a_member_types_never_unbalances_a_reply(app: App, line: str)
     ann = Person(app.commands, "ann", locale="fr")
     for reply in await ann.send(line):
         assert not any(unbalanced_isolates(text) for text in reply_texts(reply)), reply
+
+
+async def test_a_title_or_place_on_a_line_of_its_own_is_not_isolated(app: App) -> None:
+    """Isolates belong around a value inside a sentence; a notice's title and place lines are the values
+    themselves, and wrapping them only left stray marks on screens that drop one of the pair."""
+    start = datetime.now().replace(microsecond=0) + timedelta(days=5)
+    async with app.db.transaction() as session:
+        event, _valid = await create_event(session, EventInput(
+            texts={"es": {"title": "Tienes plaza en la cena", "description": ""}}, language="es", starts_local=start,
+            ends_local=start + timedelta(hours=2), timezone="Europe/Madrid", place="Casa de América", country_code="ES"),
+            Actor.command_line())
+        lines = (await event_summary(event, "Europe/Madrid")).split("\n")
+    assert lines[0] == "Tienes plaza en la cena" and "Casa de América" in lines
