@@ -222,3 +222,16 @@ def test_a_first_hour_for_a_member_an_ambassador_and_an_administrator_in_three_l
             transcripts.append(f"===== {user}\n{transcript}")
             problems += [f"{user}: {fault}" for fault in faults(transcript, errors, language, templates)]
     assert not problems, "\n".join(problems) + "\n\n" + "\n".join(transcripts)
+
+
+def test_the_transcript_checks_find_each_kind_of_fault() -> None:
+    transcript = "\n".join([
+        "WARNING core.commands.handlers.newevent: refused: member 1 may not create events",
+        "Cancelled. Nothing was sent.",  # English on a French screen
+        "Répondez ainsi : /rsvp 1 yes",
+        "• Apéro\u2069",
+        "  Site web : https://a.example.org",
+        "  https://a.example.org",
+    ])
+    found = faults(transcript, "", "fr", english_templates("fr"))
+    assert sorted(fault.split(":")[0] for fault in found) == ["English in fr", "log line", "shown twice", "unbalanced isolates"]
