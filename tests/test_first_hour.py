@@ -113,7 +113,8 @@ def chat(monkeypatch: pytest.MonkeyPatch, user: str, language: str, steps: list[
     return screen.getvalue(), errors.getvalue()
 
 
-def admin(*argv: str) -> None:
+def run_cli(*argv: str) -> None:
+    """An `alumni` command of the installation's administrator (set-up between chats)."""
     assert main(list(argv)) == 0
 
 
@@ -208,13 +209,13 @@ def test_a_first_hour_for_a_member_an_ambassador_and_an_administrator_in_three_l
     monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.setenv("ALUMNI_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'alumni.db'}")
     monkeypatch.setenv("ALUMNI_DATA_DIR", str(tmp_path / "data"))
-    admin("db", "upgrade")
-    admin("directory", "import", "--sample")
+    run_cli("db", "upgrade")
+    run_cli("directory", "import", "--sample")
     problems: list[str] = []
     transcripts: list[str] = []
     for language, (code, _city, _zone) in LANGUAGES.items():
-        admin("roles", "grant", "ambassador", "--country", code, "--platform", "console", "--user-id", f"amb-{language}")
-        admin("roles", "grant", "administrator", "--platform", "console", "--user-id", f"admin-{language}")
+        run_cli("roles", "grant", "ambassador", "--country", code, "--platform", "console", "--user-id", f"amb-{language}")
+        run_cli("roles", "grant", "administrator", "--platform", "console", "--user-id", f"admin-{language}")
         templates = english_templates(language)
         for user, hour in ((f"amb-{language}", ambassador_hour), (f"member-{language}", member_hour),
                            (f"admin-{language}", administrator_hour), (f"member-{language}", member_comes_back)):
