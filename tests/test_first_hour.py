@@ -140,7 +140,7 @@ def ambassador_hour(language: str) -> list[Step]:
         *welcome(language, country), "/newevent", "Apéro des anciens", Pick("Skip"), Pick("Continue"), start,
         Pick(label="2h"), zone, f"https://meet.example.org/{language}", Pick("Skip"), Pick(label=country), "0",
         Pick("Cancel"), Pick("No, keep it"), Pick("Create the event"), "/events", "/announce", "Bienvenue à tous !",
-        Pick(label=language_name("en")), ENGLISH_VERSION, Pick("Cancel"), Pick("No, keep them"), Pick("Preview"),
+        Pick(label=language_name("en", language)), ENGLISH_VERSION, Pick("Cancel"), Pick("No, keep them"), Pick("Preview"),
         Pick("Send"),
     ]
 

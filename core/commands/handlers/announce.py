@@ -186,7 +186,7 @@ async def _offer_more(ctx: Context, draft: dict[str, Any], saved: bool) -> None:
     texts = draft.get("texts") or {}
     # Every language keeps its button (a written one is ticked, pressing it rewrites it): the
     # numbered choices of this step never move as versions are added.
-    buttons = [await ctx.button(language_name(code), "announce", f"+{code}", selected=code in texts)
+    buttons = [await ctx.button(language_name(code, current_language()), "announce", f"+{code}", selected=code in texts)
                for code in SUPPORTED_LANGUAGES]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     rows.append([await ctx.button(_("Preview"), "announce", "!preview"), await ctx.button(_("Cancel"), "announce", "!cancel")])
