@@ -184,10 +184,11 @@ async def _take_text(ctx: Context, draft: dict[str, Any]) -> None:
 async def _offer_more(ctx: Context, draft: dict[str, Any], saved: bool) -> None:
     await save_draft(ctx, "more", draft)
     texts = draft.get("texts") or {}
-    # Every language keeps its button (a written one is ticked, pressing it rewrites it): the
-    # numbered choices of this step never move as versions are added.
+    # Every language but the first one written keeps its button (ticked once written, pressing it
+    # rewrites it): the numbered choices of this step never move as versions are added.
+    first = next(iter(texts), None)
     buttons = [await ctx.button(language_name(code, current_language()), "announce", f"+{code}", selected=code in texts)
-               for code in SUPPORTED_LANGUAGES]
+               for code in SUPPORTED_LANGUAGES if code != first]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     rows.append([await ctx.button(_("Preview"), "announce", "!preview"), await ctx.button(_("Cancel"), "announce", "!cancel")])
     given = ", ".join(language_name(code, current_language(), in_sentence=True) for code in texts)
