@@ -12,6 +12,7 @@ _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 # Characters that reorder or hide text: a name or message must never carry them through.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 FSI, PDI = "\u2068", "\u2069"
+_ISOLATE_OPENERS = frozenset("\u2066\u2067\u2068")
 
 
 def fold(text: str) -> str:
@@ -37,8 +38,10 @@ def clean_line(text: str, max_length: int) -> str:
 
 
 def isolate(value: str) -> str:
-    """Wrap a value in Unicode isolates so that Latin names stay readable inside Arabic sentences."""
-    return f"{FSI}{value}{PDI}"
+    """Wrap a value in Unicode isolates so that Latin names stay readable inside Arabic sentences.
+    The value's own bidi controls are dropped: a closer in it would end the isolate early and
+    leave ours stray."""
+    return f"{FSI}{''.join(ch for ch in value if ch not in BIDI_CONTROLS)}{PDI}"
 
 
 def echo(value: object, limit: int = 80) -> object:
@@ -48,3 +51,28 @@ def echo(value: object, limit: int = 80) -> object:
         return value
     line = clean_line(value, limit + 1)
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _open_isolates(text: str) -> int:
+    depth = 0
+    for ch in text:
+        if ch in _ISOLATE_OPENERS:
+            depth += 1
+        elif ch == PDI and depth:
+            depth -= 1
+    return depth
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, ending with "…" when cut. An isolate the cut
+    falls inside is closed (within the limit), so a clipped title never leaves its direction
+    open nor loses the closer that matched an opener kept."""
+    if len(text) <= limit:
+        return text
+    end = max(limit - 1, 0)
+    while True:
+        cut = text[:end].rstrip()
+        depth = _open_isolates(cut)
+        if len(cut) + 1 + depth <= limit or end == 0:
+            return cut + "…" + PDI * depth
+        end -= 1

@@ -24,6 +24,7 @@ from tests.fakes.telegram_api import FakeBotAPI
 
 POSTGRES_URL = os.environ.get("ALUMNI_TEST_POSTGRES_URL", "").strip()
 REQUIRE_POSTGRES = os.environ.get("ALUMNI_REQUIRE_POSTGRES") == "1"
+pytest_plugins = ["tests.reply_checks"]  # every Reply of the suite is checked (balanced isolates)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -132,7 +132,9 @@ async def test_first_conversation(fake: FakeDiscord, core: tuple[App, int]) -> N
 
         calls = await exchange(fake, lambda: fake.press(fake.message_of(all_set), associations_id, user=user))
         embeds = [e for c in calls for e in c.data.get("embeds") or []]
-        assert embeds and embeds[0]["url"] == "https://aae.tn"
+        # the website is shown once, as a field (no title link repeating it)
+        assert embeds and "url" not in embeds[0]
+        assert [f["value"] for f in embeds[0]["fields"]].count("https://aae.tn") == 1
         title = embeds[0]["title"]
         assert "@everyone" not in title and "<@&" not in title and "<@42>" not in title and "**" not in title
         assert "Tunis" in title

@@ -115,7 +115,8 @@ async def test_flow_reasks_each_bad_answer_and_can_be_abandoned(db: Database) ->
     assert "whole number" in person.text()
     await person.send("0")
     assert "Shall I create it?" in person.text() and "New York" in person.text()
-    await person.press("Cancel")
+    await person.press("Cancel")  # answers were given: asked first
+    await person.press_action("newevent !discard")
     assert "no event was created" in person.text()
     async with db.transaction() as session:
         assert await session.scalar(select(Event)) is None

@@ -11,9 +11,11 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bots.lifecycle import error_word
 from core import logs
+from core.config import Settings
 from core.i18n import _, language_from_locale, use_language
 
 from . import announce, audit, channels, chat, db, directory, events, roles, run, status
@@ -57,13 +59,29 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
-def _configure_logging(verbosity: int) -> tuple[logging.Handler, int, logging.Filter]:
-    """Log to stderr (WARNING, -v INFO, -vv DEBUG), as text or JSON lines (``ALUMNI_LOG_FORMAT``),
-    with secrets redacted on every handler of the root logger. Returns what ``_restore_logging``
-    undoes, so that calling ``main()`` in-process (tests) leaves logging as it found it."""
+CHAT_LOG = Path("logs") / "chat.log"  # in the data directory: where ``alumni chat`` logs without -v
+
+
+def chat_log_file() -> Path | None:
+    """The console's log file, created private (it names members) in a private folder;
+    None (stderr, as for every command) when the data directory cannot be written."""
+    path = Settings.from_env().data_directory() / CHAT_LOG
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.touch(mode=0o600, exist_ok=True)
+    except OSError:
+        return None
+    return path
+
+
+def _configure_logging(verbosity: int, log_file: Path | None = None) -> tuple[logging.Handler, int, logging.Filter]:
+    """Log to stderr (WARNING, -v INFO, -vv DEBUG), or to ``log_file`` when given, as text or JSON
+    lines (``ALUMNI_LOG_FORMAT``), with secrets redacted on every handler of the root logger.
+    Returns what ``_restore_logging`` undoes, so that calling ``main()`` in-process (tests) leaves
+    logging as it found it."""
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     root = logging.getLogger()
-    handler = _StderrHandler()
+    handler: logging.Handler = _StderrHandler() if log_file is None else logging.FileHandler(log_file, encoding="utf-8")
     handler.setFormatter(logs.formatter_for(logs.log_format_from_env()))
     redacting = logs.RedactingFilter(logs.secrets_from_env())
     handler.setLevel(level)
@@ -79,6 +97,7 @@ def _restore_logging(state: tuple[logging.Handler, int, logging.Filter]) -> None
     handler, previous, redacting = state
     root = logging.getLogger()
     root.removeHandler(handler)
+    handler.close()
     for each in root.handlers:
         each.removeFilter(redacting)
     root.setLevel(previous)
@@ -93,7 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = parser.parse_args(args_list)
         except SystemExit as stop:  # --help, or a usage error already printed as one line
             return int(stop.code or 0) if not isinstance(stop.code, str) else 2
-        logging_state = _configure_logging(args.verbose)
+        # The console shares the member's screen: its logs go to a file unless -v asks for them.
+        quiet_chat = args.group == "chat" and args.verbose <= 0
+        logging_state = _configure_logging(args.verbose, chat_log_file() if quiet_chat else None)
         try:
             return int(args.handler(args) or 0)
         except CliError as error:

@@ -13,6 +13,16 @@ FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M")
 MAX_AHEAD = timedelta(days=366)
 
 
+def example_time(zone_name: str | None, now: datetime | None = None) -> str:
+    """An example sending time that is ahead, never a fixed date gone by: tomorrow at 18:30 in the zone."""
+    try:
+        zone = ZoneInfo(zone_name or "UTC")
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    tomorrow = (now or utcnow()).astimezone(zone) + timedelta(days=1)
+    return tomorrow.strftime("%Y-%m-%d") + " 18:30"
+
+
 def parse_send_at(value: str, zone_name: str | None, now: datetime | None = None) -> datetime:
     """The UTC instant of a local date and time; must exist in the zone and lie ahead (within a year)."""
     try:
@@ -28,7 +38,8 @@ def parse_send_at(value: str, zone_name: str | None, now: datetime | None = None
         except ValueError:
             continue
     if local is None:
-        raise TextError(N_("“{value}” is not a date and time. Write it as {example}."), value=value[:40], example="2026-12-01 18:30")
+        raise TextError(N_("“{value}” is not a date and time. Write it as {example}."), value=value[:40],
+                        example=example_time(zone_name, now))
     aware = local.replace(tzinfo=zone)
     # A time skipped by a daylight-saving change does not survive the round trip.
     if aware.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != local:

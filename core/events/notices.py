@@ -17,7 +17,6 @@ from core.delivery.outbox import enqueue_many
 from core.delivery.payload import reply_to_json
 from core.delivery.recipients import push_identities
 from core.i18n import DEFAULT_LANGUAGE, _, is_rtl, use_language
-from core.text import isolate
 
 from .render import organiser_clock, pick_text, when
 
@@ -35,13 +34,15 @@ async def member_settings(session: AsyncSession, member_ids: Iterable[int]) -> d
 
 
 async def event_summary(event: Event, zone: str | None) -> str:
+    """The event in a few lines. The title and the place are lines of their own, not values inside
+    a sentence: they are not isolated (an isolate around a whole line only adds marks to show)."""
     title, _description = pick_text(event)
-    lines = [isolate(title), when(event, zone)]
+    lines = [title, when(event, zone)]
     local = organiser_clock(event, zone)
     if local:
         lines.append(local)
     if event.place:
-        lines.append(isolate(event.place))
+        lines.append(event.place)
     if event.online_url:
         lines.append(event.online_url)
     return "\n".join(lines)

@@ -22,7 +22,7 @@ from core.announcements.cancel import log_refusal as log_cancel_refusal
 from core.announcements.planning import count_recipients, create_announcement
 from core.announcements.quota import next_allowed
 from core.announcements.rights import ambassador_channels, log_refusal, may_announce, may_announce_somewhere
-from core.announcements.schedule import parse_send_at
+from core.announcements.schedule import example_time, parse_send_at
 from core.announcements.texts import TextError, clean_text, render_version
 from core.channels import THEMES
 from core.commands.context import Context
@@ -38,6 +38,7 @@ from core.text import isolate
 
 from . import announce_form  # the dialog version of this flow
 from .announce_draft import open_draft, reach_summary, refusal_text, save_draft, say_expired, send_at_of, sender_language
+from .prompts import example_country
 
 STOP = "!stop-"
 
@@ -115,7 +116,7 @@ async def _ask_channel(ctx: Context) -> None:
     buttons = [await ctx.button(channel_title(slug), "announce", slug) for slug in slugs]
     text = _("Which channel is the announcement for?")
     if administrator:
-        text += " " + _("Tap one or type its name, for example {example}.").format(example="tn")
+        text += " " + _("Tap one or type its name, for example {example}.").format(example=example_country(ctx))
     ctx.reply(text, buttons=[buttons[i : i + 2] for i in range(0, len(buttons), 2)])
     await save_draft(ctx, "channel", {})
 
@@ -157,8 +158,8 @@ async def _answer(ctx: Context, args: str) -> None:
     elif step == "when":
         try:
             send_at = parse_send_at(args, ctx.member.timezone)
-        except TextError as error:
-            ctx.reply(error.localized())
+        except TextError as error:  # asked again, with the same choice as the question
+            ctx.reply(error.localized(), buttons=[[await ctx.button(_("Send now"), "announce", "!now")]])
             return
         draft["send_at"] = send_at.isoformat()
         await _preview(ctx, draft)
@@ -183,8 +184,11 @@ async def _take_text(ctx: Context, draft: dict[str, Any]) -> None:
 async def _offer_more(ctx: Context, draft: dict[str, Any], saved: bool) -> None:
     await save_draft(ctx, "more", draft)
     texts = draft.get("texts") or {}
-    missing = [code for code in SUPPORTED_LANGUAGES if code not in texts]
-    buttons = [await ctx.button(language_name(code, current_language()), "announce", f"+{code}") for code in missing]
+    # Every language but the first one written keeps its button (ticked once written, pressing it
+    # rewrites it): the numbered choices of this step never move as versions are added.
+    first = next(iter(texts), None)
+    buttons = [await ctx.button(language_name(code, current_language()), "announce", f"+{code}", selected=code in texts)
+               for code in SUPPORTED_LANGUAGES if code != first]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     rows.append([await ctx.button(_("Preview"), "announce", "!preview"), await ctx.button(_("Cancel"), "announce", "!cancel")])
     given = ", ".join(language_name(code, current_language(), in_sentence=True) for code in texts)
@@ -220,13 +224,22 @@ async def _step(ctx: Context, name: str) -> None:
     if draft is None or not draft.get("channel"):
         await say_expired(ctx)
         return
-    if name == "cancel":
+    if name == "cancel" and draft.get("texts"):  # written work is thrown away only when the sender says so
+        ctx.reply(_("Throw away the texts you wrote? Nothing has been sent."), buttons=[[
+            await ctx.button(_("Yes, throw them away"), "announce", "!discard"),
+            await ctx.button(_("No, keep them"), "announce", "!keep"),
+        ]])
+        return
+    if name in ("cancel", "discard"):
         await ctx.end_conversation()
         ctx.reply(_("Cancelled. Nothing was sent."), edit=ctx.pressed)
         return
     if not draft.get("texts"):
         ctx.reply(_("Write the text first."))
         return
+    if name == "keep":  # back where the sender was
+        conversation = await ctx.conversation()
+        name = "preview" if conversation is not None and conversation.step == "preview" else "more"
     if name == "preview":
         await _preview(ctx, draft)
     elif name == "more":
@@ -236,7 +249,7 @@ async def _step(ctx: Context, name: str) -> None:
         zone = ctx.member.timezone or "UTC"
         ctx.reply(
             _("When should it go out? Write the date and time in your time zone ({zone}), for example {example}.").format(
-                zone=isolate(zone), example="2026-12-01 18:30"
+                zone=isolate(zone), example=example_time(zone)
             ),
             buttons=[[await ctx.button(_("Send now"), "announce", "!now")]],
         )

@@ -12,7 +12,7 @@ import secrets
 from typing import Any
 
 from core.announcements.rights import ambassador_channels, log_refusal, may_announce
-from core.announcements.schedule import parse_send_at
+from core.announcements.schedule import example_time, parse_send_at
 from core.announcements.texts import TextError, clean_text, render_version
 from core.channels import THEMES
 from core.commands.context import Context
@@ -57,7 +57,7 @@ async def offer(ctx: Context, channel: str = "") -> None:
     form_fields.append(FormField(
         "send_at", _("Send at"), FieldKind.DATETIME, required=False,
         hint=_("Leave empty to send now, or write the date and time in your time zone ({zone}), for example {example}.").format(
-            zone=isolate(zone), example="2026-12-01 18:30")))
+            zone=isolate(zone), example=example_time(zone))))
     ctx.reply(form=Form(FORM_ID, _("Announcement"), _("Preview"), "announce", fields=tuple(form_fields)))
 
 

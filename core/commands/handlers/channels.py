@@ -7,12 +7,13 @@ from core.commands.parameters import CHANNEL, MY_CHANNEL
 from core.commands.registry import command
 from core.messages.types import ChatAccess
 from core.db.models import Channel
-from core.geo.countries import country_name
 from core.i18n import N_, _
 from core.i18n.formatting import format_list
 from core.memberships import bindings_on, channel_by_slug, channel_title, join as join_channel
 from core.memberships import joined_slugs, leave as leave_channel, resolve_channel
 from core.text import isolate
+
+from .prompts import example_country
 
 
 async def _access(ctx: Context, channel: Channel, grant: bool) -> list[ChatAccess]:
@@ -30,7 +31,7 @@ async def channels(ctx: Context, args: str) -> None:
     else:
         text = _("You have not joined any channel yet.")
     text += "\n" + _("Tap a topic to join or leave it. Any country has its channel too: {example}.").format(
-        example=ctx.hint("join", country_name("TN"))
+        example=ctx.hint("join", example_country(ctx))
     )
     slugs = list(THEMES)
     if ctx.member.country_code:
@@ -47,7 +48,7 @@ async def resolve_or_explain(ctx: Context, args: str, verb: str) -> Channel | No
     if not args:
         ctx.reply(
             _("Which channel? For example {example}, or send {channels} to see them all.").format(
-                example=ctx.hint(verb, "tn"), channels=ctx.hint("channels")
+                example=ctx.hint(verb, example_country(ctx)), channels=ctx.hint("channels")
             )
         )
         return None
@@ -86,7 +87,7 @@ async def join(ctx: Context, args: str) -> None:
         buttons.append([await ctx.button(_("Associations – {country}").format(country=title), "associations", title)])
     ctx.reply(
         _("Welcome to the {channel} channel! Send {leave} to leave it.").format(
-            channel=title, leave=ctx.hint("leave", channel.slug)
+            channel=title, leave=ctx.hint("leave", title)  # the name the member reads, not the slug
         ),
         buttons=buttons,
         access=await _access(ctx, channel, grant=True),

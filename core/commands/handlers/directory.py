@@ -11,7 +11,7 @@ from core.geo.countries import country_name
 from core.i18n import N_, _, current_language, language_name, ngettext
 from core.i18n.formatting import format_list
 from core.memberships import channel_title
-from core.text import isolate
+from core.text import clip, isolate
 
 PAGE_SIZE = 5
 MAX_DESCRIPTION = 300
@@ -30,10 +30,10 @@ def association_card(hit: SearchHit) -> Card:
     if hit.contact is not None:  # set only when the contact person consented
         fields.append(Field(_("Contact person"), hit.contact.line()))
     description = hit.description
-    if len(description) > MAX_DESCRIPTION:
-        description = description[: MAX_DESCRIPTION - 1].rstrip() + "…"
+    description = clip(description, MAX_DESCRIPTION)
     place = ", ".join(p for p in (hit.city, country_name(hit.country_code)) if p)
-    return Card(title=hit.name, subtitle=place, fields=tuple(fields), body=description or None, url=hit.website or None)
+    # The website is the "Website" field only: a card url too would show it twice (one presentation per fact).
+    return Card(title=hit.name, subtitle=place, fields=tuple(fields), body=description or None)
 
 
 @command("associations", N_("Find alumni associations by name, city or country"),

@@ -20,7 +20,9 @@ from core.events.rsvp import parse_answer, waiting_position
 from core.events.service import get_event, may_manage
 from core.i18n import N_, _, ngettext
 from core.memberships import channel_by_slug, channel_title, resolve_channel
-from core.text import isolate
+from core.text import clip, isolate
+
+from .prompts import example_country
 
 PAGE_SIZE = 5
 MAX_CARD_DESCRIPTION = 200
@@ -84,7 +86,7 @@ async def events(ctx: Context, args: str) -> None:
         if scope is None:
             ctx.reply(
                 _("Tell me your country with {country} or join a channel, or name one: {example}.").format(
-                    country=ctx.hint("country"), example=ctx.hint("events", "tn")
+                    country=ctx.hint("country"), example=ctx.hint("events", example_country(ctx))
                 )
             )
             return
@@ -97,7 +99,7 @@ async def events(ctx: Context, args: str) -> None:
             ctx.reply(_("No upcoming event in the {channel} channel.").format(channel=name))
         else:
             ctx.reply(
-                _("No upcoming event in your country or your channels. Try {example}.").format(example=ctx.hint("events", "tn"))
+                _("No upcoming event in your country or your channels. Try {example}.").format(example=ctx.hint("events", example_country(ctx)))
             )
         return
     pages = -(-total // PAGE_SIZE)
@@ -110,8 +112,7 @@ async def events(ctx: Context, args: str) -> None:
     cards = []
     for event in found:
         title, description = pick_text(event)
-        if len(description) > MAX_CARD_DESCRIPTION:
-            description = description[: MAX_CARD_DESCRIPTION - 1].rstrip() + "…"
+        description = clip(description, MAX_CARD_DESCRIPTION)
         card_fields = [Field(_("When"), when(event, reader_zone(ctx, event)))]
         if event.place:
             card_fields.append(Field(_("Where"), event.place))
@@ -122,8 +123,9 @@ async def events(ctx: Context, args: str) -> None:
         buttons = await rsvp_buttons(ctx, event, answer.answer if answer else None)
         buttons.append(await ctx.button(_("Details"), "event", str(event.id)))
         cards.append(
+            # The online link is the "Online" field only: a card url too would show it twice.
             Card(title=f"{title} (#{event.id})", fields=tuple(card_fields), body=description or None,
-                 url=event.online_url or None, buttons=tuple(buttons))
+                 buttons=tuple(buttons))
         )
     if name:
         text = ngettext("{count} upcoming event in the {channel} channel.", "{count} upcoming events in the {channel} channel.", total).format(
@@ -183,8 +185,6 @@ async def show_event(ctx: Context, found: Event) -> None:
         lines.append(f"({local})")
     if found.place:
         lines.append(_("Where: {place}").format(place=isolate(found.place)))
-    if found.online_url:
-        lines.append(_("Online: {url}").format(url=found.online_url))
     if found.association_id:
         association = await ctx.session.get(Association, found.association_id)
         if association is not None:
@@ -205,7 +205,7 @@ async def show_event(ctx: Context, found: Event) -> None:
     if found.status == "scheduled" and await may_manage(ctx.session, ctx.member.id, found.country_code):
         buttons.append([await ctx.button(_("Edit"), "editevent", str(found.id)),
                         await ctx.button(_("Cancel the event"), "cancelevent", str(found.id))])
-    links = [Link(_("Join online"), found.online_url)] if found.online_url else []
+    links = [Link(_("Join online"), found.online_url)] if found.online_url else []  # the link's one presentation
     ctx.reply("\n".join(lines), title=f"{title} (#{found.id})", buttons=buttons, links=links)
 
 
@@ -217,7 +217,8 @@ async def rsvp(ctx: Context, args: str) -> None:
     number, _sep, value = args.partition(" ")
     choice = parse_answer(value) if value else None
     if not number or choice is None:
-        ctx.reply(_("Answer like this: {example} (yes, maybe or no).").format(example=ctx.hint("rsvp", "12 yes")))
+        typed = number if number.isascii() and number.isdigit() and len(number) <= 9 else "12"  # the number typed, if any
+        ctx.reply(_("Answer like this: {example} (yes, maybe or no).").format(example=ctx.hint("rsvp", f"{typed} yes")))
         return
     try:
         found = await get_event(ctx.session, number)

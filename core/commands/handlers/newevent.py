@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 FLOW = "newevent"
 SKIP, DONE, CONFIRM, ABORT = "!skip", "!done", "!confirm", "!abort"
+DISCARD, KEEP = "!discard", "!keep"  # the answers to "throw away this event?"
 
 
 async def _button(ctx: Context, label: str, value: str) -> Button:
@@ -65,9 +66,11 @@ async def ask(ctx: Context, step: str, data: dict[str, object], error: str | Non
         buttons = [[skip]]
     elif step == "more":
         texts = data.get("texts") or {}
-        others = [code for code in SUPPORTED_LANGUAGES if code not in texts]
+        # Every other language keeps its button (ticked once written): the choices never move.
+        others = [code for code in SUPPORTED_LANGUAGES if code != data.get("language")]
         text = _("Would you like to add the title in another language? Pick one, or continue.")
-        row = [await _button(ctx, language_name(code, current_language()), f"!lang {code}") for code in others]
+        row = [await ctx.button(language_name(code, current_language()), FLOW, f"!lang {code}", selected=code in texts)
+               for code in others]
         buttons = [row[i : i + 3] for i in range(0, len(row), 3)] + [[await _button(ctx, _("Continue"), DONE)]]
     elif step == "start":
         text = _("When does it start? Send the date and time, for example {example} or {local}.").format(
@@ -143,7 +146,14 @@ async def newevent(ctx: Context, args: str) -> None:
 
 async def answer(ctx: Context, step: str, data: dict[str, object], text: str) -> None:
     value = text.strip()
-    if value == ABORT:
+    if value == ABORT:  # the answers given so far are thrown away only when the author says so
+        ctx.reply(_("Throw away this event? It has not been created yet."), buttons=[[
+            await _button(ctx, _("Yes, throw it away"), DISCARD), await _button(ctx, _("No, keep it"), KEEP)]])
+        return
+    if value == KEEP:
+        await (preview(ctx, data) if step == "preview" else ask(ctx, step, data))
+        return
+    if value == DISCARD:
         await ctx.end_conversation()
         ctx.reply(_("Cancelled: no event was created."), edit=ctx.pressed)
         return
