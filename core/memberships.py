@@ -51,7 +51,7 @@ def resolve_channel(text: str) -> ChannelLookup:
     if countries and countries[0].exact:
         return ChannelLookup(countries[0].code.lower())
     suggestions = [m.code.lower() for m in countries]
-    for name, _score, _ in process.extract(folded, list(themes), scorer=fuzz.WRatio, limit=2, score_cutoff=80):
+    for name, _score, _index in process.extract(folded, list(themes), scorer=fuzz.WRatio, limit=2, score_cutoff=80):
         if themes[name] not in suggestions:
             suggestions.append(themes[name])
     return ChannelLookup(None, tuple(suggestions[:3]))

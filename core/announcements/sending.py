@@ -27,7 +27,6 @@ from core.db.models import Announcement, Channel, Delivery, Member
 from core.delivery.payload import reply_from_json
 from core.i18n import current_language
 
-from .planning import KIND
 from .rights import announce_right, may_announce
 from .texts import with_header
 

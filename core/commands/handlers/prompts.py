@@ -4,7 +4,6 @@ from __future__ import annotations
 from core.commands.context import Context
 from core.geo.countries import country_name
 from core.geo.regions import REGIONS, region_name
-from core.geo.countries import country_name
 from core.geo.timezones import ZoneMatch, is_offset_zone, offset_name, zone_name, zones_for_country
 from core.i18n import SUPPORTED_LANGUAGES, _, language_name
 from core.i18n.formatting import format_time
