@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.engine import Database
@@ -63,31 +63,22 @@ async def known_identity(
     return identity, member
 
 
+# Built once, values bound at execution: compiled once per process, not once per new member.
+_INSERT_MEMBER = insert(Member).returning(Member.id)
+_INSERT_IDENTITY = insert(Identity)
+
+
 def _insert_identity(
     connection: Connection, platform: str, user_id: str, display_name: str | None, locale: str | None,
     timezone: str | None,
-) -> bool:
-    """A new member and its identity: True, or False (nothing kept) when the identity exists already.
-
-    Two first messages of one person can race: the unique (platform, user_id) constraint decides, and the
-    loser's member row goes again in the same transaction. Name and locale go in with the row: written once."""
-    module = postgresql if connection.dialect.name == "postgresql" else sqlite
+) -> None:
+    """A new member and its identity, name and locale in the row (written once). Two first messages
+    of one person can race: the unique (platform, user_id) constraint decides (IntegrityError)."""
     now = utcnow()
     zone = timezone if timezone and is_known_zone(timezone) else None
-    member_id = connection.execute(
-        insert(Member).values(timezone=zone, created_at=now, updated_at=now).returning(Member.id)
-    ).scalar_one()
-    identity_id = connection.execute(
-        module.insert(Identity)
-        .values(member_id=member_id, platform=platform, user_id=user_id, display_name=display_name,
-                platform_locale=locale, created_at=now)
-        .on_conflict_do_nothing(index_elements=["platform", "user_id"])
-        .returning(Identity.id)
-    ).scalar()
-    if identity_id is None:
-        connection.execute(delete(Member).where(Member.id == member_id))
-        return False
-    return True
+    member_id = connection.execute(_INSERT_MEMBER, {"timezone": zone, "created_at": now, "updated_at": now}).scalar_one()
+    connection.execute(_INSERT_IDENTITY, {"member_id": member_id, "platform": platform, "user_id": user_id,
+                                          "display_name": display_name, "platform_locale": locale, "created_at": now})
 
 
 async def register(
@@ -96,11 +87,15 @@ async def register(
 ) -> bool:
     """A stranger's first contact, committed at once in a transaction of its own (``Database.write_at_once``):
     on SQLite the single write lock is then not held while their first command runs. True when this call
-    created them, False when they existed already (another of their messages came first).
+    created them, False when they existed already (another of their messages came first: nothing written).
 
     ``timezone`` (the platform's zone for this person) is kept only when it is a known IANA zone."""
     display_name, locale = _profile(display_name, locale)
-    return await db.write_at_once(_insert_identity, platform, user_id, display_name, locale, timezone)
+    try:
+        await db.write_at_once(_insert_identity, platform, user_id, display_name, locale, timezone)
+    except IntegrityError:
+        return False
+    return True
 
 
 async def get_or_create_identity(
@@ -120,8 +115,13 @@ async def get_or_create_identity(
     created = False
     if found is None:
         name, cleaned = _profile(display_name, locale)
-        created = await session.run_sync(
-            lambda sync: _insert_identity(sync.connection(), platform, user_id, name, cleaned, timezone))
+        try:
+            async with session.begin_nested():  # a lost race undoes only this
+                await session.run_sync(
+                    lambda sync: _insert_identity(sync.connection(), platform, user_id, name, cleaned, timezone))
+            created = True
+        except IntegrityError:
+            pass
         found = await known_identity(session, platform, user_id, display_name, locale)
         assert found is not None
     identity, member = found
