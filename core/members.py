@@ -5,6 +5,7 @@ import re
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.engine import Database
@@ -65,37 +66,46 @@ async def known_identity(
 
 # Built once, values bound at execution: compiled once per process, not once per new member.
 _INSERT_MEMBER = insert(Member).returning(Member.id)
-_INSERT_IDENTITY = insert(Identity)
+_INSERT_IDENTITY = insert(Identity).returning(Identity.id)
 
 
 def _insert_identity(
     connection: Connection, platform: str, user_id: str, display_name: str | None, locale: str | None,
     timezone: str | None,
-) -> None:
-    """A new member and its identity, name and locale in the row (written once). Two first messages
-    of one person can race: the unique (platform, user_id) constraint decides (IntegrityError)."""
+) -> tuple[Identity, Member]:
+    """A new member and its identity, name and locale in the row (written once), returned as the rows
+    now stored (detached), so nobody reads them back. Two first messages of one person can race: the
+    unique (platform, user_id) constraint decides (IntegrityError)."""
     now = utcnow()
     zone = timezone if timezone and is_known_zone(timezone) else None
     member_id = connection.execute(_INSERT_MEMBER, {"timezone": zone, "created_at": now, "updated_at": now}).scalar_one()
-    connection.execute(_INSERT_IDENTITY, {"member_id": member_id, "platform": platform, "user_id": user_id,
-                                          "display_name": display_name, "platform_locale": locale, "created_at": now})
+    identity_id = connection.execute(_INSERT_IDENTITY, {
+        "member_id": member_id, "platform": platform, "user_id": user_id, "display_name": display_name,
+        "platform_locale": locale, "created_at": now}).scalar_one()
+    member = Member(id=member_id, language=None, country_code=None, timezone=zone, reminder_offsets=None,
+                    created_at=now, updated_at=now)
+    identity = Identity(id=identity_id, member_id=member_id, platform=platform, user_id=user_id,
+                        display_name=display_name, platform_locale=locale, unreachable_since=None, created_at=now)
+    make_transient_to_detached(member)
+    make_transient_to_detached(identity)
+    return identity, member
 
 
 async def register(
     db: Database, platform: str, user_id: str, display_name: str | None = None, locale: str | None = None,
     timezone: str | None = None,
-) -> bool:
+) -> tuple[Identity, Member] | None:
     """A stranger's first contact, committed at once in a transaction of its own (``Database.write_at_once``):
-    on SQLite the single write lock is then not held while their first command runs. True when this call
-    created them, False when they existed already (another of their messages came first: nothing written).
+    on SQLite the single write lock is then not held while their first command runs. Returns the new
+    identity and member, detached (``session.add`` them to use them in a transaction, with no read),
+    or None when they existed already (another of their messages came first: nothing written).
 
     ``timezone`` (the platform's zone for this person) is kept only when it is a known IANA zone."""
     display_name, locale = _profile(display_name, locale)
     try:
-        await db.write_at_once(_insert_identity, platform, user_id, display_name, locale, timezone)
+        return await db.write_at_once(_insert_identity, platform, user_id, display_name, locale, timezone)
     except IntegrityError:
-        return False
-    return True
+        return None
 
 
 async def get_or_create_identity(

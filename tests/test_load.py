@@ -206,3 +206,24 @@ async def test_simultaneous_first_contacts_of_one_person_make_one_member(db: Dat
     async with db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(Identity)) == 1
         assert await session.scalar(select(func.count()).select_from(Member)) == 1
+
+
+async def test_a_first_contact_looks_its_identity_up_once_and_writes_it_once(db: Database) -> None:
+    """A stranger's /help: one lookup (not found), member and identity inserted, no savepoint, no second lookup."""
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        replies = await CommandService(db).handle(Request(sender=Sender(platform="telegram", user_id="57", display_name="Cy"),
+                                                          chat=Chat(chat_id="57"), command="help"))
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+    assert replies
+    assert len([s for s in statements if s.startswith("SELECT") and "FROM identities" in s]) == 1, statements
+    assert not [s for s in statements if "SAVEPOINT" in s or s.startswith("UPDATE")], statements
+    async with db.transaction() as session:
+        found = await find_identity(session, "telegram", "57")
+        assert found is not None and found.display_name == "Cy"

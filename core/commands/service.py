@@ -57,13 +57,16 @@ class CommandService:
                 if found is not None:
                     return await self._run(session, request, *found, created=False, guessed=guessed)
             # A stranger: registered in a short transaction of its own, then the command in the request's own.
-            created = await register(self.db, sender.platform, sender.user_id, sender.display_name, sender.locale,
-                                     sender.timezone)
+            registered = await register(self.db, sender.platform, sender.user_id, sender.display_name,
+                                        sender.locale, sender.timezone)
             async with self.db.transaction() as session:
-                identity, member, also_created = await get_or_create_identity(
-                    session, sender.platform, sender.user_id, sender.display_name, sender.locale, sender.timezone)
-                return await self._run(session, request, identity, member, created=created or also_created,
-                                       guessed=guessed)
+                if registered is not None:
+                    session.add_all(registered)  # the rows just written: no need to read them back
+                    identity, member, created = *registered, True
+                else:  # another of their messages registered them first
+                    identity, member, created = await get_or_create_identity(
+                        session, sender.platform, sender.user_id, sender.display_name, sender.locale, sender.timezone)
+                return await self._run(session, request, identity, member, created=created, guessed=guessed)
         except PoolTimeout:
             # Every pooled connection stayed busy for the whole pool timeout: a burst, not an outage.
             log.warning("no free database connection for a %s request (pool timeout)", request.sender.platform)
