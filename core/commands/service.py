@@ -1,7 +1,9 @@
 """The entry point of the command layer, the adapters' one port into the core.
 
 ``CommandService.handle(request) -> list[Reply]`` runs a command: one request is one
-transaction, so a command either happens completely or not at all. Next to it, the queries
+transaction, so a command either happens completely or not at all. A stranger's first
+contact is registered just before, in a short transaction of its own (``core.members.register``):
+on SQLite the single write lock is then never held while a first command runs. Next to it, the queries
 an adapter's platform extras need, each a small typed result in its own transaction: a
 member's home (``home``), suggestions while typing a parameter (``suggest``), the
 platform ids of event mirrors (``mirror_ids``), and an identity the platform can no longer
