@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from core.db.engine import Database
-from core.db.models import Identity, Member
+from core.db.models import Base, Identity, Member
 from core.db.types import utcnow
 from core.geo.timezones import all_zones
 from core.text import clean_line
@@ -65,30 +66,32 @@ async def known_identity(
 
 
 # Built once, values bound at execution: compiled once per process, not once per new member.
-_INSERT_MEMBER = insert(Member).returning(Member.id)
-_INSERT_IDENTITY = insert(Identity).returning(Identity.id)
+# RETURNING every column: the rows as stored (defaults included) are handed over with no read.
+_INSERT_MEMBER = insert(Member).returning(*Member.__table__.columns)
+_INSERT_IDENTITY = insert(Identity).returning(*Identity.__table__.columns)
+
+
+def _detached(model: type[Base], row: Row[Any]) -> Any:
+    """The ORM object of a row just written, detached: ``session.add`` makes it persistent with no read."""
+    found = model(**{column.key: row._mapping[column.columns[0]] for column in inspect(model).column_attrs})
+    make_transient_to_detached(found)
+    return found
 
 
 def _insert_identity(
     connection: Connection, platform: str, user_id: str, display_name: str | None, locale: str | None,
     timezone: str | None,
 ) -> tuple[Identity, Member]:
-    """A new member and its identity, name and locale in the row (written once), returned as the rows
-    now stored (detached), so nobody reads them back. Two first messages of one person can race: the
-    unique (platform, user_id) constraint decides (IntegrityError)."""
+    """A new member and its identity, name and locale in the row (written once), returned as stored.
+    Two first messages of one person can race: the unique (platform, user_id) constraint decides
+    (IntegrityError)."""
     now = utcnow()
     zone = timezone if timezone and is_known_zone(timezone) else None
-    member_id = connection.execute(_INSERT_MEMBER, {"timezone": zone, "created_at": now, "updated_at": now}).scalar_one()
-    identity_id = connection.execute(_INSERT_IDENTITY, {
-        "member_id": member_id, "platform": platform, "user_id": user_id, "display_name": display_name,
-        "platform_locale": locale, "created_at": now}).scalar_one()
-    member = Member(id=member_id, language=None, country_code=None, timezone=zone, reminder_offsets=None,
-                    created_at=now, updated_at=now)
-    identity = Identity(id=identity_id, member_id=member_id, platform=platform, user_id=user_id,
-                        display_name=display_name, platform_locale=locale, unreachable_since=None, created_at=now)
-    make_transient_to_detached(member)
-    make_transient_to_detached(identity)
-    return identity, member
+    member = connection.execute(_INSERT_MEMBER, {"timezone": zone, "created_at": now, "updated_at": now}).one()
+    identity = connection.execute(_INSERT_IDENTITY, {
+        "member_id": member.id, "platform": platform, "user_id": user_id, "display_name": display_name,
+        "platform_locale": locale, "created_at": now}).one()
+    return _detached(Identity, identity), _detached(Member, member)
 
 
 async def register(

@@ -189,8 +189,9 @@ async def test_a_first_contact_runs_its_command_without_the_write_lock(db: Datab
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", try_to_write)
     try:
-        replies = await CommandService(db).handle(Request(sender=Sender(platform="telegram", user_id="55", display_name="Ana"),
-                                                          chat=Chat(chat_id="55"), command="channels"))
+        replies = await CommandService(db).handle(
+            Request(sender=Sender(platform="telegram", user_id="55", display_name="Ana"), chat=Chat(chat_id="55"),
+                    command="channels"))
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", try_to_write)
     assert replies and locked == [False]
@@ -217,8 +218,9 @@ async def test_a_first_contact_looks_its_identity_up_once_and_writes_it_once(db:
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", record)
     try:
-        replies = await CommandService(db).handle(Request(sender=Sender(platform="telegram", user_id="57", display_name="Cy"),
-                                                          chat=Chat(chat_id="57"), command="help"))
+        replies = await CommandService(db).handle(
+            Request(sender=Sender(platform="telegram", user_id="57", display_name="Cy"), chat=Chat(chat_id="57"),
+                    command="help"))
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", record)
     assert replies

@@ -55,7 +55,8 @@ class CommandService:
         sender = request.sender
         try:
             async with self.db.transaction() as session:
-                found = await known_identity(session, sender.platform, sender.user_id, sender.display_name, sender.locale)
+                found = await known_identity(session, sender.platform, sender.user_id, sender.display_name,
+                                             sender.locale)
                 if found is not None:
                     return await self._run(session, request, *found, created=False, guessed=guessed)
             # A stranger: registered in a short transaction of its own, then the command in the request's own.
@@ -82,8 +83,8 @@ class CommandService:
             with use_language(guessed) as language:
                 return [Reply(_("I can't reach my database right now. Please try again in a moment."), language=language, rtl=is_rtl(language))]
 
-    async def _run(self, session: AsyncSession, request: Request, identity: Identity, member: Member, created: bool,
-                   guessed: str) -> list[Reply]:
+    async def _run(self, session: AsyncSession, request: Request, identity: Identity, member: Member,
+                   created: bool, guessed: str) -> list[Reply]:
         """The command itself, in the request's transaction, in the member's language."""
         with use_language(member.language or guessed):
             ctx = Context(session, request, identity, member, self.directory, is_new=created,

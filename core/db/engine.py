@@ -47,8 +47,9 @@ def sync_url(url: str | URL) -> URL:
 
 
 def make_sync_engine(url: str | URL, **kwargs: Any) -> Engine:
-    """The synchronous engine of Alembic and of ``Database.write_at_once``. On SQLite, sqlite3's implicit BEGIN (sent only before
-    INSERT, UPDATE, DELETE) is replaced by our own, so a migration's DDL commits with it or not at all."""
+    """The synchronous engine of Alembic and of ``Database.write_at_once``. On SQLite, sqlite3's
+    implicit BEGIN (sent only before INSERT, UPDATE, DELETE) is replaced by our own, so a migration's
+    DDL commits with it or not at all."""
     engine = create_engine(sync_url(url), **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _no_implicit_begin)
