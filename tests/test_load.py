@@ -7,10 +7,11 @@ and the search index is rebuilt off the event loop and swapped in whole.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from bots.telegram import runner
 from bots.telegram.application import build_application
@@ -20,6 +21,7 @@ from core.commands.service import CommandService
 from core.messages.types import Chat, ChatKind, Request, Sender
 from core.config import Settings
 from core.db.engine import Database
+from core.db.models import Identity, Member
 from core.directory.importer import import_rows
 from core.directory.search import DirectorySearch
 from core.members import find_identity, get_or_create_identity
@@ -164,3 +166,66 @@ async def test_after_the_warm_up_the_first_search_reads_no_association(core: App
         event.remove(core.db.engine.sync_engine, "before_cursor_execute", record)
     assert "Amicale Paris 1" in " ".join(card.title for reply in replies for card in reply.cards)
     assert not [s for s in statements if "FROM associations" in s], statements
+
+
+async def test_a_first_contact_runs_its_command_without_the_write_lock(db: Database) -> None:
+    """SQLite has one writer: a new member is written in a short transaction of its own, so the command
+    that follows (here a read-only one) lets every other writer through, as a known member's does."""
+    if db.backend != "sqlite":
+        pytest.skip("the single write lock is SQLite's")
+    locked: list[bool] = []
+
+    def try_to_write(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if "FROM channels" in statement:  # the command's own read
+            other = sqlite3.connect(db.url.database, timeout=0, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                locked.append(False)
+            except sqlite3.OperationalError:
+                locked.append(True)
+            finally:
+                other.close()
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", try_to_write)
+    try:
+        replies = await CommandService(db).handle(
+            Request(sender=Sender(platform="telegram", user_id="55", display_name="Ana"), chat=Chat(chat_id="55"),
+                    command="channels"))
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", try_to_write)
+    assert replies and locked == [False]
+
+
+async def test_simultaneous_first_contacts_of_one_person_make_one_member(db: Database) -> None:
+    """Two first messages of one person at once: both answered, one member, no member left without identity."""
+    service = CommandService(db)
+    request = Request(sender=Sender(platform="telegram", user_id="56", display_name="Bo"), chat=Chat(chat_id="56"),
+                      command="help")
+    answers = await asyncio.gather(*(service.handle(request) for _ in range(4)))
+    assert all(answers)
+    async with db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Identity)) == 1
+        assert await session.scalar(select(func.count()).select_from(Member)) == 1
+
+
+async def test_a_first_contact_looks_its_identity_up_once_and_writes_it_once(db: Database) -> None:
+    """A stranger's /help: one lookup (not found), member and identity inserted, no savepoint, no second lookup."""
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        replies = await CommandService(db).handle(
+            Request(sender=Sender(platform="telegram", user_id="57", display_name="Cy"), chat=Chat(chat_id="57"),
+                    command="help"))
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+    assert replies
+    assert len([s for s in statements if s.startswith("SELECT") and "FROM identities" in s]) == 1, statements
+    assert not [s for s in statements if "SAVEPOINT" in s or s.startswith("UPDATE")], statements
+    async with db.transaction() as session:
+        found = await find_identity(session, "telegram", "57")
+        assert found is not None and found.display_name == "Cy"

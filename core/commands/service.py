@@ -1,7 +1,9 @@
 """The entry point of the command layer, the adapters' one port into the core.
 
 ``CommandService.handle(request) -> list[Reply]`` runs a command: one request is one
-transaction, so a command either happens completely or not at all. Next to it, the queries
+transaction, so a command either happens completely or not at all. A stranger's first
+contact is registered just before, in a short transaction of its own (``core.members.register``):
+on SQLite the single write lock is then never held while a first command runs. Next to it, the queries
 an adapter's platform extras need, each a small typed result in its own transaction: a
 member's home (``home``), suggestions while typing a parameter (``suggest``), the
 platform ids of event mirrors (``mirror_ids``), and an identity the platform can no longer
@@ -15,6 +17,7 @@ import logging
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.commands import handlers  # noqa: F401 - its modules register every command in the table
 from core.commands.context import Context
@@ -27,9 +30,10 @@ from core.commands.throttle import Throttle, Verdict
 from core.config import DEFAULT_ANNOUNCE_PER_DAY
 from core.messages.types import Reply, Request
 from core.db.engine import Database
+from core.db.models import Identity, Member
 from core.directory.search import DirectorySearch
 from core.i18n import DEFAULT_LANGUAGE, _, is_rtl, language_from_locale, use_language
-from core.members import get_or_create_identity, mark_unreachable
+from core.members import get_or_create_identity, known_identity, mark_unreachable, register
 
 log = logging.getLogger(__name__)
 
@@ -48,23 +52,24 @@ class CommandService:
         guessed = language_from_locale(request.sender.locale) or DEFAULT_LANGUAGE
         if self.throttle is not None and (verdict := self.throttle.check(request)) is not Verdict.HANDLE:
             return [] if verdict is Verdict.DROP else [self.throttle.notice(request, verdict, guessed)]
+        sender = request.sender
         try:
             async with self.db.transaction() as session:
-                identity, member, created = await get_or_create_identity(
-                    session,
-                    request.sender.platform,
-                    request.sender.user_id,
-                    request.sender.display_name,
-                    request.sender.locale,
-                    request.sender.timezone,
-                )
-                with use_language(member.language or guessed):
-                    ctx = Context(session, request, identity, member, self.directory, is_new=created,
-                                  announce_per_day=self.announce_per_day)
-                    await dispatch(ctx)
-                    if self.throttle is not None:
-                        self.throttle.remember_language(request, ctx.member.language or guessed)
-                    return ctx.replies
+                found = await known_identity(session, sender.platform, sender.user_id, sender.display_name,
+                                             sender.locale)
+                if found is not None:
+                    return await self._run(session, request, *found, created=False, guessed=guessed)
+            # A stranger: registered in a short transaction of its own, then the command in the request's own.
+            registered = await register(self.db, sender.platform, sender.user_id, sender.display_name,
+                                        sender.locale, sender.timezone)
+            async with self.db.transaction() as session:
+                if registered is not None:
+                    session.add_all(registered)  # the rows just written: no need to read them back
+                    identity, member, created = *registered, True
+                else:  # another of their messages registered them first
+                    identity, member, created = await get_or_create_identity(
+                        session, sender.platform, sender.user_id, sender.display_name, sender.locale, sender.timezone)
+                return await self._run(session, request, identity, member, created=created, guessed=guessed)
         except PoolTimeout:
             # Every pooled connection stayed busy for the whole pool timeout: a burst, not an outage.
             log.warning("no free database connection for a %s request (pool timeout)", request.sender.platform)
@@ -77,6 +82,17 @@ class CommandService:
             log.warning("database unavailable while handling a %s request: %s", request.sender.platform, type(error).__name__)
             with use_language(guessed) as language:
                 return [Reply(_("I can't reach my database right now. Please try again in a moment."), language=language, rtl=is_rtl(language))]
+
+    async def _run(self, session: AsyncSession, request: Request, identity: Identity, member: Member,
+                   created: bool, guessed: str) -> list[Reply]:
+        """The command itself, in the request's transaction, in the member's language."""
+        with use_language(member.language or guessed):
+            ctx = Context(session, request, identity, member, self.directory, is_new=created,
+                          announce_per_day=self.announce_per_day)
+            await dispatch(ctx)
+            if self.throttle is not None:
+                self.throttle.remember_language(request, ctx.member.language or guessed)
+            return ctx.replies
 
     def over_limit(self, request: Request) -> bool:
         """True when the command limits would drop this request: adapters then skip their own platform calls."""

@@ -1,11 +1,14 @@
 """Engines, sessions and the one-transaction-per-command unit of work."""
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -14,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from . import sqlite_driver
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class DatabaseUrlError(ValueError):
@@ -42,10 +46,11 @@ def sync_url(url: str | URL) -> URL:
     raise DatabaseUrlError(f"unsupported database {backend!r}: use sqlite or postgresql")
 
 
-def make_sync_engine(url: str | URL) -> Engine:
-    """The synchronous engine of Alembic. On SQLite, sqlite3's implicit BEGIN (sent only before
-    INSERT, UPDATE, DELETE) is replaced by our own, so a migration's DDL commits with it or not at all."""
-    engine = create_engine(sync_url(url))
+def make_sync_engine(url: str | URL, **kwargs: Any) -> Engine:
+    """The synchronous engine of Alembic and of ``Database.write_at_once``. On SQLite, sqlite3's
+    implicit BEGIN (sent only before INSERT, UPDATE, DELETE) is replaced by our own, so a migration's
+    DDL commits with it or not at all."""
+    engine = create_engine(sync_url(url), **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _no_implicit_begin)
         event.listen(engine, "begin", _begin_immediate)
@@ -114,6 +119,10 @@ class Database:
         self.url = make_url(url)
         self.engine = make_engine(self.url, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = _sqlite_file_writer(self.url)
+        # one thread: these writers never wait on each other's lock (SQLite's busy wait sleeps), nor take
+        # the threads of the loop's default executor (name resolution)
+        self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer") if self._writer else None
 
     @property
     def backend(self) -> str:
@@ -125,5 +134,37 @@ class Database:
             async with session.begin():
                 yield session
 
+    async def write_at_once(self, work: Callable[..., T], *args: Any) -> T:
+        """``work(connection, *args)``, synchronous code, as one short transaction of its own.
+
+        SQLite has a single writer: a transaction that writes keeps every other writer waiting
+        until it commits, and an async one holds the lock across every trip to the database
+        thread and every turn of a busy event loop in between. Here, on a SQLite file, the whole
+        transaction runs on the database's writer thread (one trip), so the lock is held only while its
+        statements run. On PostgreSQL (many writers) it is an ordinary transaction.
+        """
+        if self._writer is not None:
+            return await asyncio.get_running_loop().run_in_executor(
+                self._writer_thread, functools.partial(_in_transaction, self._writer, work, args))
+        async with self.engine.begin() as connection:
+            return await connection.run_sync(work, *args)
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._writer is not None:
+            self._writer_thread.shutdown()
+            self._writer.dispose()
+
+
+def _sqlite_file_writer(url: URL) -> Engine | None:
+    """The synchronous engine of ``write_at_once`` on a SQLite file (a memory database is one connection's own)."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    engine = make_sync_engine(url, pool_size=1)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _in_transaction(engine: Engine, work: Callable[..., T], args: tuple[Any, ...]) -> T:
+    with engine.begin() as connection:
+        return work(connection, *args)
