@@ -29,11 +29,12 @@ def association_card(hit: SearchHit) -> Card:
         fields.append(Field(_("Website"), hit.website))
     if hit.contact is not None:  # set only when the contact person consented
         fields.append(Field(_("Contact person"), hit.contact.line()))
-    description = hit.description
+    reader = current_language()
+    description = hit.text("description", reader)
     if len(description) > MAX_DESCRIPTION:
         description = description[: MAX_DESCRIPTION - 1].rstrip() + "…"
-    place = ", ".join(p for p in (hit.city, country_name(hit.country_code)) if p)
-    return Card(title=hit.name, subtitle=place, fields=tuple(fields), body=description or None, url=hit.website or None)
+    place = ", ".join(p for p in (hit.text("city", reader), country_name(hit.country_code)) if p)
+    return Card(title=hit.text("name", reader), subtitle=place, fields=tuple(fields), body=description or None, url=hit.website or None)
 
 
 @command("associations", N_("Find alumni associations by name, city or country"),
