@@ -13,6 +13,7 @@ from core.commands.handlers.directory import association_card
 from core.db.engine import Database
 from core.directory.exporter import export_csv
 from core.directory.importer import import_file, import_rows
+from core.directory.index import DirectoryIndex, Entry
 from core.directory.readers import parse_csv
 from core.directory.search import DirectorySearch
 from core.geo.countries import match_country
@@ -72,3 +73,20 @@ def test_countries_are_found_by_their_names_in_other_languages_and_short_forms()
                        ("USA", "US"), ("UK", "GB"), ("Almanya", "DE"), ("Germania", "DE"), ("Đức", "DE")):
         match = match_country(text)
         assert match is not None and (match.code, match.exact) == (code, True), text
+
+
+def test_cities_are_found_by_their_names_from_the_maintained_data_set() -> None:
+    # Cities the hand-written supplement never listed: their other names come from GeoNames.
+    index = DirectoryIndex([
+        Entry(1, "Freundeskreis München", "DE", "München", "", "", ("de",), (), ""),
+        Entry(2, "Alumni Köln", "DE", "Köln", "", "", ("de",), (), ""),
+        Entry(3, "Amicale de Beyrouth", "LB", "Beyrouth", "", "", ("fr",), (), ""),
+        Entry(4, "Munich Street Alumni", "US", "Boston", "", "", ("en",), (), ""),
+    ])
+    for query, expected in (("Munich", 1), ("Мюнхен", 1), ("慕尼黑", 1), ("Cologne", 2), ("كولونيا", 2),
+                            ("Бейрут", 3), ("Beirut", 3), ("بيروت", 3)):
+        _, page = index.search(query)
+        assert page and index.entries[page[0][0]].id == expected, query
+    # The city named comes before a name that merely holds the word.
+    _, page = index.search("Munich")
+    assert [index.entries[doc].id for doc, _, _ in page] == [1, 4]
