@@ -8,6 +8,9 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
+from bots.cli import main
 from core.audit import Actor
 from core.commands.handlers.directory import association_card
 from core.db.engine import Database
@@ -90,3 +93,18 @@ def test_cities_are_found_by_their_names_from_the_maintained_data_set() -> None:
     # The city named comes before a name that merely holds the word.
     _, page = index.search("Munich")
     assert [index.entries[doc].id for doc, _, _ in page] == [1, 4]
+
+
+def test_cli_search_shows_the_texts_of_the_language_asked(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ALUMNI_DATABASE_URL", database_url)
+    monkeypatch.setenv("ALUMNI_LANG", "en")
+    source = tmp_path / "directory.csv"
+    source.write_text(CSV, encoding="utf-8")
+    assert main(["db", "upgrade"]) == 0
+    assert main(["directory", "import", str(source)]) == 0
+    capsys.readouterr()
+    assert main(["directory", "search", "Beirut", "--lang", "ar"]) == 0
+    out = capsys.readouterr().out
+    assert "1. رابطة خريجي بيروت — بيروت, " in out and "Freundeskreis" not in out
