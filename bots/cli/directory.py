@@ -15,7 +15,7 @@ from core.directory.importer import DirectoryFileError, import_file
 from core.directory.search import DirectorySearch
 from core.files import atomic_writer
 from core.geo.countries import country_name
-from core.i18n import _, ngettext, use_language
+from core.i18n import _, current_language, ngettext, use_language
 from core.imports import ImportLimitError, ImportLimits
 
 from .common import country_option, err, language_option, out, theme_option, with_app
@@ -118,8 +118,10 @@ def directory_search(args: argparse.Namespace) -> int:
             ngettext("{count} association found", "{count} associations found", total).format(count=total)
         )
         for number, hit in enumerate(results.hits, start=1):
-            place = ", ".join(p for p in (hit.city, country_name(hit.country_code) if hit.country_code else "") if p)
-            out(f"{number}. {hit.name}" + (f" — {place}" if place else ""))
+            reader = current_language()
+            city = hit.text("city", reader)
+            place = ", ".join(p for p in (city, country_name(hit.country_code) if hit.country_code else "") if p)
+            out(f"{number}. {hit.text('name', reader)}" + (f" — {place}" if place else ""))
             contact = " · ".join(p for p in (hit.website, hit.email) if p)
             if contact:
                 out(f"   {contact}")

@@ -94,7 +94,8 @@ class Suggestions:
         results = await self.directory.search(typed, limit=query.limit)
         with use_language(query.language):
             return [
-                Suggestion(f"{hit.name} — {', '.join(p for p in (hit.city, country_name(hit.country_code, query.language)) if p)}",
+                Suggestion(f"{hit.text('name', query.language)} — "
+                           f"{', '.join(p for p in (hit.text('city', query.language), country_name(hit.country_code, query.language)) if p)}",
                            hit.name)
                 for hit in results.hits
             ]

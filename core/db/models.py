@@ -63,6 +63,9 @@ class Association(Base):
     contact_email: Mapped[str] = mapped_column(String(320), default="")
     contact_phone: Mapped[str] = mapped_column(String(50), default="")
     contact_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The association's texts in other languages: {"ar": {"name": …, "city": …, "description": …}}
+    # (import keys ``name_ar`` …), shown to readers of that language; {} when it has none.
+    translations: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

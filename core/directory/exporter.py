@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from core.db.engine import Database
 from core.db.models import Association
+from core.i18n import SUPPORTED_LANGUAGES
 
-from .fields import EXPORT_COLUMNS, LIST_SEPARATOR
+from .fields import EXPORT_COLUMNS, LIST_SEPARATOR, TRANSLATED
 from .spreadsheet import escape_cell
 
 
@@ -42,6 +43,7 @@ async def export_csv(db: Database, out: TextIO) -> int:
                     association.contact_email,
                     association.contact_phone,
                     _consent(association),
+                    *_translated(association),
                 ))
             )
             count += 1
@@ -51,6 +53,12 @@ async def export_csv(db: Database, out: TextIO) -> int:
 def spreadsheet_row(cells: Iterable[str]) -> list[str]:
     """One exported row, each cell escaped so that no spreadsheet evaluates it."""
     return [escape_cell(cell) for cell in cells]
+
+
+def _translated(association: Association) -> list[str]:
+    """The per-language texts in ``TRANSLATION_COLUMNS`` order, empty where there is none."""
+    texts = association.translations or {}
+    return [texts.get(language, {}).get(name, "") for language in SUPPORTED_LANGUAGES for name in TRANSLATED]
 
 
 def _consent(association: Association) -> str:

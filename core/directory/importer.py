@@ -26,7 +26,7 @@ from .validation import Record, validate
 __all__ = ["DirectoryFileError", "ImportReport", "RowError", "import_file", "import_rows"]
 
 _COMPARED = ("name", "name_key", "country_code", "city", "website", "email", "languages", "themes", "description",
-             "contact_name", "contact_email", "contact_phone", "contact_consent")
+             "contact_name", "contact_email", "contact_phone", "contact_consent", "translations")
 
 
 @dataclass
@@ -141,6 +141,7 @@ def _plan(
             "themes": list(record.themes), "description": record.description,
             "contact_name": record.contact_name, "contact_email": record.contact_email,
             "contact_phone": record.contact_phone, "contact_consent": record.contact_consent,
+            "translations": record.translations,
         }
         match = by_external.get(record.external_id) if record.external_id else None
         holder = by_key.get(record.key)

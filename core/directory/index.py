@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -51,6 +51,8 @@ class Entry:
     description: str
     # The contact person, filled only when they consented (else empty); never indexed for search.
     contact: "Contact | None" = None
+    # language -> {"name"|"city"|"description": text} (``core.directory.translations``); names and cities are searched too
+    translations: "Mapping[str, Mapping[str, str]] | None" = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +111,7 @@ class DirectoryIndex:
     def __init__(self, entries: Iterable[Entry], revision: int = 0) -> None:
         self.revision = revision
         keyed = sorted(((fold(entry.name), entry.id), entry) for entry in entries)
+        # The same association's names and cities in other languages (import keys ``name_ar`` …).
         self.entries: list[Entry] = [entry for _, entry in keyed]
         postings: dict[str, list[int]] = defaultdict(list)
         self.doc_words: list[frozenset[str]] = []
@@ -119,15 +122,17 @@ class DirectoryIndex:
         # Many associations share a city: its names and words are worked out once per build.
         places: dict[tuple[str, str], tuple[tuple[str, ...], frozenset[str]]] = {}
         for doc, ((name_key, _), entry) in enumerate(keyed):
-            place = places.get((entry.country_code, entry.city))
-            if place is None:
-                names = city_names(entry.country_code, fold(entry.city))
-                place = places[(entry.country_code, entry.city)] = (names, frozenset(" ".join(names).split()))
-            names, city_words = place
+            names, city_words = self._place(places, entry.country_code, entry.city)
+            name_words = frozenset(name_key.split())
+            for texts in (entry.translations or {}).values():
+                name_words |= frozenset(fold(texts.get("name", "")).split())
+                if texts.get("city"):
+                    other_names, other_words = self._place(places, entry.country_code, texts["city"])
+                    names, city_words = (*names, *other_names), city_words | other_words
             country_words = _country_words(entry.country_code)
-            own = frozenset(name_key.split()) | city_words
+            own = name_words | city_words
             self.doc_words.append(own | country_words)
-            for name in names:
+            for name in dict.fromkeys(names):
                 cities[name].append(doc)
             for word in own - country_words:  # the country's words are posted once per country, below
                 postings[word].append(doc)
@@ -173,6 +178,17 @@ class DirectoryIndex:
                 sounds[key].append(word)
         self.sounds = dict(sounds)
         self._expansions: dict[str, dict[str, tuple[int, float]]] = {}
+
+    @staticmethod
+    def _place(
+        places: dict[tuple[str, str], tuple[tuple[str, ...], frozenset[str]]], country_code: str, city: str
+    ) -> tuple[tuple[str, ...], frozenset[str]]:
+        """A city's names and their words; many associations share a city, so worked out once per build."""
+        place = places.get((country_code, city))
+        if place is None:
+            names = city_names(country_code, fold(city))
+            place = places[(country_code, city)] = (names, frozenset(" ".join(names).split()))
+        return place
 
     def __len__(self) -> int:
         return len(self.entries)

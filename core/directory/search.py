@@ -23,6 +23,7 @@ from core.db.models import Association
 
 from .index import Contact, DirectoryIndex, Entry, shown_contact
 from .revision import local_changes, read_revision
+from .translations import Translations, localized
 
 
 READ_SLICE = 2000  # rows converted between two turns of the event loop while an index is rebuilt
@@ -30,6 +31,7 @@ _ROWS = select(
     Association.id, Association.name, Association.country_code, Association.city, Association.website,
     Association.email, Association.languages, Association.themes, Association.description,
     Association.contact_name, Association.contact_email, Association.contact_phone, Association.contact_consent,
+    Association.translations,
 )
 
 
@@ -47,6 +49,11 @@ class SearchHit:
     rank: int  # 0 exact, 1 prefix, 2 fuzzy (the weakest match among the query's words)
     score: float  # 0..100, mean similarity of the query's words
     contact: Contact | None = None  # only a contact person who consented
+    translations: Translations | None = None  # the name, city and description in other languages
+
+    def text(self, field: str, reader: str) -> str:
+        """``name``, ``city`` or ``description`` in the reader's language, with the fallback of ``translations``."""
+        return localized(self.translations, field, getattr(self, field), reader, self.languages)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +88,7 @@ class DirectorySearch:
         for doc, rank, score in page:
             e = index.entries[doc]
             hits.append(SearchHit(e.id, e.name, e.country_code, e.city, e.website, e.email, e.languages, e.themes, e.description,
-                                  rank, score, e.contact))
+                                  rank, score, e.contact, e.translations))
         return SearchResults(total=total, hits=hits)
 
     async def index(self, session: AsyncSession | None = None) -> DirectoryIndex:
@@ -138,7 +145,8 @@ async def _entries(session: AsyncSession) -> list[Entry]:
     async for rows in result.partitions(READ_SLICE):
         entries.extend(
             Entry(r.id, r.name, r.country_code, r.city, r.website, r.email, tuple(r.languages or ()), tuple(r.themes or ()),
-                  r.description, shown_contact(r.contact_name, r.contact_email, r.contact_phone, r.contact_consent))
+                  r.description, shown_contact(r.contact_name, r.contact_email, r.contact_phone, r.contact_consent),
+                  r.translations or None)
             for r in rows
         )
     return entries

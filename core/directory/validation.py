@@ -7,7 +7,7 @@ Reasons are English msgids translated with ``_()`` because administrators read t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -15,7 +15,7 @@ from babel import Locale
 
 from core.channels import is_theme
 from core.geo.countries import is_country_code, match_country
-from core.i18n import _
+from core.i18n import SUPPORTED_LANGUAGES, _
 from core.text import clean_line, fold
 
 from . import fields as f
@@ -51,6 +51,8 @@ class Record:
     contact_email: str = ""
     contact_phone: str = ""
     contact_consent: bool = False
+    # language -> {"name"|"city"|"description": text}; only the texts the file gave
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -166,6 +168,24 @@ def _contact(raw: dict[str, object], cells: dict[str, str], reasons: list[str]) 
     return {"contact_name": name, "contact_email": email, "contact_phone": phone, "contact_consent": bool(consent)}
 
 
+_LIMITS = {"name": f.MAX_NAME, "city": f.MAX_CITY, "description": f.MAX_DESCRIPTION}
+
+
+def _translations(cells: dict[str, str], reasons: list[str]) -> dict[str, dict[str, str]]:
+    """The per-language texts given (``name_fr`` …), checked like their base field."""
+    found: dict[str, dict[str, str]] = {}
+    for language in SUPPORTED_LANGUAGES:
+        for name in f.TRANSLATED:
+            key = f"{name}_{language}"
+            text = _clean(cells[key], f.MAX_CELL)
+            if not text:
+                continue
+            if name == "name" and len(text) > f.MAX_NAME:
+                reasons.append(_("field too long: {field}").format(field=key))
+            found.setdefault(language, {})[name] = text[: _LIMITS[name]]
+    return found
+
+
 def validate(raw: dict[str, object]) -> tuple[Record | None, list[str]]:
     """The normalized record, or the reasons the row is rejected."""
     reasons = [reason for key in f.EXPORT_COLUMNS if (reason := _type_reason(key, raw.get(key)))]
@@ -219,6 +239,7 @@ def validate(raw: dict[str, object]) -> tuple[Record | None, list[str]]:
             reasons.append(_("unknown theme: {value}").format(value=slug[:60]))
 
     contact = _contact(raw, cells, reasons)
+    translations = _translations(cells, reasons)
 
     if reasons:
         return None, reasons
@@ -237,6 +258,7 @@ def validate(raw: dict[str, object]) -> tuple[Record | None, list[str]]:
             themes=tuple(themes),
             description=_clean(cells["description"], f.MAX_DESCRIPTION),
             **contact,  # type: ignore[arg-type]
+            translations=translations,
         ),
         [],
     )

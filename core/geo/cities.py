@@ -82,6 +82,13 @@ def cities_named(text: str) -> list[City]:
     return [_city(table.rows[i]) for i in indexes]
 
 
+def largest_population(text: str) -> int:
+    """People in the most populous city with this name in any of its languages; 0 when none has it."""
+    table = _table()
+    index = table.first.get(fold(text))
+    return int(table.rows[index][4]) if index is not None else 0
+
+
 def _pick(found: list[City], country: str | None) -> City | None:
     if not found:
         return None

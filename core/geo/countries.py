@@ -14,6 +14,9 @@ from rapidfuzz import fuzz, process
 from core.i18n import SUPPORTED_LANGUAGES, current_language
 from core.text import fold
 
+# Countries are found by their names in these languages too, beyond the interface's own: the
+# directory's readers type "德国" or "Германия" before their catalog exists (CLDR has the names).
+NAME_LANGUAGES: tuple[str, ...] = ("zh_Hans", "zh_Hant", "ru", "it", "vi", "tr")
 # CLDR territory codes that are not countries of residence.
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
 # Everyday names CLDR does not list as the main name of a territory.
@@ -26,6 +29,9 @@ _EXTRA_ALIASES = {
     "czech republic": "CZ", "russia": "RU", "russie": "RU", "emirates": "AE", "uae": "AE", "eau": "AE",
     "emirats": "AE", "vietnam": "VN", "viet nam": "VN", "turkey": "TR", "turquie": "TR", "burma": "MM",
     "swaziland": "SZ", "macedonia": "MK", "macedoine": "MK", "cabo verde": "CV", "cape verde": "CV",
+    # Short forms people write; "Elfenbeinküste" is CLDR de's variant name, which Babel does not carry.
+    "rdc": "CD", "drc": "CD", "dr congo": "CD", "rd congo": "CD", "rdc congo": "CD", "elfenbeinkuste": "CI",
+    "rca": "CF", "ksa": "SA", "brd": "DE",
 }
 
 
@@ -72,7 +78,7 @@ def country_name(code: str, language: str | None = None) -> str:
 def _alias_index() -> dict[str, str]:
     """Folded name -> code, over every supported language, plus everyday aliases."""
     index: dict[str, str] = {}
-    for language in SUPPORTED_LANGUAGES:
+    for language in dict.fromkeys((*SUPPORTED_LANGUAGES, *NAME_LANGUAGES)):
         territories = Locale.parse(language).territories
         for code in country_codes():
             name = territories.get(code)

@@ -29,11 +29,11 @@ def association_card(hit: SearchHit) -> Card:
         fields.append(Field(_("Website"), hit.website))
     if hit.contact is not None:  # set only when the contact person consented
         fields.append(Field(_("Contact person"), hit.contact.line()))
-    description = hit.description
-    description = clip(description, MAX_DESCRIPTION)
-    place = ", ".join(p for p in (hit.city, country_name(hit.country_code)) if p)
+    reader = current_language()
+    description = clip(hit.text("description", reader), MAX_DESCRIPTION)
+    place = ", ".join(p for p in (hit.text("city", reader), country_name(hit.country_code)) if p)
     # The website is the "Website" field only: a card url too would show it twice (one presentation per fact).
-    return Card(title=hit.name, subtitle=place, fields=tuple(fields), body=description or None)
+    return Card(title=hit.text("name", reader), subtitle=place, fields=tuple(fields), body=description or None)
 
 
 @command("associations", N_("Find alumni associations by name, city or country"),
