@@ -30,7 +30,7 @@ run: $(STAMP)
 # TEST_WORKERS processes by pytest-xdist; `make test TEST_WORKERS=0` runs it in one process.
 TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Regenerate the initial migration from core/db/models.py (before 0001 is deployed anywhere).
 migration: $(STAMP)
