@@ -26,9 +26,11 @@ run: $(STAMP)
 		exec $(BIN)/alumni chat; \
 	fi
 
-# The whole test suite (PostgreSQL half: set ALUMNI_TEST_POSTGRES_URL, see README).
+# The whole test suite (PostgreSQL half: set ALUMNI_TEST_POSTGRES_URL, see README), spread over
+# TEST_WORKERS processes by pytest-xdist; `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Regenerate the initial migration from core/db/models.py (before 0001 is deployed anywhere).
 migration: $(STAMP)

@@ -32,7 +32,6 @@ from core.delivery.limits import Limits
 from bots.telegram.transport import TelegramTransport
 from core.i18n import _, use_language
 from tests.chat import Person
-from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES, _fresh_postgres_database
 from tests.delivery_helpers import add_members, enqueue, row, telegram_bot
 from tests.fakes.tcp_proxy import TcpProxy
 from tests.fakes.telegram_api import FakeBotAPI
@@ -47,13 +46,9 @@ def unavailable(language: str) -> str:
 
 
 @pytest.fixture
-async def proxy() -> AsyncIterator[tuple[TcpProxy, str]]:
+async def proxy(postgres_url: str) -> AsyncIterator[tuple[TcpProxy, str]]:
     """A fresh PostgreSQL database, reached through our proxy: (proxy, the app's URL)."""
-    if not POSTGRES_URL:
-        if REQUIRE_POSTGRES:
-            pytest.fail("ALUMNI_REQUIRE_POSTGRES=1 but ALUMNI_TEST_POSTGRES_URL is not set")
-        pytest.skip("PostgreSQL not configured (set ALUMNI_TEST_POSTGRES_URL)")
-    url = make_url(_fresh_postgres_database(POSTGRES_URL))
+    url = make_url(postgres_url)
     async with TcpProxy(url.host or "127.0.0.1", url.port or 5432) as tcp:
         yield tcp, tcp.url(url.render_as_string(hide_password=False))
 

@@ -35,8 +35,12 @@ from tests.fakes.slack_api import BOT_TOKEN as SLACK_TOKEN
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.telegram_api import FakeBotAPI
 
-DISCORD_USER = 737373737373737373
-ROLE_CHANGE = rf"/guilds/\d+/members/{DISCORD_USER}/roles/\d+$"
+# where the member types ``forget`` -> their linked Discord account
+ORIGINS = {"console": 737373737373737373, "telegram": 747474747474747474}
+
+
+def role_change(discord_user: int) -> str:
+    return rf"/guilds/\d+/members/{discord_user}/roles/\d+$"
 
 
 @pytest.fixture
@@ -48,29 +52,31 @@ async def fake() -> AsyncIterator[FakeDiscord]:
             runner.configure_endpoints(None, None)
 
 
-@pytest.mark.parametrize("origin", ["console", "telegram"])
-async def test_forget_elsewhere_takes_the_discord_role_back(
-    database_url: str, fake: FakeDiscord, app: App, origin: str
-) -> None:
+async def test_forget_elsewhere_takes_the_discord_role_back(database_url: str, fake: FakeDiscord, app: App) -> None:
+    """Two members, one forgetting on the console and one on Telegram, each with a linked Discord
+    account holding the role; one run of the Discord bot takes both roles back."""
     role_id = fake.add_role("Tunisia", position=2)
-    fake.member_roles[DISCORD_USER] = {role_id}  # given when they joined tn from Discord
     async with app.db.transaction() as session:
-        member = await person(session, origin, "42", language="en", channels=("tn",))
-        await add_identity(session, member, "discord", str(DISCORD_USER))
         tn = await channel(session, "tn")
         session.add(ChannelBinding(channel_id=tn.id, platform="discord", chat_id=str(fake.text_channel_id),
                                    title="#tunisia", data={"guild_id": str(fake.guild_id), "role_id": str(role_id)}, status="approved"))
-    someone = Person(app.commands, user_id="42", platform=origin)
-    await someone.send("/forget")
-    await someone.press_action("forget yes-")
-    async with app.db.transaction() as session:
-        assert await session.scalar(select(func.count()).select_from(Identity)) == 0
+    for origin, discord_user in ORIGINS.items():
+        fake.member_roles[discord_user] = {role_id}  # given when they joined tn from Discord
+        async with app.db.transaction() as session:
+            member = await person(session, origin, "42", language="en", channels=("tn",))
+            await add_identity(session, member, "discord", str(discord_user))
+        someone = Person(app.commands, user_id="42", platform=origin)
+        await someone.send("/forget")
+        await someone.press_action("forget yes-")
+        async with app.db.transaction() as session:
+            assert await session.scalar(select(func.count()).select_from(Identity)) == 0
 
     stop = asyncio.Event()
     running = asyncio.create_task(runner.run(settings_for(database_url, fake), stop_event=stop))
     try:
-        await fake.wait_for("DELETE", ROLE_CHANGE, timeout=15)
-        for _ in range(200):  # the row is marked (or already cleared away) right after the call
+        for discord_user in ORIGINS.values():
+            await fake.wait_for("DELETE", role_change(discord_user), timeout=15)
+        for _ in range(200):  # the rows are marked (or already cleared away) right after the calls
             async with app.db.sessions() as session:
                 unfinished = await session.scalar(select(func.count()).select_from(Delivery).where(
                     Delivery.kind == "access", Delivery.status.not_in(sorted(FINAL))))
@@ -80,12 +86,13 @@ async def test_forget_elsewhere_takes_the_discord_role_back(
     finally:
         stop.set()
         assert await asyncio.wait_for(running, 30) == 0
-    assert fake.member_roles[DISCORD_USER] == set()
+    for origin, discord_user in ORIGINS.items():
+        assert fake.member_roles[discord_user] == set(), origin
     assert not fake.find("POST", r"^/channels/\d+/messages$")  # nothing is said to someone erased
     await forget_finished(app.db)
-    async with app.db.sessions() as session:  # done: no row keeps the erased person's account id
+    async with app.db.sessions() as session:  # done: no row keeps an erased person's account id
         assert await session.scalar(select(func.count()).select_from(Delivery).where(
-            Delivery.target == str(DISCORD_USER))) == 0
+            Delivery.target.in_([str(user) for user in ORIGINS.values()]))) == 0
 
 
 async def test_forget_on_the_console_takes_back_telegram_groups_and_slack_channels(db: Database) -> None:

@@ -6,7 +6,6 @@ import asyncio
 import json
 import re
 import signal
-import socket
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -24,6 +23,7 @@ from core.db.types import utcnow
 from tests.delivery_helpers import add_members, enqueue, row, statuses
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.environment import bot_environment
+from tests.fakes.ports import reserved_port
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.telegram_api import FakeBotAPI
 
@@ -160,15 +160,9 @@ async def test_unreachable_database_is_503() -> None:
         await server.stop()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def test_run_all_serves_health_on_its_port_and_on_slacks(tmp_path: Path) -> None:
     """``alumni run all --health-port``: one process, three bots, /healthz on both ports."""
-    slack_port, health_port = free_port(), free_port()
+    slack_port, health_port = reserved_port(), reserved_port()
     async with FakeBotAPI() as telegram, FakeSlack() as slack, FakeDiscord() as discord:
         env = bot_environment(f"sqlite:///{tmp_path / 'all.db'}", telegram=telegram, slack=slack, discord=discord)
         log = (tmp_path / "stderr").open("wb")

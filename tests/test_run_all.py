@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import socket
 import sys
 import time
 from pathlib import Path
@@ -25,6 +24,7 @@ from core.messages.types import Reply
 from core.delivery.payload import reply_to_json
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.environment import bot_environment
+from tests.fakes.ports import reserved_port
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.telegram_api import FakeBotAPI
 
@@ -37,12 +37,6 @@ async def until(check, timeout: float = 30.0) -> None:  # type: ignore[no-untype
     while not check():
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.05)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def get(port: int, path: str) -> tuple[int, str]:
@@ -68,7 +62,7 @@ async def push_to_each_platform(url: str) -> None:
 async def test_one_sigterm_stops_every_bot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite:///{tmp_path / 'all.db'}"
-    health_port = free_port()
+    health_port = reserved_port()
     async with FakeBotAPI() as telegram, FakeSlack() as slack, FakeDiscord() as discord:
         env = bot_environment(url, telegram=telegram, slack=slack, discord=discord,
                               ALUMNI_HEALTH_PORT=str(health_port))

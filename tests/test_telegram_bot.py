@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,6 +21,7 @@ from bots.telegram.application import build_application
 from core.messages.types import Button, ChatKind, FileAttachment, Reply, Request
 from core.config import Settings
 from core.i18n import SUPPORTED_LANGUAGES
+from tests.fakes.ports import reserved_port
 from tests.fakes.telegram_api import FakeBotAPI
 
 GROUP_ID = -100777
@@ -264,9 +264,7 @@ async def test_menu_is_published_per_language_and_default(api: FakeBotAPI, servi
 
 
 async def test_webhook_rejects_requests_without_the_secret(api: FakeBotAPI, service: StubService) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = reserved_port()
     args = SimpleNamespace(webhook_url=f"https://bot.example.org/tg/hook", port=port, listen="127.0.0.1")
     application = build_application(api.token, service, base_url=api.base_url)
     secret = await runner.start(application, args)
@@ -316,9 +314,7 @@ async def test_webhook_refuses_before_reading_an_unauthenticated_or_oversized_bo
         api: FakeBotAPI, service: StubService) -> None:
     """A post without the secret, or too large, is answered at once, its body never read (four 90 MB
     posts without the secret once took the process from 108 to 300 MB): the 90 MB are never sent here."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = reserved_port()
     args = SimpleNamespace(webhook_url="https://bot.example.org/tg/hook", port=port, listen="127.0.0.1")
     application = build_application(api.token, service, base_url=api.base_url)
     secret = await runner.start(application, args)

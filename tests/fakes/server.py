@@ -31,6 +31,8 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from tests.fakes.ports import PortHold
+
 OUTAGES = ("refused", "timeout", "5xx", "invalid_json", "wrong_shape", "html")
 ERROR_PAGE = "<html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1></body></html>"
 
@@ -64,6 +66,7 @@ class LocalServer:
     faults: list[Fault] | None = None
     fault_hits: int = 0
     _hung: asyncio.Event | None = None  # set when the server stops: hung requests are dropped
+    _hold: PortHold | None = None  # keeps the port ours while it is closed (``refused``)
 
     def routes(self, app: web.Application) -> None:
         raise NotImplementedError
@@ -101,6 +104,7 @@ class LocalServer:
         await self.closing()
         if self._runner is not None:
             await self._runner.cleanup()
+        self._release_port()
 
     async def __aenter__(self) -> Self:
         return await self.start()
@@ -121,6 +125,8 @@ class LocalServer:
         if kind == "refused" and self._site is not None:
             await self._site.stop()  # the listening socket closes: new connections are refused
             self._site = None
+            if self.port is not None:  # and no other process may take the port before restore()
+                self._hold = PortHold(self.port)
             await self.closing_connections()
 
     async def restore(self) -> None:
@@ -128,8 +134,14 @@ class LocalServer:
         kind, self.down = self.down, None
         if kind == "refused" and self._site is None and self.port is not None:
             await self._listen(self.port)
+            self._release_port()
         if self._up is not None:
             self._up.set()
+
+    def _release_port(self) -> None:
+        if self._hold is not None:
+            self._hold.release()
+            self._hold = None
 
     def fault(self, path: str, kind: str = "reset", *, after: int = 0, times: int = 1) -> None:
         """The request after the first ``after`` ones whose path matches ``path`` (and the next

@@ -18,6 +18,8 @@ import asyncio
 import contextlib
 from typing import Any, Self
 
+from tests.fakes.ports import PortHold
+
 
 class TcpProxy:
     def __init__(self, target_host: str, target_port: int) -> None:
@@ -31,11 +33,18 @@ class TcpProxy:
         self._server: asyncio.base_events.Server | None = None
         self._pipes: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
+        self._hold: PortHold | None = None  # keeps the port ours while it is closed (``refuse()``)
 
     async def start(self) -> Self:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port or 0, reuse_address=True)
         self.port = self._server.sockets[0].getsockname()[1]
+        self._release_port()
         return self
+
+    def _release_port(self) -> None:
+        if self._hold is not None:
+            self._hold.release()
+            self._hold = None
 
     async def stop(self) -> None:
         await self.cut()
@@ -43,6 +52,7 @@ class TcpProxy:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+        self._release_port()
 
     async def __aenter__(self) -> Self:
         return await self.start()
@@ -81,6 +91,7 @@ class TcpProxy:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+            self._hold = PortHold(self.port or 0)  # no other process may take the port before restore()
         await self.cut()
 
     async def blackhole(self) -> None:
