@@ -29,6 +29,7 @@ from core.messages.types import Reply, Request
 from core.db.engine import Database
 from core.directory.search import DirectorySearch
 from core.i18n import DEFAULT_LANGUAGE, _, is_rtl, language_from_locale, use_language
+from core.i18n.region import use_locale
 from core.members import get_or_create_identity, mark_unreachable
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ class CommandService:
                     request.sender.locale,
                     request.sender.timezone,
                 )
-                with use_language(member.language or guessed):
+                with use_locale(member.language or guessed, member.country_code):
                     ctx = Context(session, request, identity, member, self.directory, is_new=created,
                                   announce_per_day=self.announce_per_day)
                     await dispatch(ctx)

@@ -19,8 +19,9 @@ from core.db.models import Delivery, Event, Member, Rsvp
 from core.db.types import utcnow
 from core.delivery.outbox import enqueue_many
 from core.delivery.recipients import push_identities
-from core.i18n import DEFAULT_LANGUAGE, N_, _, current_language, is_rtl, use_language
+from core.i18n import DEFAULT_LANGUAGE, N_, _, current_language, is_rtl
 from core.i18n.formatting import format_list, format_relative
+from core.i18n.region import use_locale
 from core.text import fold
 
 from .errors import EventError
@@ -193,7 +194,7 @@ async def render_reminder(session: AsyncSession, delivery: Delivery) -> Reply | 
     if rsvp is None or rsvp.answer not in ("yes", "maybe") or rsvp.waitlisted:
         return None
     language = member.language or DEFAULT_LANGUAGE
-    with use_language(language):
+    with use_locale(language, member.country_code):
         title, _description = pick_text(event)
         left = max(event.starts_at - utcnow(), timedelta(minutes=1))
         lines = [

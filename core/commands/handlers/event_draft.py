@@ -15,7 +15,8 @@ from core.events.errors import EventError
 from core.events.render import pick_text
 from core.events.service import EventInput, create_event
 from core.events.times import parse_clock, parse_duration, parse_local_datetime, parse_minutes
-from core.i18n import N_, _, current_language
+from core.i18n import N_, _
+from core.i18n.region import format_locale
 from core.memberships import resolve_channel
 from core.roles import ambassador_countries, is_administrator
 from core.text import isolate
@@ -45,7 +46,7 @@ def end_from(start: datetime, value: str) -> datetime | timedelta:
     if minutes is not None and not any(ch in value for ch in ":/.-") and minutes > 0:
         return parse_duration(value)
     try:
-        end = parse_local_datetime(value, current_language())
+        end = parse_local_datetime(value, format_locale())
     except EventError:
         try:
             clock = parse_clock(value)

@@ -18,6 +18,7 @@ from core.events.service import cancel_event, get_event, input_of, require_right
 from core.events.times import parse_local_datetime
 from core.geo.timezones import match_zone
 from core.i18n import N_, _, current_language
+from core.i18n.region import format_locale
 from core.i18n.formatting import format_list
 from core.text import isolate
 
@@ -64,7 +65,7 @@ async def apply_change(ctx: Context, event: Event, name: str, value: str) -> Non
             language = data.language
         data.texts[language]["description"] = "" if empty else fields.clean_description(value)
     elif name == "start":
-        start = parse_local_datetime(value, language)
+        start = parse_local_datetime(value, format_locale())
         length = (data.ends_local - data.starts_local) if data.ends_local else None
         data.starts_local = start
         data.ends_local = start + length if length else None
