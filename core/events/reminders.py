@@ -21,6 +21,7 @@ from core.delivery.outbox import enqueue_many
 from core.delivery.recipients import push_identities
 from core.i18n import DEFAULT_LANGUAGE, N_, _, current_language, is_rtl
 from core.i18n.formatting import format_list, format_relative
+from core.i18n.reading import off_words
 from core.i18n.region import use_locale
 from core.text import fold
 
@@ -33,7 +34,6 @@ MAX_OFFSETS = 5
 MAX_OFFSET = 30 * 1440
 # The settings offered as buttons: (label, value for ``reminders``); the "off" label is a msgid.
 REMINDER_PRESETS: tuple[tuple[str, str], ...] = (("1d 1h", "1d 1h"), ("1h", "1h"), ("30m", "30m"), (N_("Off"), "off"))
-OFF_WORDS = frozenset({"off", "none", "non", "aucun", "no", "ninguno", "nao", "nenhum", "aus", "keine", "nein", "ايقاف", "لا"})
 
 
 def offsets_of(member: Member) -> list[int]:
@@ -43,7 +43,7 @@ def offsets_of(member: Member) -> list[int]:
 def parse_offsets(text: str) -> list[int]:
     """"1d 1h" -> [1440, 60]; "30m"; "2h15m" (one); "off" -> []. Largest first, no duplicates."""
     value = text.strip()
-    if fold(value) in OFF_WORDS:
+    if fold(value) in off_words() or fold(value) == "off":  # "off": the preset button's value
         return []
     value = re.sub(r"(\d)\s+(?=[^\d\s,;])", r"\1", value)  # "30 min" -> "30min"
     tokens = [t for t in re.split(r"[\s,;]+", value) if t]
