@@ -15,6 +15,7 @@ from core.i18n.formatting import format_number, format_time
 from core.i18n.region import format_locale, use_locale
 from core.messages.types import Chat, ChatKind
 from tests.chat import Person
+from tests.cli_fixtures import cli, cli_environment  # noqa: F401 - fixtures
 from tests.events_helpers import make_event, member_with
 
 
@@ -54,3 +55,11 @@ async def test_a_reminder_is_written_for_the_recipients_country(db: Database) ->
                             event_id=event_id, member_id=member_id)
         reply = await render_reminder(session, delivery)
     assert reply is not None and "6:30" in reply.text and "p.m." in reply.text, reply.text if reply else None
+
+
+def test_the_command_line_writes_times_as_its_locale_country_does(cli, monkeypatch) -> None:  # noqa: F811
+    """$LANG=en_GB.UTF-8: a scheduled announcement's time is British ("15:00"), not American ("3:00 PM")."""
+    when = (datetime.now() + timedelta(days=3)).strftime("%Y-%m-%d 15:00")
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    code, out, err = cli("announce", "--channel", "tn", "--text-fr", "Plus tard", "--at", when, "--timezone", "Africa/Tunis")
+    assert code == 0 and "15:00" in out and "PM" not in out, (out, err)
