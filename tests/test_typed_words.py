@@ -76,3 +76,12 @@ def test_languages_yet_to_come_are_read_from_cldr_alone() -> None:
     assert _units("vi")["ngay"] == (1440, None)
     assert _units("ru")["часов"] == (60, None) and _units("zh_Hans")["分钟"] == (1, None)
     assert "gio" in clock_words(("vi",)) and "uhr" in clock_words(("de",))
+
+
+@pytest.mark.parametrize(("language", "typed"), [("fr", "aucun"), ("es", "ninguno"), ("ar", "لا شيء"), ("en", "none")])
+async def test_a_field_is_emptied_with_the_word_for_none(db: Database, language: str, typed: str) -> None:
+    event_id = await make_event(db, datetime(utcnow().year + 1, 3, 14, 19, 0))
+    await member_with(db, "admin", language=language, zone="Europe/Paris", role="administrator")
+    admin = Person(CommandService(db), user_id="admin")
+    await admin.send(f"/editevent {event_id} description {typed}")
+    assert (await load_event(db, event_id)).texts["fr"]["description"] == "", admin.text()

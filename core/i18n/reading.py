@@ -102,6 +102,7 @@ def _answer_lists() -> dict[str, str]:
         "maybe": pgettext("typed answer", "maybe, perhaps, not sure"),
         "no": pgettext("typed answer", "no, n, not going, I'm not going, I can't come"),
         "off": pgettext("typed reminders setting", "off, none, no reminders, stop"),
+        "none": pgettext("typed to clear an event field", "none, nothing, no"),
     }
 
 
@@ -125,3 +126,9 @@ def answer_words(language: str | None = None) -> dict[str, str]:
 def off_words() -> frozenset[str]:
     """Folded words for "no reminders", from every catalog."""
     return frozenset(word for language in SUPPORTED_LANGUAGES for word in _listed(language)["off"])
+
+
+@lru_cache(maxsize=None)
+def none_words() -> frozenset[str]:
+    """Folded words that empty an event's optional field ("aucun", "ninguno", "لا شيء"), from every catalog."""
+    return frozenset(word for language in SUPPORTED_LANGUAGES for word in _listed(language)["none"])

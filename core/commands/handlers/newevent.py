@@ -24,8 +24,8 @@ from core.events.times import end_note, example_start, example_text, parse_local
 from core.geo.countries import country_name
 from core.geo.timezones import default_zone_for_country, match_zone, zones_for_country
 from core.i18n import N_, SUPPORTED_LANGUAGES, _, current_language, language_name, match_language
-from core.i18n.region import format_locale
 from core.i18n.formatting import labelled
+from core.i18n.region import format_locale
 from core.memberships import channel_title
 from core.roles import ambassador_countries
 from core.text import isolate
