@@ -85,3 +85,12 @@ async def test_a_field_is_emptied_with_the_word_for_none(db: Database, language:
     admin = Person(CommandService(db), user_id="admin")
     await admin.send(f"/editevent {event_id} description {typed}")
     assert (await load_event(db, event_id)).texts["fr"]["description"] == "", admin.text()
+
+
+async def test_a_mexican_organiser_types_the_cldr_pm_marker(db: Database) -> None:
+    year = utcnow().year + 1
+    event_id = await make_event(db, datetime(year, 3, 14, 19, 0), "America/Mexico_City", country="MX")
+    await member_with(db, "admin", language="es", country="MX", zone="America/Mexico_City", role="administrator")
+    admin = Person(CommandService(db), user_id="admin")
+    await admin.send(f"/editevent {event_id} start 14/03/{year} 6:30 p. m.")
+    assert (await load_event(db, event_id)).starts_local == datetime(year, 3, 14, 18, 30), admin.text()

@@ -17,7 +17,7 @@ from babel.units import format_unit
 
 from core.i18n import N_, _, current_language
 from core.i18n.formatting import format_list, format_time
-from core.i18n.reading import ascii_digits, clock_words, duration_words
+from core.i18n.reading import ascii_digits, clock_words, day_period_words, duration_words
 from core.text import fold
 
 from .errors import EventError
@@ -115,7 +115,7 @@ def example_text() -> str:
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(.+))?$")
 _NUMERIC = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})\.?(?:[ ,،]+(.+))?$")
-_CLOCK = re.compile(r"^(\d{1,2})(?:\s*[:h.]\s*(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|h|ص|م)?$")
+_CLOCK = re.compile(r"^(\d{1,2})(?:\s*[:h.]\s*(\d{2}))?\s*(\D*)$")
 
 
 def _month_first(language: str) -> bool:
@@ -124,16 +124,16 @@ def _month_first(language: str) -> bool:
 
 
 def parse_clock(text: str) -> time:
-    """"18:30", "18h30", "18h", "6:30 pm", "6pm", "18:30 Uhr"."""
+    """"18:30", "18h30", "18h", "6:30 pm", "6pm", "6:30 p. m.", "6:30 م", "18:30 Uhr": the am/pm markers and
+    clock words of every supported language (CLDR)."""
     value = ascii_digits(text).strip().lower().replace("\u202f", " ")
-    last = value.split()[-1] if value.split() else ""
-    if len(value.split()) > 1 and fold(last) in clock_words():  # "18:30 Uhr", "18 giờ"
-        value = value[: -len(last)].strip()
     match = _CLOCK.match(value)
     if not match:
         raise EventError(N_("I couldn't read the time “{value}”. Write it like 18:30."), value=text)
-    hour, minute, suffix = int(match.group(1)), int(match.group(2) or 0), (match.group(3) or "").replace(".", "")
-    suffix = {"ص": "am", "م": "pm"}.get(suffix, suffix)
+    hour, minute, rest = int(match.group(1)), int(match.group(2) or 0), fold(match.group(3))
+    suffix = day_period_words().get(rest.replace(" ", ""))
+    if suffix is None and rest not in ("", "h") and rest not in clock_words():
+        raise EventError(N_("I couldn't read the time “{value}”. Write it like 18:30."), value=text)
     if suffix in ("am", "pm"):
         if not 1 <= hour <= 12:
             raise EventError(N_("I couldn't read the time “{value}”. Write it like 18:30."), value=text)

@@ -95,6 +95,19 @@ def clock_words(languages: tuple[str, ...] = SUPPORTED_LANGUAGES) -> frozenset[s
     return frozenset(words)
 
 
+@lru_cache(maxsize=None)
+def day_period_words() -> dict[str, str]:
+    """"am"/"pm" as each supported language writes them (CLDR: "a. m.", "PM", "ص", "م"), folded without spaces;
+    a marker two languages read differently is left out."""
+    meanings: dict[str, set[str]] = {}
+    for language in SUPPORTED_LANGUAGES:
+        for width in Locale.parse(language).day_periods.get("format", {}).values():
+            for period in ("am", "pm"):
+                if width.get(period):
+                    meanings.setdefault(fold(width[period]).replace(" ", ""), set()).add(period)
+    return {marker: next(iter(found)) for marker, found in meanings.items() if len(found) == 1 and marker}
+
+
 def _answer_lists() -> dict[str, str]:
     """What a member types for each answer, as the current language's catalog lists them (comma-separated)."""
     return {
