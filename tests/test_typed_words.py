@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bots.console.session import ConsoleSession
 from core.commands.service import CommandService
 from core.db.engine import Database
-from core.db.models import Rsvp
+from core.db.models import ChannelBinding, Rsvp
 from core.db.types import utcnow
 from core.i18n.reading import _units, clock_words, read_number
 from core.messages.types import Button, Chat, ChatKind, Reply, Request, Sender
@@ -94,3 +95,19 @@ async def test_a_mexican_organiser_types_the_cldr_pm_marker(db: Database) -> Non
     admin = Person(CommandService(db), user_id="admin")
     await admin.send(f"/editevent {event_id} start 14/03/{year} 6:30 p. m.")
     assert (await load_event(db, event_id)).starts_local == datetime(year, 3, 14, 18, 30), admin.text()
+
+
+async def test_an_approver_types_the_binding_number_in_arabic_indic_digits(db: Database) -> None:
+    service = CommandService(db)
+    await member_with(db, "amb", platform="telegram", language="ar", role="ambassador", role_country="TN")
+    group = Chat("-100777", ChatKind.GROUP, "خريجو تونس")
+    await service.handle(Request(Sender("telegram", "stranger", "s", None), group, command="bind", args="tn",
+                                 chat_admin=True, bot_can_invite=True))
+    async with db.transaction() as session:
+        binding = await session.scalar(select(ChannelBinding).where(ChannelBinding.chat_id == group.chat_id))
+    assert binding is not None and binding.status == "pending"
+    typed = "".join("٠١٢٣٤٥٦٧٨٩"[int(d)] for d in str(binding.id))
+    await service.handle(Request(Sender("telegram", "amb", "a", None), Chat("dm-amb"), command="binding",
+                                 args=f"approve {typed}"))
+    async with db.transaction() as session:
+        assert (await session.get(ChannelBinding, binding.id)).status == "approved"
