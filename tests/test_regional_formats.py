@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import select
+
 from core.commands.service import CommandService
 from core.db.engine import Database
 from core.db.models import Delivery, Rsvp
@@ -63,3 +65,19 @@ def test_the_command_line_writes_times_as_its_locale_country_does(cli, monkeypat
     monkeypatch.setenv("LANG", "en_GB.UTF-8")
     code, out, err = cli("announce", "--channel", "tn", "--text-fr", "Plus tard", "--at", when, "--timezone", "Africa/Tunis")
     assert code == 0 and "15:00" in out and "PM" not in out, (out, err)
+
+
+async def test_an_event_change_notice_is_written_for_each_readers_country(db: Database) -> None:
+    year = utcnow().year + 1
+    event_id = await make_event(db, datetime(year, 3, 14, 18, 30), "Africa/Casablanca", country="MA")
+    readers = {"rabat": "MA", "cairo": "EG"}
+    for user, country in readers.items():
+        member_id = await member_with(db, user, language="ar", country=country, zone="Africa/Casablanca")
+        async with db.transaction() as session:
+            session.add(Rsvp(event_id=event_id, member_id=member_id, answer="yes"))
+    await member_with(db, "admin", language="fr", zone="Africa/Casablanca", role="administrator")
+    await Person(CommandService(db), user_id="admin").send(f"/editevent {event_id} place Rabat")
+    async with db.transaction() as session:
+        rows = {row.target: row.payload["reply"]["text"] for row in await session.scalars(
+            select(Delivery).where(Delivery.key.like("notice:event:%")))}
+    assert "18:30" in rows["rabat"] and "6:30" in rows["cairo"], rows
