@@ -8,7 +8,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
+from core.commands.parameters import Suggest
 from core.commands.service import CommandService
+from core.commands.suggestions import SuggestionQuery
 from core.db.engine import Database
 from core.db.models import Delivery, Rsvp
 from core.db.types import utcnow
@@ -81,3 +83,14 @@ async def test_an_event_change_notice_is_written_for_each_readers_country(db: Da
         rows = {row.target: row.payload["reply"]["text"] for row in await session.scalars(
             select(Delivery).where(Delivery.key.like("notice:event:%")))}
     assert "18:30" in rows["rabat"] and "6:30" in rows["cairo"], rows
+
+
+async def test_event_suggestions_and_the_home_are_written_for_the_members_country(db: Database) -> None:
+    year = utcnow().year + 1
+    await make_event(db, datetime(year, 3, 14, 18, 30), "Africa/Casablanca", country="MA")
+    await member_with(db, "rabat", language="ar", country="MA", zone="Africa/Casablanca")
+    service = CommandService(db)
+    found = await service.suggest(SuggestionQuery(Suggest.EVENT, "", "ar", "console", "rabat"))
+    assert found and "18:30" in found[0].label, found
+    home = await service.home("console", "rabat")
+    assert home.events and "18:30" in home.events[0].when, home.events
