@@ -13,10 +13,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
+
 from bots.lifecycle import error_word
 from core import logs
 from core.config import Settings
-from core.i18n import _, language_from_locale, use_language
+from core.i18n import _, language_from_locale
+from core.i18n.region import use_locale
 
 from . import announce, audit, channels, chat, db, directory, events, roles, run, status
 from .errors import CliError, describe_exception
@@ -25,13 +28,27 @@ from .parser import Parser
 log = logging.getLogger("alumni.cli")
 
 
-def cli_language() -> str | None:
-    """The language of the command line's own messages: $ALUMNI_LANG, else $LANG, if supported."""
+def _locale_setting() -> str:
     for variable in ("ALUMNI_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(variable, "").strip()
         if value:
-            return language_from_locale(value)
-    return None
+            return value
+    return ""
+
+
+def cli_language() -> str | None:
+    """The language of the command line's own messages: $ALUMNI_LANG, else $LANG, if supported."""
+    value = _locale_setting()
+    return language_from_locale(value) if value else None
+
+
+def cli_country() -> str | None:
+    """The country of the same setting ("en_GB.UTF-8" -> "GB"): dates and numbers are written its way."""
+    tag = _locale_setting().split(".")[0].split("@")[0].replace("-", "_")
+    try:
+        return Locale.parse(tag).territory if tag else None
+    except (UnknownLocaleError, ValueError, TypeError):
+        return None
 
 
 def build_parser() -> Parser:
@@ -106,7 +123,7 @@ def _restore_logging(state: tuple[logging.Handler, int, logging.Filter]) -> None
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code (the installed script exits with it)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    with use_language(cli_language()):
+    with use_locale(cli_language(), cli_country()):
         parser = build_parser()
         try:
             args = parser.parse_args(args_list)

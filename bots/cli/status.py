@@ -16,7 +16,8 @@ from babel.numbers import format_decimal
 
 from core.commands.throttle import Throttle
 from core.config import Settings
-from core.i18n import _, current_language, ngettext
+from core.i18n import _, ngettext
+from core.i18n.region import format_locale
 from core.operations.status import LIVE_SECONDS, PLANNING_JOB, REMINDER_JOBS, JobStatus, Status, read_status
 from core.redaction import redact_url
 from core.retention import Retention
@@ -119,7 +120,7 @@ def _job_row(label: str, job: JobStatus | None, now: datetime) -> list[str]:
     took = ""
     if job.started_at is not None and job.finished_at is not None and job.finished_at >= job.started_at:
         took = _("{count} s").format(count=format_decimal(round((job.finished_at - job.started_at).total_seconds(), 2),
-                                                         format="0.00", locale=current_language()))
+                                                         format="0.00", locale=format_locale()))
     result = _("ok") if job.ok else _("failed: {error}").format(error=job.error[:60] or "?")
     return [label, ago(job.finished_at or job.started_at, now), took, result, str(job.runs), job.worker_id]
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bots.kit.pipeline import HandleOnly, Pipeline
 from core.messages.types import Button, Chat, Reply, Request, Sender
 from core.i18n import DEFAULT_LANGUAGE, language_from_locale
+from core.i18n.reading import read_number
 
 from .render import Rendered, render
 
@@ -42,8 +43,8 @@ class ConsoleSession:
         if text.startswith("/") and len(text) > 1 and not text[1].isspace():
             name, _, args = text[1:].partition(" ")
             return Request(sender=self.sender, chat=self.chat, command=name.lower(), args=args.strip())
-        if self.choices and text.isascii() and text.isdigit():
-            number = int(text)
+        number = read_number(text) if self.choices else None
+        if number is not None:  # "3", or "٣" typed with Arabic-Indic digits
             if 1 <= number <= len(self.choices):
                 return Request(sender=self.sender, chat=self.chat, action=self.choices[number - 1].action)
             return NoSuchChoice(number, len(self.choices))

@@ -16,7 +16,8 @@ from core.events.listing import RSVP_CHOICES, answers_of, upcoming_for_member
 from core.events.reminders import REMINDER_PRESETS, describe_offsets, offsets_of, parse_offsets
 from core.events.render import Counts, counts, counts_text, pick_text, when
 from core.geo.countries import country_name
-from core.i18n import DEFAULT_LANGUAGE, _, language_from_locale, language_name, pgettext, use_language
+from core.i18n import DEFAULT_LANGUAGE, _, language_from_locale, language_name, pgettext
+from core.i18n.region import use_locale
 from core.members import find_identity
 from core.memberships import channel_title, joined_slugs
 from core.messages import actions
@@ -76,7 +77,7 @@ async def member_home(db: Database, platform: str, user_id: str, locale: str | N
         identity = await find_identity(session, platform, user_id)
         member = await session.get(Member, identity.member_id) if identity is not None else None
         language = (member.language if member else None) or language_from_locale(locale) or DEFAULT_LANGUAGE
-        with use_language(language):
+        with use_locale(language, member.country_code if member else None):
             button = _Buttons(session, member)
             if member is None:
                 return MemberHome(language, start=await button(pgettext("button", "Start"), "start"))

@@ -33,6 +33,7 @@ from core.db.engine import Database
 from core.db.models import Identity, Member
 from core.directory.search import DirectorySearch
 from core.i18n import DEFAULT_LANGUAGE, _, is_rtl, language_from_locale, use_language
+from core.i18n.region import use_locale
 from core.members import get_or_create_identity, known_identity, mark_unreachable, register
 
 log = logging.getLogger(__name__)
@@ -85,8 +86,8 @@ class CommandService:
 
     async def _run(self, session: AsyncSession, request: Request, identity: Identity, member: Member,
                    created: bool, guessed: str) -> list[Reply]:
-        """The command itself, in the request's transaction, in the member's language."""
-        with use_language(member.language or guessed):
+        """The command itself, in the request's transaction, in the member's language (formats: and country)."""
+        with use_locale(member.language or guessed, member.country_code):
             ctx = Context(session, request, identity, member, self.directory, is_new=created,
                           announce_per_day=self.announce_per_day)
             await dispatch(ctx)

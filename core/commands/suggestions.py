@@ -19,6 +19,7 @@ from core.events.upcoming import upcoming_events
 from core.geo.countries import country_codes, country_name, suggest_countries
 from core.geo.timezones import all_zones
 from core.i18n import SUPPORTED_LANGUAGES, language_name, use_language
+from core.i18n.region import use_locale
 from core.members import find_identity
 from core.memberships import channel_title, joined_slugs
 from core.text import fold
@@ -128,7 +129,7 @@ class Suggestions:
             found = await upcoming_events(session, member.id if member else None, query.typed, query.limit)
             language = (member.language if member is not None else None) or query.language
             zone = member.timezone if member is not None else None
-            with use_language(language):
+            with use_locale(language, member.country_code if member is not None else None):
                 return [Suggestion(f"#{event.id} {pick_text(event)[0]} — {when(event, zone or event.timezone)}", str(event.id))
                         for event in found]
 

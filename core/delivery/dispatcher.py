@@ -37,7 +37,8 @@ from core.delivery.renderers import Renderers, UnknownRenderer
 from core.delivery.transport import (
     PermanentError, Progress, RetryAfter, Target, TransientError, Transport, Unreachable,
 )
-from core.i18n import DEFAULT_LANGUAGE, use_language
+from core.i18n import DEFAULT_LANGUAGE
+from core.i18n.region import use_locale
 
 log = logging.getLogger(__name__)
 
@@ -230,10 +231,12 @@ class Dispatcher:
         if "reply" in row.payload:
             return await self.renderers.render(None, row)  # type: ignore[arg-type] - needs no session
         async with self.db.sessions() as session:
-            language = None
+            language = country = None
             if self.renderers.needs_member_language(row):
-                language = await session.scalar(select(Member.language).where(Member.id == row.member_id))
-            with use_language(language or DEFAULT_LANGUAGE):
+                found = (await session.execute(
+                    select(Member.language, Member.country_code).where(Member.id == row.member_id))).first()
+                language, country = found if found else (None, None)
+            with use_locale(language or DEFAULT_LANGUAGE, country):
                 return await self.renderers.render(session, row)
 
     async def _deliver(self, flight: _Flight) -> None:

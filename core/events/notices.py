@@ -16,20 +16,24 @@ from core.db.models import Delivery, Event, Member, Rsvp
 from core.delivery.outbox import enqueue_many
 from core.delivery.payload import reply_to_json
 from core.delivery.recipients import push_identities
-from core.i18n import DEFAULT_LANGUAGE, _, is_rtl, use_language
+from core.i18n import DEFAULT_LANGUAGE, _, is_rtl
+from core.i18n.region import regional_locale, use_locale
 
 from .render import organiser_clock, pick_text, when
 
 
-async def member_settings(session: AsyncSession, member_ids: Iterable[int]) -> dict[int, tuple[str | None, str | None]]:
-    """member id -> (language, time zone): plain columns, no ORM objects to build for thousands."""
+Settings = tuple[str | None, str | None, str | None]
+
+
+async def member_settings(session: AsyncSession, member_ids: Iterable[int]) -> dict[int, Settings]:
+    """member id -> (language, country, time zone): plain columns, no ORM objects to build for thousands."""
     ids = list(set(member_ids))
-    found: dict[int, tuple[str | None, str | None]] = {}
+    found: dict[int, Settings] = {}
     for start in range(0, len(ids), 5000):
         rows = await session.execute(
-            select(Member.id, Member.language, Member.timezone).where(Member.id.in_(ids[start : start + 5000]))
+            select(Member.id, Member.language, Member.country_code, Member.timezone).where(Member.id.in_(ids[start : start + 5000]))
         )
-        found.update({member_id: (language, zone) for member_id, language, zone in rows})
+        found.update({member_id: (language, country, zone) for member_id, language, country, zone in rows})
     return found
 
 
@@ -55,12 +59,13 @@ async def _rows(
     settings = await member_settings(session, identities)
     details = await actions.encode(session, "event", str(event.id))
     rows: list[dict[str, object]] = []
-    rendered: dict[tuple[str, str | None], dict[str, object]] = {}  # readers share languages and zones
+    rendered: dict[Settings, dict[str, object]] = {}  # readers share languages, countries and zones
     for member_id, identity in identities.items():
-        stored_language, zone = settings.get(member_id, (None, None))
+        stored_language, country, zone = settings.get(member_id, (None, None, None))
         language = stored_language or DEFAULT_LANGUAGE
-        if (language, zone) not in rendered:
-            rendered[language, zone] = reply_to_json(await _notice(event, kind, language, zone, details))
+        reader = (language, regional_locale(language, country), zone)
+        if reader not in rendered:
+            rendered[reader] = reply_to_json(await _notice(event, kind, language, country, zone, details))
         rows.append(
             {
                 "key": f"notice:event:{event.id}:{key_part}:{member_id}"[:200],
@@ -70,14 +75,14 @@ async def _rows(
                 "member_id": member_id,
                 "identity_id": identity.id,
                 "event_id": event.id,
-                "payload": {"reply": rendered[language, zone]},
+                "payload": {"reply": rendered[reader]},
             }
         )
     return rows
 
 
-async def _notice(event: Event, kind: str, language: str, zone: str | None, details: str) -> Reply:
-    with use_language(language):
+async def _notice(event: Event, kind: str, language: str, country: str | None, zone: str | None, details: str) -> Reply:
+    with use_locale(language, country):
         summary = await event_summary(event, zone)
         if kind == "cancelled":
             title, buttons = _("Event cancelled"), []

@@ -19,8 +19,10 @@ from core.db.models import Delivery, Event, Member, Rsvp
 from core.db.types import utcnow
 from core.delivery.outbox import enqueue_many
 from core.delivery.recipients import push_identities
-from core.i18n import DEFAULT_LANGUAGE, N_, _, current_language, is_rtl, use_language
+from core.i18n import DEFAULT_LANGUAGE, N_, _, current_language, is_rtl
 from core.i18n.formatting import format_list, format_relative
+from core.i18n.reading import off_words
+from core.i18n.region import use_locale
 from core.text import fold
 
 from .errors import EventError
@@ -32,7 +34,6 @@ MAX_OFFSETS = 5
 MAX_OFFSET = 30 * 1440
 # The settings offered as buttons: (label, value for ``reminders``); the "off" label is a msgid.
 REMINDER_PRESETS: tuple[tuple[str, str], ...] = (("1d 1h", "1d 1h"), ("1h", "1h"), ("30m", "30m"), (N_("Off"), "off"))
-OFF_WORDS = frozenset({"off", "none", "non", "aucun", "no", "ninguno", "nao", "nenhum", "aus", "keine", "nein", "ايقاف", "لا"})
 
 
 def offsets_of(member: Member) -> list[int]:
@@ -42,7 +43,7 @@ def offsets_of(member: Member) -> list[int]:
 def parse_offsets(text: str) -> list[int]:
     """"1d 1h" -> [1440, 60]; "30m"; "2h15m" (one); "off" -> []. Largest first, no duplicates."""
     value = text.strip()
-    if fold(value) in OFF_WORDS:
+    if fold(value) in off_words() or fold(value) == "off":  # "off": the preset button's value
         return []
     value = re.sub(r"(\d)\s+(?=[^\d\s,;])", r"\1", value)  # "30 min" -> "30min"
     tokens = [t for t in re.split(r"[\s,;]+", value) if t]
@@ -193,7 +194,7 @@ async def render_reminder(session: AsyncSession, delivery: Delivery) -> Reply | 
     if rsvp is None or rsvp.answer not in ("yes", "maybe") or rsvp.waitlisted:
         return None
     language = member.language or DEFAULT_LANGUAGE
-    with use_language(language):
+    with use_locale(language, member.country_code):
         title, _description = pick_text(event)
         left = max(event.starts_at - utcnow(), timedelta(minutes=1))
         lines = [

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.models import Event, Rsvp
 from core.db.types import utcnow
-from core.i18n import N_
+from core.i18n import N_, current_language
+from core.i18n.reading import answer_words
 from core.text import fold
 
 from .errors import EventError
@@ -18,17 +19,9 @@ from .reminders import replan_member
 
 log = logging.getLogger(__name__)
 ANSWERS = ("yes", "maybe", "no")
-# What people type, in every supported language (folded).
-_WORDS = {
-    "yes": "yes", "y": "yes", "oui": "yes", "si": "yes", "sí": "yes", "sim": "yes", "ja": "yes", "نعم": "yes",
-    "going": "yes", "maybe": "maybe", "peut etre": "maybe", "peutetre": "maybe", "quizas": "maybe", "quiza": "maybe",
-    "tal vez": "maybe", "talvez": "maybe", "vielleicht": "maybe", "ربما": "maybe", "no": "no", "non": "no",
-    "nao": "no", "nein": "no", "لا": "no",
-}
-
-
 def parse_answer(text: str) -> str | None:
-    return _WORDS.get(fold(text))
+    """"yes", "oui", "سأحضر", "vielleicht"...: the words every catalog lists, the reader's language deciding first."""
+    return answer_words(current_language()).get(fold(text))
 
 
 @dataclass(frozen=True, slots=True)

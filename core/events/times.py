@@ -8,7 +8,6 @@ typed as a clock time is kept as that clock time (03:30 is then one real hour la
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -18,6 +17,8 @@ from babel.units import format_unit
 
 from core.i18n import N_, _, current_language
 from core.i18n.formatting import format_list, format_time
+from core.i18n.reading import ascii_digits, clock_words, day_period_words, duration_words
+from core.text import fold
 
 from .errors import EventError
 
@@ -112,14 +113,9 @@ def example_text() -> str:
 # ---------------------------------------------------------------- typed dates and times
 
 
-def ascii_digits(text: str) -> str:
-    """"١٨:٣٠" -> "18:30": any Unicode decimal digit becomes its ASCII digit."""
-    return "".join(str(unicodedata.digit(ch)) if ch.isdigit() and not ch.isascii() else ch for ch in text)
-
-
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(.+))?$")
 _NUMERIC = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})\.?(?:[ ,،]+(.+))?$")
-_CLOCK = re.compile(r"^(\d{1,2})(?:\s*[:h.]\s*(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|h|ص|م)?$")
+_CLOCK = re.compile(r"^(\d{1,2})(?:\s*[:h.]\s*(\d{2}))?\s*(\D*)$")
 
 
 def _month_first(language: str) -> bool:
@@ -128,13 +124,16 @@ def _month_first(language: str) -> bool:
 
 
 def parse_clock(text: str) -> time:
-    """"18:30", "18h30", "18h", "6:30 pm", "6pm"."""
+    """"18:30", "18h30", "18h", "6:30 pm", "6pm", "6:30 p. m.", "6:30 م", "18:30 Uhr": the am/pm markers and
+    clock words of every supported language (CLDR)."""
     value = ascii_digits(text).strip().lower().replace("\u202f", " ")
     match = _CLOCK.match(value)
     if not match:
         raise EventError(N_("I couldn't read the time “{value}”. Write it like 18:30."), value=text)
-    hour, minute, suffix = int(match.group(1)), int(match.group(2) or 0), (match.group(3) or "").replace(".", "")
-    suffix = {"ص": "am", "م": "pm"}.get(suffix, suffix)
+    hour, minute, rest = int(match.group(1)), int(match.group(2) or 0), fold(match.group(3))
+    suffix = day_period_words().get(rest.replace(" ", ""))
+    if suffix is None and rest not in ("", "h") and rest not in clock_words():
+        raise EventError(N_("I couldn't read the time “{value}”. Write it like 18:30."), value=text)
     if suffix in ("am", "pm"):
         if not 1 <= hour <= 12:
             raise EventError(N_("I couldn't read the time “{value}”. Write it like 18:30."), value=text)
@@ -174,39 +173,38 @@ def parse_local_datetime(text: str, language: str = "en") -> datetime:
     return datetime.combine(day_value, parse_clock(clock))
 
 
-_DURATION_PART = re.compile(r"(\d+)\s*([a-zа-я\u0600-\u06ff]*)")
-_UNITS = {
-    "": 60, "m": 1, "min": 1, "mn": 1, "mins": 1, "minute": 1, "minutes": 1, "minuten": 1, "minutos": 1, "د": 1, "دقيقة": 1,
-    "h": 60, "hr": 60, "hrs": 60, "hour": 60, "hours": 60, "heure": 60, "heures": 60, "hora": 60, "horas": 60,
-    "std": 60, "stunde": 60, "stunden": 60, "س": 60, "ساعة": 60, "ساعات": 60,
-    "d": 1440, "day": 1440, "days": 1440, "j": 1440, "jour": 1440, "jours": 1440, "t": 1440, "tag": 1440,
-    "tage": 1440, "dia": 1440, "dias": 1440, "día": 1440, "días": 1440, "ي": 1440, "يوم": 1440, "أيام": 1440,
-}
+_DURATION_TOKEN = re.compile(r"\d+|[^\W\d_]+|\S")
 
 
 def parse_minutes(text: str) -> int | None:
-    """One span: "2h", "90m", "1d", "2h15", "1h30m", "2 heures"; a bare number means hours. None if unreadable."""
-    value = ascii_digits(text).strip().lower()
-    if not value or not value[0].isdigit():
-        return None
-    total, position = 0, 0
+    """One span, in any supported language: "2h", "90m", "1d", "2h15", "1h30m", "2 heures", "2 días", "5 دقائق",
+    "ساعتان", "2 ngày" (CLDR's unit words, the reader's language first); a bare number means hours. None if unreadable."""
+    tokens = _DURATION_TOKEN.findall(ascii_digits(text).strip().lower())
+    words = duration_words(current_language())
+    total, index = 0, 0
     previous_unit: int | None = None
-    for match in _DURATION_PART.finditer(value):
-        if match.start() != position and value[position : match.start()].strip():
-            return None
-        unit_text = match.group(2)
-        if unit_text == "" and previous_unit == 60:
-            unit = 1  # "2h15": minutes after hours
-        else:
-            unit = _UNITS.get(unit_text)
-            if unit is None:
+    after_word = False
+    while index < len(tokens):
+        token, index = tokens[index], index + 1
+        if token == ".":
+            if not after_word:
                 return None
-        total += int(match.group(1)) * unit
-        previous_unit = unit
-        position = match.end()
-    if value[position:].strip():
-        return None
-    return total
+            after_word = False  # the dot of an abbreviation ("2 Std.")
+            continue
+        count, word = (int(token), None) if token.isdigit() else (None, token)
+        if count is not None and index < len(tokens) and not tokens[index].isdigit() and tokens[index] != ".":
+            word, index = tokens[index], index + 1
+        if word is None:  # a bare number: hours, or the minutes after hours ("2h15")
+            unit, implied = (1 if previous_unit == 60 else 60), None
+        elif (found := words.get(fold(word))) is None:
+            return None
+        else:
+            unit, implied = found
+        if count is None and implied is None:
+            return None  # a unit with no number ("h1")
+        total += (count if count is not None else implied or 0) * unit
+        previous_unit, after_word = unit, word is not None
+    return total if tokens else None
 
 
 def parse_duration(text: str) -> timedelta:

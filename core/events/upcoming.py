@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db.models import Event, Member, Membership
 from core.db.types import utcnow
 from core.text import fold
+from core.i18n.reading import ascii_digits
 
 SCAN = 200  # events read to filter by title: pickers show 25 at most
 
@@ -25,8 +26,9 @@ def upcoming_condition() -> object:
 def _matches(event: Event, typed: str) -> bool:
     if not typed:
         return True
-    if typed.lstrip("#").isdigit():
-        return str(event.id).startswith(typed.lstrip("#"))
+    number = ascii_digits(typed.lstrip("#"))
+    if number.isascii() and number.isdigit():
+        return str(event.id).startswith(number)
     return any(typed in fold(entry.get("title", "")) for entry in (event.texts or {}).values())
 
 

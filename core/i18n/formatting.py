@@ -14,6 +14,7 @@ from babel.lists import format_list as _format_list
 from babel.numbers import format_decimal
 
 from .catalogs import _, current_language
+from .region import format_locale
 
 UTC = ZoneInfo("UTC")
 
@@ -32,20 +33,20 @@ def format_datetime(moment: datetime, timezone: str | None, format: str | None =
     locale orders the parts and picks 12- or 24-hour clocks its own way; no seconds.
     """
     if format is None:
-        zone, language = _zone(timezone), current_language()
+        zone, language = _zone(timezone), format_locale()
         day = format_skeleton("yMMMEd", moment.astimezone(zone), locale=language)
         clock = _format_time(moment, format="short", tzinfo=zone, locale=language)
         pattern = Locale.parse(language).datetime_formats["medium"]
         return str(pattern).replace("{1}", day).replace("{0}", clock)
-    return _format_datetime(moment, format=format, tzinfo=_zone(timezone), locale=current_language())
+    return _format_datetime(moment, format=format, tzinfo=_zone(timezone), locale=format_locale())
 
 
 def format_date(moment: datetime, timezone: str | None, format: str = "full") -> str:
-    return _format_date(moment.astimezone(_zone(timezone)).date(), format=format, locale=current_language())
+    return _format_date(moment.astimezone(_zone(timezone)).date(), format=format, locale=format_locale())
 
 
 def format_time(moment: datetime, timezone: str | None, format: str = "short") -> str:
-    return _format_time(moment, format=format, tzinfo=_zone(timezone), locale=current_language())
+    return _format_time(moment, format=format, tzinfo=_zone(timezone), locale=format_locale())
 
 
 def format_relative(delta: timedelta) -> str:
@@ -58,7 +59,7 @@ def format_relative(delta: timedelta) -> str:
 
 
 def format_number(value: int | float) -> str:
-    return format_decimal(value, locale=current_language())
+    return format_decimal(value, locale=format_locale())
 
 
 def labelled(label: str, value: str) -> str:

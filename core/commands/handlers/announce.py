@@ -32,6 +32,7 @@ from core.messages.types import ChatKind
 from core.db.models import Announcement, Channel
 from core.i18n import N_, SUPPORTED_LANGUAGES, _, current_language, language_name, match_language, ngettext
 from core.i18n.formatting import format_datetime
+from core.i18n.reading import read_number
 from core.memberships import channel_by_slug, channel_title, resolve_channel
 from core.roles import is_administrator
 from core.text import isolate
@@ -358,7 +359,7 @@ async def _confirm(ctx: Context, draft: dict[str, Any]) -> None:
 
 async def _stop(ctx: Context, value: str) -> None:
     """Cancel announcement ``value``: its sender or an administrator; anyone else changes nothing."""
-    number = int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None  # an INTEGER id
+    number = read_number(value)  # an INTEGER id, in any script's digits
     announcement = await ctx.session.get(Announcement, number) if number is not None else None
     if announcement is None or not await may_cancel(ctx.session, ctx.member.id, announcement):
         log_cancel_refusal(ctx.member.id, ctx.platform, value[:12])

@@ -13,6 +13,7 @@ from core.commands.context import Context
 from core.commands.parameters import NUMBER, Param, ParamType
 from core.commands.registry import command
 from core.i18n import N_, _
+from core.i18n.reading import read_number
 from core.memberships import channel_title
 
 log = logging.getLogger(__name__)
@@ -26,13 +27,14 @@ MAX_DIGITS = 9  # an announcement's number fits the database's integer
 )
 async def announcement(ctx: Context, args: str) -> None:
     verb, number, check = (args.split() + ["", "", ""])[:3]
-    if verb not in ("approve", "reject") or not (number.isascii() and number.isdigit() and len(number) <= MAX_DIGITS):
+    typed = read_number(number, MAX_DIGITS)  # "12" or "١٢"
+    if verb not in ("approve", "reject") or typed is None:
         ctx.reply(_("Use {approve} or {reject}, with the number of the announcement.").format(
             approve=ctx.hint(approval.BUTTON_COMMAND, "approve 12"),
             reject=ctx.hint(approval.BUTTON_COMMAND, "reject 12"),
         ))
         return
-    found = await approval.find(ctx.session, int(number), check)
+    found = await approval.find(ctx.session, typed, check)
     if found is None:
         ctx.reply(_("There is no announcement number {number} waiting for approval.").format(number=number))
         return

@@ -14,6 +14,7 @@ from core.commands.parameters import NUMBER, Param, ParamType
 from core.commands.registry import command
 from core.db.models import Channel
 from core.i18n import N_, _
+from core.i18n.reading import read_number
 from core.memberships import channel_title
 
 log = logging.getLogger(__name__)
@@ -35,13 +36,14 @@ def _refusal(channel: Channel) -> str:
 )
 async def binding(ctx: Context, args: str) -> None:
     verb, number, check = (args.split() + ["", "", ""])[:3]  # the buttons add the request's token; typed, it may go
-    if verb not in ("approve", "unbind") or not (number.isascii() and number.isdigit() and len(number) <= MAX_DIGITS):
+    typed = read_number(number, MAX_DIGITS)  # "12" or "١٢"
+    if verb not in ("approve", "unbind") or typed is None:
         ctx.reply(_("Use {approve} or {unbind}, with the number of the binding.").format(
             approve=ctx.hint(bindings.BUTTON_COMMAND, "approve 12"),
             unbind=ctx.hint(bindings.BUTTON_COMMAND, "unbind 12"),
         ))
         return
-    found = await bindings.find(ctx.session, int(number))
+    found = await bindings.find(ctx.session, typed)
     if found is None or (check and check != bindings.token(found[0])):
         ctx.reply(_("There is no binding number {number}: it may have been removed already.").format(number=number))
         return

@@ -7,6 +7,7 @@ read it, check the channel against the member's rights, and turn it into the sto
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 
 from core.channels import THEMES
@@ -15,7 +16,8 @@ from core.events.errors import EventError
 from core.events.render import pick_text
 from core.events.service import EventInput, create_event
 from core.events.times import parse_clock, parse_duration, parse_local_datetime, parse_minutes
-from core.i18n import N_, _, current_language
+from core.i18n import N_, _
+from core.i18n.region import format_locale
 from core.memberships import resolve_channel
 from core.roles import ambassador_countries, is_administrator
 from core.text import isolate
@@ -42,10 +44,11 @@ def end_from(start: datetime, value: str) -> datetime | timedelta:
     zone is known), or an end typed as a date and time or as a clock time (the next day when it is not
     after the start), kept as that clock time."""
     minutes = parse_minutes(value)
-    if minutes is not None and not any(ch in value for ch in ":/.-") and minutes > 0:
+    # a duration, unless it reads as a date or a clock ("18.30"); "3 Std." keeps its abbreviation's dot
+    if minutes is not None and minutes > 0 and not any(ch in value for ch in ":/-") and not re.search(r"\d\.\d", value):
         return parse_duration(value)
     try:
-        end = parse_local_datetime(value, current_language())
+        end = parse_local_datetime(value, format_locale())
     except EventError:
         try:
             clock = parse_clock(value)

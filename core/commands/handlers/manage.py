@@ -19,12 +19,14 @@ from core.events.times import parse_local_datetime
 from core.geo.timezones import match_zone
 from core.i18n import N_, _, current_language
 from core.i18n.formatting import format_list
-from core.text import isolate
+from core.i18n.reading import none_words
+from core.i18n.region import format_locale
+from core.text import fold, isolate
 
 from .event_draft import end_from
 
 FIELDS = ("title", "description", "start", "end", "timezone", "place", "link", "capacity")
-NONE_WORDS = ("none", "-", "!skip")
+NONE_WORDS = ("-", "!skip")  # beside the catalogs' words (none_words): a dash, the skip button
 
 
 def field_label(name: str) -> str:
@@ -53,7 +55,7 @@ async def apply_change(ctx: Context, event: Event, name: str, value: str) -> Non
     name, _sep, suffix = name.partition("-")  # "title-ar": the text in another language
     if suffix:
         language = fields.clean_language(suffix)
-    empty = value.strip().lower() in NONE_WORDS
+    empty = value.strip().lower() in NONE_WORDS or fold(value) in none_words()
     if name == "title":
         entry = data.texts.setdefault(language, {"title": "", "description": ""})
         entry["title"] = fields.clean_title(value)
@@ -64,7 +66,7 @@ async def apply_change(ctx: Context, event: Event, name: str, value: str) -> Non
             language = data.language
         data.texts[language]["description"] = "" if empty else fields.clean_description(value)
     elif name == "start":
-        start = parse_local_datetime(value, language)
+        start = parse_local_datetime(value, format_locale())
         length = (data.ends_local - data.starts_local) if data.ends_local else None
         data.starts_local = start
         data.ends_local = start + length if length else None

@@ -25,6 +25,7 @@ from core.geo.countries import country_name
 from core.geo.timezones import default_zone_for_country, match_zone, zones_for_country
 from core.i18n import N_, SUPPORTED_LANGUAGES, _, current_language, language_name, match_language
 from core.i18n.formatting import labelled
+from core.i18n.region import format_locale
 from core.memberships import channel_title
 from core.roles import ambassador_countries
 from core.text import isolate
@@ -45,7 +46,7 @@ async def _button(ctx: Context, label: str, value: str) -> Button:
 
 
 def _local_example() -> str:
-    return babel_datetime(example_start(), format="short", locale=current_language()).replace("\u202f", " ").replace("\u200f", "")
+    return babel_datetime(example_start(), format="short", locale=format_locale()).replace("\u202f", " ").replace("\u200f", "")
 
 
 # ---------------------------------------------------------------- questions
@@ -194,7 +195,7 @@ async def _apply(ctx: Context, step: str, data: dict[str, object], value: str) -
     if step == "start":
         if skip:
             raise EventError(N_("Please give the time too, for example {example}."), example=example_text())
-        start = parse_local_datetime(value, current_language())
+        start = parse_local_datetime(value, format_locale())
         if _past_everywhere(start, data):
             raise EventError(N_("This time is already past. Give a time in the future."))
         data["start"] = start.isoformat(timespec="minutes")

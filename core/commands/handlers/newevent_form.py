@@ -17,6 +17,7 @@ from core.events.service import validate
 from core.events.times import example_text, parse_local_datetime
 from core.geo.timezones import default_zone_for_country, match_zone
 from core.i18n import N_, _, current_language
+from core.i18n.region import format_locale
 from core.memberships import channel_title
 from core.roles import ambassador_countries
 
@@ -88,7 +89,7 @@ async def submit(ctx: Context) -> None:
             entry["description"] = fields.clean_description(values["description"])
 
     def take_start() -> None:
-        data["start"] = parse_local_datetime(value_of(values, "start"), language).isoformat(timespec="minutes")
+        data["start"] = parse_local_datetime(value_of(values, "start"), format_locale()).isoformat(timespec="minutes")
 
     def take_end() -> None:
         data["end"] = data["duration"] = None
