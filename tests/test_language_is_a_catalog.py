@@ -12,10 +12,14 @@ from pathlib import Path
 import discord
 import pytest
 
+from bots.cli.common import language_option
+from bots.cli.errors import CliError
 from bots.discord.names import discord_locales, language_of_locale
 from core.commands.service import CommandService
 from core.db.engine import Database
-from core.i18n import SUPPORTED_LANGUAGES, language_from_locale, match_language
+from core.events.errors import EventError
+from core.events.fields import clean_language
+from core.i18n import SUPPORTED_LANGUAGES, language_from_locale, match_language, use_language
 from core.i18n.languages import use_catalog_directory
 from locales import LOCALES_DIR
 from tests.chat import Person
@@ -85,3 +89,15 @@ async def test_the_language_picker_offers_the_new_catalog_and_speaks_it(db: Data
     await person.press("简体中文")
     await person.send("/language")
     assert any("您希望我使用哪种语言" in (reply.text or "") for reply in person.last)
+
+
+def test_texts_that_list_the_languages_list_the_catalogs_present(with_chinese: Path) -> None:
+    with pytest.raises(EventError) as refused:
+        clean_language("xx")
+    with use_language("fr"):
+        assert refused.value.translated().endswith("zh-Hans.") and " ou " in refused.value.translated()
+    assert "en, " in str(refused.value) and " or zh-Hans" in str(refused.value)
+    assert clean_language("zh-hans") == "zh_Hans" and clean_language("FR") == "fr"
+    with pytest.raises(CliError) as cli:
+        language_option("xx")
+    assert "zh-Hans" in str(cli.value) and "de" in str(cli.value)

@@ -4,6 +4,7 @@ The reader's language lives in a context variable: a request (or one delivery)
 sets it with ``use_language`` and every ``_()`` below reads it. Async tasks each
 get their own copy, so concurrent updates never see each other's language.
 """
+from .choices import LANGUAGE_CHOICES, language_tag
 from .catalogs import N_, _, current_language, ngettext, npgettext, pgettext, use_language
 from .languages import (
     DEFAULT_LANGUAGE,
@@ -16,6 +17,8 @@ from .languages import (
 )
 
 __all__ = [
+    "LANGUAGE_CHOICES",
+    "language_tag",
     "N_",
     "_",
     "current_language",
