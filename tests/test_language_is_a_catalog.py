@@ -19,7 +19,7 @@ from core.commands.service import CommandService
 from core.db.engine import Database
 from core.events.errors import EventError
 from core.events.fields import clean_language
-from core.i18n import SUPPORTED_LANGUAGES, language_from_locale, match_language, use_language
+from core.i18n import SUPPORTED_LANGUAGES, is_rtl, language_from_locale, match_language, use_language
 from core.i18n.languages import use_catalog_directory
 from locales import LOCALES_DIR
 from tests.chat import Person
@@ -101,3 +101,8 @@ def test_texts_that_list_the_languages_list_the_catalogs_present(with_chinese: P
     with pytest.raises(CliError) as cli:
         language_option("xx")
     assert "zh-Hans" in str(cli.value) and "de" in str(cli.value)
+
+
+def test_the_writing_direction_comes_from_cldr() -> None:
+    assert is_rtl("ar") and is_rtl("he") and is_rtl("fa") and is_rtl("ur")
+    assert not is_rtl("en") and not is_rtl("zh_Hans") and not is_rtl("xx")

@@ -8,7 +8,6 @@ from .choices import LANGUAGE_CHOICES, language_tag
 from .catalogs import N_, _, current_language, ngettext, npgettext, pgettext, use_language
 from .languages import (
     DEFAULT_LANGUAGE,
-    RTL_LANGUAGES,
     SUPPORTED_LANGUAGES,
     is_rtl,
     language_from_locale,
@@ -27,7 +26,6 @@ __all__ = [
     "pgettext",
     "use_language",
     "DEFAULT_LANGUAGE",
-    "RTL_LANGUAGES",
     "SUPPORTED_LANGUAGES",
     "is_rtl",
     "language_from_locale",

@@ -19,7 +19,6 @@ from core.text import fold
 from locales import DOMAIN, LOCALES_DIR
 
 DEFAULT_LANGUAGE = "en"
-RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "yi", "dv", "ckb", "sd", "ug"})
 
 _directory: list[Path] = [LOCALES_DIR]
 
@@ -72,8 +71,13 @@ class _Supported(Sequence[str]):
 SUPPORTED_LANGUAGES: Sequence[str] = _Supported()
 
 
+@lru_cache(maxsize=64)
 def is_rtl(language: str) -> bool:
-    return language.split("_")[0] in RTL_LANGUAGES
+    """Whether a language is written right to left, from CLDR (Arabic, Hebrew, Persian, Urdu …)."""
+    try:
+        return Locale.parse(language).character_order == "right-to-left"
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
 
 
 def language_name(code: str, in_language: str | None = None, *, in_sentence: bool = False) -> str:
