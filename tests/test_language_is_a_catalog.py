@@ -14,6 +14,7 @@ import pytest
 
 from bots.cli.common import language_option
 from bots.cli.errors import CliError
+from bots.cli.main import build_parser
 from bots.discord.names import discord_locales, language_of_locale
 from core.commands.service import CommandService
 from core.db.engine import Database
@@ -106,3 +107,12 @@ def test_texts_that_list_the_languages_list_the_catalogs_present(with_chinese: P
 def test_the_writing_direction_comes_from_cldr() -> None:
     assert is_rtl("ar") and is_rtl("he") and is_rtl("fa") and is_rtl("ur")
     assert not is_rtl("en") and not is_rtl("zh_Hans") and not is_rtl("xx")
+
+
+def test_the_command_line_takes_a_text_per_catalog_with_its_tag(with_chinese: Path) -> None:
+    parser = build_parser()
+    args = parser.parse_args(["announce", "--channel", "tn", "--text-zh-hans", "你好", "--text-fr", "Bonjour"])
+    assert args.texts_given == [("zh_Hans", "你好"), ("fr", "Bonjour")]
+    args = parser.parse_args(["events", "create", "--title", "x", "--title-zh-hans", "聚会", "--start", "2030-01-01 18:00",
+                              "--timezone", "Asia/Shanghai"])
+    assert args.title_zh_Hans == "聚会"
