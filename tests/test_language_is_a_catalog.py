@@ -18,6 +18,7 @@ from bots.cli.main import build_parser
 from bots.discord.names import discord_locales, language_of_locale
 from core.commands.service import CommandService
 from core.db.engine import Database
+from core.directory.validation import parse_consent
 from core.events.errors import EventError
 from core.events.fields import clean_language
 from core.i18n import SUPPORTED_LANGUAGES, is_rtl, language_from_locale, match_language, use_language
@@ -36,6 +37,14 @@ msgstr ""
 
 msgid "Which language would you like me to use?"
 msgstr "您希望我使用哪种语言？"
+
+msgctxt "spreadsheet value"
+msgid "yes, y, true"
+msgstr "是, 同意"
+
+msgctxt "spreadsheet value"
+msgid "no, n, false"
+msgstr "否, 不同意"
 """
 
 
@@ -116,3 +125,9 @@ def test_the_command_line_takes_a_text_per_catalog_with_its_tag(with_chinese: Pa
     args = parser.parse_args(["events", "create", "--title", "x", "--title-zh-hans", "聚会", "--start", "2030-01-01 18:00",
                               "--timezone", "Asia/Shanghai"])
     assert args.title_zh_Hans == "聚会"
+
+
+def test_spreadsheet_yes_and_no_are_read_in_every_catalogs_words(with_chinese: Path) -> None:
+    assert parse_consent("是") is True and parse_consent("不同意") is False
+    assert parse_consent("Oui") is True and parse_consent("não") is False and parse_consent("نعم") is True
+    assert parse_consent("1") is True and parse_consent("") is False and parse_consent("peut-être") is None
