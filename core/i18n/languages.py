@@ -167,7 +167,10 @@ def language_from_locale(tag: str | None) -> str | None:
     """The supported language of a platform locale ("pt-BR" -> pt, "zh-TW" -> zh_Hant), if any."""
     if not tag:
         return None
+    return _from_locale(tag, supported_languages())
+
+
+@lru_cache(maxsize=1024)
+def _from_locale(tag: str, codes: tuple[str, ...]) -> str | None:
     parsed = _tag(tag)
-    if parsed is None:
-        return None
-    return _best(parsed, supported_languages())
+    return None if parsed is None else _best(parsed, codes)
