@@ -13,6 +13,7 @@ import pytest
 
 from bots.console import ConsoleSession, render, run_console
 from core.messages.types import Button, Card, Chat, Field, FileAttachment, Link, Pager, Reply, Request, Sender
+from core.i18n import SUPPORTED_LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 SENDER = Sender(platform="console", user_id="tester", locale="fr")
@@ -121,11 +122,12 @@ def test_alumni_chat_end_to_end(database_url: str, tmp_path: Path) -> None:
     )
     upgraded = run("db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
-    script = "/start\n2\nAllemagne\n/join Tunisie\n/mydata\n"
+    french = 1 + list(SUPPORTED_LANGUAGES).index("fr")  # the picker lists the catalogs present
+    script = f"/start\n{french}\nAllemagne\n/join Tunisie\n/mydata\n"
     result = run("chat", "--user", "alice", stdin=script)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "[2] Français" in out
+    assert f"[{french}] Français" in out
     assert "Allemagne" in out
     assert "\x1b" not in out and "Traceback" not in result.stderr
     assert not list(tmp_path.glob("*.json"))

@@ -18,9 +18,11 @@ import pytest
 
 from bots.telegram import errors, runner
 from bots.telegram.application import build_application
+from bots.telegram.descriptions import DESCRIPTION, SHORT_DESCRIPTION
+from bots.telegram.languages import telegram_language_code
 from core.messages.types import Button, ChatKind, FileAttachment, Reply, Request
 from core.config import Settings
-from core.i18n import SUPPORTED_LANGUAGES
+from core.i18n import SUPPORTED_LANGUAGES, _, use_language
 from tests.fakes.ports import reserved_port
 from tests.fakes.telegram_api import FakeBotAPI
 
@@ -261,6 +263,21 @@ async def test_menu_is_published_per_language_and_default(api: FakeBotAPI, servi
     assert set(by_language) == set(SUPPORTED_LANGUAGES) | {None}
     assert by_language["fr"][0] == {"command": "start", "description": "start [fr]"}
     assert by_language[None][1] == {"command": "help", "description": "help [en]"}
+
+
+async def test_description_and_short_description_are_set_per_language(api: FakeBotAPI, service: StubService) -> None:
+    """The screen before /start reads in the reader's language: one description and one short
+    description per catalog (Telegram's two-letter codes), English for everyone else."""
+    async with running(api, service):
+        pass
+    codes = {telegram_language_code(code) for code in SUPPORTED_LANGUAGES} - {None}
+    for method, key, limit in (("setMyDescription", "description", 512), ("setMyShortDescription", "short_description", 120)):
+        texts = {c.params.get("language_code"): c.params[key] for c in api.calls_to(method)}
+        assert set(texts) == codes | {None}, method
+        assert all(0 < len(text) <= limit for text in texts.values()), method
+        assert texts[None] == texts["en"] and len(set(texts.values())) == len(codes), method  # each language its own
+        with use_language("fr"):
+            assert texts["fr"] == _(DESCRIPTION if key == "description" else SHORT_DESCRIPTION)
 
 
 async def test_webhook_rejects_requests_without_the_secret(api: FakeBotAPI, service: StubService) -> None:

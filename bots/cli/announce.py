@@ -20,7 +20,7 @@ from core.announcements.schedule import parse_send_at
 from core.announcements.texts import TextError
 from core.audit import Actor
 from core.db.models import Announcement, Channel
-from core.i18n import N_, SUPPORTED_LANGUAGES, _, current_language, language_name, match_language, ngettext
+from core.i18n import LANGUAGE_CHOICES, N_, SUPPORTED_LANGUAGES, _, current_language, language_name, language_tag, match_language, ngettext
 from core.i18n.formatting import format_datetime
 from core.memberships import channel_by_slug, channel_title, resolve_channel
 
@@ -55,7 +55,7 @@ def add_parser(groups: argparse._SubParsersAction) -> None:  # type: ignore[type
     reader = current_language()
     for code in SUPPORTED_LANGUAGES:
         parser.add_argument(
-            f"--text-{code}",
+            f"--text-{language_tag(code).lower()}",  # --text-fr, --text-zh-hans
             action=_TextGiven,
             const=code,
             dest="texts_given",
@@ -129,7 +129,7 @@ def _fallback(value: str | None) -> list[str] | None:
     for part in value.split(","):
         language = match_language(part)
         if language is None:
-            raise CliError(_("unsupported language {value!r}: use en, fr, es, ar, pt or de").format(value=part.strip()), 2)
+            raise CliError(_("unsupported language {value!r}: use {languages}").format(value=part.strip(), languages=LANGUAGE_CHOICES), 2)
         order.append(language)
     return order
 

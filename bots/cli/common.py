@@ -23,7 +23,7 @@ from core.events.errors import EventError
 from core.events.times import parse_local_datetime
 from core.geo.countries import match_country
 from core.geo.timezones import is_valid_zone, match_zone
-from core.i18n import _, current_language, match_language
+from core.i18n import LANGUAGE_CHOICES, _, current_language, match_language
 from core.memberships import resolve_channel
 
 from .errors import CliError
@@ -86,7 +86,7 @@ def language_option(value: str | None) -> str | None:
         return None
     language = match_language(value)
     if language is None:
-        raise CliError(_("unsupported language {value!r}: use en, fr, es, ar, pt or de").format(value=value), 2)
+        raise CliError(_("unsupported language {value!r}: use {languages}").format(value=value, languages=LANGUAGE_CHOICES), 2)
     return language
 
 

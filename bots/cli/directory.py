@@ -15,7 +15,7 @@ from core.directory.importer import DirectoryFileError, import_file
 from core.directory.search import DirectorySearch
 from core.files import atomic_writer
 from core.geo.countries import country_name
-from core.i18n import _, current_language, ngettext, use_language
+from core.i18n import LANGUAGE_CHOICES, _, current_language, ngettext, use_language
 from core.imports import ImportLimitError, ImportLimits
 
 from .common import country_option, err, language_option, out, theme_option, with_app
@@ -47,7 +47,7 @@ def add_parser(groups: argparse._SubParsersAction) -> None:  # type: ignore[type
         description=_("Search the directory by name, city or country, in any language."),
     )
     search.add_argument("query", nargs="+", metavar=_("QUERY"), help=_("words to search for"))
-    search.add_argument("--lang", metavar="L", help=_("language of the output (en, fr, es, ar, pt, de)"))
+    search.add_argument("--lang", metavar="L", help=_("language of the output: {languages}").format(languages=LANGUAGE_CHOICES))
     search.add_argument("--country", metavar="C", help=_("only this country (code or name)"))
     search.add_argument("--theme", metavar="T", help=_("only this thematic channel, by its slug or name, e.g. health"))
     search.add_argument("--limit", type=int, default=10, help=_("at most this many results (default 10)"))

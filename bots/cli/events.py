@@ -21,7 +21,7 @@ from core.events.render import Counts, counts, counts_text, pick_text
 from core.events.service import EventInput, cancel_event, channel_slug_of, create_event, get_event
 from core.events.times import end_note, parse_duration
 from core.files import write_atomic
-from core.i18n import SUPPORTED_LANGUAGES, _, current_language, language_name, ngettext
+from core.i18n import SUPPORTED_LANGUAGES, _, current_language, language_name, language_tag, ngettext
 from core.imports import ImportLimitError, ImportLimits
 from core.memberships import resolve_channel
 
@@ -39,8 +39,9 @@ def add_parser(groups: argparse._SubParsersAction) -> None:  # type: ignore[type
     create.add_argument("--title", required=True, metavar=_("TEXT"), help=_("the title, in the --lang language"))
     create.add_argument("--description", metavar=_("TEXT"), default="", help=_("the description, in the --lang language"))
     for code in SUPPORTED_LANGUAGES:
-        create.add_argument(f"--title-{code}", metavar=_("TEXT"), help=_("the title in {language}").format(language=language_name(code, current_language(), in_sentence=True)))
-        create.add_argument(f"--description-{code}", metavar=_("TEXT"), help=_("the description in {language}").format(language=language_name(code, current_language(), in_sentence=True)))
+        tag = language_tag(code).lower()  # --title-fr, --title-zh-hans
+        create.add_argument(f"--title-{tag}", dest=f"title_{code}", metavar=_("TEXT"), help=_("the title in {language}").format(language=language_name(code, current_language(), in_sentence=True)))
+        create.add_argument(f"--description-{tag}", dest=f"description_{code}", metavar=_("TEXT"), help=_("the description in {language}").format(language=language_name(code, current_language(), in_sentence=True)))
     create.add_argument("--start", required=True, metavar='"YYYY-MM-DD HH:MM"', help=_("when it starts (wall-clock time)"))
     create.add_argument("--timezone", required=True, metavar=_("ZONE"), help=_("IANA time zone or a city, e.g. Europe/Paris"))
     length = create.add_mutually_exclusive_group()

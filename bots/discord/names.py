@@ -10,23 +10,31 @@ such a translation is dropped and the English name stays.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 import discord
 
-from core.i18n import N_, language_from_locale
+from core.i18n import N_, SUPPORTED_LANGUAGES, language_from_locale
 
-# Our language -> the Discord locales that read it. Arabic is not a Discord locale: Arabic
-# readers see the default (English) names and descriptions, and pick Arabic with /language;
-# the replies are then in Arabic.
-DISCORD_LOCALES: dict[str, tuple[discord.Locale, ...]] = {
-    "en": (discord.Locale.american_english, discord.Locale.british_english),
-    "fr": (discord.Locale.french,),
-    "es": (discord.Locale.spain_spanish, discord.Locale.latin_american_spanish),
-    "pt": (discord.Locale.brazil_portuguese,),
-    "de": (discord.Locale.german,),
-    "ar": (),
-}
-_BY_LOCALE: dict[str, str] = {locale.value: language for language, locales in DISCORD_LOCALES.items() for locale in locales}
+
+
+@lru_cache(maxsize=8)
+def _locales(languages: tuple[str, ...]) -> dict[str, tuple[discord.Locale, ...]]:
+    table: dict[str, list[discord.Locale]] = {language: [] for language in languages}
+    for locale in discord.Locale:
+        language = language_from_locale(locale.value)
+        if language is not None:
+            table[language].append(locale)
+    return {language: tuple(locales) for language, locales in table.items()}
+
+
+def discord_locales() -> dict[str, tuple[discord.Locale, ...]]:
+    """Our language -> the Discord locales that read it, derived from the catalogs present
+    ("zh-CN" reads zh_Hans, "es-419" and "es-ES" read es). A language with no Discord locale
+    (Arabic) maps to nothing: its readers see the English names, pick it with /language,
+    and get their replies in it."""
+    return _locales(tuple(SUPPORTED_LANGUAGES))
+
 
 # Every word used as a command or option name, with its slash: translated like any text.
 SLASH_WORDS: dict[str, str] = {
@@ -71,11 +79,11 @@ def language_of_locale(locale: discord.Locale | str | None) -> str | None:
     if locale is None:
         return None
     value = locale.value if isinstance(locale, discord.Locale) else str(locale)
-    return _BY_LOCALE.get(value) or language_from_locale(value)
+    return language_from_locale(value)
 
 
 def locales_of(language: str) -> tuple[discord.Locale, ...]:
-    return DISCORD_LOCALES.get(language, ())
+    return discord_locales().get(language, ())
 
 
 def is_valid_name(name: str) -> bool:

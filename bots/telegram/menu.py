@@ -8,9 +8,8 @@ from typing import Any
 from telegram import BotCommand
 from telegram.error import TelegramError
 
-from core.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
-
 from . import errors
+from .languages import telegram_languages
 
 log = logging.getLogger(__name__)
 _NAME = re.compile(r"^[a-z0-9_]{1,32}$")  # what Telegram accepts as a command name
@@ -32,9 +31,7 @@ def bot_commands(service: Any, language: str) -> list[BotCommand]:
 
 async def publish_menus(bot: Any, service: Any) -> None:
     """Set the menu for every supported language and the default scope. Failures are logged, not fatal."""
-    plan: list[tuple[str | None, str]] = [(language, language) for language in SUPPORTED_LANGUAGES]
-    plan.append((None, DEFAULT_LANGUAGE))  # users whose language is not supported see English
-    for language_code, language in plan:
+    for language_code, language in telegram_languages():  # then the default scope, in English
         try:
             commands = bot_commands(service, language)
             await errors.call_api(

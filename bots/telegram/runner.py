@@ -24,7 +24,7 @@ from core.app import App
 from core.config import Settings
 from core.i18n import _
 
-from . import menu, webhook
+from . import descriptions, menu, webhook
 from .application import ALLOWED_UPDATES, build_application
 from .transport import TelegramTransport
 
@@ -63,6 +63,7 @@ async def start(application: Application, args: Any = None, *, poll_timeout: int
         raise ConnectorError(_("cannot reach the Telegram Bot API: {error}").format(error=error)) from error
     if application.bot_data.get("publish_menu", True):
         await menu.publish_menus(application.bot, application.bot_data["service"])
+        await descriptions.publish_descriptions(application.bot)
     await application.start()
     webhook_url = getattr(args, "webhook_url", None)
     if webhook_url:

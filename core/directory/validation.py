@@ -19,6 +19,7 @@ from core.i18n import SUPPORTED_LANGUAGES, _
 from core.text import clean_line, fold
 
 from . import fields as f
+from .consent import consent_value
 
 _EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
 _HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$|^xn--[a-z0-9-]+$")
@@ -26,11 +27,6 @@ _LIST_SPLIT = re.compile(r"[;,]")
 _SPACE = re.compile(r"\s")
 # A phone number as people write it: digits with spaces, dots, dashes, slashes, parentheses, one leading +.
 _PHONE = re.compile(r"^\+?[0-9 ().\-/]+$")
-# contact_consent: yes/no in the languages of the interface (and the usual true/false/1/0).
-_CONSENT = {
-    **dict.fromkeys(("yes", "y", "true", "1", "oui", "o", "sí", "si", "s", "sim", "ja", "j", "نعم"), True),
-    **dict.fromkeys(("no", "n", "false", "0", "non", "não", "nao", "nein", "لا", ""), False),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +133,7 @@ def parse_consent(value: object) -> bool | None:
     """``contact_consent`` as yes (True) / no (False), or None when it is neither."""
     if isinstance(value, bool):
         return value
-    return _CONSENT.get(" ".join(str(value).split()).lower().rstrip("."))
+    return consent_value(str(value))
 
 
 def normalize_phone(value: str) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from core.geo.countries import is_country_code, match_country
-from core.i18n import N_, SUPPORTED_LANGUAGES
+from core.i18n import LANGUAGE_CHOICES, N_, language_from_locale
 from core.text import clean_line
 
 from .errors import EventError
@@ -69,9 +69,9 @@ def looks_like_url(text: str) -> bool:
 
 
 def clean_language(code: str) -> str:
-    value = (code or "").strip().lower()
-    if value not in SUPPORTED_LANGUAGES:
-        raise EventError(N_("Unsupported language “{value}”: use en, fr, es, ar, pt or de."), value=clean_line(code or "", 20))
+    value = language_from_locale(code)
+    if value is None:
+        raise EventError(N_("Unsupported language “{value}”: use {languages}."), value=clean_line(code or "", 20), languages=LANGUAGE_CHOICES)
     return value
 
 

@@ -4,10 +4,10 @@ The reader's language lives in a context variable: a request (or one delivery)
 sets it with ``use_language`` and every ``_()`` below reads it. Async tasks each
 get their own copy, so concurrent updates never see each other's language.
 """
+from .choices import LANGUAGE_CHOICES, language_tag
 from .catalogs import N_, _, current_language, ngettext, npgettext, pgettext, use_language
 from .languages import (
     DEFAULT_LANGUAGE,
-    RTL_LANGUAGES,
     SUPPORTED_LANGUAGES,
     is_rtl,
     language_from_locale,
@@ -16,6 +16,8 @@ from .languages import (
 )
 
 __all__ = [
+    "LANGUAGE_CHOICES",
+    "language_tag",
     "N_",
     "_",
     "current_language",
@@ -24,7 +26,6 @@ __all__ = [
     "pgettext",
     "use_language",
     "DEFAULT_LANGUAGE",
-    "RTL_LANGUAGES",
     "SUPPORTED_LANGUAGES",
     "is_rtl",
     "language_from_locale",

@@ -8,26 +8,32 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
+from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from locales import DOMAIN, LOCALES_DIR
+from locales import DOMAIN
 
-from .languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+from .languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, catalog_directory
 
 log = logging.getLogger(__name__)
 _language: ContextVar[str] = ContextVar("alumni_language", default=DEFAULT_LANGUAGE)
 
 
-@lru_cache(maxsize=None)
 def translations(language: str) -> gettext.NullTranslations:
+    """The catalog of one language, from the catalog directory in use."""
+    return _compiled(catalog_directory(), language)
+
+
+@lru_cache(maxsize=None)
+def _compiled(directory: Path, language: str) -> gettext.NullTranslations:
     """The catalog of one language, compiled in memory from its .po file.
 
     Compiling at load time (a few milliseconds) means an edited .po file is used
     as is, with no forgotten ``pybabel compile`` step between a translator and users.
     """
-    po_path = LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    po_path = directory / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     if language not in SUPPORTED_LANGUAGES or not po_path.exists():
         if language != DEFAULT_LANGUAGE:
             log.warning("no catalog for language %s; falling back to source texts", language)

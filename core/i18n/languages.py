@@ -1,19 +1,83 @@
-"""The supported languages and how people name them ("fr", "français", "French", "arabe")."""
+"""The supported languages and how people name them ("fr", "français", "French", "中文").
+
+A language is supported when its catalog is present: ``locales/<code>/LC_MESSAGES/messages.po``,
+where ``<code>`` is a CLDR locale code ("fr", "zh_Hans", "pt_BR"). Nothing else lists them,
+so adding a language is adding its catalog.
+"""
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global, parse_locale
 
 from core.text import fold
+from locales import DOMAIN, LOCALES_DIR
 
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "ar", "pt", "de")
 DEFAULT_LANGUAGE = "en"
-RTL_LANGUAGES = frozenset({"ar"})
+
+_directory: list[Path] = [LOCALES_DIR]
 
 
+def catalog_directory() -> Path:
+    """Where the catalogs are read from (the shipped ``locales/`` unless a test points elsewhere)."""
+    return _directory[0]
+
+
+@contextmanager
+def use_catalog_directory(path: Path) -> Iterator[Path]:
+    """Read the catalogs from another directory for a while: how a test adds a language."""
+    _directory.insert(0, Path(path))
+    try:
+        yield _directory[0]
+    finally:
+        _directory.pop(0)
+
+
+@lru_cache(maxsize=8)
+def _present(directory: Path) -> tuple[str, ...]:
+    found = sorted(p.parent.parent.name for p in directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    return tuple(sorted(found, key=lambda code: code != DEFAULT_LANGUAGE))
+
+
+def supported_languages() -> tuple[str, ...]:
+    """The codes of the catalogs present, the default language first."""
+    return _present(catalog_directory())
+
+
+class _Supported(Sequence[str]):
+    """``SUPPORTED_LANGUAGES``: a live view of the catalogs present, usable as a tuple."""
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return supported_languages()[index]
+
+    def __len__(self) -> int:
+        return len(supported_languages())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(supported_languages())
+
+    def __contains__(self, code: object) -> bool:
+        return code in supported_languages()
+
+    def __repr__(self) -> str:
+        return repr(supported_languages())
+
+
+SUPPORTED_LANGUAGES: Sequence[str] = _Supported()
+
+
+@lru_cache(maxsize=64)
 def is_rtl(language: str) -> bool:
-    return language in RTL_LANGUAGES
+    """Whether a language is written right to left, from CLDR (Arabic, Hebrew, Persian, Urdu …)."""
+    try:
+        return Locale.parse(language).character_order == "right-to-left"
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
 
 
 def language_name(code: str, in_language: str | None = None, *, in_sentence: bool = False) -> str:
@@ -24,20 +88,67 @@ def language_name(code: str, in_language: str | None = None, *, in_sentence: boo
     "hablaré español", but "ich spreche Deutsch".
     """
     locale = Locale.parse(in_language or code)
-    name = locale.languages.get(code) or code
+    name = locale.languages.get(code) or locale.languages.get(code.split("_")[0]) or code
     if in_sentence:
         return name
     return name[:1].upper() + name[1:]
 
 
-@lru_cache(maxsize=1)
-def _names() -> dict[str, str]:
+@dataclass(frozen=True)
+class _Tag:
+    """A BCP 47 / CLDR tag with its likely script filled in ("zh-TW" -> zh, Hant, TW)."""
+
+    language: str
+    script: str | None
+    territory: str | None
+
+
+def _tag(text: str) -> _Tag | None:
+    parts = text.strip().replace("-", "_").split("_")
+    try:
+        language, territory, script, _variant = parse_locale("_".join(parts[:3]))
+    except ValueError:
+        try:
+            language, territory, script, _variant = parse_locale(parts[0])
+        except ValueError:
+            return None
+    if script is None:
+        likely = get_global("likely_subtags")
+        full = likely.get(f"{language}_{territory}") if territory else None
+        full = full or likely.get(language)
+        if full:
+            script = parse_locale(full)[2]
+    return _Tag(language, script, territory)
+
+
+def _best(tag: _Tag, codes: Sequence[str]) -> str | None:
+    """The catalog that reads a tag: same language and script, same region preferred."""
+    ranked: list[tuple[int, str]] = []
+    for code in codes:
+        own = _tag(code)
+        if own is None or own.language != tag.language or own.script != tag.script:
+            continue
+        rank = 0 if own.territory == tag.territory else 1 if own.territory is None else 2
+        ranked.append((rank, code))
+    return min(ranked)[1] if ranked else None
+
+
+@lru_cache(maxsize=8)
+def _names(codes: tuple[str, ...]) -> dict[str, str]:
+    """Every way a person may type a supported language: its code, and its CLDR names in
+    every supported language and in itself, for the exact code and its bare language."""
     names: dict[str, str] = {}
-    for code in SUPPORTED_LANGUAGES:
-        names[code] = code
-        for reader in SUPPORTED_LANGUAGES:
-            names.setdefault(fold(Locale.parse(reader).languages.get(code, code)), code)
-    # Portuguese speakers write "português"/"portugues"; CLDR already covers both after folding.
+    for code in codes:
+        names[fold(code)] = code
+    for code in codes:
+        base = code.split("_")[0]
+        bare = _tag(base)
+        owner = bare is not None and _best(bare, codes) == code
+        for reader in codes:
+            languages = Locale.parse(reader).languages
+            for key in (code, base) if owner else (code,):
+                if languages.get(key):
+                    names.setdefault(fold(languages[key]), code)
     return names
 
 
@@ -46,18 +157,20 @@ def match_language(text: str) -> str | None:
     folded = fold(text)
     if not folded:
         return None
-    found = _names().get(folded)
+    found = _names(supported_languages()).get(folded)
     if found:
         return found
     return language_from_locale(text.strip())
 
 
 def language_from_locale(tag: str | None) -> str | None:
-    """The supported language of a platform locale ("pt-BR", "es_419", "fr"), if any."""
+    """The supported language of a platform locale ("pt-BR" -> pt, "zh-TW" -> zh_Hant), if any."""
     if not tag:
         return None
-    try:
-        base = Locale.parse(tag.replace("-", "_")).language
-    except (UnknownLocaleError, ValueError, TypeError):
-        base = tag.replace("_", "-").split("-")[0].lower()
-    return base if base in SUPPORTED_LANGUAGES else None
+    return _from_locale(tag, supported_languages())
+
+
+@lru_cache(maxsize=1024)
+def _from_locale(tag: str, codes: tuple[str, ...]) -> str | None:
+    parsed = _tag(tag)
+    return None if parsed is None else _best(parsed, codes)

@@ -387,6 +387,16 @@ class FakeBotAPI(LocalServer):
     async def api_setMyCommands(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         return True
 
+    async def api_setMyDescription(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        if len(params.get("description") or "") > 512:
+            raise LookupError("description is too long")
+        return True
+
+    async def api_setMyShortDescription(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        if len(params.get("short_description") or "") > 120:
+            raise LookupError("short description is too long")
+        return True
+
     async def api_deleteMyCommands(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         return True
 
