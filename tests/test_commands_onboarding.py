@@ -225,3 +225,11 @@ async def test_one_code_typed_twice_at_once_links_once(db: Database) -> None:
     owners = await _owners(db)
     joined = [key for key in (("discord", "20"), ("slack", "30")) if owners[key] == owners[("telegram", "10")]]
     assert len(joined) == 1, joined
+
+
+async def test_the_language_picker_lists_each_language_by_its_own_name_in_that_order(db: Database) -> None:
+    """Derived from the catalogs present: no hand-kept order, and numbers that read naturally."""
+    ana = Person(CommandService(db), locale="es")
+    await ana.send("/start")
+    labels = [b.label.strip(" ✓") for b in ana.buttons()]
+    assert labels[:6] == ["Deutsch", "English", "Español", "Français", "Português", "العربية"]

@@ -20,8 +20,14 @@ def example_country(ctx: Context) -> str:
     return country_name(ctx.member.country_code or FALLBACK_EXAMPLE_COUNTRY)
 
 
+def picker_order() -> list[str]:
+    """The languages as the picker lists them: each in its own name, in the order of those names
+    (Deutsch, English, Español, Français …), so a new catalog takes its place without a code change."""
+    return sorted(SUPPORTED_LANGUAGES, key=lambda code: language_name(code).casefold())
+
+
 async def ask_language(ctx: Context, flow: str = "language", guessed: str | None = None) -> None:
-    buttons = [await ctx.button(language_name(code), "language", code, selected=code == guessed) for code in SUPPORTED_LANGUAGES]
+    buttons = [await ctx.button(language_name(code), "language", code, selected=code == guessed) for code in picker_order()]
     ctx.reply(_("Which language would you like me to use?"), buttons=[buttons[i : i + 3] for i in range(0, len(buttons), 3)])
     await ctx.set_conversation(flow, "language")
 
