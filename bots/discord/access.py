@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 import discord
 
+from bots.kit.refusals import Refusals
 from core.messages.types import ChatAccess
 from core.commands.mirror_ids import MIRROR_KEY
 from core.delivery.transport import Pace, PermanentError
@@ -119,7 +120,7 @@ async def apply_roles(http: discord.http.HTTPClient, user_id: int, access: list[
     bot may not manage is reported (the row fails) once every other role was tried; transient
     trouble retries the whole row later (giving or taking a role twice changes nothing).
     """
-    refused: list[str] = []
+    refused = Refusals()
     for item in access:
         role = role_of(item)
         if role is None:
@@ -139,6 +140,5 @@ async def apply_roles(http: discord.http.HTTPClient, user_id: int, access: list[
             if not isinstance(mapped, PermanentError):
                 raise mapped from error
             log.warning("cannot change role %s in guild %s for %s: %s", role_id, guild_id, item.channel_slug, mapped)
-            refused.append(f"{item.channel_slug}: {mapped.reason}")
-    if refused:
-        raise PermanentError("; ".join(refused)[:300])
+            refused.add(item.channel_slug, mapped.reason)
+    refused.raise_any()

@@ -24,7 +24,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bots import health, host
-from bots.connector import ConnectorError, MadeOnStart, never_closed
+from bots.connector import ConnectorError, PlatformConnector
 from core.app import App
 from core.config import Settings
 from core.delivery.engine import DeliveryEngine
@@ -132,15 +132,12 @@ async def stop(running: Running) -> None:
         await session.close()
 
 
-class SlackConnector(MadeOnStart[SlackTransport]):
-    """The Slack app as a connector: Socket Mode, or the HTTP server (which serves /healthz too)."""
+class SlackConnector(PlatformConnector[SlackTransport]):
+    """The Slack app as a connector: Socket Mode, or the HTTP server (which serves /healthz too).
+    bolt's socket handler and aiohttp's server keep going until stopped."""
 
     name = "slack"
-
-    def __init__(self, settings: Settings, args: Any = None) -> None:
-        self.settings = settings
-        self.args = args
-        self.running: Running | None = None
+    running: Running | None = None
 
     async def start(self, app: App) -> None:
         self.running = await _serve(self.settings, app.commands, self.args)
@@ -152,9 +149,6 @@ class SlackConnector(MadeOnStart[SlackTransport]):
 
     def healthy(self) -> bool:
         return self.running is not None
-
-    async def closed(self) -> None:
-        await never_closed()  # bolt's socket handler and aiohttp's server keep going until stopped
 
 
 def connector(settings: Settings, args: Any = None) -> SlackConnector:

@@ -21,6 +21,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.kit.refusals import Refusals
 from core.messages.types import ChatAccess, FileAttachment, Reply
 from core.config import Settings
 from core.delivery.transport import Pace, PermanentError, Progress, Target, no_pace
@@ -99,7 +100,7 @@ class SlackTransport:
         platform). Already in (or out) is done; a channel where the app may not do it is reported
         (the row fails) once the others were done; transient trouble retries the whole row later."""
         await self._connect()
-        refused: list[str] = []
+        refused = Refusals()
         for item in access:
             await pace()
             try:
@@ -115,9 +116,8 @@ class SlackTransport:
                 if not isinstance(mapped, PermanentError):
                     raise mapped from error
                 log.warning("cannot change Slack channel %s (%s) for a member: %s", item.chat_id, item.channel_slug, code)
-                refused.append(f"{item.channel_slug}: {code or mapped}")
-        if refused:
-            raise PermanentError("; ".join(refused)[:300])
+                refused.add(item.channel_slug, code or mapped)
+        refused.raise_any()
 
     async def _send_file(self, channel: str, attachment: FileAttachment) -> None:
         try:
