@@ -13,6 +13,7 @@ from bots.kit.binding import asks_chat_rights
 from bots.kit.failure import failure_reply
 from bots.kit.ordering import Ordering
 from bots.kit.pipeline import HandleOnly, Pipeline
+from bots.kit.recent import RecentIds
 from bots.kit.refusals import MAX_REASON, Refusals
 from bots.kit.splitting import Splitter, before_entity, before_escape
 from core.config import Settings
@@ -129,3 +130,17 @@ async def test_a_platform_connector_keeps_its_settings_and_waits_to_be_stopped()
     waiting.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiting
+
+
+def test_a_repeated_delivery_is_seen_once_and_the_oldest_ids_are_forgotten_first() -> None:
+    forgotten: list[str] = []
+
+    class Recent(RecentIds[str]):
+        def forgotten(self, key: str) -> None:
+            forgotten.append(key)
+
+    recent = Recent(2)
+    assert [recent.first_time(key) for key in ("a", "b", "a")] == [True, True, False]
+    assert recent.first_time("c") and forgotten == ["a"]
+    assert recent.first_time("a")  # forgotten, so new again: the memory is bounded
+    assert not recent.first_time("c")

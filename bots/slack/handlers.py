@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -28,6 +27,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bots.kit.pipeline import Pipeline
 from bots.kit.privacy import leaves_the_chat
+from bots.kit.recent import RecentIds
 from core.commands.registry import commands
 from core.messages.types import Chat, ChatKind, Reply, Request, Sender
 from core.i18n import _, use_language
@@ -190,7 +190,7 @@ class Adapter:
     service: Any
     client: AsyncWebClient
     profiles: Profiles
-    _events: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    _events: RecentIds[str] = field(default_factory=lambda: RecentIds(SEEN_EVENTS))
     dms: DmChannels = field(init=False)  # each person's DM with the app, remembered
     pipeline: Pipeline = field(init=False)  # one request at a time per person and channel; failures told
     home_tab: home.HomeTab = field(init=False)  # the Home tabs published, redone after a member's requests
@@ -203,14 +203,7 @@ class Adapter:
     def seen(self, event_id: str | None) -> bool:
         """True for an event already handled: Slack delivers an event again when it doubts the first
         delivery arrived, and a message must not be answered (or a join done) twice."""
-        if not event_id:
-            return False
-        if event_id in self._events:
-            return True
-        self._events[event_id] = None
-        if len(self._events) > SEEN_EVENTS:
-            self._events.popitem(last=False)
-        return False
+        return bool(event_id) and not self._events.first_time(str(event_id))
 
     async def app_dm(self, user_id: str) -> str | None:
         """The person's DM with the app, or None if Slack refuses to open it."""
