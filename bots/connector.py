@@ -14,9 +14,10 @@ safe after a failed or partial start.
 from __future__ import annotations
 
 import asyncio
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from core.app import App
+from core.config import Settings
 from core.delivery.transport import Transport
 
 
@@ -66,3 +67,16 @@ class MadeOnStart(Generic[T]):
     def transport(self) -> T:
         assert self._transport is not None, "start the connector first"
         return self._transport
+
+
+class PlatformConnector(MadeOnStart[T]):
+    """What every platform's connector shares: made from the settings and ``alumni run``'s arguments
+    (``args``: an argparse Namespace, or None), connected in ``start``; its library reconnects by
+    itself, so ``closed`` waits for a stop unless the platform says otherwise."""
+
+    def __init__(self, settings: Settings, args: Any = None) -> None:
+        self.settings = settings
+        self.args = args
+
+    async def closed(self) -> None:
+        await never_closed()

@@ -6,11 +6,18 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+from bots.connector import PlatformConnector
 from bots.kit.binding import asks_chat_rights
 from bots.kit.failure import failure_reply
 from bots.kit.ordering import Ordering
 from bots.kit.pipeline import HandleOnly, Pipeline
+from bots.kit.recent import RecentIds
+from bots.kit.refusals import MAX_REASON, Refusals
 from bots.kit.splitting import Splitter, before_entity, before_escape
+from core.config import Settings
+from core.delivery.transport import PermanentError
 from core.messages.types import Chat, ChatKind, Reply, Request, Sender
 
 
@@ -93,3 +100,47 @@ async def test_a_dropped_request_costs_no_platform_call_and_a_failing_one_is_ans
 
     answer = await Pipeline(HandleOnly(fine)).ask_in_turn(request(kind=ChatKind.GROUP, command="bind"), rights)
     assert len(asked) == 1 and answer.error is None and answer.replies[0].text == "ok"
+
+
+def test_refused_access_changes_fail_the_row_once_naming_every_chat_briefly() -> None:
+    refusals = Refusals()
+    refusals.raise_any()  # nothing refused: the row is done
+    refusals.add("paris", "missing_scope")
+    refusals.add("tunis", "no right")
+    with pytest.raises(PermanentError, match="^paris: missing_scope; tunis: no right$"):
+        refusals.raise_any()
+    for number in range(100):
+        refusals.add(f"chat-{number}", "refused")
+    with pytest.raises(PermanentError) as raised:
+        refusals.raise_any()
+    assert len(str(raised.value)) <= MAX_REASON
+
+
+async def test_a_platform_connector_keeps_its_settings_and_waits_to_be_stopped() -> None:
+    class Platform(PlatformConnector[object]):
+        name = "test"
+
+    settings, args = Settings(), object()
+    connector = Platform(settings, args)
+    assert (connector.settings, connector.args) == (settings, args)
+    assert Platform(settings).args is None
+    waiting = asyncio.create_task(connector.closed())
+    await asyncio.sleep(0)
+    assert not waiting.done()  # the library reconnects by itself: only a stop ends it
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+
+
+def test_a_repeated_delivery_is_seen_once_and_the_oldest_ids_are_forgotten_first() -> None:
+    forgotten: list[str] = []
+
+    class Recent(RecentIds[str]):
+        def forgotten(self, key: str) -> None:
+            forgotten.append(key)
+
+    recent = Recent(2)
+    assert [recent.first_time(key) for key in ("a", "b", "a")] == [True, True, False]
+    assert recent.first_time("c") and forgotten == ["a"]
+    assert recent.first_time("a")  # forgotten, so new again: the memory is bounded
+    assert not recent.first_time("c")

@@ -8,18 +8,26 @@ permission and a top role above the bound role (Discord's hierarchy rule).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
+import aiohttp
 import discord
 
+from bots.kit.refusals import Refusals
 from core.messages.types import ChatAccess
 from core.commands.mirror_ids import MIRROR_KEY
+from core.delivery.transport import Pace, PermanentError
 from core.i18n import _
 
+from .errors import MALFORMED, delivery_error
 from .scheduled import mirror_address
 
 log = logging.getLogger(__name__)
+Within = Callable[[Awaitable[Any]], Awaitable[Any]]  # one platform call, given up after a timeout
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,3 +109,36 @@ async def apply_access(http: discord.http.HTTPClient, user_id: int, access: list
         except discord.HTTPException as error:
             log.warning("role change failed in guild %s: %s", guild_id, error)
     return notes
+
+
+async def apply_roles(http: discord.http.HTTPClient, user_id: int, access: list[ChatAccess], pace: Pace,
+                      within: Within) -> None:
+    """Give or take the roles of bound channels for the delivery engine (``forget`` typed on another
+    platform); each call waits for ``pace()`` and is given up after ``within``'s timeout.
+
+    A member no longer in the server, or a role deleted since, has nothing to take back. A role the
+    bot may not manage is reported (the row fails) once every other role was tried; transient
+    trouble retries the whole row later (giving or taking a role twice changes nothing).
+    """
+    refused = Refusals()
+    for item in access:
+        role = role_of(item)
+        if role is None:
+            continue  # a channel bound without a role gives no access of its own
+        guild_id, role_id = role
+        reason = f"alumni channel {item.channel_slug}: {'joined' if item.grant else 'forgotten'}"
+        await pace()
+        try:
+            if item.grant:
+                await within(http.add_role(guild_id, user_id, role_id, reason=reason))
+            else:
+                await within(http.remove_role(guild_id, user_id, role_id, reason=reason))
+        except discord.NotFound:
+            log.info("role %s in guild %s: member or role gone, nothing to change", role_id, guild_id)
+        except (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError, OSError, *MALFORMED) as error:
+            mapped = delivery_error(error)
+            if not isinstance(mapped, PermanentError):
+                raise mapped from error
+            log.warning("cannot change role %s in guild %s for %s: %s", role_id, guild_id, item.channel_slug, mapped)
+            refused.add(item.channel_slug, mapped.reason)
+    refused.raise_any()

@@ -21,7 +21,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bots import host
-from bots.connector import ConnectorError, MadeOnStart, never_closed
+from bots.connector import ConnectorError, PlatformConnector, never_closed
 from core.app import App
 from core.config import Settings
 from core.i18n import _
@@ -65,15 +65,12 @@ async def wait_ready(client: AlumniBot, connection: asyncio.Task[None], timeout:
         raise ConnectorError(_("the Discord gateway did not answer in time"))
 
 
-class DiscordConnector(MadeOnStart[DiscordTransport]):
+class DiscordConnector(PlatformConnector[DiscordTransport]):
     """The Discord bot as a connector: logged in, then connected to the gateway until READY."""
 
     name = "discord"
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.client: AlumniBot | None = None
-        self._connection: asyncio.Task[None] | None = None
+    client: AlumniBot | None = None
+    _connection: asyncio.Task[None] | None = None
 
     async def start(self, app: App) -> None:
         configure_endpoints(self.settings.discord_api_base_url, self.settings.discord_gateway_url)

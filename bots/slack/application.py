@@ -1,17 +1,15 @@
 """Building the slack-bolt AsyncApp for the core's command service.
 
 Listeners: the ``/alumni`` slash command (``newevent`` and ``announce`` open a modal, see
-``modals``), modal submissions (``view_submission``), button presses and menu choices
-(``block_actions`` whose action_id starts with ``alumni:``), messages in the app's DM, mentions
-of the app, and ``app_home_opened``. Each acknowledges first (Slack wants an answer within 3 s) and
-then runs the core. Request signatures are checked by bolt (``request_verification``
+``modals``), messages in the app's DM and mentions of the app; buttons, menus, modal submissions
+and the Home tab are wired in ``interactivity``. Each acknowledges first (Slack wants an answer
+within 3 s) and then runs the core. Request signatures are checked by bolt (``request_verification``
 stays on; Socket Mode requests come over the authenticated websocket instead), and a signed
 request replayed within bolt's five minutes is refused by ``replay.ReplayGuard``.
 """
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 from typing import Any
 
@@ -19,16 +17,16 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler, AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from . import dialogs, handlers, modals
+from core.messages.types import ChatKind
+
+from . import dialogs, interactivity, modals
 from .replay import ReplayGuard
 from .handlers import Adapter, Origin, parse_line, without_mentions
 from .profiles import Profiles
-from .render import ACTION_PREFIX, NOOP_ACTION
 
 log = logging.getLogger(__name__)
 SLASH_COMMAND = "/alumni"
 DEFAULT_BASE_URL = "https://slack.com/api/"
-_ACTIONS = re.compile("^" + re.escape(ACTION_PREFIX))
 
 
 class _DropClientTokenNotice(logging.Filter):
@@ -103,42 +101,12 @@ def register(app: AsyncApp, adapter: Adapter) -> None:
         command, args, text = parse_line(str(body.get("text") or ""))
         if command is None and text is None:
             command = "help"
-        title = body.get("channel_name") if origin.kind != handlers.ChatKind.PRIVATE else None
+        title = body.get("channel_name") if origin.kind != ChatKind.PRIVATE else None
         request = await adapter.request_for(origin, command=command, args=args, text=text, title=title)
         if modals.opens_modal(command) and body.get("trigger_id"):
             if await dialogs.open_for_command(adapter, origin, request, str(body["trigger_id"])):
                 return
         await adapter.handle(origin, request, retry_as_command=text is not None)
-
-    @app.view(modals.MODAL_CALLBACK_ID)
-    async def on_submission(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        # acknowledged once the core has answered: the answer (errors, next page, close) is the ack
-        await dialogs.submit(adapter, ack, body, view)
-
-    @app.action(_ACTIONS)
-    async def on_action(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
-        await ack()
-        value = action.get("value") or (action.get("selected_option") or {}).get("value")
-        if not value or value == NOOP_ACTION:
-            return
-        user_id = str((body.get("user") or {}).get("id") or "")
-        container = body.get("container") or {}
-        if container.get("type") == "view":  # the Home tab: answers go to the person's DM
-            dm = await adapter.app_dm(user_id)
-            if dm is None:
-                return  # nowhere to answer
-            origin = Origin(channel_id=dm, user_id=user_id, kind=handlers.ChatKind.PRIVATE)
-        else:
-            channel_id = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
-            origin = Origin(
-                channel_id=channel_id,
-                user_id=user_id,
-                kind=await adapter.kind_of(channel_id, user_id),
-                response_url=body.get("response_url"),
-                message_ts=container.get("message_ts") or (body.get("message") or {}).get("ts"),
-            )
-        request = await adapter.request_for(origin, action=str(value))
-        await adapter.handle(origin, request)
 
     @app.event("message")
     async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
@@ -146,7 +114,7 @@ def register(app: AsyncApp, adapter: Adapter) -> None:
             return  # channel chatter, edits, joins, our own messages
         if adapter.seen(body.get("event_id")):
             return
-        origin = Origin(channel_id=str(event["channel"]), user_id=str(event["user"]), kind=handlers.ChatKind.PRIVATE)
+        origin = Origin(channel_id=str(event["channel"]), user_id=str(event["user"]), kind=ChatKind.PRIVATE)
         adapter.remember_dm(origin.user_id, origin.channel_id)
         command, args, text = parse_line(without_mentions(str(event.get("text") or "")))
         if command is None and text is None:
@@ -159,7 +127,7 @@ def register(app: AsyncApp, adapter: Adapter) -> None:
         if event.get("bot_id") or not event.get("user") or adapter.seen(body.get("event_id")):
             return
         # A mention is always in a conversation with others (the app's DM has no mentions).
-        origin = Origin(channel_id=str(event["channel"]), user_id=str(event["user"]), kind=handlers.ChatKind.GROUP,
+        origin = Origin(channel_id=str(event["channel"]), user_id=str(event["user"]), kind=ChatKind.GROUP,
                         thread_ts=event.get("thread_ts"))
         command, args, text = parse_line(without_mentions(str(event.get("text") or "")))
         if command is None and text is None:
@@ -167,11 +135,7 @@ def register(app: AsyncApp, adapter: Adapter) -> None:
         request = await adapter.request_for(origin, command=command, args=args, text=text)
         await adapter.handle(origin, request, retry_as_command=text is not None)
 
-    @app.event("app_home_opened")
-    async def on_home(event: dict[str, Any]) -> None:
-        if event.get("tab", "home") != "home" or not event.get("user"):
-            return
-        await adapter.home_tab.publish(str(event["user"]), force=True)
+    interactivity.register(app, adapter)  # buttons, menus, forms and the Home tab
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:

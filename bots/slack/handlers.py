@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -28,11 +27,13 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bots.kit.pipeline import Pipeline
 from bots.kit.privacy import leaves_the_chat
+from bots.kit.recent import RecentIds
 from core.commands.registry import commands
 from core.messages.types import Chat, ChatKind, Reply, Request, Sender
 from core.i18n import _, use_language
 
 from . import access, bind, errors, home
+from .dms import DmChannels
 from .profiles import Profile, Profiles
 from .render import Message, code_block, esc, mrkdwn, render
 
@@ -105,8 +106,9 @@ class Responder:
         self.client = client
         self.origin = origin
         self.request = request
-        # In a DM with the app, that DM is where files go; elsewhere it is opened when needed.
-        self._dm: str | None = origin.channel_id if origin.kind == ChatKind.PRIVATE else None
+        self.dms = DmChannels(client)  # asked again per request: a DM Slack now refuses is noticed
+        if origin.kind == ChatKind.PRIVATE:  # in a DM with the app, that DM is where files go
+            self.dms.remember(origin.user_id, origin.channel_id)
 
     async def send_all(self, replies: list[Reply]) -> None:
         for reply in replies:
@@ -158,20 +160,13 @@ class Responder:
         await self.client.chat_postMessage(channel=origin.channel_id, text=message.text, blocks=message.blocks,
                                            thread_ts=origin.thread_ts, unfurl_links=False, unfurl_media=False)
 
-    async def dm_channel(self) -> str:
-        """The person's DM with the app (``conversations.open``), opened once per request."""
-        if self._dm is None:
-            response = await self.client.conversations_open(users=self.origin.user_id)
-            self._dm = str(response["channel"]["id"])
-        return self._dm
-
     async def _send_file(self, reply: Reply) -> None:
         """Files (personal data exports) go to the person's DM; a small text file is shown inline if
         the upload fails."""
         attachment = reply.file
         assert attachment is not None
         try:
-            channel = await self.dm_channel()
+            channel = await self.dms.open(self.origin.user_id)
             await self.client.files_upload_v2(channel=channel, content=attachment.content, filename=attachment.filename,
                                               title=attachment.filename)
             return
@@ -195,45 +190,28 @@ class Adapter:
     service: Any
     client: AsyncWebClient
     profiles: Profiles
-    _events: OrderedDict[str, None] = field(default_factory=OrderedDict)
-    _dms: dict[str, str] = field(default_factory=dict)  # user id -> their DM with the app
+    _events: RecentIds[str] = field(default_factory=lambda: RecentIds(SEEN_EVENTS))
+    dms: DmChannels = field(init=False)  # each person's DM with the app, remembered
     pipeline: Pipeline = field(init=False)  # one request at a time per person and channel; failures told
     home_tab: home.HomeTab = field(init=False)  # the Home tabs published, redone after a member's requests
 
     def __post_init__(self) -> None:
         self.pipeline = Pipeline(self.service)
+        self.dms = DmChannels(self.client)
         self.home_tab = home.HomeTab(self.service, self.client, self.profiles)
 
     def seen(self, event_id: str | None) -> bool:
         """True for an event already handled: Slack delivers an event again when it doubts the first
         delivery arrived, and a message must not be answered (or a join done) twice."""
-        if not event_id:
-            return False
-        if event_id in self._events:
-            return True
-        self._events[event_id] = None
-        if len(self._events) > SEEN_EVENTS:
-            self._events.popitem(last=False)
-        return False
+        return bool(event_id) and not self._events.first_time(str(event_id))
 
     async def app_dm(self, user_id: str) -> str | None:
-        """The person's DM with the app (``conversations.open``, remembered), or None if Slack refuses."""
-        channel = self._dms.get(user_id)
-        if channel is None:
-            try:
-                response = await self.client.conversations_open(users=user_id)
-            except SlackApiError as error:
-                log.info("conversations.open %s: %s", user_id, errors.error_code(error))
-                return None
-            channel = str(response["channel"]["id"])
-            if len(self._dms) >= SEEN_EVENTS:
-                self._dms.clear()
-            self._dms[user_id] = channel
-        return channel
+        """The person's DM with the app, or None if Slack refuses to open it."""
+        return await self.dms.find(user_id)
 
     def remember_dm(self, user_id: str, channel_id: str) -> None:
         """A ``message.im`` event names the person's DM with the app: no need to ask."""
-        self._dms[user_id] = channel_id
+        self.dms.remember(user_id, channel_id)
 
     async def kind_of(self, channel_id: str, user_id: str) -> ChatKind:
         """Where a slash command or a button press happened. Only a "D…" channel can be the app's DM;

@@ -24,13 +24,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bots import health, host
-from bots.connector import ConnectorError, MadeOnStart, never_closed
+from bots.connector import ConnectorError, PlatformConnector
 from core.app import App
 from core.config import Settings
 from core.delivery.engine import DeliveryEngine
 from core.i18n import _
 
-from . import errors
+from . import errors, serving
 from .application import build_app
 from .handlers import Adapter
 from .transport import SlackTransport
@@ -102,35 +102,18 @@ async def _serve(settings: Settings, service: Any, args: Any = None) -> Running:
         socket_mode=socket_mode,
     )
     bot_user = await check_token(app)
+    transport = SlackTransport.from_settings(settings)
     if socket_mode:
-        handler = AsyncSocketModeHandler(app, settings.slack_app_token)
-        # The first websocket URL is asked here, so that a bad app token is one clear line:
-        # slack_sdk's own connect loop would retry it forever.
-        try:
-            opened = await app.client.apps_connections_open(app_token=settings.slack_app_token or "")
-        except SlackApiError as error:
-            await handler.close_async()
-            raise ConnectorError(_("Slack rejected SLACK_APP_TOKEN ({code}); it must be an app-level token with the "
-                                 "connections:write scope").format(code=errors.error_code(error) or "error")) from error
-        handler.client.wss_uri = str(opened["url"])
-        await handler.connect_async()
+        socket = await serving.connect_socket(app, settings.slack_app_token or "")
         log.info("slack app %s connected in Socket Mode", bot_user)
-        return Running(app, adapter, SlackTransport.from_settings(settings), socket=handler)
+        return Running(app, adapter, transport, socket=socket)
     web_app = app.web_app(path=EVENTS_PATH)
     health.HealthService(service.db).add_routes(web_app)  # /healthz and /metrics here too: one port is enough
-    runner = web.AppRunner(web_app, access_log=None, handle_signals=False)
-    await runner.setup()
     port = getattr(args, "port", None)
     port = DEFAULT_PORT if port is None else int(port)  # 0: any free port (tests)
-    site = web.TCPSite(runner, getattr(args, "listen", None) or DEFAULT_LISTEN, port)
-    try:
-        await site.start()
-    except OSError as error:
-        await runner.cleanup()
-        raise ConnectorError(_("cannot listen on port {port}: {error}").format(port=port, error=error.strerror or error)) from error
-    bound = site._server.sockets[0].getsockname()[1] if site._server and site._server.sockets else port  # type: ignore[union-attr]
+    runner, bound = await serving.listen(web_app, getattr(args, "listen", None) or DEFAULT_LISTEN, port)
     log.info("slack app %s listening on port %s, path %s", bot_user, bound, EVENTS_PATH)
-    return Running(app, adapter, SlackTransport.from_settings(settings), runner=runner, port=int(bound))
+    return Running(app, adapter, transport, runner=runner, port=bound)
 
 
 async def stop(running: Running) -> None:
@@ -149,15 +132,12 @@ async def stop(running: Running) -> None:
         await session.close()
 
 
-class SlackConnector(MadeOnStart[SlackTransport]):
-    """The Slack app as a connector: Socket Mode, or the HTTP server (which serves /healthz too)."""
+class SlackConnector(PlatformConnector[SlackTransport]):
+    """The Slack app as a connector: Socket Mode, or the HTTP server (which serves /healthz too).
+    bolt's socket handler and aiohttp's server keep going until stopped."""
 
     name = "slack"
-
-    def __init__(self, settings: Settings, args: Any = None) -> None:
-        self.settings = settings
-        self.args = args
-        self.running: Running | None = None
+    running: Running | None = None
 
     async def start(self, app: App) -> None:
         self.running = await _serve(self.settings, app.commands, self.args)
@@ -169,9 +149,6 @@ class SlackConnector(MadeOnStart[SlackTransport]):
 
     def healthy(self) -> bool:
         return self.running is not None
-
-    async def closed(self) -> None:
-        await never_closed()  # bolt's socket handler and aiohttp's server keep going until stopped
 
 
 def connector(settings: Settings, args: Any = None) -> SlackConnector:

@@ -21,6 +21,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.kit.refusals import Refusals
 from core.messages.types import ChatAccess, FileAttachment, Reply
 from core.config import Settings
 from core.delivery.transport import Pace, PermanentError, Progress, Target, no_pace
@@ -29,6 +30,7 @@ from core.i18n import _, use_language
 from . import access as access_rules
 from . import errors
 from .application import DEFAULT_BASE_URL
+from .dms import DmChannels
 from .render import Message, code_block, esc, render
 
 PLATFORM = "slack"
@@ -43,7 +45,7 @@ class SlackTransport:
                  timeout: int = 15) -> None:
         self.client = client or AsyncWebClient(token=token, base_url=base_url or DEFAULT_BASE_URL, timeout=timeout,
                                                retry_handlers=[])
-        self._dms: dict[str, str] = {}
+        self.dms = DmChannels(self.client)
         self._own_session = client is None
 
     async def _connect(self) -> None:
@@ -73,7 +75,7 @@ class SlackTransport:
         parts.extend(messages)
         await pace()
         await self._connect()
-        channel = await self._call(self._dm(target.address), to_person) if to_person else target.address
+        channel = await self._call(self.dms.open(target.address), to_person) if to_person else target.address
         for number, (index, part) in enumerate(progress.remaining(parts)):
             if number:
                 await pace()
@@ -98,7 +100,7 @@ class SlackTransport:
         platform). Already in (or out) is done; a channel where the app may not do it is reported
         (the row fails) once the others were done; transient trouble retries the whole row later."""
         await self._connect()
-        refused: list[str] = []
+        refused = Refusals()
         for item in access:
             await pace()
             try:
@@ -114,17 +116,8 @@ class SlackTransport:
                 if not isinstance(mapped, PermanentError):
                     raise mapped from error
                 log.warning("cannot change Slack channel %s (%s) for a member: %s", item.chat_id, item.channel_slug, code)
-                refused.append(f"{item.channel_slug}: {code or mapped}")
-        if refused:
-            raise PermanentError("; ".join(refused)[:300])
-
-    async def _dm(self, user_id: str) -> str:
-        channel = self._dms.get(user_id)
-        if channel is None:
-            response = await self.client.conversations_open(users=user_id)
-            channel = str(response["channel"]["id"])
-            self._dms[user_id] = channel
-        return channel
+                refused.add(item.channel_slug, code or mapped)
+        refused.raise_any()
 
     async def _send_file(self, channel: str, attachment: FileAttachment) -> None:
         try:

@@ -9,34 +9,30 @@ remembers are refused too.
 from __future__ import annotations
 
 import logging
-from collections import deque
 
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
+
+from bots.kit.recent import RecentIds
 
 log = logging.getLogger(__name__)
 REMEMBERED = 10_000  # ids kept; a few hours of a busy bot
 
 
-class SeenUpdates:
+class SeenUpdates(RecentIds[int]):
     """Bounded memory of handled update ids (insertion order = arrival order)."""
 
     def __init__(self, size: int = REMEMBERED) -> None:
-        self._order: deque[int] = deque()
-        self._ids: set[int] = set()
-        self._size = size
+        super().__init__(size)
         self._forgotten_below: int | None = None  # ids under this were dropped from memory: refuse them
 
     def first_time(self, update_id: int) -> bool:
-        if update_id in self._ids or (self._forgotten_below is not None and update_id < self._forgotten_below):
+        if self._forgotten_below is not None and update_id < self._forgotten_below:
             return False
-        self._order.append(update_id)
-        self._ids.add(update_id)
-        while len(self._order) > self._size:
-            dropped = self._order.popleft()
-            self._ids.discard(dropped)
-            self._forgotten_below = max(self._forgotten_below or dropped, dropped + 1)
-        return True
+        return super().first_time(update_id)
+
+    def forgotten(self, update_id: int) -> None:
+        self._forgotten_below = max(self._forgotten_below or update_id, update_id + 1)
 
 
 def install(application: Application, size: int = REMEMBERED) -> SeenUpdates:

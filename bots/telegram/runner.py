@@ -19,7 +19,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from bots import host
-from bots.connector import ConnectorError, MadeOnStart, never_closed
+from bots.connector import ConnectorError, PlatformConnector
 from core.app import App
 from core.config import Settings
 from core.i18n import _
@@ -102,15 +102,12 @@ async def stop(application: Application) -> None:
     await application.shutdown()
 
 
-class TelegramConnector(MadeOnStart[TelegramTransport]):
-    """The Telegram bot as a connector: polling, or the webhook server (``args.webhook_url``)."""
+class TelegramConnector(PlatformConnector[TelegramTransport]):
+    """The Telegram bot as a connector: polling, or the webhook server (``args.webhook_url``).
+    PTB reconnects by itself: only a stop ends it."""
 
     name = "telegram"
-
-    def __init__(self, settings: Settings, args: Any = None) -> None:
-        self.settings = settings
-        self.args = args
-        self.application: Application | None = None
+    application: Application | None = None
 
     async def start(self, app: App) -> None:
         self.application = build_application(self.settings.telegram_bot_token or "", app.commands,
@@ -127,9 +124,6 @@ class TelegramConnector(MadeOnStart[TelegramTransport]):
 
     def healthy(self) -> bool:
         return self.application is not None and bool(self.application.running and serving(self.application))
-
-    async def closed(self) -> None:
-        await never_closed()  # PTB reconnects by itself: only a stop ends it
 
 
 def connector(settings: Settings, args: Any = None) -> TelegramConnector:

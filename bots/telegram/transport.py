@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bots.kit.refusals import Refusals
 from core.messages.types import ChatAccess, Reply
 from core.delivery import transport as core
 from core.delivery.transport import Pace, Progress, Target, no_pace
@@ -71,7 +72,7 @@ class TelegramTransport:
         which only an answer carries: not done here.
         A group where the bot lacks the right is reported (the row fails) once the others were done.
         """
-        refused: list[str] = []
+        refused = Refusals()
         user_id = int(target.address)
         for item in access:
             if item.grant:
@@ -81,13 +82,12 @@ class TelegramTransport:
                 await take_back(self.bot, item, user_id, self._paced(pace))
             except (BadRequest, Forbidden) as error:  # not an administrator there, the group is gone
                 log.warning("cannot remove a member from chat %s (%s): %s", item.chat_id, item.channel_slug, error)
-                refused.append(f"{item.channel_slug}: {' '.join(str(error).split())[:100]}")
+                refused.add(item.channel_slug, " ".join(str(error).split())[:100])
             except TelegramError as error:
                 raise classify(error) from error
             except MALFORMED as error:
                 raise malformed(error) from error
-        if refused:
-            raise core.PermanentError("; ".join(refused)[:300])
+        refused.raise_any()
 
     @staticmethod
     def _paced(pace: Pace) -> Callable[[Callable[[], Awaitable[object]], str], Awaitable[object]]:
