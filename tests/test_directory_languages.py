@@ -37,7 +37,7 @@ async def test_translations_are_shown_in_the_readers_language_with_a_fallback(db
     hit = next(h for h in (await search.search("Beyrouth")).hits if h.id and h.name == "Freundeskreis Beirut")
     with use_language("ar"):
         card = association_card(hit)
-    assert (card.title, card.subtitle.split(",")[0], card.body) == ("رابطة خريجي بيروت", "بيروت", "شبكة في بيروت.")
+    assert (card.title, card.subtitle, card.body) == ("رابطة خريجي بيروت", "بيروت، لبنان", "شبكة في بيروت.")  # Arabic comma
     with use_language("fr"):
         card = association_card(hit)
     assert (card.title, card.subtitle.split(",")[0], card.body) == ("Amicale de Beyrouth", "Beyrouth", "Un réseau à Beyrouth.")

@@ -13,12 +13,12 @@ from core.channels import THEMES
 from core.commands.parameters import Suggest
 from core.db.engine import Database
 from core.db.models import Member
-from core.directory.search import DirectorySearch
+from core.directory.search import DirectorySearch, SearchHit
 from core.events.render import pick_text, when
 from core.events.upcoming import upcoming_events
 from core.geo.countries import country_codes, country_name, suggest_countries
 from core.geo.timezones import all_zones
-from core.i18n import SUPPORTED_LANGUAGES, language_name, use_language
+from core.i18n import SUPPORTED_LANGUAGES, _, language_name, use_language
 from core.i18n.region import use_locale
 from core.members import find_identity
 from core.memberships import channel_title, joined_slugs
@@ -95,9 +95,7 @@ class Suggestions:
         results = await self.directory.search(typed, limit=query.limit)
         with use_language(query.language):
             return [
-                Suggestion(f"{hit.text('name', query.language)} — "
-                           f"{', '.join(p for p in (hit.text('city', query.language), country_name(hit.country_code, query.language)) if p)}",
-                           hit.name)
+                Suggestion(f"{hit.text('name', query.language)} — {_place(hit, query.language)}", hit.name)
                 for hit in results.hits
             ]
 
@@ -162,3 +160,9 @@ def channel_choices(slugs: list[str], typed: str, language: str, limit: int) -> 
     with use_language(language):
         titled = [(channel_title(slug), slug) for slug in slugs]
     return [Suggestion(t, s) for t, s in titled if not folded or fold(t).startswith(folded) or s.startswith(folded)][:limit]
+
+
+def _place(hit: SearchHit, language: str) -> str:
+    """"City, Country" with the reader's list comma (Arabic ،); the country alone when there is no city."""
+    city, country = hit.text("city", language), country_name(hit.country_code, language)
+    return _("{city}, {country}").format(city=city, country=country) if city else country

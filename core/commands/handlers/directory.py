@@ -31,7 +31,8 @@ def association_card(hit: SearchHit) -> Card:
         fields.append(Field(_("Contact person"), hit.contact.line()))
     reader = current_language()
     description = clip(hit.text("description", reader), MAX_DESCRIPTION)
-    place = ", ".join(p for p in (hit.text("city", reader), country_name(hit.country_code)) if p)
+    city, country = hit.text("city", reader), country_name(hit.country_code)
+    place = _("{city}, {country}").format(city=city, country=country) if city else country
     # The website is the "Website" field only: a card url too would show it twice (one presentation per fact).
     return Card(title=hit.text("name", reader), subtitle=place, fields=tuple(fields), body=description or None)
 
