@@ -14,6 +14,7 @@ import pytest
 from bots.console import ConsoleSession, render, run_console
 from core.messages.types import Button, Card, Chat, Field, FileAttachment, Link, Pager, Reply, Request, Sender
 from core.commands.handlers.prompts import picker_order
+from tests.rtl_samples import ARABIC, ENGLISH, LRM, MARKS, RLM, URL
 
 ROOT = Path(__file__).resolve().parents[1]
 SENDER = Sender(platform="console", user_id="tester", locale="fr")
@@ -178,3 +179,14 @@ async def test_the_banner_and_the_error_line_speak_the_members_language_not_the_
     assert "Console bot" not in out and "Ctrl-D" in out and out.index("Ctrl-D") < out.index("Bon retour")
     assert stderr.getvalue().strip() == "alumni chat: erreur: boom"
     assert "Un problème est survenu" in out  # the failure reply too: the language the core last answered in
+
+
+def test_an_rtl_reply_reads_right_to_left_and_an_ltr_one_gets_no_mark() -> None:
+    lines = render([ARABIC]).lines
+    assert lines[0] == RLM + "Alumni ألمانيا"
+    assert lines[1:5] == [RLM + LRM + "/start — ابدأ من هنا", RLM + "München، ألمانيا", "مرحبا بك",
+                          "\u2068Bob\u2069 ينتظرك"]
+    assert lines[5] == f"• {RLM}München، ألمانيا"
+    assert f"  {RLM}Berlin ثم ألمانيا" in lines and f"  {URL}" in lines  # a URL alone is never marked
+    assert f"    [1] {RLM}RSVP نعم" in lines and f"  [2] {RLM}OK موافق" in lines
+    assert not any(mark in line for line in render([ENGLISH]).lines for mark in MARKS)

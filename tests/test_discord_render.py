@@ -1,8 +1,12 @@
 """Reply -> Discord messages (bots/discord/render.py): escaping, limits, components. Pure."""
 from __future__ import annotations
 
+import json
+
 from core.messages.types import Button, Card, Field, FileAttachment, Pager, Reply
 from bots.discord.render import MAX_CONTENT, build_view, esc, render, split_lines
+from tests.reply_checks import unbalanced_isolates
+from tests.rtl_samples import ARABIC, ENGLISH, LRM, MARKS, RLM, URL, tappable
 
 
 def test_escaping_makes_mentions_and_markdown_inert() -> None:
@@ -75,3 +79,25 @@ def test_hints_name_commands_as_the_reader_s_discord_client_shows_them() -> None
     with use_language("fr"):  # other platforms keep their own spelling
         assert command_hint("telegram", "leave", "tn") == "/leave tn"
         assert command_hint("slack", "leave", "tn") == "/alumni leave tn"
+
+
+def test_an_rtl_reply_reads_right_to_left_commands_and_links_still_work() -> None:
+    (message,) = render(ARABIC)
+    lines = message.content.split("\n")
+    assert lines[0] == f"**{RLM}Alumni ألمانيا**"
+    assert RLM + LRM + "/start — ابدأ من هنا" in lines and tappable(message.content)
+    assert RLM + "München، ألمانيا" in lines and "مرحبا بك" in lines
+    assert f"{RLM}Site الموقع: <{URL}>" in lines  # the URL itself untouched
+    embed = message.embeds[0].to_dict()
+    assert embed["title"] == RLM + "München، ألمانيا" and embed["url"] == URL
+    assert embed["description"].split("\n") == [f"*{RLM}TU München — خريجون*", RLM + "Berlin ثم ألمانيا"]
+    assert embed["fields"][0]["name"] == RLM + "Web الموقع" and embed["fields"][0]["value"] == "aae.de"
+    assert [item.label for item in message.view.children] == [RLM + "RSVP نعم", RLM + "OK موافق"]
+    assert not unbalanced_isolates(message.content)
+
+
+def test_an_ltr_reply_gets_no_direction_mark() -> None:
+    (message,) = render(ENGLISH)
+    shown = message.content + json.dumps([e.to_dict() for e in message.embeds], ensure_ascii=False)
+    shown += "".join(item.label for item in message.view.children)
+    assert not any(mark in shown for mark in MARKS) and tappable(message.content)

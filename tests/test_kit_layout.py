@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from bots.kit.direction import LRM, RLM, directed, mark_for
 from bots.kit.layout import (Markup, PagerItem, SafeUrls, button_rows, card_lines, checked_payload, clip, has_pager_row,
                              link_line, one_line, pager_items)
 from bots.slack.render import MARKUP as SLACK
@@ -67,3 +68,17 @@ def test_the_platforms_markups_escape_every_piece(markup: Markup) -> None:
     lines = card_lines(card, markup)
     assert len(lines) == 3 and not any("<b>" in line or "<i>_" in line for line in lines)
     assert "&lt;b&gt;" in lines[0] and "&lt;i&gt;" in lines[1] and lines[2].endswith("javascript:x")
+
+
+def test_lines_that_start_with_latin_get_a_right_to_left_mark_only_in_an_rtl_reply() -> None:
+    assert mark_for("München، ألمانيا") == RLM and mark_for("1. München ألمانيا") == RLM
+    assert mark_for("/start — ابدأ") == RLM + LRM  # the slash stays with its command
+    assert mark_for("ألمانيا München") == mark_for("\u2068Bob\u2069 ينتظرك") == ""  # already right to left
+    assert mark_for("https://example.org/a/") == mark_for("/start") == mark_for("12:30") == ""  # nothing to turn
+    assert directed("Berlin ثم\nمرحبا\n/help ساعدني", True) == f"{RLM}Berlin ثم\nمرحبا\n{RLM}{LRM}/help ساعدني"
+    assert directed("Berlin ثم", False) == "Berlin ثم"
+    card = Card(title="T", subtitle="TU ألمانيا", fields=(Field("Web الموقع", "aae.de"),), body="a ب\nب", url="ftp://x")
+    assert card_lines(card, BRACKETS, rtl=True) == [f"/{RLM}TU ألمانيا/", f"{RLM}{{Web الموقع}}: {{aae.de}}",
+                                                   f"{{{RLM}a ب", "ب}", "{ftp://x}"]
+    assert card_lines(card, BRACKETS)[0] == "/TU ألمانيا/"
+    assert link_line(Link("Site الموقع", "https://e.org"), BRACKETS, rtl=True) == f"[{RLM}Site الموقع](https://e.org)"

@@ -18,6 +18,7 @@ from bots.slack.render import (
     split_text,
 )
 from core.messages.types import Button, Card, Field, Link, Pager, Reply
+from tests.rtl_samples import ARABIC, ENGLISH, LRM, MARKS, RLM, URL, tappable
 
 INJECTIONS = ("<!channel>", "<!here>", "<!everyone>", "<@U", "<#C", "<http", "<mailto")
 
@@ -137,3 +138,25 @@ def test_escaping_keeps_ordinary_text_copyable() -> None:
         assert esc(text) == text.replace("<", "&lt;").replace(">", "&gt;")
     blocks = code_block("export.csv", b"name\n*x* _y_ `z`\n")
     assert blocks is not None and "*x* _y_ `z`" in blocks[0]["text"]["text"]  # a code block shows text as it is
+
+
+def test_an_rtl_reply_reads_right_to_left_commands_and_links_still_work() -> None:
+    (message,) = render(ARABIC)
+    blocks = message.blocks
+    assert blocks[0]["text"]["text"] == RLM + "Alumni ألمانيا"  # the header
+    text = blocks[1]["text"]["text"].split("\n")
+    assert text[:3] == [RLM + LRM + "/start — ابدأ من هنا", RLM + "München، ألمانيا", "مرحبا بك"]
+    assert tappable(blocks[1]["text"]["text"])
+    card = blocks[3]["text"]["text"].split("\n")
+    assert card == [f"*<{URL}|{RLM}München، ألمانيا>*", f"_{RLM}TU München — خريجون_", RLM + "Berlin ثم ألمانيا"]
+    assert blocks[4]["fields"][0]["text"] == f"*{RLM}Web الموقع*\naae.de"
+    shown = json.dumps(blocks, ensure_ascii=False)
+    assert f"<{URL}|{RLM}Site الموقع>" in shown
+    labels = [e["text"]["text"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert labels == [RLM + "RSVP نعم", RLM + "OK موافق"]
+
+
+def test_an_ltr_reply_gets_no_direction_mark() -> None:
+    (message,) = render(ENGLISH)
+    shown = json.dumps(message.blocks, ensure_ascii=False)
+    assert not any(mark in shown for mark in MARKS) and tappable(shown)

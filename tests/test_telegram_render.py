@@ -9,6 +9,8 @@ import pytest
 
 from bots.telegram.render import MAX_MESSAGE, NOOP_ACTION, esc, render, split_lines, utf16_len
 from core.messages.types import Button, Card, Field, Link, Pager, Reply
+from tests.reply_checks import unbalanced_isolates
+from tests.rtl_samples import ARABIC, ENGLISH, LRM, MARKS, RLM, URL, tappable
 
 HOSTILE = ['<b>Alumni</b> & Co', 'A < B', 'x&amp;y', '<a href="javascript:alert(1)">x</a>', "</i><script>", "&lt;"]
 ALLOWED_TAGS = {"b", "i", "a"}
@@ -148,3 +150,24 @@ def test_a_single_overlong_line_is_cut_without_breaking_entities() -> None:
 def test_emoji_count_as_two_utf16_units() -> None:
     chunks = split_lines(["😀" * 3000])  # 6000 UTF-16 units
     assert len(chunks) == 2 and all(utf16_len(c) <= MAX_MESSAGE for c in chunks)
+
+
+def test_an_rtl_reply_reads_right_to_left_commands_and_links_still_work() -> None:
+    (chunk,) = render(ARABIC)
+    text = visible(chunk.html)
+    lines = text.split("\n")
+    assert lines[0] == RLM + "Alumni ألمانيا"
+    assert RLM + LRM + "/start — ابدأ من هنا" in lines and tappable(text)  # "/start" stays in one piece
+    assert lines.count(RLM + "München، ألمانيا") == 2  # a text line and a card title
+    assert "مرحبا بك" in lines and "\u2068Bob\u2069 ينتظرك" in lines  # already right to left: no mark
+    assert {RLM + "TU München — خريجون", RLM + "Web الموقع: aae.de", RLM + "Berlin ثم ألمانيا"} <= set(lines)
+    assert f'<a href="{URL}">{RLM}Site الموقع</a>' in chunk.html  # the mark is in the label, never the URL
+    assert f'<b><a href="{URL}">{RLM}München، ألمانيا</a></b>' in chunk.html
+    assert [b.text for row in chunk.markup.inline_keyboard for b in row] == [RLM + "RSVP نعم", RLM + "OK موافق"]
+    assert not unbalanced_isolates(chunk.html)
+
+
+def test_an_ltr_reply_gets_no_direction_mark() -> None:
+    (chunk,) = render(ENGLISH)
+    shown = chunk.html + "".join(b.text for row in chunk.markup.inline_keyboard for b in row)
+    assert not any(mark in shown for mark in MARKS) and tappable(visible(chunk.html))

@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bots.kit.direction import directed
 from bots.kit.layout import one_line as layout_one_line
 from core.messages.types import Button, Card, Reply
 from core.i18n import _, use_language
@@ -48,8 +49,9 @@ def one_line(text: str) -> str:
 
 
 class _Writer:
-    def __init__(self, styled: bool, first_number: int) -> None:
+    def __init__(self, styled: bool, first_number: int, rtl: bool = False) -> None:
         self.styled = styled
+        self.rtl = rtl  # lines that start with Latin text get a right-to-left mark
         self.result = Rendered()
         self.next_number = first_number
 
@@ -57,8 +59,8 @@ class _Writer:
         return f"{code}{text}{RESET}" if self.styled and text else text
 
     def add(self, text: str, indent: str = "", *, raw: bool = False) -> None:
-        """Add text (made safe, unless ``raw``: already safe and styled here)."""
-        for line in (text if raw else safe(text)).split("\n"):
+        """Add text (made safe and directed, unless ``raw``: already safe, directed and styled here)."""
+        for line in (text if raw else directed(safe(text), self.rtl)).split("\n"):
             self.result.lines.append(f"{indent}{line}" if line else "")
 
     def button(self, button: Button, indent: str = "  ") -> None:
@@ -67,10 +69,14 @@ class _Writer:
         self.result.choices.append(button)
         mark = " ✓" if button.selected else ""
         # One line: a label with a line break could draw a fake "[2] …" choice under it.
-        self.result.lines.append(f"{indent}[{number}] {one_line(button.label)}{mark}")
+        self.result.lines.append(f"{indent}[{number}] {self.line(button.label)}{mark}")
+
+    def line(self, text: str) -> str:
+        """A title or label: safe, on one line, directed."""
+        return directed(one_line(text), self.rtl)
 
     def card(self, card: Card) -> None:
-        self.add(f"• {self.style(one_line(card.title), BOLD)}", raw=True)
+        self.add(f"• {self.style(self.line(card.title), BOLD)}", raw=True)
         if card.subtitle:
             self.add(card.subtitle, "  ")
         for item in card.fields:
@@ -85,10 +91,10 @@ class _Writer:
 
 def render_reply(reply: Reply, *, styled: bool = False, first_number: int = 1) -> Rendered:
     """One Reply as lines; its buttons are numbered from ``first_number``."""
-    writer = _Writer(styled, first_number)
+    writer = _Writer(styled, first_number, reply.rtl)
     with use_language(reply.language):
         if reply.title:
-            writer.add(writer.style(one_line(reply.title), BOLD + UNDERLINE), raw=True)
+            writer.add(writer.style(writer.line(reply.title), BOLD + UNDERLINE), raw=True)
         if reply.text:
             writer.add(reply.text)
         for card in reply.cards:

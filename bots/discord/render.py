@@ -24,8 +24,9 @@ from typing import Any
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
+from bots.kit.direction import directed
 from bots.kit.layout import (NEXT_LABEL, Markup, SafeUrls, button_rows, card_lines, checked_payload, clip,
-                             has_pager_row, link_line, one_line, page_counter, pager_items)
+                             has_pager_row, line, link_line, one_line, page_counter, pager_items)
 from bots.kit.splitting import Splitter, before_escape
 from core.i18n.formatting import labelled
 from core.messages.types import Button, Card, Reply
@@ -106,10 +107,10 @@ MARKUP = Markup(esc=esc, italic=lambda text: f"*{esc(text)}*", link=_link, safe_
 def reply_lines(reply: Reply) -> list[str]:
     lines: list[str] = []
     if reply.title:
-        lines.append(f"**{esc(one_line(reply.title))}**")
+        lines.append(f"**{esc(line(reply.title, reply.rtl))}**")
     if reply.text:
-        lines.extend(esc(line) for line in reply.text.split("\n"))
-    lines.extend(link_line(link, MARKUP) for link in reply.links)
+        lines.extend(esc(text) for text in directed(reply.text, reply.rtl).split("\n"))
+    lines.extend(link_line(link, MARKUP, reply.rtl) for link in reply.links)
     return lines
 
 
@@ -121,19 +122,19 @@ def split_lines(lines: list[str], limit: int = MAX_CONTENT) -> list[str]:
 # ---------------------------------------------------------------- embeds
 
 
-def card_embed(card: Card) -> discord.Embed:
-    description = card_lines(card, MARKUP, fields=False)  # the fields are the embed's own
+def card_embed(card: Card, rtl: bool = False) -> discord.Embed:
+    description = card_lines(card, MARKUP, fields=False, rtl=rtl)  # the fields are the embed's own
     url = safe_url(card.url)
     embed = discord.Embed(
-        title=clip(esc(one_line(card.title)) or EMPTY_TEXT, MAX_TITLE),
+        title=clip(esc(line(card.title, rtl)) or EMPTY_TEXT, MAX_TITLE),
         url=url,
         description=clip("\n".join(description), MAX_DESCRIPTION) or None,
         colour=EMBED_COLOUR,
     )
     for item in card.fields[:MAX_FIELDS]:
         embed.add_field(
-            name=clip(esc(one_line(item.label)) or EMPTY_TEXT, MAX_FIELD_NAME),
-            value=clip(esc(item.value) or EMPTY_TEXT, MAX_FIELD_VALUE),
+            name=clip(esc(line(item.label, rtl)) or EMPTY_TEXT, MAX_FIELD_NAME),
+            value=clip(esc(directed(item.value, rtl)) or EMPTY_TEXT, MAX_FIELD_VALUE),
             inline=True,
         )
     return embed
@@ -159,8 +160,8 @@ def embed_groups(embeds: list[discord.Embed]) -> list[list[discord.Embed]]:
 # ---------------------------------------------------------------- components
 
 
-def _label(button: Button) -> str:
-    label = clip(one_line(button.label), MAX_LABEL)
+def _label(button: Button, rtl: bool = False) -> str:
+    label = clip(line(button.label, rtl), MAX_LABEL)
     return label or "·"
 
 
@@ -194,7 +195,7 @@ def build_view(reply: Reply) -> discord.ui.View | None:
         for row_number, row in enumerate(rows):
             for button in row:
                 style = discord.ButtonStyle.success if button.selected else discord.ButtonStyle.secondary
-                view.add_item(discord.ui.Button(label=_label(button), custom_id=button_id(index, button.action),
+                view.add_item(discord.ui.Button(label=_label(button, reply.rtl), custom_id=button_id(index, button.action),
                                                 style=style, row=row_number))
                 index += 1
     else:
@@ -205,9 +206,9 @@ def build_view(reply: Reply) -> discord.ui.View | None:
             part = unique[number * MAX_OPTIONS : (number + 1) * MAX_OPTIONS]
             select = discord.ui.Select(
                 custom_id=f"{SELECT_PREFIX}{number}",
-                placeholder=clip(f"{_label(part[0])} … {_label(part[-1])}", 150),
+                placeholder=clip(f"{_label(part[0], reply.rtl)} … {_label(part[-1], reply.rtl)}", 150),
                 options=[
-                    discord.SelectOption(label=(SELECTED_MARK if b.selected else "") + _label(b), value=b.action[:MAX_OPTION_VALUE])
+                    discord.SelectOption(label=(SELECTED_MARK if b.selected else "") + _label(b, reply.rtl), value=b.action[:MAX_OPTION_VALUE])
                     for b in part
                 ],
                 row=number,
@@ -230,7 +231,7 @@ def render(reply: Reply, extra_lines: list[str] | None = None) -> list[Outgoing]
     if reply.pager and reply.pager.pages > 1 and not (reply.pager.previous or reply.pager.next):
         lines.append(page_counter(reply.pager))
     messages = [Outgoing(content=text) for text in split_lines(lines)]
-    groups = embed_groups([card_embed(card) for card in reply.cards])
+    groups = embed_groups([card_embed(card, reply.rtl) for card in reply.cards])
     for index, group in enumerate(groups):
         if index == 0 and messages and not messages[-1].embeds:
             messages[-1].embeds = group

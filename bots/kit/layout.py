@@ -5,6 +5,8 @@ Every renderer lays a ``Reply`` out the same way: one-line titles and labels, a 
 buttons (each card's, then the reply's), the pager's ◀ n/m ▶ row, payloads checked against the
 platform's limit. What differs is the markup (HTML, markdown, mrkdwn), given as a ``Markup``;
 the native structure (keyboards, embeds, blocks) stays in each platform's ``render.py``.
+A right-to-left reply (``Reply.rtl``) gets its direction marks here, on the plain text before
+any markup, so that every platform marks the same lines (see ``bots.kit.direction``).
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bots.kit.direction import directed, mark_for
 from core.i18n.formatting import labelled
 from core.messages.types import Button, Card, Link, Pager, Reply
 
@@ -22,6 +25,11 @@ NEXT_LABEL = "▶"
 def one_line(text: str | None) -> str:
     """A text that must stay on one line (titles, labels): line breaks become spaces."""
     return " ".join((text or "").split())
+
+
+def line(text: str | None, rtl: bool) -> str:
+    """A one-line text (title, label) marked to read right to left when ``rtl``."""
+    return directed(one_line(text), rtl)
 
 
 def clip(text: str, limit: int, *, tidy: bool = False) -> str:
@@ -64,26 +72,35 @@ class Markup:
     safe_url: Callable[[str | None], str | None]
 
 
-def card_lines(card: Card, markup: Markup, *, fields: bool = True) -> list[str]:
+def field_line(label: str, value: str, markup: Markup, rtl: bool = False) -> str:
+    """"label: value", escaped; the mark (if any) goes before it, decided on the plain text."""
+    label, value = one_line(label), one_line(value)
+    mark = mark_for(labelled(label, value)) if rtl else ""
+    return mark + labelled(markup.esc(label), markup.esc(value))
+
+
+def card_lines(card: Card, markup: Markup, *, fields: bool = True, rtl: bool = False) -> list[str]:
     """A card's lines below its title: subtitle, fields (unless the platform shows them natively),
-    body, and a URL that could not be the title's link, as text."""
+    body, and a URL that could not be the title's link, as text (a URL is never marked)."""
     lines: list[str] = []
     if card.subtitle:
-        lines.append(markup.italic(one_line(card.subtitle)))
+        lines.append(markup.italic(line(card.subtitle, rtl)))
     if fields:
-        lines.extend(labelled(markup.esc(one_line(f.label)), markup.esc(one_line(f.value))) for f in card.fields)
+        lines.extend(field_line(f.label, f.value, markup, rtl) for f in card.fields)
     if card.body:
-        lines.extend(markup.esc(card.body).split("\n"))
+        lines.extend(markup.esc(directed(card.body, rtl)).split("\n"))
     if card.url and markup.safe_url(card.url) is None:
         lines.append(markup.esc(card.url))
     return lines
 
 
-def link_line(link: Link, markup: Markup) -> str:
+def link_line(link: Link, markup: Markup, rtl: bool = False) -> str:
     """A link: its label linked, or "label: url" when the URL may not be linked."""
     if markup.safe_url(link.url) is None:
-        return labelled(markup.esc(one_line(link.label)), markup.esc(link.url))
-    return markup.link(link.label, link.url)
+        label = one_line(link.label)
+        mark = mark_for(labelled(label, link.url)) if rtl else ""
+        return mark + labelled(markup.esc(label), markup.esc(link.url))
+    return markup.link(line(link.label, rtl), link.url)
 
 
 def button_rows(reply: Reply, per_row: int | None = None) -> list[list[Button]]:

@@ -18,8 +18,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bots.kit.layout import (Markup, SafeUrls, card_lines, checked_payload, clip as layout_clip, link_line, one_line,
-                             pager_items)
+from bots.kit.direction import directed
+from bots.kit.layout import (Markup, SafeUrls, card_lines, checked_payload, clip as layout_clip, line, link_line,
+                             one_line, pager_items)
 from bots.kit.splitting import Splitter, before_entity
 from core.messages.types import Button, Card, Reply
 
@@ -176,8 +177,8 @@ def action_value(action: str, limit: int = MAX_ACTION_VALUE) -> str:
     return checked_payload(action, limit)
 
 
-def button_label(button: Button) -> str:
-    return one_line(button.label)
+def button_label(button: Button, rtl: bool = False) -> str:
+    return line(button.label, rtl)
 
 
 class ActionIds:
@@ -191,11 +192,11 @@ class ActionIds:
         return f"{ACTION_PREFIX}{self.count}"
 
 
-def button_element(button: Button, ids: ActionIds) -> dict[str, Any]:
+def button_element(button: Button, ids: ActionIds, rtl: bool = False) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "button",
         "action_id": ids.next(),
-        "text": plain(button_label(button), MAX_BUTTON_TEXT),
+        "text": plain(button_label(button, rtl), MAX_BUTTON_TEXT),
         "value": action_value(button.action),
     }
     if button.selected:  # the current choice: Slack's native emphasis
@@ -210,13 +211,14 @@ def url_button(label: str, url: str, ids: ActionIds) -> dict[str, Any] | None:
     return {"type": "button", "action_id": ids.next(), "text": plain(label or "➜", MAX_BUTTON_TEXT), "url": target}
 
 
-def select_elements(buttons: list[Button], ids: ActionIds, placeholder: str = "…") -> list[dict[str, Any]]:
+def select_elements(buttons: list[Button], ids: ActionIds, placeholder: str = "…",
+                    rtl: bool = False) -> list[dict[str, Any]]:
     """A long choice list as static_select menus (100 options each); the selected choice is preselected."""
     elements = []
     for start in range(0, len(buttons), MAX_OPTIONS):
         chunk = buttons[start : start + MAX_OPTIONS]
         options = [
-            {"text": plain(one_line(b.label), MAX_OPTION_TEXT), "value": action_value(b.action, MAX_OPTION_VALUE)}
+            {"text": plain(button_label(b, rtl), MAX_OPTION_TEXT), "value": action_value(b.action, MAX_OPTION_VALUE)}
             for b in chunk
         ]
         element: dict[str, Any] = {
@@ -241,30 +243,30 @@ def actions_blocks(elements: list[dict[str, Any]]) -> list[Block]:
 # ---------------------------------------------------------------- blocks
 
 
-def text_sections(text: str) -> list[Block]:
+def text_sections(text: str, rtl: bool = False) -> list[Block]:
     """A plain text as sections of escaped mrkdwn."""
-    return [{"type": "section", "text": mrkdwn(piece)} for piece in split_text(esc(text))]
+    return [{"type": "section", "text": mrkdwn(piece)} for piece in split_text(esc(directed(text, rtl)))]
 
 
-def field_text(label: str, value: str) -> str:
+def field_text(label: str, value: str, rtl: bool = False) -> str:
     """``*label*`` and the value below it; only the value is clipped, so the bold label stays closed."""
-    head = f"*{esc(clip(one_line(label), MAX_FIELD_LABEL))}*\n"
-    return head + clip_escaped(esc(one_line(value)), MAX_FIELD_TEXT - len(head))
+    head = f"*{esc(clip(line(label, rtl), MAX_FIELD_LABEL))}*\n"
+    return head + clip_escaped(esc(line(value, rtl)), MAX_FIELD_TEXT - len(head))
 
 
-def card_blocks(card: Card, ids: ActionIds) -> list[Block]:
+def card_blocks(card: Card, ids: ActionIds, rtl: bool = False) -> list[Block]:
     # Title and subtitle are clipped so that each stays one whole bold or italic line of one section.
-    title = clip(one_line(card.title), MAX_CARD_TITLE)
+    title = clip(line(card.title, rtl), MAX_CARD_TITLE)
     linked = link(title, card.url)
     lines = [f"*{linked if len(linked) < MAX_SECTION_TEXT - 2 else esc(title)}*"]
-    lines += card_lines(card, MARKUP, fields=False)  # the fields are a section of their own
+    lines += card_lines(card, MARKUP, fields=False, rtl=rtl)  # the fields are a section of their own
     pieces = split_text("\n".join(lines))
     blocks: list[Block] = [{"type": "section", "text": mrkdwn(piece)} for piece in pieces]
     if card.fields:
-        fields = [mrkdwn(field_text(f.label, f.value)) for f in card.fields[:MAX_FIELDS]]
+        fields = [mrkdwn(field_text(f.label, f.value, rtl)) for f in card.fields[:MAX_FIELDS]]
         blocks.append({"type": "section", "fields": fields})
     if card.buttons:
-        blocks.extend(actions_blocks([button_element(b, ids) for b in card.buttons]))
+        blocks.extend(actions_blocks([button_element(b, ids, rtl) for b in card.buttons]))
     return blocks
 
 
@@ -273,23 +275,23 @@ def reply_blocks(reply: Reply, placeholder: str = "…") -> list[Block]:
     ids = ActionIds()
     blocks: list[Block] = []
     if reply.title:
-        blocks.append({"type": "header", "text": plain(reply.title, MAX_HEADER)})
+        blocks.append({"type": "header", "text": plain(line(reply.title, reply.rtl), MAX_HEADER)})
     if reply.text:
-        blocks.extend(text_sections(reply.text))
+        blocks.extend(text_sections(reply.text, reply.rtl))
     for index, card in enumerate(reply.cards):
         if index or blocks:
             blocks.append({"type": "divider"})
-        blocks.extend(card_blocks(card, ids))
+        blocks.extend(card_blocks(card, ids, reply.rtl))
     if reply.links:
-        lines = [link_line(item, MARKUP) for item in reply.links]
+        lines = [link_line(item, MARKUP, reply.rtl) for item in reply.links]
         blocks.extend({"type": "section", "text": mrkdwn(p)} for p in split_text("\n".join(lines)))
     choices = [b for row in reply.buttons for b in row]
     if len(choices) > BUTTONS_BEFORE_SELECT:
-        blocks.extend(actions_blocks(select_elements(choices, ids, placeholder)))
+        blocks.extend(actions_blocks(select_elements(choices, ids, placeholder, reply.rtl)))
     else:
         for row in reply.buttons:
             if row:
-                blocks.extend(actions_blocks([button_element(b, ids) for b in row]))
+                blocks.extend(actions_blocks([button_element(b, ids, reply.rtl) for b in row]))
     pager = reply.pager
     if pager and pager.pages > 1:
         elements = [{"type": "button", "action_id": ids.next(), "text": plain(item.label),

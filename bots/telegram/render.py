@@ -15,8 +15,9 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 
+from bots.kit.direction import directed
 from bots.kit.layout import (Markup, SafeUrls, button_rows, card_lines as layout_card_lines, checked_payload,
-                             has_pager_row, link_line, one_line, page_counter, pager_items)
+                             has_pager_row, line, link_line, one_line, page_counter, pager_items)
 from bots.kit.splitting import Splitter, before_entity
 from core.messages.types import Button, Card, Reply
 
@@ -60,34 +61,34 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def card_lines(card: Card) -> list[str]:
-    return [f"<b>{MARKUP.link(card.title, card.url)}</b>", *layout_card_lines(card, MARKUP)]
+def card_lines(card: Card, rtl: bool = False) -> list[str]:
+    return [f"<b>{MARKUP.link(line(card.title, rtl), card.url)}</b>", *layout_card_lines(card, MARKUP, rtl=rtl)]
 
 
 def reply_lines(reply: Reply) -> list[str]:
     """The HTML lines of a reply (each line self-contained), its parts apart by an empty line."""
     parts: list[list[str]] = []
     if reply.title:
-        parts.append([f"<b>{esc(one_line(reply.title))}</b>"])
+        parts.append([f"<b>{esc(line(reply.title, reply.rtl))}</b>"])
     if reply.text:
-        parts.append(esc(reply.text).split("\n"))
-    parts.extend(card_lines(card) for card in reply.cards)
+        parts.append(esc(directed(reply.text, reply.rtl)).split("\n"))
+    parts.extend(card_lines(card, reply.rtl) for card in reply.cards)
     if reply.links:
-        parts.append([link_line(link, MARKUP) for link in reply.links])
+        parts.append([link_line(link, MARKUP, reply.rtl) for link in reply.links])
     if reply.pager and reply.pager.pages > 1:
         parts.append([esc(page_counter(reply.pager))])
     return [line for index, part in enumerate(parts) for line in ([""] if index else []) + part]
 
 
-def _button(button: Button) -> InlineKeyboardButton:
-    label = (SELECTED_MARK if button.selected else "") + one_line(button.label)
+def _button(button: Button, rtl: bool = False) -> InlineKeyboardButton:
+    label = (SELECTED_MARK if button.selected else "") + line(button.label, rtl)
     data = checked_payload(button.action, MAX_CALLBACK_DATA, "bytes", measure=lambda text: len(text.encode()))
     return InlineKeyboardButton(label or "·", callback_data=data)
 
 
 def keyboard(reply: Reply, extra_rows: list[list[InlineKeyboardButton]] | None = None) -> InlineKeyboardMarkup | None:
     rows: list[list[InlineKeyboardButton]] = list(extra_rows or [])
-    rows += [[_button(b) for b in row] for row in button_rows(reply)]
+    rows += [[_button(b, reply.rtl) for b in row] for row in button_rows(reply)]
     if reply.pager and has_pager_row(reply):
         rows.append([InlineKeyboardButton(item.label, callback_data=item.action or NOOP_ACTION)
                      for item in pager_items(reply.pager)])
