@@ -56,3 +56,15 @@ async def test_home_lists_events_with_rsvp_and_reminder_buttons_and_follows_pres
         member = await session.get(Member, member_id)
         assert member is not None and member.reminder_offsets == []
     assert "reminders 1d 1h" not in primary_values(latest_home(slack))
+
+
+async def test_an_empty_home_names_the_members_own_country_not_a_slug(
+    slack: FakeSlack, core: App, sender: SlackSender
+) -> None:
+    """Examples never build a sentence out of a slug, and name the member's country (as chat does)."""
+    slack.user("U1001", locale="es-ES", tz="Europe/Madrid")
+    await member_with(core.db, "U1001", language="es", country="ES", zone="Europe/Madrid", platform="slack")
+    assert (await sender.home_opened()).status == 200
+    await slack.wait_for(lambda: bool(slack.calls_to("views.publish")))
+    text = latest_home(slack).mrkdwn()
+    assert "events España" in text and "events tn" not in text

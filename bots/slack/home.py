@@ -113,7 +113,7 @@ def upcoming_events(view: HomeView) -> list[Block]:
     heading = f"*{esc(title)}*"
     if not home.events:
         text = _("No upcoming event in your country or your channels. Try {example}.").format(
-            example=command_hint(PLATFORM, "events", "tn"))
+            example=command_hint(PLATFORM, "events", home.example_country))
         return headed(title, esc(text))
     blocks: list[Block] = [{"type": "divider"}, {"type": "section", "text": mrkdwn(heading)}]
     for event in home.events:

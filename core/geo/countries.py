@@ -69,6 +69,15 @@ def _code_set() -> frozenset[str]:
     return frozenset(country_codes())
 
 
+EXAMPLE_COUNTRY = "TN"  # named in examples to a member who has not said where they live
+
+
+def example_country_name(code: str | None, language: str | None = None) -> str:
+    """The country an example names: the member's own, else ``EXAMPLE_COUNTRY``. A name, never a slug
+    ("de" reads as a word in French: "/leave de"), so every adapter's examples read the same."""
+    return country_name(code or EXAMPLE_COUNTRY, language)
+
+
 def country_name(code: str, language: str | None = None) -> str:
     locale = Locale.parse(language or current_language())
     return locale.territories.get(code.upper(), code.upper())

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from core.commands.context import Context
-from core.geo.countries import country_name
+from core.geo.countries import country_name, example_country_name
 from core.geo.regions import REGIONS, region_name
 from core.geo.timezones import ZoneMatch, is_offset_zone, offset_name, zone_name, zones_for_country
 from core.i18n import SUPPORTED_LANGUAGES, _, language_name
@@ -11,13 +11,12 @@ from core.db.types import utcnow
 from core.text import fold, isolate
 
 
-FALLBACK_EXAMPLE_COUNTRY = "TN"  # for a member who has not said where they live
 
 
 def example_country(ctx: Context) -> str:
     """The country named in an example: the member's own (a member in Spain reads "Spain"), in
     their language. A name, never a slug: "de" reads as a word in French ("/leave de")."""
-    return country_name(ctx.member.country_code or FALLBACK_EXAMPLE_COUNTRY)
+    return example_country_name(ctx.member.country_code)
 
 
 def picker_order() -> list[str]:
