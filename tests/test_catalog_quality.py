@@ -351,3 +351,12 @@ SPAIN_ONLY = re.compile(
 def test_spanish_reads_naturally_in_latin_america() -> None:
     faults = [text for message in catalog("es") if message.id for text in strings(message) if SPAIN_ONLY.search(text)]
     assert not faults, "\n".join(faults)
+
+
+def test_no_title_is_numbered_outside_the_catalog() -> None:
+    """"Gala (#12)" is typography (Chinese writes （#12）): it goes through ``numbered``, never an f-string."""
+    built = [f"{path.relative_to(ROOT)}:{number}"
+             for folder in ("core", "bots") for path in sorted((ROOT / folder).rglob("*.py"))
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if re.search(r"""f["'][^"']*\(#\{""", line)]
+    assert built == []

@@ -23,6 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from core.commands.home import MemberHome
 from core.commands.syntax import command_hint
 from core.i18n import _, use_language
+from core.i18n.formatting import numbered
 from core.messages.types import Button
 
 from .profiles import Profiles
@@ -117,7 +118,7 @@ def upcoming_events(view: HomeView) -> list[Block]:
         return headed(title, esc(text))
     blocks: list[Block] = [{"type": "divider"}, {"type": "section", "text": mrkdwn(heading)}]
     for event in home.events:
-        lines = [f"*{esc(event.title)}* (#{event.id})", esc(event.when)]
+        lines = [numbered(f"*{esc(event.title)}*", event.id), esc(event.when)]
         if event.place:
             lines.append(esc(event.place))
         lines.append(esc(event.counts))

@@ -67,5 +67,11 @@ def labelled(label: str, value: str) -> str:
     return _("{label}: {value}").format(label=label, value=value)
 
 
+def numbered(title: str, number: int) -> str:
+    """A title with the number people type after a command ("Gala (#12)"), in the reader's typography
+    (Chinese, for one, puts it in full-width brackets)."""
+    return _("{title} (#{number})").format(title=title, number=number)
+
+
 def format_list(items: list[str]) -> str:
     return _format_list(items, locale=current_language()) if items else ""

@@ -19,6 +19,7 @@ from core.events.rsvp import answer as record_answer
 from core.events.rsvp import parse_answer, waiting_position
 from core.events.service import get_event, may_manage
 from core.i18n import N_, _, ngettext
+from core.i18n.formatting import numbered
 from core.memberships import channel_by_slug, channel_title, resolve_channel
 from core.text import clip, isolate
 
@@ -124,7 +125,7 @@ async def events(ctx: Context, args: str) -> None:
         buttons.append(await ctx.button(_("Details"), "event", str(event.id)))
         cards.append(
             # The online link is the "Online" field only: a card url too would show it twice.
-            Card(title=f"{title} (#{event.id})", fields=tuple(card_fields), body=description or None,
+            Card(title=numbered(title, event.id), fields=tuple(card_fields), body=description or None,
                  buttons=tuple(buttons))
         )
     if name:
@@ -206,7 +207,7 @@ async def show_event(ctx: Context, found: Event) -> None:
         buttons.append([await ctx.button(_("Edit"), "editevent", str(found.id)),
                         await ctx.button(_("Cancel the event"), "cancelevent", str(found.id))])
     links = [Link(_("Join online"), found.online_url)] if found.online_url else []  # the link's one presentation
-    ctx.reply("\n".join(lines), title=f"{title} (#{found.id})", buttons=buttons, links=links)
+    ctx.reply("\n".join(lines), title=numbered(title, found.id), buttons=buttons, links=links)
 
 
 # ---------------------------------------------------------------- rsvp
