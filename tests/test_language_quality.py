@@ -41,6 +41,8 @@ AGREEING: dict[str, str] = {
     "pt": r"em|de|do|da|dos|das|no|na|nos|nas|ao|à|o|a|para",
     "de": r"in|nach|aus|im|ins|vom|zum|zur|der|die|das|dem|den|des|für|auf|von",
     "ar": r"بـ|لـ|ب|ل|في|إلى|من|عن|على|بمدة|الـ",
+    # Chinese has no article, case or contraction: no word before an inserted name changes with it.
+    "zh_Hans": r"(?!)",
 }
 
 # Documented exceptions: (language, word, placeholder) -> why the pair is always grammatical.
@@ -176,7 +178,7 @@ async def test_announcement_version_buttons_name_languages_in_the_readers_langua
     await ambassador.send("/announce")
     await ambassador.send("Bonjour à tous !")
     labels = {b.label for b in ambassador.buttons() if b.action.startswith("announce +")}
-    assert labels == {"Anglais", "Espagnol", "Arabe", "Portugais", "Allemand"}
+    assert labels == {"Anglais", "Espagnol", "Arabe", "Portugais", "Allemand", "Chinois simplifié"}
 
 
 # ---------------------------------------------------------------- durations
@@ -187,6 +189,7 @@ async def test_announcement_version_buttons_name_languages_in_the_readers_langua
     [
         ("fr", 59, "dans 1 heure"), ("en", 59, "in 1 hour"), ("de", 2 * 1440 - 30, "in 2 Tagen"),
         ("es", 25, "dentro de 25 minutos"), ("pt", 1439, "em 1 dia"), ("ar", 118, "خلال ساعتين"),
+        ("zh_Hans", 59, "1小时后"),
     ],
 )
 def test_relative_durations_are_said_as_people_say_them(language: str, minutes: int, expected: str) -> None:
@@ -227,6 +230,7 @@ def test_arabic_answer_counts_read_as_a_label_not_nobody_maybe() -> None:
         ("en", "Reminder: “Gala” starts in 1 hour."), ("fr", "Rappel\u00a0: «\u00a0Gala\u00a0» commence dans 1 heure."),
         ("es", "Recordatorio: «Gala» empieza dentro de 1 hora."), ("pt", "Lembrete: “Gala” começa em 1 hora."),
         ("de", "Erinnerung: „Gala“ beginnt in 1 Stunde."), ("ar", "تذكير: تبدأ «Gala» خلال ساعة واحدة."),
+        ("zh_Hans", "提醒：“Gala”将在1小时后开始。"),
     ],
 )
 def test_reminder_sentence_takes_the_direction_from_cldr(language: str, expected: str) -> None:
