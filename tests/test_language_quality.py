@@ -237,3 +237,13 @@ def test_reminder_sentence_takes_the_direction_from_cldr(language: str, expected
     with use_language(language):
         text = _("Reminder: “{title}” starts {when}.").format(title="Gala", when=format_relative(timedelta(minutes=58)))
     assert text == expected
+
+
+async def test_reminder_settings_confirmation_has_no_space_after_a_chinese_full_stop(db: Database) -> None:
+    """"Done." and the settings sentence are one text, so each language decides what goes between them."""
+    async with db.transaction() as session:
+        await person(session, "console", "zh-reader", language="zh_Hans")
+    reader = Person(CommandService(db), user_id="zh-reader")
+    await reader.send("/reminders 1d 2h")
+    text = " ".join(reply.text or "" for reply in reader.last)
+    assert text.startswith("完成。对于") and "。 " not in text, text

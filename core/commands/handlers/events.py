@@ -265,4 +265,4 @@ async def reminders(ctx: Context, args: str) -> None:
     ctx.member.reminder_offsets = offsets
     await ctx.session.flush()
     await replan_member_everywhere(ctx.session, ctx.member.id)
-    ctx.reply(_("Done.") + " " + describe_offsets(offsets), edit=ctx.pressed)
+    ctx.reply(_("Done. {settings}").format(settings=describe_offsets(offsets)), edit=ctx.pressed)
