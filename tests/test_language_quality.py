@@ -17,6 +17,7 @@ from core.directory.search import SearchHit
 from core.events.reminders import describe_offsets, render_reminder
 from core.i18n import SUPPORTED_LANGUAGES, _, ngettext, use_language
 from core.i18n.formatting import format_relative
+from core.i18n.sentences import join_sentences
 from locales import LOCALES_DIR
 from core.commands.service import CommandService
 from tests.announce_helpers import person
@@ -247,3 +248,19 @@ async def test_reminder_settings_confirmation_has_no_space_after_a_chinese_full_
     await reader.send("/reminders 1d 2h")
     text = " ".join(reply.text or "" for reply in reader.last)
     assert text.startswith("完成。对于") and "。 " not in text, text
+
+
+def test_sentences_are_joined_as_the_language_writes_them() -> None:
+    assert join_sentences("Noted.", "To change this, send /reminders.") == "Noted. To change this, send /reminders."
+    assert join_sentences("已记录。", "如需更改，请发送 /reminders。") == "已记录。如需更改，请发送 /reminders。"
+    assert join_sentences("Quelle chaîne\u00a0?", "Tapez-en une.") == "Quelle chaîne\u00a0? Tapez-en une."
+
+
+async def test_an_answer_and_its_reminder_hint_read_as_one_chinese_paragraph(db: Database) -> None:
+    start = (utcnow() + timedelta(days=3)).astimezone(ZoneInfo("Europe/Paris")).replace(tzinfo=None, second=0, microsecond=0)
+    event_id = await make_event(db, start)
+    await member_with(db, "zh-rsvp", language="zh_Hans", country="FR", zone="Europe/Paris")
+    reader = Person(CommandService(db), user_id="zh-rsvp")
+    await reader.send(f"/rsvp {event_id} 是")
+    text = " ".join(reply.text or "" for reply in reader.last)
+    assert "如需更改" in text and "。 " not in text, text
