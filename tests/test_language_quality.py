@@ -17,6 +17,7 @@ from core.directory.search import SearchHit
 from core.events.reminders import describe_offsets, render_reminder
 from core.i18n import SUPPORTED_LANGUAGES, _, ngettext, use_language
 from core.i18n.formatting import format_relative
+from core.i18n.sentences import join_sentences
 from locales import LOCALES_DIR
 from core.commands.service import CommandService
 from tests.announce_helpers import person
@@ -41,6 +42,8 @@ AGREEING: dict[str, str] = {
     "pt": r"em|de|do|da|dos|das|no|na|nos|nas|ao|à|o|a|para",
     "de": r"in|nach|aus|im|ins|vom|zum|zur|der|die|das|dem|den|des|für|auf|von",
     "ar": r"بـ|لـ|ب|ل|في|إلى|من|عن|على|بمدة|الـ",
+    # Chinese has no article, case or contraction: no word before an inserted name changes with it.
+    "zh_Hans": r"(?!)",
 }
 
 # Documented exceptions: (language, word, placeholder) -> why the pair is always grammatical.
@@ -176,7 +179,7 @@ async def test_announcement_version_buttons_name_languages_in_the_readers_langua
     await ambassador.send("/announce")
     await ambassador.send("Bonjour à tous !")
     labels = {b.label for b in ambassador.buttons() if b.action.startswith("announce +")}
-    assert labels == {"Anglais", "Espagnol", "Arabe", "Portugais", "Allemand"}
+    assert labels == {"Anglais", "Espagnol", "Arabe", "Portugais", "Allemand", "Chinois simplifié"}
 
 
 # ---------------------------------------------------------------- durations
@@ -187,6 +190,7 @@ async def test_announcement_version_buttons_name_languages_in_the_readers_langua
     [
         ("fr", 59, "dans 1 heure"), ("en", 59, "in 1 hour"), ("de", 2 * 1440 - 30, "in 2 Tagen"),
         ("es", 25, "dentro de 25 minutos"), ("pt", 1439, "em 1 dia"), ("ar", 118, "خلال ساعتين"),
+        ("zh_Hans", 59, "1小时后"),
     ],
 )
 def test_relative_durations_are_said_as_people_say_them(language: str, minutes: int, expected: str) -> None:
@@ -227,9 +231,36 @@ def test_arabic_answer_counts_read_as_a_label_not_nobody_maybe() -> None:
         ("en", "Reminder: “Gala” starts in 1 hour."), ("fr", "Rappel\u00a0: «\u00a0Gala\u00a0» commence dans 1 heure."),
         ("es", "Recordatorio: «Gala» empieza dentro de 1 hora."), ("pt", "Lembrete: “Gala” começa em 1 hora."),
         ("de", "Erinnerung: „Gala“ beginnt in 1 Stunde."), ("ar", "تذكير: تبدأ «Gala» خلال ساعة واحدة."),
+        ("zh_Hans", "提醒：“Gala”将在1小时后开始。"),
     ],
 )
 def test_reminder_sentence_takes_the_direction_from_cldr(language: str, expected: str) -> None:
     with use_language(language):
         text = _("Reminder: “{title}” starts {when}.").format(title="Gala", when=format_relative(timedelta(minutes=58)))
     assert text == expected
+
+
+async def test_reminder_settings_confirmation_has_no_space_after_a_chinese_full_stop(db: Database) -> None:
+    """"Done." and the settings sentence are one text, so each language decides what goes between them."""
+    async with db.transaction() as session:
+        await person(session, "console", "zh-reader", language="zh_Hans")
+    reader = Person(CommandService(db), user_id="zh-reader")
+    await reader.send("/reminders 1d 2h")
+    text = " ".join(reply.text or "" for reply in reader.last)
+    assert text.startswith("完成。对于") and "。 " not in text, text
+
+
+def test_sentences_are_joined_as_the_language_writes_them() -> None:
+    assert join_sentences("Noted.", "To change this, send /reminders.") == "Noted. To change this, send /reminders."
+    assert join_sentences("已记录。", "如需更改，请发送 /reminders。") == "已记录。如需更改，请发送 /reminders。"
+    assert join_sentences("Quelle chaîne\u00a0?", "Tapez-en une.") == "Quelle chaîne\u00a0? Tapez-en une."
+
+
+async def test_an_answer_and_its_reminder_hint_read_as_one_chinese_paragraph(db: Database) -> None:
+    start = (utcnow() + timedelta(days=3)).astimezone(ZoneInfo("Europe/Paris")).replace(tzinfo=None, second=0, microsecond=0)
+    event_id = await make_event(db, start)
+    await member_with(db, "zh-rsvp", language="zh_Hans", country="FR", zone="Europe/Paris")
+    reader = Person(CommandService(db), user_id="zh-rsvp")
+    await reader.send(f"/rsvp {event_id} 是")
+    text = " ".join(reply.text or "" for reply in reader.last)
+    assert "如需更改" in text and "。 " not in text, text

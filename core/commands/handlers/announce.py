@@ -33,6 +33,7 @@ from core.db.models import Announcement, Channel
 from core.i18n import N_, SUPPORTED_LANGUAGES, _, current_language, language_name, match_language, ngettext
 from core.i18n.formatting import format_datetime
 from core.i18n.reading import read_number
+from core.i18n.sentences import join_sentences
 from core.memberships import channel_by_slug, channel_title, resolve_channel
 from core.roles import is_administrator
 from core.text import isolate
@@ -117,7 +118,7 @@ async def _ask_channel(ctx: Context) -> None:
     buttons = [await ctx.button(channel_title(slug), "announce", slug) for slug in slugs]
     text = _("Which channel is the announcement for?")
     if administrator:
-        text += " " + _("Tap one or type its name, for example {example}.").format(example=example_country(ctx))
+        text = join_sentences(text, _("Tap one or type its name, for example {example}.").format(example=example_country(ctx)))
     ctx.reply(text, buttons=[buttons[i : i + 2] for i in range(0, len(buttons), 2)])
     await save_draft(ctx, "channel", {})
 

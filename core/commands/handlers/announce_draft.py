@@ -12,6 +12,7 @@ from core.commands.context import Context
 from core.db.models import Channel
 from core.i18n import SUPPORTED_LANGUAGES, _, current_language, ngettext
 from core.i18n.formatting import format_datetime
+from core.i18n.sentences import join_sentences
 from core.memberships import channel_title
 
 FLOW = "announce"
@@ -52,7 +53,7 @@ async def reach_summary(ctx: Context, draft: dict[str, Any], channel: Channel) -
     ).format(count=count)
     send_at = send_at_of(draft)
     if send_at is not None:
-        summary += " " + _("It will go out on {time}.").format(time=format_datetime(send_at, ctx.member.timezone))
+        summary = join_sentences(summary, _("It will go out on {time}.").format(time=format_datetime(send_at, ctx.member.timezone)))
     return summary
 
 

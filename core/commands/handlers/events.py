@@ -20,6 +20,7 @@ from core.events.rsvp import parse_answer, waiting_position
 from core.events.service import get_event, may_manage
 from core.i18n import N_, _, ngettext
 from core.i18n.formatting import numbered
+from core.i18n.sentences import join_sentences
 from core.memberships import channel_by_slug, channel_title, resolve_channel
 from core.text import clip, isolate
 
@@ -238,8 +239,8 @@ async def rsvp(ctx: Context, args: str) -> None:
     else:
         text = _("Noted: you are not going to “{title}”.").format(title=title)
     if choice != "no" and not result.waitlisted:
-        text += "\n" + describe_offsets(offsets_of(ctx.member)) + " " + _("To change this, send {hint}.").format(
-            hint=ctx.hint("reminders", "1d 1h"))
+        text += "\n" + join_sentences(describe_offsets(offsets_of(ctx.member)), _("To change this, send {hint}.").format(
+            hint=ctx.hint("reminders", "1d 1h")))
     ctx.reply(text, buttons=[[await ctx.button(_("Details"), "event", str(found.id))]])
 
 
@@ -266,4 +267,4 @@ async def reminders(ctx: Context, args: str) -> None:
     ctx.member.reminder_offsets = offsets
     await ctx.session.flush()
     await replan_member_everywhere(ctx.session, ctx.member.id)
-    ctx.reply(_("Done.") + " " + describe_offsets(offsets), edit=ctx.pressed)
+    ctx.reply(_("Done. {settings}").format(settings=describe_offsets(offsets)), edit=ctx.pressed)
