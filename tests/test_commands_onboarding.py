@@ -232,4 +232,4 @@ async def test_the_language_picker_lists_each_language_by_its_own_name_in_that_o
     ana = Person(CommandService(db), locale="es")
     await ana.send("/start")
     labels = [b.label.strip(" ✓") for b in ana.buttons()]
-    assert labels[:6] == ["Deutsch", "English", "Español", "Français", "Português", "العربية"]
+    assert labels[:7] == ["Deutsch", "English", "Español", "Français", "Italiano", "Português", "العربية"]

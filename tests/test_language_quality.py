@@ -44,6 +44,9 @@ AGREEING: dict[str, str] = {
     "ar": r"بـ|لـ|ب|ل|في|إلى|من|عن|على|بمدة|الـ",
     # Chinese has no article, case or contraction: no word before an inserted name changes with it.
     "zh_Hans": r"(?!)",
+    "it": r"in|a|al|allo|alla|ai|agli|alle|all’|all'|di|del|dello|della|dei|degli|delle|dell’|dell'|da|dal|dallo|dalla|dai|"
+    r"dagli|dalle|nel|nello|nella|nei|negli|nelle|nell’|nell'|su|sul|sullo|sulla|sui|sugli|sulle|il|lo|la|i|gli|le|l’|l'|"
+    r"per|con|tra|fra",
 }
 
 # Documented exceptions: (language, word, placeholder) -> why the pair is always grammatical.
@@ -53,17 +56,19 @@ EXCEPTIONS: dict[tuple[str, str, str], str] = {
     ("es", "en", "language"): "Spanish: 'en alemán', 'en árabe': no article before a language name",
     ("pt", "em", "language"): "Portuguese: 'em alemão', 'em árabe': no article before a language name",
     ("de", "auf", "language"): "German: 'auf Deutsch', 'auf Arabisch': the language noun takes no article",
+    ("it", "in", "language"): "Italian: 'in tedesco', 'in arabo': 'in' + a language name needs no article",
     ("ar", "في", "country"): "Arabic: في never joins or changes the noun; country names carry their own article",
     ("ar", "في", "city"): "Arabic: في never joins or changes the noun",
     **{
         (language, word, "duration"): "the status screen's 'in {duration}' takes abbreviated units (3 h 05 min), "
         "which have no article or case"
-        for language, word in (("en", "in"), ("fr", "dans"), ("es", "en"), ("pt", "em"), ("de", "in"))
+        for language, word in (("en", "in"), ("fr", "dans"), ("es", "en"), ("pt", "em"), ("de", "in"), ("it", "tra"))
     },
     ("en", "from", "sender"): "English: a person's name takes no article",
     ("es", "de", "sender"): "Spanish: 'de' never contracts or elides before a person's name ('de Ana')",
     ("pt", "de", "sender"): "Portuguese: written usage keeps 'de' before a person's name ('de Ana')",
     ("de", "von", "sender"): "German: 'von' + a person's name needs neither article nor case ending ('von Leila')",
+    ("it", "da", "sender"): "Italian: 'da' never contracts before a person's name ('da Anna')",
     ("ar", "من", "sender"): "Arabic: من is a separate word and leaves the name unchanged",
     ("ar", "إلى", "channel"): "Arabic: إلى is a separate word and the noun after it keeps its written form",
 }
@@ -179,7 +184,10 @@ async def test_announcement_version_buttons_name_languages_in_the_readers_langua
     await ambassador.send("/announce")
     await ambassador.send("Bonjour à tous !")
     labels = {b.label for b in ambassador.buttons() if b.action.startswith("announce +")}
-    assert labels == {"Anglais", "Espagnol", "Arabe", "Portugais", "Allemand", "Chinois simplifié"}
+    french = {"en": "Anglais", "es": "Espagnol", "ar": "Arabe", "pt": "Portugais", "de": "Allemand", "it": "Italien",
+              "ru": "Russe", "zh_Hans": "Chinois simplifié", "vi": "Vietnamien", "tr": "Turc"}
+    assert {french[code] for code in SUPPORTED_LANGUAGES if code in french} <= labels
+    assert len(labels) == len(SUPPORTED_LANGUAGES) - 1  # every version but the French one being written
 
 
 # ---------------------------------------------------------------- durations
