@@ -47,6 +47,7 @@ AGREEING: dict[str, str] = {
     "it": r"in|a|al|allo|alla|ai|agli|alle|all’|all'|di|del|dello|della|dei|degli|delle|dell’|dell'|da|dal|dallo|dalla|dai|"
     r"dagli|dalle|nel|nello|nella|nei|negli|nelle|nell’|nell'|su|sul|sullo|sulla|sui|sugli|sulle|il|lo|la|i|gli|le|l’|l'|"
     r"per|con|tra|fra",
+    "ru": r"в|во|на|из|с|со|к|ко|о|об|обо|от|до|по|для|через|у|за|при|про|без|под|над|перед|между",
 }
 
 # Documented exceptions: (language, word, placeholder) -> why the pair is always grammatical.
@@ -62,7 +63,7 @@ EXCEPTIONS: dict[tuple[str, str, str], str] = {
     **{
         (language, word, "duration"): "the status screen's 'in {duration}' takes abbreviated units (3 h 05 min), "
         "which have no article or case"
-        for language, word in (("en", "in"), ("fr", "dans"), ("es", "en"), ("pt", "em"), ("de", "in"), ("it", "tra"))
+        for language, word in (("en", "in"), ("fr", "dans"), ("es", "en"), ("pt", "em"), ("de", "in"), ("it", "tra"), ("ru", "через"))
     },
     ("en", "from", "sender"): "English: a person's name takes no article",
     ("es", "de", "sender"): "Spanish: 'de' never contracts or elides before a person's name ('de Ana')",
@@ -112,6 +113,8 @@ def test_the_check_catches_the_known_faults() -> None:
     assert _pattern("ar").search("سأتحدث معك بـ{language}.")
     assert _pattern("ar").search("قبلها بمدة {duration}")
     assert not _pattern("fr").search("Associations – {country}")
+    assert _pattern("ru").search("Ассоциации в {country}")
+    assert not _pattern("ru").search("Ассоциации – {country}")
 
 
 # ---------------------------------------------------------------- one term per concept
@@ -199,6 +202,7 @@ async def test_announcement_version_buttons_name_languages_in_the_readers_langua
         ("fr", 59, "dans 1 heure"), ("en", 59, "in 1 hour"), ("de", 2 * 1440 - 30, "in 2 Tagen"),
         ("es", 25, "dentro de 25 minutos"), ("pt", 1439, "em 1 dia"), ("ar", 118, "خلال ساعتين"),
         ("zh_Hans", 59, "1小时后"),
+        ("ru", 59, "через 1 час"), ("ru", 3 * 1440 - 30, "через 3 дня"), ("ru", 5, "через 5 минут"),
     ],
 )
 def test_relative_durations_are_said_as_people_say_them(language: str, minutes: int, expected: str) -> None:
