@@ -41,6 +41,9 @@ AGREEING: dict[str, str] = {
     "pt": r"em|de|do|da|dos|das|no|na|nos|nas|ao|à|o|a|para",
     "de": r"in|nach|aus|im|ins|vom|zum|zur|der|die|das|dem|den|des|für|auf|von",
     "ar": r"بـ|لـ|ب|ل|في|إلى|من|عن|على|بمدة|الـ",
+    # Vietnamese has no article, case or contraction: what breaks is a classifier or head noun the name already
+    # carries ("tiếng Tiếng Pháp", "nước Cộng hòa…", "thành phố Thành phố Hồ Chí Minh") or a plural marker.
+    "vi": r"tiếng|nước|thành phố|người|các|những",
 }
 
 # Documented exceptions: (language, word, placeholder) -> why the pair is always grammatical.
@@ -176,7 +179,8 @@ async def test_announcement_version_buttons_name_languages_in_the_readers_langua
     await ambassador.send("/announce")
     await ambassador.send("Bonjour à tous !")
     labels = {b.label for b in ambassador.buttons() if b.action.startswith("announce +")}
-    assert labels == {"Anglais", "Espagnol", "Arabe", "Portugais", "Allemand"}
+    assert labels >= {"Anglais", "Espagnol", "Arabe", "Portugais", "Allemand"}  # and one per other catalog present
+    assert len(labels) == len(SUPPORTED_LANGUAGES) - 1
 
 
 # ---------------------------------------------------------------- durations
