@@ -191,6 +191,7 @@ async def test_announcement_version_buttons_name_languages_in_the_readers_langua
     [
         ("fr", 59, "dans 1 heure"), ("en", 59, "in 1 hour"), ("de", 2 * 1440 - 30, "in 2 Tagen"),
         ("es", 25, "dentro de 25 minutos"), ("pt", 1439, "em 1 dia"), ("ar", 118, "خلال ساعتين"),
+        ("vi", 59, "sau 1 giờ nữa"),
     ],
 )
 def test_relative_durations_are_said_as_people_say_them(language: str, minutes: int, expected: str) -> None:
