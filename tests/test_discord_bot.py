@@ -79,13 +79,13 @@ async def test_commands_are_synced_with_localizations(fake: FakeDiscord) -> None
     assert set(CommandService.command_names(None)) | {"bind", "unbind"} == set(commands)  # type: ignore[arg-type]
     language = commands["language"]
     # descriptions from the catalogs for every Discord locale we speak; Arabic is not a Discord locale
-    assert set(language["description_localizations"]) == {"fr", "de", "es-ES", "es-419", "pt-BR"}
+    assert set(language["description_localizations"]) >= {"fr", "de", "es-ES", "es-419", "pt-BR"}  # and any other catalog Discord has a locale for
     assert language["description_localizations"]["fr"] != language["description"]
     assert language["options"][0]["autocomplete"] is True
     assert commands["join"]["options"][0]["required"] is True
     assert commands["bind"]["options"][1]["type"] == 8  # a role
     assert commands["bind"]["dm_permission"] is False
-    for locale in ("fr", "de", "es-ES", "pt-BR"):
+    for locale in ("fr", "de", "es-ES", "pt-BR", "vi"):
         names = [c["name_localizations"].get(locale) for c in sync[0].json if c["name_localizations"].get(locale)]
         assert len(names) == len(set(names))
         assert all(is_valid_name(n) for n in names)
