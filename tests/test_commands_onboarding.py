@@ -232,4 +232,5 @@ async def test_the_language_picker_lists_each_language_by_its_own_name_in_that_o
     ana = Person(CommandService(db), locale="es")
     await ana.send("/start")
     labels = [b.label.strip(" ✓") for b in ana.buttons()]
-    assert labels[:6] == ["Deutsch", "English", "Español", "Français", "Português", "العربية"]
+    known = ["Deutsch", "English", "Español", "Français", "Português", "العربية"]  # more catalogs slot in between
+    assert [label for label in labels if label in known] == known

@@ -41,6 +41,9 @@ AGREEING: dict[str, str] = {
     "pt": r"em|de|do|da|dos|das|no|na|nos|nas|ao|à|o|a|para",
     "de": r"in|nach|aus|im|ins|vom|zum|zur|der|die|das|dem|den|des|für|auf|von",
     "ar": r"بـ|لـ|ب|ل|في|إلى|من|عن|على|بمدة|الـ",
+    # Turkish has no prepositions: its cases are suffixes in vowel harmony with the word they follow ("Almanya'da",
+    # "Irak'ta"), so the check looks AFTER the name for a suffix, with or without an apostrophe.
+    "tr": r"['’]?[a-zçğıöşü]+",
 }
 
 # Documented exceptions: (language, word, placeholder) -> why the pair is always grammatical.
@@ -78,6 +81,8 @@ def _texts(message) -> list[str]:  # type: ignore[no-untyped-def]
 
 def _pattern(language: str) -> re.Pattern[str]:
     names = "|".join(NAMES)
+    if language == "tr":  # the suffix follows the name: group 1 is the suffix (found by look-ahead), group 2 the name
+        return re.compile(r"\{(?=(?:" + names + r")\}(" + AGREEING[language] + r"))(" + names + r")\}")
     if language == "ar":  # Arabic prepositions may be written joined to the name: بـ{language}
         return re.compile(r"(?:(?<=[\s(«“])|^)(" + AGREEING[language] + r")\s*[«“]?\{(" + names + r")\}")
     return re.compile(r"\b(" + AGREEING[language] + r")\s+[«“]?\{(" + names + r")\}", re.IGNORECASE)
@@ -104,6 +109,8 @@ def test_the_check_catches_the_known_faults() -> None:
     assert _pattern("ar").search("سأتحدث معك بـ{language}.")
     assert _pattern("ar").search("قبلها بمدة {duration}")
     assert not _pattern("fr").search("Associations – {country}")
+    assert _pattern("tr").search("{country}'da yaşıyorsunuz.") and _pattern("tr").search("{language}ca")
+    assert not _pattern("tr").search("Dernekler – {country}") and not _pattern("tr").search("{channel} kanalına")
 
 
 # ---------------------------------------------------------------- one term per concept
@@ -176,7 +183,9 @@ async def test_announcement_version_buttons_name_languages_in_the_readers_langua
     await ambassador.send("/announce")
     await ambassador.send("Bonjour à tous !")
     labels = {b.label for b in ambassador.buttons() if b.action.startswith("announce +")}
-    assert labels == {"Anglais", "Espagnol", "Arabe", "Portugais", "Allemand"}
+    # one button per other catalog (a new language adds its own), each named in French
+    assert {"Anglais", "Espagnol", "Arabe", "Portugais", "Allemand"} <= labels and "Français" not in labels
+    assert len(labels) == len(SUPPORTED_LANGUAGES) - 1
 
 
 # ---------------------------------------------------------------- durations
