@@ -104,7 +104,8 @@ def test_names_discord_would_refuse_fall_back_to_english() -> None:
     assert is_valid_name("انضم") and not is_valid_name("Join") and not is_valid_name("a b")
     assert language_of_locale(discord.Locale.latin_american_spanish) == "es"
     assert language_of_locale(discord.Locale.brazil_portuguese) == "pt"
-    assert language_of_locale("zh-CN") is None
+    assert language_of_locale("zh-CN") == "zh_Hans"  # Simplified Chinese is a catalog
+    assert language_of_locale("zh-TW") is None and language_of_locale("ja") is None  # Traditional script, no catalog
 
 
 async def test_slash_command_round_trip(fake: FakeDiscord) -> None:

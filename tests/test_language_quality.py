@@ -51,6 +51,9 @@ AGREEING: dict[str, str] = {
     # Vietnamese has no article, case or contraction: what breaks is a classifier or head noun the name already
     # carries ("tiếng Tiếng Pháp", "nước Cộng hòa…", "thành phố Thành phố Hồ Chí Minh") or a plural marker.
     "vi": r"tiếng|nước|thành phố|người|các|những",
+    # Turkish has no prepositions: its cases are suffixes in vowel harmony with the word they follow ("Almanya'da",
+    # "Irak'ta"), so the check looks AFTER the name for a suffix, with or without an apostrophe.
+    "tr": r"['’]?[a-zçğıöşü]+",
 }
 
 # Documented exceptions: (language, word, placeholder) -> why the pair is always grammatical.
@@ -90,6 +93,8 @@ def _texts(message) -> list[str]:  # type: ignore[no-untyped-def]
 
 def _pattern(language: str) -> re.Pattern[str]:
     names = "|".join(NAMES)
+    if language == "tr":  # the suffix follows the name: group 1 is the suffix (found by look-ahead), group 2 the name
+        return re.compile(r"\{(?=(?:" + names + r")\}(" + AGREEING[language] + r"))(" + names + r")\}")
     if language == "ar":  # Arabic prepositions may be written joined to the name: بـ{language}
         return re.compile(r"(?:(?<=[\s(«“])|^)(" + AGREEING[language] + r")\s*[«“]?\{(" + names + r")\}")
     return re.compile(r"\b(" + AGREEING[language] + r")\s+[«“]?\{(" + names + r")\}", re.IGNORECASE)
@@ -118,6 +123,8 @@ def test_the_check_catches_the_known_faults() -> None:
     assert not _pattern("fr").search("Associations – {country}")
     assert _pattern("ru").search("Ассоциации в {country}")
     assert not _pattern("ru").search("Ассоциации – {country}")
+    assert _pattern("tr").search("{country}'da yaşıyorsunuz.") and _pattern("tr").search("{language}ca")
+    assert not _pattern("tr").search("Dernekler – {country}") and not _pattern("tr").search("{channel} kanalına")
 
 
 # ---------------------------------------------------------------- one term per concept
