@@ -17,6 +17,7 @@ from core.directory.search import SearchHit
 from core.events.reminders import describe_offsets, render_reminder
 from core.i18n import SUPPORTED_LANGUAGES, _, ngettext, use_language
 from core.i18n.formatting import format_relative
+from core.i18n.languages import language_name
 from core.i18n.sentences import join_sentences
 from locales import LOCALES_DIR
 from core.commands.service import CommandService
@@ -287,3 +288,14 @@ async def test_an_answer_and_its_reminder_hint_read_as_one_chinese_paragraph(db:
     await reader.send(f"/rsvp {event_id} 是")
     text = " ".join(reply.text or "" for reply in reader.last)
     assert "如需更改" in text and "。 " not in text, text
+
+
+@pytest.mark.parametrize(
+    ("code", "reader", "standalone", "in_sentence"),
+    [("fr", "vi", "Tiếng Pháp", "tiếng Pháp"), ("vi", "vi", "Tiếng Việt", "tiếng Việt"), ("fr", "fr", "Français", "français"),
+     ("de", "de", "Deutsch", "Deutsch"), ("en", "tr", "İngilizce", "İngilizce")],
+)
+def test_language_names_inside_a_sentence_follow_the_readers_casing(code: str, reader: str, standalone: str, in_sentence: str) -> None:
+    # Vietnamese writes "nói tiếng Pháp": CLDR's names are the standalone "Tiếng Pháp"
+    assert language_name(code, reader) == standalone
+    assert language_name(code, reader, in_sentence=True) == in_sentence

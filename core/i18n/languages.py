@@ -80,17 +80,24 @@ def is_rtl(language: str) -> bool:
         return False
 
 
+# A capitalised common noun that CLDR's standalone names start with, lowercase inside a sentence.
+_SENTENCE_LOWERCASE_PREFIX = {"vi": "Tiếng "}
+
+
 def language_name(code: str, in_language: str | None = None, *, in_sentence: bool = False) -> str:
     """The name of a language, in another language or (default) in itself.
 
     Standalone (a button, a list) it starts with a capital: "Français". Inside a sentence
     it keeps CLDR's casing, which follows each language's rule: "je vous parlerai français",
-    "hablaré español", but "ich spreche Deutsch".
+    "hablaré español", but "ich spreche Deutsch". Vietnamese is the exception CLDR does not
+    carry: its names are the standalone "Tiếng Pháp", a sentence says "nói tiếng Pháp".
     """
-    locale = Locale.parse(in_language or code)
+    reader = in_language or code
+    locale = Locale.parse(reader)
     name = locale.languages.get(code) or locale.languages.get(code.split("_")[0]) or code
     if in_sentence:
-        return name
+        prefix = _SENTENCE_LOWERCASE_PREFIX.get(reader.split("_")[0])
+        return prefix.lower() + name[len(prefix):] if prefix and name.startswith(prefix) else name
     return name[:1].upper() + name[1:]
 
 
