@@ -68,3 +68,18 @@ async def test_an_empty_home_names_the_members_own_country_not_a_slug(
     await slack.wait_for(lambda: bool(slack.calls_to("views.publish")))
     text = latest_home(slack).mrkdwn()
     assert "events España" in text and "events tn" not in text
+
+
+async def test_an_arabic_home_reads_right_to_left_where_a_line_starts_with_latin(
+    slack: FakeSlack, core: App, sender: SlackSender
+) -> None:
+    """The Home tab follows the reply rule (bots/kit/direction.py): a line that starts with Latin but holds Arabic
+    gets a right-to-left mark, inside the bold markup, never before it."""
+    slack.user("U1001", locale="ar", tz="Africa/Tunis")
+    await member_with(core.db, "U1001", language="ar", country="TN", zone="Africa/Tunis", platform="slack")
+    await make_event(core.db, datetime(2030, 5, 4, 19, 0), "Africa/Tunis", country="TN", title="Iftar رمضان", language="ar")
+    assert (await sender.home_opened()).status == 200
+    await slack.wait_for(lambda: bool(slack.calls_to("views.publish")))
+    text = latest_home(slack).mrkdwn()
+    assert "*\u200f\u200eIftar رمضان" in text or "*\u200fIftar رمضان" in text
+    assert "\u200f*" not in text

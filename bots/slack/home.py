@@ -25,6 +25,8 @@ from core.commands.syntax import command_hint
 from core.i18n import _, use_language
 from core.i18n.formatting import numbered
 from core.messages.types import Button
+from bots.kit.direction import directed
+from bots.kit.layout import line
 
 from .profiles import Profiles
 from .render import ActionIds, Block, button_element, esc, mrkdwn, plain
@@ -43,7 +45,15 @@ class HomeView:
     ids: ActionIds = field(default_factory=ActionIds)
 
     def buttons(self, buttons: tuple[Button, ...] | list[Button]) -> dict[str, Any]:
-        return {"type": "actions", "elements": [button_element(b, self.ids) for b in buttons]}
+        return {"type": "actions", "elements": [button_element(b, self.ids, self.home.rtl) for b in buttons]}
+
+    def line(self, text: str) -> str:
+        """One line of text, escaped, marked to read right to left when the reader's language does."""
+        return esc(line(text, self.home.rtl))
+
+    def text(self, text: str) -> str:
+        """Several lines of text, escaped, each marked as ``line`` does."""
+        return esc(directed(text, self.home.rtl))
 
 
 Provider = Callable[[HomeView], list[Block]]
@@ -66,16 +76,16 @@ def providers() -> list[Provider]:
 # ---------------------------------------------------------------- the sections
 
 
-def headed(heading: str, body: str) -> list[Block]:
-    """A section of the tab: a divider, then the bold heading over an escaped ``body`` (within 3000)."""
-    return [{"type": "divider"}, {"type": "section", "text": mrkdwn(f"*{esc(heading)}*\n{body}"[:3000])}]
+def headed(view: HomeView, heading: str, body: str) -> list[Block]:
+    """A section of the tab: a divider, then the bold heading over an escaped, marked ``body`` (within 3000)."""
+    return [{"type": "divider"}, {"type": "section", "text": mrkdwn(f"*{view.line(heading)}*\n{body}"[:3000])}]
 
 
 @home_section(0)
 def greeting(view: HomeView) -> list[Block]:
     blocks: list[Block] = [{"type": "header", "text": plain(_("Alumni network"), 150)}]
     if view.home.start is not None:
-        blocks.append({"type": "section", "text": mrkdwn(esc(_("Welcome! Press Start to choose your language and country.")))})
+        blocks.append({"type": "section", "text": mrkdwn(view.text(_("Welcome! Press Start to choose your language and country.")))})
         blocks.append(view.buttons([view.home.start]))
     return blocks
 
@@ -88,7 +98,7 @@ def profile(view: HomeView) -> list[Block]:
     unset = _("not set")
     labels = (_("Language"), _("Country"), _("Time zone"))
     values = (shown.language or unset, shown.country or unset, shown.timezone or unset)
-    fields = [mrkdwn(f"*{esc(label)}*\n{esc(value)}") for label, value in zip(labels, values)]
+    fields = [mrkdwn(f"*{view.line(label)}*\n{view.line(value)}") for label, value in zip(labels, values)]
     return [{"type": "divider"}, {"type": "section", "fields": fields}, view.buttons(shown.buttons)]
 
 
@@ -98,10 +108,10 @@ def channels(view: HomeView) -> list[Block]:
     if not home.known:
         return []
     if home.channels:
-        body = "\n".join(f"• {esc(name)}" for name in home.channels)
+        body = view.text("\n".join(f"• {name}" for name in home.channels))
     else:
-        body = esc(_("You have not joined any channel yet. Send {hint}.").format(hint=command_hint(PLATFORM, "channels")))
-    return [*headed(_("Your channels"), body), view.buttons(home.channel_buttons)]
+        body = view.text(_("You have not joined any channel yet. Send {hint}.").format(hint=command_hint(PLATFORM, "channels")))
+    return [*headed(view, _("Your channels"), body), view.buttons(home.channel_buttons)]
 
 
 @home_section(30)
@@ -111,17 +121,17 @@ def upcoming_events(view: HomeView) -> list[Block]:
     if not home.known:
         return []
     title = _("Upcoming events")
-    heading = f"*{esc(title)}*"
+    heading = f"*{view.line(title)}*"
     if not home.events:
         text = _("No upcoming event in your country or your channels. Try {example}.").format(
             example=command_hint(PLATFORM, "events", home.example_country))
-        return headed(title, esc(text))
+        return headed(view, title, view.text(text))
     blocks: list[Block] = [{"type": "divider"}, {"type": "section", "text": mrkdwn(heading)}]
     for event in home.events:
-        lines = [numbered(f"*{esc(event.title)}*", event.id), esc(event.when)]
+        lines = [numbered(f"*{view.line(event.title)}*", event.id), view.line(event.when)]
         if event.place:
-            lines.append(esc(event.place))
-        lines.append(esc(event.counts))
+            lines.append(view.line(event.place))
+        lines.append(view.line(event.counts))
         blocks.append({"type": "section", "text": mrkdwn("\n".join(lines)[:3000])})
         blocks.append(view.buttons([*event.answers, event.details]))
     if home.all_events is not None:
@@ -135,7 +145,7 @@ def reminder_settings(view: HomeView) -> list[Block]:
     home = view.home
     if not home.known:
         return []
-    return [*headed(_("Reminders"), esc(home.reminders)), view.buttons(home.reminder_buttons)]
+    return [*headed(view, _("Reminders"), view.text(home.reminders)), view.buttons(home.reminder_buttons)]
 
 
 # ---------------------------------------------------------------- building

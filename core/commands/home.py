@@ -16,7 +16,7 @@ from core.events.listing import RSVP_CHOICES, answers_of, upcoming_for_member
 from core.events.reminders import REMINDER_PRESETS, describe_offsets, offsets_of, parse_offsets
 from core.events.render import Counts, counts, counts_text, pick_text, when
 from core.geo.countries import country_name, example_country_name
-from core.i18n import DEFAULT_LANGUAGE, _, language_from_locale, language_name, pgettext
+from core.i18n import DEFAULT_LANGUAGE, _, is_rtl, language_from_locale, language_name, pgettext
 from core.i18n.region import use_locale
 from core.members import find_identity
 from core.memberships import channel_title, joined_slugs
@@ -48,6 +48,7 @@ class HomeEvent:
 @dataclass(frozen=True, slots=True)
 class MemberHome:
     language: str  # the reader's: the member's choice, else their platform's
+    rtl: bool = False  # the reader's language reads right to left (as ``Reply.rtl``)
     start: Button | None = None  # before first contact the home offers only this
     profile: HomeProfile | None = None
     channels: tuple[str, ...] = ()  # titles of the joined channels, sorted
@@ -81,10 +82,11 @@ async def member_home(db: Database, platform: str, user_id: str, locale: str | N
         with use_locale(language, member.country_code if member else None):
             button = _Buttons(session, member)
             if member is None:
-                return MemberHome(language, start=await button(pgettext("button", "Start"), "start"))
+                return MemberHome(language, rtl=is_rtl(language), start=await button(pgettext("button", "Start"), "start"))
             events, all_events = await _events(session, member, button)
             return MemberHome(
                 language,
+                rtl=is_rtl(language),
                 profile=await _profile(member, language, button),
                 channels=tuple(sorted((channel_title(s) for s in await joined_slugs(session, member.id)))),
                 channel_buttons=(await button(pgettext("button", "Channels"), "channels"), await button(_("Associations"), "associations"),
