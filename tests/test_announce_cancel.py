@@ -14,6 +14,7 @@ from alembic import command
 from sqlalchemy import column, create_engine, select, table, update
 
 from bots.console import run_console
+from core.i18n import SUPPORTED_LANGUAGES
 from bots.telegram import runner
 from bots.telegram.transport import TelegramTransport
 from core.announcements.jobs import plan_due, report_settled
@@ -279,8 +280,10 @@ async def test_cancel_button_on_the_console(app: App) -> None:
         await person(session, "console", "amb", language="en", role="ambassador", country="TN")
         await person(session, "telegram", "7000", language="fr", channels=("tn",))
     later = (utcnow() + timedelta(days=2)).strftime("%Y-%m-%d 10:00")
-    # /announce (one channel), the text, [6] Preview, [3] Schedule, the time, [1] Send, [1] Cancel the announcement
-    script = f"/announce\nGeneral meeting on Saturday\n6\n3\n{later}\n1\n1\n"
+    # /announce (one channel), the text, Preview (after a button per other language), [3] Schedule, the time,
+    # [1] Send, [1] Cancel the announcement
+    preview = len(SUPPORTED_LANGUAGES)
+    script = f"/announce\nGeneral meeting on Saturday\n{preview}\n3\n{later}\n1\n1\n"
     stdout, stderr = io.StringIO(), io.StringIO()
     code = await run_console(app, user="amb", stdin=io.StringIO(script), stdout=stdout, stderr=stderr,
                              interactive=False, deliver=False)

@@ -7,6 +7,7 @@ from bots.console import render
 from core.commands.service import CommandService
 from core.db.engine import Database
 from core.db.models import Conversation
+from core.i18n import SUPPORTED_LANGUAGES
 from tests.announce_helpers import person
 from tests.chat import Person
 from tests.events_helpers import member_with
@@ -33,8 +34,9 @@ async def test_announce_choices_keep_their_numbers_and_cancel_asks_before_discar
     await amb.press_action("announce +en")
     await amb.send("Hello everyone")
     assert (number_of(amb, "announce !preview"), number_of(amb, "announce !cancel"), number_of(amb, "announce +ar")) == numbers
-    assert [b.selected for b in render(amb.last).choices if b.action.startswith("announce +")] == [
-        True, False, False, False, False]  # English written (ticked); French, the first, has no button
+    versions = [b for b in render(amb.last).choices if b.action.startswith("announce +")]
+    assert [b.action for b in versions if b.selected] == ["announce +en"]  # English written (ticked)
+    assert len(versions) == len(SUPPORTED_LANGUAGES) - 1  # French, the first, has no button
 
     await amb.press_action("announce !cancel")  # two texts written: asked first, nothing thrown away yet
     assert await drafts(db) == 1 and "Bonjour" not in amb.text()

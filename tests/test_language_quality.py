@@ -35,50 +35,15 @@ NAMES = (
     "sender", "who",
 )
 
-# Per language, the words (prepositions, articles, contractions) that need agreement with what follows them.
-AGREEING: dict[str, str] = {
-    "en": r"in|to|from|at|of",
-    "fr": r"dans|en|au|aux|à|de|du|des|d’|d'|le|la|les|l’|l'|pour|sur",
-    "es": r"en|de|del|a|al|el|la|los|las|para",
-    "pt": r"em|de|do|da|dos|das|no|na|nos|nas|ao|à|o|a|para",
-    "de": r"in|nach|aus|im|ins|vom|zum|zur|der|die|das|dem|den|des|für|auf|von",
-    "ar": r"بـ|لـ|ب|ل|في|إلى|من|عن|على|بمدة|الـ",
-    # Chinese has no article, case or contraction: no word before an inserted name changes with it.
-    "zh_Hans": r"(?!)",
-    "it": r"in|a|al|allo|alla|ai|agli|alle|all’|all'|di|del|dello|della|dei|degli|delle|dell’|dell'|da|dal|dallo|dalla|dai|"
-    r"dagli|dalle|nel|nello|nella|nei|negli|nelle|nell’|nell'|su|sul|sullo|sulla|sui|sugli|sulle|il|lo|la|i|gli|le|l’|l'|"
-    r"per|con|tra|fra",
-    "ru": r"в|во|на|из|с|со|к|ко|о|об|обо|от|до|по|для|через|у|за|при|про|без|под|над|перед|между",
-    # Vietnamese has no article, case or contraction: what breaks is a classifier or head noun the name already
-    # carries ("tiếng Tiếng Pháp", "nước Cộng hòa…", "thành phố Thành phố Hồ Chí Minh") or a plural marker.
-    "vi": r"tiếng|nước|thành phố|người|các|những",
-    # Turkish has no prepositions: its cases are suffixes in vowel harmony with the word they follow ("Almanya'da",
-    # "Irak'ta"), so the check looks AFTER the name for a suffix, with or without an apostrophe.
-    "tr": r"['’]?[a-zçğıöşü]+",
-}
+GLOSSARY = json.loads((LOCALES_DIR / "glossary.json").read_text(encoding="utf-8"))
 
-# Documented exceptions: (language, word, placeholder) -> why the pair is always grammatical.
+# Per language (locales/glossary.json, "grammar"): the words that need agreement with what follows them, where
+# they stand, and the documented exceptions: (language, word, placeholder) -> why the pair is always grammatical.
+GRAMMAR: dict[str, dict] = GLOSSARY["grammar"]  # type: ignore[type-arg]
+AGREEING: dict[str, str] = {language: row["agreeing"] for language, row in GRAMMAR.items()}
 EXCEPTIONS: dict[tuple[str, str, str], str] = {
-    ("en", "in", "language"): "English: 'in French', 'in Arabic': language names never take an article",
-    ("fr", "en", "language"): "French: 'en allemand', 'en arabe': 'en' + a language name needs no article",
-    ("es", "en", "language"): "Spanish: 'en alemán', 'en árabe': no article before a language name",
-    ("pt", "em", "language"): "Portuguese: 'em alemão', 'em árabe': no article before a language name",
-    ("de", "auf", "language"): "German: 'auf Deutsch', 'auf Arabisch': the language noun takes no article",
-    ("it", "in", "language"): "Italian: 'in tedesco', 'in arabo': 'in' + a language name needs no article",
-    ("ar", "في", "country"): "Arabic: في never joins or changes the noun; country names carry their own article",
-    ("ar", "في", "city"): "Arabic: في never joins or changes the noun",
-    **{
-        (language, word, "duration"): "the status screen's 'in {duration}' takes abbreviated units (3 h 05 min), "
-        "which have no article or case"
-        for language, word in (("en", "in"), ("fr", "dans"), ("es", "en"), ("pt", "em"), ("de", "in"), ("it", "tra"), ("ru", "через"))
-    },
-    ("en", "from", "sender"): "English: a person's name takes no article",
-    ("es", "de", "sender"): "Spanish: 'de' never contracts or elides before a person's name ('de Ana')",
-    ("pt", "de", "sender"): "Portuguese: written usage keeps 'de' before a person's name ('de Ana')",
-    ("de", "von", "sender"): "German: 'von' + a person's name needs neither article nor case ending ('von Leila')",
-    ("it", "da", "sender"): "Italian: 'da' never contracts before a person's name ('da Anna')",
-    ("ar", "من", "sender"): "Arabic: من is a separate word and leaves the name unchanged",
-    ("ar", "إلى", "channel"): "Arabic: إلى is a separate word and the noun after it keeps its written form",
+    (language, *pair.replace("{", "").replace("}", "").rsplit(" ", 1)): why  # type: ignore[misc]
+    for language, row in GRAMMAR.items() for pair, why in row.get("exceptions", {}).items()
 }
 
 
@@ -94,9 +59,11 @@ def _texts(message) -> list[str]:  # type: ignore[no-untyped-def]
 
 def _pattern(language: str) -> re.Pattern[str]:
     names = "|".join(NAMES)
-    if language == "tr":  # the suffix follows the name: group 1 is the suffix (found by look-ahead), group 2 the name
+    assert language in GRAMMAR, f"{language}: add its row to locales/glossary.json's 'grammar' (agreeing words)"
+    position = GRAMMAR[language].get("position", "before")
+    if position == "after":  # the suffix follows the name: group 1 is the suffix (found by look-ahead), group 2 the name
         return re.compile(r"\{(?=(?:" + names + r")\}(" + AGREEING[language] + r"))(" + names + r")\}")
-    if language == "ar":  # Arabic prepositions may be written joined to the name: بـ{language}
+    if position == "joined":  # prepositions may be written joined to the name: بـ{language}
         return re.compile(r"(?:(?<=[\s(«“])|^)(" + AGREEING[language] + r")\s*[«“]?\{(" + names + r")\}")
     return re.compile(r"\b(" + AGREEING[language] + r")\s+[«“]?\{(" + names + r")\}", re.IGNORECASE)
 
@@ -130,7 +97,6 @@ def test_the_check_catches_the_known_faults() -> None:
 
 # ---------------------------------------------------------------- one term per concept
 
-GLOSSARY = json.loads((LOCALES_DIR / "glossary.json").read_text(encoding="utf-8"))
 
 
 def test_glossary_names_a_term_in_every_language() -> None:
