@@ -14,8 +14,8 @@ from rapidfuzz import fuzz, process
 from core.i18n import SUPPORTED_LANGUAGES, current_language
 from core.text import fold
 
-# Countries are found by their names in these languages too, beyond the interface's own: the
-# directory's readers type "德国" or "Германия" before their catalog exists (CLDR has the names).
+# Countries are found by their names in these languages too, beyond the catalogs': readers type
+# "德國" or "Германия" whatever language they chose (CLDR has the names).
 NAME_LANGUAGES: tuple[str, ...] = ("zh_Hans", "zh_Hant", "ru", "it", "vi", "tr")
 # CLDR territory codes that are not countries of residence.
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
