@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bots.telegram import runner
 from bots.telegram.application import build_application
+from bots.telegram.languages import telegram_languages
 from core import bindings as core_bindings
 from core.app import App, open_app
 from core.audit import Actor
@@ -149,9 +150,10 @@ async def test_command_menu_in_every_language(api: FakeBotAPI, core: App) -> Non
     application = await start_bot(api, core)
     await runner.stop(application)
     menus = {c.params.get("language_code"): c.params["commands"] for c in api.calls_to("setMyCommands")}
-    assert set(menus) == set(SUPPORTED_LANGUAGES) | {None}  # the catalogs present (all two-letter codes today)
-    for language, commands in menus.items():
-        expected = core.commands.command_descriptions(language or "en")
+    plan = dict(telegram_languages())  # Telegram's two-letter code of each catalog present ("zh" reads zh_Hans)
+    assert set(menus) == set(plan) and len(plan) == len(SUPPORTED_LANGUAGES) + 1
+    for code, commands in menus.items():
+        expected = core.commands.command_descriptions(plan[code])
         assert [(c["command"], c["description"]) for c in commands] == expected
     names = [c["command"] for c in menus["fr"]]
     assert {"start", "help", "language", "country", "associations", "join", "leave", "mydata", "forget"} <= set(names)
