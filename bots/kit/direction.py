@@ -8,6 +8,7 @@ its start makes it read right to left. Lines with no right-to-left letter at all
 command, a Latin name alone) are left as they are: an LTR run in an RTL paragraph would send
 its trailing punctuation to the wrong end. Text inside isolates (LRI/RLI/FSI … PDI) does not
 count, as in the algorithm, and no mark is ever put inside it, so isolates stay balanced.
+Inside a line, a Latin command after an Arabic word ("أرسل /help") gets an LRM before its slash.
 """
 from __future__ import annotations
 
@@ -49,8 +50,29 @@ def mark_for(text: str) -> str:
     return RLM + LRM if lead and not any(ch.isspace() for ch in lead) else RLM
 
 
+def commands_kept_whole(line: str) -> str:
+    """An LRM before each Latin command inside a right-to-left line ("أرسل /help لترى"): the slash is
+    neutral, and between an Arabic word and a Latin one it takes the line's direction and shows after
+    the command ("help/"). Not at the line's start (``mark_for`` sees to it), not inside a URL or an
+    isolate, not before a command named in a right-to-left script."""
+    if not any(kind == "R" for _, kind in strong_directions(line)):
+        return line
+    out: list[str] = []
+    depth = 0
+    for index, ch in enumerate(line):
+        if ch in _OPENERS:
+            depth += 1
+        elif ch == _CLOSER:
+            depth = max(0, depth - 1)
+        elif (ch == "/" and not depth and index and (line[index - 1].isspace() or line[index - 1] in "(«")
+              and line[index + 1 : index + 2].isascii() and line[index + 1 : index + 2].isalpha()):
+            out.append(LRM)
+        out.append(ch)
+    return "".join(out)
+
+
 def directed(text: str, rtl: bool) -> str:
     """Each line of ``text`` marked to read right to left when ``rtl`` (else ``text`` as is)."""
     if not rtl or not text:
         return text
-    return "\n".join(mark_for(line) + line for line in text.split("\n"))
+    return "\n".join(mark_for(line) + commands_kept_whole(line) for line in text.split("\n"))

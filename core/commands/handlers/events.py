@@ -184,7 +184,7 @@ async def show_event(ctx: Context, found: Event) -> None:
     lines.append(_("When: {when}").format(when=when(found, zone)))
     local = organiser_clock(found, zone)
     if local:
-        lines.append(f"({local})")
+        lines.append(local)  # already says "local time (city)": no brackets around brackets
     if found.place:
         lines.append(_("Where: {place}").format(place=isolate(found.place)))
     if found.association_id:

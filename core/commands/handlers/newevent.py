@@ -285,7 +285,8 @@ async def preview(ctx: Context, data: dict[str, object]) -> None:
             lines.append(f"  {entry['description']}")
     shown = Event(texts=valid.data.texts, language=valid.data.language, timezone=valid.data.timezone,
                   starts_at=valid.starts_at, ends_at=valid.ends_at)
-    lines.append(_("When: {when}").format(when=when(shown, valid.data.timezone)) + f" ({zone_label(valid.data.timezone)})")
+    lines.append(_("{when} ({zone})").format(when=_("When: {when}").format(when=when(shown, valid.data.timezone)),
+                                            zone=zone_label(valid.data.timezone)))
     note = end_note(valid.starts_at, valid.ends_at, valid.data.timezone, by_duration=bool(data.get("duration")))
     if note:
         lines.append(note)
