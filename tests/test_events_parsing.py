@@ -72,3 +72,14 @@ def test_links_must_be_http(url: str) -> None:
     with pytest.raises(EventError):
         clean_url(url)
     assert clean_url("https://example.org/a?b=1") == "https://example.org/a?b=1"
+
+
+@pytest.mark.parametrize("language", ["tr", "de", "ru"])
+def test_the_notation_every_help_text_shows_reads_the_same_in_every_language(language: str) -> None:
+    """Every language's help says "m for minutes, h for hours, d for days" and the buttons show "1d 1h": a Turkish
+    member who types what they see gets one day (CLDR's Turkish narrow minute is also "d"); "5 dk", "1 g" still read."""
+    with use_language(language):
+        assert parse_offsets("1d 2h") == [1440, 120]
+        assert parse_offsets("30m") == [30]
+    with use_language("tr"):
+        assert parse_offsets("1 g 5 dk") == [1440, 5]

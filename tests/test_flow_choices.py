@@ -76,3 +76,22 @@ async def test_newevent_choices_keep_their_numbers_and_cancel_asks_before_discar
     await admin.press("Cancel")
     await admin.press_action("newevent !discard")
     assert "no event was created" in admin.text() and await drafts(db) == 0
+
+
+async def test_a_created_event_is_pointed_to_by_its_channel_name_not_its_slug(db: Database) -> None:
+    """"/events de" reads as a word in French and as nothing in German: the hint names the channel as /join does."""
+    await member_with(db, "admin-de", language="de", zone="Europe/Berlin", role="administrator")
+    admin = Person(CommandService(db), user_id="admin-de")
+    await admin.send("/newevent")
+    await admin.send("Webinar")
+    await admin.press("Überspringen")
+    await admin.press("Weiter")
+    await admin.send("2031-06-10 18:00")
+    await admin.press("2h")
+    await admin.press("Berlin")
+    await admin.send("https://example.org/w")
+    await admin.press("Überspringen")
+    await admin.press_action("newevent !channel health")
+    await admin.send("0")
+    await admin.press("Veranstaltung erstellen")
+    assert "/events Gesundheit" in admin.text() and "/events health" not in admin.text(), admin.text()

@@ -4,6 +4,7 @@ An Arabic reader in Morocco reads "18:30", not "6:30 م"; a Spanish reader in Me
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
@@ -94,3 +95,13 @@ async def test_event_suggestions_and_the_home_are_written_for_the_members_countr
     assert found and "18:30" in found[0].label, found
     home = await service.home("console", "rabat")
     assert home.events and "18:30" in home.events[0].when, home.events
+
+
+async def test_the_time_zone_set_with_a_new_country_is_told_as_that_country_writes_it(db: Database) -> None:
+    """An English reader who says they live in Germany reads the confirmation's clock as every later message
+    writes it (en_DE: "22:39"), not as the reader without a country did a moment before ("10:39 PM")."""
+    await member_with(db, "berlin-en", language="en")
+    reader = Person(CommandService(db), user_id="berlin-en", chat=Chat("dm-berlin-en", ChatKind.PRIVATE))
+    await reader.send("/country Germany")
+    sentence = next(line for line in reader.text().splitlines() if "there now" in line)
+    assert not re.search(r"\b(AM|PM)\b", sentence) and re.search(r"\b\d{2}:\d{2}\b", sentence), sentence

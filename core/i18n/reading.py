@@ -19,6 +19,10 @@ from .catalogs import pgettext, use_language
 from .languages import SUPPORTED_LANGUAGES
 
 MINUTES = {"duration-minute": 1, "duration-hour": 60, "duration-day": 1440}
+# The bot's own notation, which every language's help text and the reminder buttons show ("1d 1h", "30m"): it reads
+# the same whatever the reader's language (CLDR's Turkish narrow minute is also "d", but a Turkish member is told
+# "d gün" and types what the buttons show).
+NOTATION = {"m": (1, None), "h": (60, None), "d": (1440, None)}
 # The count a CLDR plural category stands for when its pattern has no number ("ساعتان" is two hours).
 _IMPLIED = {"one": 1, "two": 2}
 _WORD = re.compile(r"[^\W\d_]+")
@@ -39,8 +43,8 @@ def read_number(text: str, max_digits: int = 9) -> int | None:
 
 
 def reading_order(language: str | None) -> tuple[str, ...]:
-    """The languages a typed word is looked up in: the reader's first (a Turkish "1d" is one minute,
-    dakika), then every supported language in turn."""
+    """The languages a typed word is looked up in: the reader's first ("2 Std", "5 dk"), then every supported
+    language in turn."""
     first = (language,) if language in SUPPORTED_LANGUAGES else ()
     return first + tuple(code for code in SUPPORTED_LANGUAGES if code != language)
 
@@ -75,11 +79,11 @@ def _units(language: str) -> dict[str, tuple[int, int | None]]:
 @lru_cache(maxsize=None)
 def duration_words(language: str | None = None) -> dict[str, tuple[int, int | None]]:
     """Every supported language's duration words, a word meaning what it means in the earliest language of
-    ``reading_order(language)``."""
+    ``reading_order(language)``; the bot's own notation (m, h, d) means the same in every language."""
     merged: dict[str, tuple[int, int | None]] = {}
     for code in reversed(reading_order(language)):
         merged.update(_units(code))
-    return merged
+    return merged | NOTATION
 
 
 @lru_cache(maxsize=None)

@@ -18,7 +18,7 @@ from core.events.service import EventInput, create_event
 from core.events.times import parse_clock, parse_duration, parse_local_datetime, parse_minutes
 from core.i18n import N_, _
 from core.i18n.region import format_locale
-from core.memberships import resolve_channel
+from core.memberships import channel_title, resolve_channel
 from core.roles import ambassador_countries, is_administrator
 from core.text import isolate
 
@@ -113,7 +113,9 @@ async def create_from(ctx: Context, data: dict[str, object]) -> None:
     await ctx.end_conversation()
     title = pick_text(created)[0]
     text = _("Event #{id} created: “{title}”. Members can now see it with {hint}.").format(
-        id=created.id, title=isolate(title), hint=ctx.hint("events", valid.data.channel_slug or ""))
+        # the channel by its name, as /join and /events show it ("/events de" reads as a word in French)
+        id=created.id, title=isolate(title), hint=ctx.hint("events", channel_title(valid.data.channel_slug)
+                                                            if valid.data.channel_slug else ""))
     if valid.ambiguous:
         text += "\n" + _("That time happens twice that night, when the clocks go back: I take the first one.")
     ctx.reply(text, buttons=[[await ctx.button(_("Details"), "event", str(created.id))]], edit=ctx.pressed)
