@@ -359,3 +359,14 @@ async def test_forget_gives_the_place_to_the_waiting_list(db: Database) -> None:
     async with db.transaction() as session:
         assert not (await session.get(Rsvp, (event_id, second_id))).waitlisted
     assert [d.kind for d in await deliveries(db, "notice", second_id)] == ["notice"]
+
+
+async def test_events_lists_the_country_events_of_a_joined_country_channel(db: Database) -> None:
+    """A member living in France who joined the United Kingdom channel sees the UK's events in /events, as the
+    channel itself shows them ("/events United Kingdom"), not "no upcoming event"."""
+    await member_with(db, "amel", language="en", country="FR", zone="Europe/Paris")
+    await make_event(db, datetime(2031, 3, 1, 18, 0), "Europe/London", country="GB", title="London picnic", language="en")
+    amel = Person(CommandService(db), user_id="amel")
+    await amel.send("/join gb")
+    await amel.send("/events")
+    assert "London picnic" in amel.text()

@@ -31,13 +31,21 @@ def channel_events_filter(channel: Channel) -> ColumnElement[bool]:
 
 
 async def member_scope(session: AsyncSession, member: Member) -> ColumnElement[bool] | None:
-    """Events of the member's country or joined channels; None when they have neither."""
-    joined = list(await session.scalars(select(Membership.channel_id).where(Membership.member_id == member.id)))
-    if not member.country_code and not joined:
+    """Events of the member's country or joined channels (a country channel's being those of its
+    country, as ``channel_events_filter`` has it); None when they have neither."""
+    rows = (await session.execute(
+        select(Channel.id, Channel.kind, Channel.country_code).join(Membership, Membership.channel_id == Channel.id)
+        .where(Membership.member_id == member.id)
+    )).all()
+    joined = [row.id for row in rows]
+    countries = {row.country_code for row in rows if row.kind == "country" and row.country_code}
+    if member.country_code:
+        countries.add(member.country_code)
+    if not countries and not joined:
         return None
     conditions = [Event.channel_id.in_(joined)] if joined else []
-    if member.country_code:
-        conditions.append(Event.country_code == member.country_code)
+    if countries:
+        conditions.append(Event.country_code.in_(sorted(countries)))
     return or_(*conditions)
 
 
