@@ -112,7 +112,8 @@ class TelegramConnector(PlatformConnector[TelegramTransport]):
     async def start(self, app: App) -> None:
         self.application = build_application(self.settings.telegram_bot_token or "", app.commands,
                                               base_url=self.settings.telegram_api_base_url)
-        self._transport = TelegramTransport(self.application.bot)
+        self._transport = TelegramTransport(self.application.bot,
+                                            paid_broadcast=self.settings.telegram_paid_broadcast)
         try:
             await start(self.application, self.args)
         except TelegramError as error:
