@@ -4,8 +4,10 @@ A row's life here: claimed (``sending``) -> rendered in the recipient's language
 waits for its slot in the platform's limiter -> sent -> marked within about 10 ms, together
 with the sends that finished meanwhile (one short transaction). The window between a
 successful send and its mark is those milliseconds; a SIGKILL exactly inside it is the
-only way a push goes out twice (the lease runs out and another process sends it again). Everything else -- a crash before
-the send, a clean stop, a 429, a network error -- ends with the row sent exactly once.
+only way a push goes out twice (the lease runs out and another process sends it again).
+Everything else -- a crash before the send, a clean stop, a 429, a network error, a lease
+that ran out while the row waited for its slot (checked before its first send) -- ends
+with the row sent exactly once.
 
 A push of several platform messages (a long announcement) is recorded part by part: each
 part the platform accepted is written to the row (``parts_sent``) before the next is tried,
