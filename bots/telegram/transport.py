@@ -11,7 +11,8 @@ message twice, and it is logged as a transient error on the row.
 
 A push goes out through ``Bot.do_api_request("sendMessage")``: the same request, errors and
 timeouts as ``send_message``, without turning each answer into a ``telegram.Message`` (about a
-tenth of a broadcast's CPU per message, for an object nobody reads). With paid broadcast on
+tenth of a broadcast's CPU per message, for an object nobody reads): an answer without a
+``message_id`` is still taken for a malformed one, and the push is tried again. With paid broadcast on
 (``ALUMNI_TELEGRAM_PAID_BROADCAST``), every push carries ``allow_paid_broadcast``: Telegram then
 accepts up to 1,000 messages a second from the bot and charges Stars beyond 30.
 """
@@ -75,8 +76,10 @@ class TelegramTransport:
             for attempt in range(MID_REPLY_RETRIES + 1):
                 await pace()
                 try:
-                    await self.bot.do_api_request(
+                    sent = await self.bot.do_api_request(
                         "sendMessage", push_parameters(int(target.address), chunk, self.paid_broadcast))
+                    if not isinstance(sent, dict) or "message_id" not in sent:  # not a Message: not sent
+                        raise ValueError("the answer carries no message")
                     break
                 except RetryAfter as error:
                     # Part of a long reply is out already: wait here, so its parts follow each
