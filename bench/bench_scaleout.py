@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
@@ -51,6 +52,7 @@ from core.app import prepare_database
 from core.db.engine import Database, sync_url
 from core.db.models import Channel, Delivery, Identity, Member, Membership, Worker
 from core.delivery.limits import PUBLISHED
+from tests.fakes.telegram_api import FakeBotAPI, TelegramLimits
 
 try:
     from core.delivery.limits import PAID_BROADCAST
@@ -90,46 +92,40 @@ def rate_settings(rate_scale: float) -> dict[str, str]:
 
 # ---------------------------------------------------------------- the fake Bot API, in its own process
 
-async def serve_fake(scale: float) -> None:
-    """The project's fake Bot API at ``scale`` times Telegram's limits; ``GET /_stats`` reports the
-    messages accepted per chat. Runs in its own process, so its CPU is not the bot's."""
-    from aiohttp import web
+class CountingBotAPI(FakeBotAPI):
+    """The project's fake Bot API; ``GET /_stats`` reports what it accepted, per chat."""
 
-    from tests.fakes.telegram_api import FakeBotAPI, TelegramLimits
+    def __init__(self) -> None:
+        super().__init__()
+        self.stamps: list[float] = []  # when each accepted message arrived
 
-    fake = FakeBotAPI()
-    fake.enforce_limits(TelegramLimits(scale=scale))
-    stamps: list[float] = []
-    original = fake.api_sendMessage
+    def routes(self, app: web.Application) -> None:
+        super().routes(app)
+        app.router.add_get("/_stats", self.stats)
 
-    async def stamped(params: dict[str, Any], files: dict[str, bytes]) -> Any:
-        stamps.append(time.monotonic())
-        return await original(params, files)
+    async def api_sendMessage(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        self.stamps.append(time.monotonic())
+        return await super().api_sendMessage(params, files)
 
-    fake.api_sendMessage = stamped  # type: ignore[method-assign]
-
-    async def stats(request: web.Request) -> web.Response:
-        accepted = fake.messages()
-        chats = collections.Counter(str(c.params.get("chat_id")) for c in accepted)
+    async def stats(self, request: web.Request) -> web.Response:
+        accepted = self.messages()
         return web.json_response({
-            "accepted": len(accepted), "too_many": len(fake.too_many), "chats": chats,
+            "accepted": len(accepted), "too_many": len(self.too_many),
+            "chats": collections.Counter(str(c.params.get("chat_id")) for c in accepted),
             "paid": sum(1 for c in accepted if str(c.params.get("allow_paid_broadcast")).lower() == "true"),
-            "first": stamps[0] if stamps else None, "last": stamps[-1] if stamps else None,
+            "first": self.stamps[0] if self.stamps else None, "last": self.stamps[-1] if self.stamps else None,
         })
 
+
+async def serve_fake(scale: float) -> None:
+    """The fake at ``scale`` times Telegram's limits, in its own process (its CPU is not the bot's)."""
+    fake = CountingBotAPI()
+    fake.enforce_limits(TelegramLimits(scale=scale))
     await fake.start()
-    stats_app = web.Application()
-    stats_app.router.add_get("/_stats", stats)
-    runner = web.AppRunner(stats_app, handle_signals=False, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    stats_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    print(f"{fake.port} {stats_port} {fake.token}", flush=True)
+    print(f"{fake.port} {fake.token}", flush=True)
     try:
         await asyncio.Event().wait()
     finally:
-        await runner.cleanup()
         await fake.stop()
 
 
@@ -139,8 +135,8 @@ async def start_fake(scale: float) -> tuple[asyncio.subprocess.Process, str, str
         env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=asyncio.subprocess.PIPE,
     )
     assert process.stdout is not None
-    port, stats_port, token = (await process.stdout.readline()).decode().split()
-    return process, f"http://127.0.0.1:{port}/bot", f"http://127.0.0.1:{stats_port}/_stats", token
+    port, token = (await process.stdout.readline()).decode().split()
+    return process, f"http://127.0.0.1:{port}/bot", f"http://127.0.0.1:{port}/_stats", token
 
 
 async def stats(url: str) -> dict[str, Any]:
