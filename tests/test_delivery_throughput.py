@@ -16,9 +16,9 @@ from core.db.engine import Database
 from core.db.models import Delivery
 from core.db.types import utcnow
 from core.delivery import claim
-from core.delivery.dispatcher import Dispatcher
+from core.delivery.dispatcher import Dispatcher, concurrent_sends
 from core.delivery.engine import DeliveryEngine
-from core.delivery.limits import Limits, PlatformLimits
+from core.delivery.limits import PAID_BROADCAST, Limits, PlatformLimits
 from core.delivery.renderers import Renderer, Renderers
 from core.i18n import _, current_language
 from core.messages.types import Reply
@@ -215,3 +215,10 @@ async def test_renewals_name_the_rows_still_held(db: Database) -> None:
     async with db.transaction() as session:
         assert sorted(await claim.renew_held(session, ids, "w1", utcnow())) == ids[1:]
         assert await claim.renew_held(session, ids, "w2", utcnow()) == []
+
+
+def test_sends_in_flight_follow_the_rate() -> None:
+    """Enough sends on the wire to keep the rate at a 0.1 s round trip: 1,000 a second needs 100."""
+    assert concurrent_sends(Limits(), "telegram") == 8
+    assert concurrent_sends(Limits(overrides=PAID_BROADCAST), "telegram") == 100
+    assert concurrent_sends(Limits(overrides=UNLIMITED), "telegram") == 8
