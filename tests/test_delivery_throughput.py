@@ -222,3 +222,27 @@ def test_sends_in_flight_follow_the_rate() -> None:
     assert concurrent_sends(Limits(), "telegram") == 8
     assert concurrent_sends(Limits(overrides=PAID_BROADCAST), "telegram") == 100
     assert concurrent_sends(Limits(overrides=UNLIMITED), "telegram") == 8
+
+
+async def test_a_failed_shared_rendering_is_not_kept(db: Database, api: FakeBotAPI) -> None:
+    """The rows waiting for a rendering that failed fail with it, as each would have rendering alone
+    (an announcement's verdict was already shared so); the failure is not kept: a later row renders again."""
+    people = await add_members(db, 4)
+    await enqueue(db, [bulletin(p, "en") for p in people])
+    attempts: list[int] = []
+
+    async def render(session: object, delivery: Delivery) -> Reply:
+        attempts.append(delivery.id)
+        if len(attempts) == 1:
+            await asyncio.sleep(0.01)  # the other rows arrive and wait for this one
+            raise RuntimeError("the database went away")
+        return Reply(text="Hello everyone")
+
+    renderers = Renderers([Renderer("bulletin", render, member_language=False, shared=lambda d: "all")])
+    await send_all(db, api, renderers)
+    rows = list((await rows_by_key(db)).values())
+    assert {r.status for r in rows} == {"failed"}  # the unexpected error fails the rows waiting for it
+    assert len(attempts) == 1 and not api.messages()
+    await enqueue(db, [bulletin(people[0], "en") | {"key": "again"}])
+    await send_all(db, api, renderers)
+    assert len(attempts) == 2 and [c.params["text"] for c in api.messages()] == ["Hello everyone"]
