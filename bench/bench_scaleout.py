@@ -25,7 +25,7 @@ The load average is printed with every run: the machine is shared, the figures a
 on a quiet one. A missed target prints MISSED and the bench exits with status 1.
 
 Usage: ``python -m bench.bench_scaleout [--url postgresql://...] [--count 10000] [--rate-scale 5]
-[--runs sqlite:1 postgresql:1 postgresql:2] [--quick] [--profile PREFIX]``. The URL (an account
+[--runs sqlite:1 postgresql:1 postgresql:2] [--quick] [--round-trip 0.1] [--profile PREFIX]``. The URL (an account
 allowed to create databases; its scratch databases are dropped afterwards) defaults to
 ``ALUMNI_BENCH_POSTGRES_URL`` or ``ALUMNI_TEST_POSTGRES_URL``; without one, PostgreSQL runs are
 skipped. ``--profile`` writes each bot process's cProfile statistics (CPU time) to ``PREFIX.<run>.<n>``.
@@ -119,10 +119,12 @@ class CountingBotAPI(FakeBotAPI):
         })
 
 
-async def serve_fake(scale: float) -> None:
-    """The fake at ``scale`` times Telegram's limits, in its own process (its CPU is not the bot's)."""
+async def serve_fake(scale: float, delay: float) -> None:
+    """The fake at ``scale`` times Telegram's limits, answering each message after ``delay`` seconds,
+    in its own process (its CPU is not the bot's)."""
     fake = CountingBotAPI()
     fake.enforce_limits(TelegramLimits(scale=scale))
+    fake.delay = delay
     await fake.start()
     print(f"{fake.port} {fake.token}", flush=True)
     try:
@@ -131,9 +133,9 @@ async def serve_fake(scale: float) -> None:
         await fake.stop()
 
 
-async def start_fake(scale: float) -> tuple[asyncio.subprocess.Process, str, str, str]:
+async def start_fake(scale: float, delay: float) -> tuple[asyncio.subprocess.Process, str, str, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.bench_scaleout", "--serve-fake", str(scale), cwd=ROOT,
+        sys.executable, "-m", "bench.bench_scaleout", "--serve-fake", str(scale), str(delay), cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=asyncio.subprocess.PIPE,
     )
     assert process.stdout is not None
@@ -226,10 +228,10 @@ def database_cpu_seconds() -> float:
 # ---------------------------------------------------------------- one run
 
 async def one_run(backend: str, admin_url: str | None, processes: int, count: int, rate_scale: float,
-                  profile: str | None = None) -> dict[str, float]:
+                  profile: str | None = None, round_trip: float = 0.0) -> dict[str, float]:
     scratch = scratch_database(backend, admin_url)
     allowed = paid_rate() * rate_scale
-    fake, api, stats_url, token = await start_fake(allowed / (PUBLISHED["telegram"].per_second or 30.0))
+    fake, api, stats_url, token = await start_fake(allowed / (PUBLISHED["telegram"].per_second or 30.0), round_trip)
     bots: list[asyncio.subprocess.Process] = []
     db = Database(scratch.url)
     try:
@@ -315,6 +317,9 @@ async def main() -> int:
     parser.add_argument("--runs", nargs="+", default=["sqlite:1", "postgresql:1", "postgresql:2"],
                         help="backend:processes (default sqlite:1 postgresql:1 postgresql:2)")
     parser.add_argument("--quick", action="store_true", help="3,000 recipients")
+    parser.add_argument("--round-trip", type=float, default=0.0,
+                        help="seconds the fake takes to answer each message (e.g. 0.1: a distant data centre; "
+                             "with --rate-scale 1, the paid ceiling must still be kept)")
     parser.add_argument("--profile", help="write each bot process's cProfile statistics to PROFILE.<run>.<n>")
     args = parser.parse_args()
     count = 3000 if args.quick else args.count
@@ -324,12 +329,12 @@ async def main() -> int:
         runs = [(backend, number) for backend, number in runs if backend != "postgresql"]
     allowed = paid_rate() * args.rate_scale
     print(f"{count} recipients on Telegram (one private chat each), paid broadcast, limit {allowed:.0f} msg/s "
-          f"(x{args.rate_scale:g}); {os.cpu_count()} cores, shared by the bots, the fake and the database")
+          f"(x{args.rate_scale:g}), answers after {1000 * args.round_trip:.0f} ms; {os.cpu_count()} cores, shared by the bots, the fake and the database")
     missed = False
     results: dict[tuple[str, int], dict[str, float]] = {}
     for backend, processes in runs:
         r = results[(backend, processes)] = await one_run(backend, args.url, processes, count, args.rate_scale,
-                                                           args.profile)
+                                                           args.profile, args.round_trip)
         load = "/".join(f"{x:.2f}" for x in os.getloadavg())
         rate_ok = processes != 1 or r["msg_s"] >= TARGET_RATE
         cpu_ok = r["cpu_ms"] <= TARGET_CPU_MS
@@ -355,9 +360,9 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--serve-fake":
+    if len(sys.argv) == 4 and sys.argv[1] == "--serve-fake":
         try:
-            asyncio.run(serve_fake(float(sys.argv[2])))
+            asyncio.run(serve_fake(float(sys.argv[2]), float(sys.argv[3])))
         except KeyboardInterrupt:
             pass
     else:
