@@ -31,6 +31,7 @@ _ENV_NAMES = {
     "database_url": "ALUMNI_DATABASE_URL",
     "delivery_lease_seconds": "ALUMNI_DELIVERY_LEASE_SECONDS",
     "delivery_rate_scale": "ALUMNI_DELIVERY_RATE_SCALE",
+    "telegram_paid_broadcast": "ALUMNI_TELEGRAM_PAID_BROADCAST",
     "log_format": "ALUMNI_LOG_FORMAT",
     "health_port": "ALUMNI_HEALTH_PORT",
     "data_dir": "ALUMNI_DATA_DIR",
@@ -47,6 +48,8 @@ _ENV_NAMES = {
     "announce_per_day": "ALUMNI_ANNOUNCE_PER_DAY",
 }
 _RATE_FIELDS = frozenset(name for name in _ENV_NAMES if name.startswith("rate_")) | {"announce_per_day"}
+_YES = frozenset({"1", "true", "yes", "on"})
+_NO = frozenset({"0", "false", "no", "off"})
 DATA_DIR_NAME = "alumni-bots"  # under $XDG_DATA_HOME, else ~/.local/share
 
 
@@ -72,6 +75,10 @@ class Settings:
     # Multiplies every platform rate limit the delivery engine keeps (1 = the published limits).
     # Above 1 only for servers that allow more: a local test server, Telegram paid broadcasts.
     delivery_rate_scale: float = 1.0
+    # Telegram paid broadcast: pushes carry allow_paid_broadcast, and the engine keeps Telegram's
+    # paid ceiling (1,000 messages a second overall) instead of 30; per-chat limits are unchanged.
+    # Telegram charges the bot's Stars for every message beyond 30 a second.
+    telegram_paid_broadcast: bool = False
     # "text" (readable, the default) or "json": one JSON object per line, for production log collectors.
     log_format: str = "text"
     # Port of the health (/healthz) and metrics (/metrics) endpoint; unset: not served.
@@ -132,6 +139,10 @@ class Settings:
                 if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 65536:
                     raise SettingsError(f"{name} must be a port number (1-65535)")
                 values[f.name] = int(value)
+            elif f.type in ("bool", bool):
+                if value.lower() not in _YES | _NO:
+                    raise SettingsError(f"{name} must be true or false")
+                values[f.name] = value.lower() in _YES
             elif f.name == "log_format":
                 if value.lower() not in ("text", "json"):
                     raise SettingsError(f"{name} must be text or json")

@@ -27,9 +27,10 @@ JOBS: tuple[PeriodicJob, ...] = (
 )
 
 RENDERERS = Renderers((
-    # each announcement row names its reader's language: no query per row; dropped if cancelled while waiting
+    # each announcement row names its reader's language: no query per row, one rendering per language;
+    # dropped if cancelled while waiting
     Renderer(announcement_planning.KIND, announcement_sending.render_announcement, member_language=False,
-             last_check=announcement_sending.still_live),
+             last_check=announcement_sending.still_live, shared=announcement_sending.shared_key),
     Renderer("reminder", reminders.render_reminder),
     Renderer(mirror.RENDERER, mirror.render_mirror),
     Renderer(access.RENDERER, access.render_access),

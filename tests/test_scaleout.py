@@ -12,8 +12,9 @@ Discord rows once seen here stayed 'sending' under one worker with no send or ma
 pending in it: most likely rows whose lease ran out while they waited for a sending slot
 (renewals came late, partly from renewal/mark deadlocks on PostgreSQL, now fixed: renewals skip
 rows being marked), taken by the other process and sent by their old holder anyway. A row is
-not yet re-checked against its lease before its first send; the lease here (``LEASE``, 15 s) is short to
-keep the test fast, the production default is 30 s. At 5 s, beside a second test worker on a loaded
+now re-checked against its lease before its first send (``Dispatcher._still_ours``,
+tests/test_delivery_throughput.py); the lease here (``LEASE``, 15 s) is short to keep the test fast, the
+production default is 30 s. At 5 s, beside a second test worker on a loaded
 machine, the marks once never caught up with what the fakes accepted: most likely the same late
 renewals, made between two dispatch rounds every third of the lease.) The fakes do not model Telegram's
 one-poller rule or Discord's one-gateway-per-token rule; docs/production.md says how to

@@ -10,7 +10,7 @@ from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, 
 from bots.kit.pipeline import Pipeline
 
 from . import dedupe, errors, handlers
-from .request import AiohttpRequest
+from .request import CONNECTIONS, AiohttpRequest
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 # Updates the bot asks for: messages and button presses (nothing else is handled).
@@ -57,6 +57,7 @@ def build_application(
     *,
     base_url: str | None = None,
     publish_menu: bool = True,
+    connections: int = CONNECTIONS,
 ) -> Application:
     """The PTB Application: one handler for messages, one for button presses, the error handler.
 
@@ -71,7 +72,7 @@ def build_application(
         .base_url(base_url or DEFAULT_BASE_URL)
         .job_queue(None)
         .concurrent_updates(True)
-        .request(AiohttpRequest())  # the Bot API calls; httpx's pool costs more CPU than the bot's own work
+        .request(AiohttpRequest(connections))  # Bot API calls; httpx's pool costs more CPU than the bot's own work
         .build()
     )
     application.bot_data["service"] = service

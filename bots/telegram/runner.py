@@ -26,6 +26,7 @@ from core.i18n import _
 
 from . import descriptions, menu, webhook
 from .application import ALLOWED_UPDATES, build_application
+from .request import CONNECTIONS, PAID_BROADCAST_CONNECTIONS
 from .transport import TelegramTransport
 
 log = logging.getLogger(__name__)
@@ -110,9 +111,11 @@ class TelegramConnector(PlatformConnector[TelegramTransport]):
     application: Application | None = None
 
     async def start(self, app: App) -> None:
+        paid = self.settings.telegram_paid_broadcast
         self.application = build_application(self.settings.telegram_bot_token or "", app.commands,
-                                              base_url=self.settings.telegram_api_base_url)
-        self._transport = TelegramTransport(self.application.bot)
+                                             connections=PAID_BROADCAST_CONNECTIONS if paid else CONNECTIONS,
+                                             base_url=self.settings.telegram_api_base_url)
+        self._transport = TelegramTransport(self.application.bot, paid_broadcast=paid)
         try:
             await start(self.application, self.args)
         except TelegramError as error:

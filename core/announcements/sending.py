@@ -15,8 +15,10 @@ or unnames every row whose turn comes more than a second later.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, or_, select
@@ -121,6 +123,17 @@ async def _live(session: AsyncSession, delivery: Delivery) -> _Live | None:
 async def still_live(session: AsyncSession, delivery: Delivery) -> bool:
     """Again just before it goes on the wire: a row that waited for its slot may have been cancelled."""
     return await _live(session, delivery) is not None
+
+
+def shared_key(delivery: Delivery) -> Hashable | None:
+    """Rows of one announcement with the same reader language and body read the same: the
+    engine renders them once, not once per person (``core.delivery.renderers``). A row without
+    its reader (planned before 0004: the member's language is looked up) is rendered alone."""
+    payload = delivery.payload
+    reader = payload.get("reader")
+    if reader is None or delivery.announcement_id is None:
+        return None
+    return delivery.announcement_id, reader, json.dumps(payload.get("body"), sort_keys=True)
 
 
 async def render_announcement(session: AsyncSession, delivery: Delivery) -> Reply | None:

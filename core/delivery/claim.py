@@ -259,18 +259,27 @@ async def renew(session: AsyncSession, ids: Collection[int], worker: str, until:
     then stalls both for ``deadlock_timeout`` (1 s) and aborts one, and a renewal lost that way
     lets leases run out under rows still on their way, which another process may then send again.
     """
+    return len(await renew_held(session, ids, worker, until))
+
+
+async def renew_held(session: AsyncSession, ids: Collection[int], worker: str, until: datetime) -> list[int]:
+    """``renew``, returning the ids whose lease now runs until ``until`` (still ours, not locked).
+
+    A row missing from the answer was either taken by another process after its lease ran out,
+    or is being marked right now: the dispatcher checks the first case again before sending it."""
     if not ids:
-        return 0
+        return []
     mine = (
         select(Delivery.id).where(_ours(ids, worker))
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite renders no locking clause
     )
-    result = await session.execute(
+    result = await session.scalars(
         update(Delivery).where(Delivery.id.in_(mine.scalar_subquery()), _ours(ids, worker))
         .values(lease_until=until)
+        .returning(Delivery.id)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return list(result.all())
 
 
 async def release(session: AsyncSession, ids: Collection[int], worker: str) -> int:

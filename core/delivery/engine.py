@@ -26,7 +26,7 @@ from core.db.engine import Database
 from core.db.types import utcnow
 from core.delivery import jobruns, workers
 from core.delivery.dispatcher import Dispatcher
-from core.delivery.limits import Limits
+from core.delivery.limits import PAID_BROADCAST, Limits
 from core.delivery.renderers import Renderers
 from core.delivery.transport import Transport
 from core.jobs import PeriodicJob
@@ -72,9 +72,11 @@ class DeliveryEngine:
     def from_settings(cls, db: Database, transports: Iterable[Transport] | Mapping[str, Transport],
                       settings: Settings, *, jobs: Iterable[PeriodicJob] = (),
                       renderers: Renderers | None = None) -> "DeliveryEngine":
-        """The engine of a bot process: lease and rate scale from the settings."""
+        """The engine of a bot process: lease, rate scale and Telegram's paid broadcast from the settings."""
+        overrides = dict(PAID_BROADCAST) if settings.telegram_paid_broadcast else None
         return cls(db, transports, lease=settings.delivery_lease_seconds,
-                   limits=Limits(scale=settings.delivery_rate_scale), jobs=jobs, renderers=renderers)
+                   limits=Limits(scale=settings.delivery_rate_scale, overrides=overrides), jobs=jobs,
+                   renderers=renderers)
 
     @property
     def worker_id(self) -> str:

@@ -60,6 +60,11 @@ PUBLISHED: dict[str, PlatformLimits] = {
     "discord": PlatformLimits(per_second=50.0),
     "console": PlatformLimits(),
 }
+# Telegram with paid broadcast (``allow_paid_broadcast``): up to 1,000 messages a second overall,
+# the per-chat limits unchanged (https://core.telegram.org/bots/faq, "broadcasting to users").
+PAID_BROADCAST: dict[str, PlatformLimits] = {
+    "telegram": PlatformLimits(per_second=1000.0, chat_interval=1.0, group_per_minute=20),
+}
 
 
 class Spacing:
