@@ -94,3 +94,12 @@ async def test_event_suggestions_and_the_home_are_written_for_the_members_countr
     assert found and "18:30" in found[0].label, found
     home = await service.home("console", "rabat")
     assert home.events and "18:30" in home.events[0].when, home.events
+
+
+async def test_the_time_zone_confirmation_is_written_for_the_country_just_chosen(db: Database) -> None:
+    """A reader who has just said they live in the United Kingdom reads the clock there as the British do
+    ("21:29"), in the same answer, not as the language alone would write it ("9:29 PM")."""
+    await member_with(db, "leeds", language="en")
+    leeds = Person(CommandService(db), user_id="leeds", chat=Chat("dm-leeds", ChatKind.PRIVATE))
+    await leeds.send("/country United Kingdom")
+    assert "London" in leeds.text() and "AM" not in leeds.text() and "PM" not in leeds.text(), leeds.text()

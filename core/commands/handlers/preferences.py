@@ -10,7 +10,8 @@ from core.geo.cities import largest_city
 from core.geo.countries import country_name, suggest_countries
 from core.geo.regions import REGIONS, countries_in_region, region_name
 from core.geo.timezones import default_zone_for_country, find_zone, offset_name, parse_offset, zones_for_country
-from core.i18n import N_, _, language_name, match_language, use_language
+from core.i18n import N_, _, current_language, language_name, match_language, use_language
+from core.i18n.region import use_locale
 from core.text import isolate
 
 from .onboarding import continue_onboarding
@@ -97,16 +98,18 @@ async def set_country(ctx: Context, code: str) -> None:
     member = ctx.member
     previous_default = default_zone_for_country(member.country_code) if member.country_code else None
     member.country_code = code
-    name = country_name(code)
-    ctx.reply(_("Got it. Your country of residence: {country}.").format(country=name), edit=ctx.pressed)
-    zone = default_zone_for_country(code)
-    if zone and (member.timezone is None or member.timezone == previous_default):
-        member.timezone = zone
-        ctx.reply(zone_sentence(zone))
-    elif member.timezone not in zones_for_country(code):
-        await ask_zone(ctx, code, "onboarding" if await _in_onboarding(ctx) else "timezone")
-        return
-    await continue_onboarding(ctx)
+    # From here the replies are written as the new country writes times ("21:29" in the United Kingdom).
+    with use_locale(current_language(), code):
+        name = country_name(code)
+        ctx.reply(_("Got it. Your country of residence: {country}.").format(country=name), edit=ctx.pressed)
+        zone = default_zone_for_country(code)
+        if zone and (member.timezone is None or member.timezone == previous_default):
+            member.timezone = zone
+            ctx.reply(zone_sentence(zone))
+        elif member.timezone not in zones_for_country(code):
+            await ask_zone(ctx, code, "onboarding" if await _in_onboarding(ctx) else "timezone")
+            return
+        await continue_onboarding(ctx)
 
 
 def _example_city(ctx: Context) -> str:
