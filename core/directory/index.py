@@ -15,8 +15,10 @@ offered when nothing matches exactly or by prefix, and the weak ones among them 
 """
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -104,11 +106,32 @@ class _Folder:
         return tuple(found)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while an index is built.
+
+    A build makes about a million objects that all stay alive; the collector would traverse
+    them again and again, finding nothing to free: 40 % of the build at 100,000 associations.
+    Reference counting still frees everything else meanwhile; the collector resumes after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class DirectoryIndex:
     """Immutable once built (except bounded memos); a new revision builds a new index."""
 
     def __init__(self, entries: Iterable[Entry], revision: int = 0) -> None:
         self.revision = revision
+        with _collector_paused():
+            self._build(entries)
+
+    def _build(self, entries: Iterable[Entry]) -> None:
         folded = _Folder()
         keyed = sorted(((" ".join(words), entry.id), words, entry) for entry in entries for words in (folded.words(entry.name),))
         self.entries: list[Entry] = [entry for _, _, entry in keyed]
