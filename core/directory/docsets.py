@@ -8,19 +8,36 @@ so the first page of a set is its lowest bits.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 from itertools import compress
 
+# From this many documents a set is built through one byte per document (see ``from_docs``).
+_BYTEWISE = 1500
 # The bits set in each byte value, lowest first.
 _BYTE_BITS = tuple(tuple(bit for bit in range(8) if value >> bit & 1) for value in range(256))
 
 
 def from_docs(docs: Iterable[int], size: int) -> int:
-    """The set of ``docs`` (each in ``range(size)``): one byte operation per document."""
-    buffer = bytearray((size >> 3) + 1)
+    """The set of ``docs`` (each in ``range(size)``).
+
+    Few documents: their bits are set one by one in a buffer of ``size`` bits. Many: one byte
+    per document is marked, then every eighth byte (a C-speed slice) becomes one of the eight
+    bit positions: a quarter of the Python work per document, for a fixed cost of ``size`` bytes.
+    """
+    if not isinstance(docs, Sized):
+        docs = list(docs)
+    if len(docs) < _BYTEWISE:
+        buffer = bytearray((size >> 3) + 1)
+        for doc in docs:
+            buffer[doc >> 3] |= 1 << (doc & 7)
+        return int.from_bytes(buffer, "little")
+    marks = bytearray((size + 8) & ~7)
     for doc in docs:
-        buffer[doc >> 3] |= 1 << (doc & 7)
-    return int.from_bytes(buffer, "little")
+        marks[doc] = 1
+    bits = 0
+    for bit in range(8):
+        bits |= int.from_bytes(marks[bit::8], "little") << bit
+    return bits
 
 
 def _bytes(bits: int) -> bytes:

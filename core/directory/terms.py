@@ -23,7 +23,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import chain, product
 
 from rapidfuzz.distance import OSA
@@ -44,10 +44,17 @@ SOUND_SIMILARITY = 85.0
 DENSE_SHARE = 64
 # Candidates of the rarest term checked one by one (their own words) up to this many; above, bitsets.
 PER_DOC = 1500
-# Costs (ns, measured on CPython 3.11) of checking one document's words against a term, and of
-# setting one posting in a bitset; a bitset operation costs about a nanosecond per 16 documents.
+# Costs (ns, measured on CPython 3.11) of checking one document's words against a one-word
+# term, and of setting one posting in a bitset, one by one or in bulk (``docsets.from_docs``);
+# a bitset operation costs about a nanosecond per 16 documents.
 _DOC_CHECK_COST = 300
 _POSTING_COST = 150
+_BULK_POSTING_COST = 60
+_BULK = 1500
+
+
+def _postings_cost(postings: int) -> int:
+    return postings * (_POSTING_COST if postings < _BULK else _BULK_POSTING_COST)
 # Combinations of similarity tiers across the words of a long query scored at most; above, one by one.
 MAX_COMBINATIONS = 4096
 
@@ -140,7 +147,6 @@ class Counters:
 
     postings: int = 0
     documents: int = 0
-    extra: dict[str, int] = field(default_factory=dict)
 
 
 class TermIndex:
@@ -273,12 +279,13 @@ class TermIndex:
             candidates = len(levels) if levels is not None else tiers.matched.bit_count()
             if not candidates:
                 break
-            by_bits = term.sparse * _POSTING_COST + term.dense * self._bitset_cost
-            by_docs = candidates * _DOC_CHECK_COST
+            by_bits = _postings_cost(term.sparse) + term.dense * self._bitset_cost
+            # A term of several words is looked for in each field of a candidate: about three times the work.
+            by_docs = candidates * _DOC_CHECK_COST * (1 if len(term.matches) == 1 else 3)
             if levels is not None:
-                by_bits += candidates * _POSTING_COST
+                by_bits += _postings_cost(candidates)
             else:
-                by_docs += self._bitset_cost
+                by_docs += self._bitset_cost + candidates * _POSTING_COST
             if by_docs <= by_bits:
                 levels = self._levels_among(levels if levels is not None else self._levels_in(tiers), term)
             else:
