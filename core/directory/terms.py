@@ -173,6 +173,15 @@ class TermIndex:
         self.counters = Counters()
         self._terms: dict[str, Term] = {}
         self._bits: dict[int, tuple[Term, Tiers]] = {}  # id(term) -> (term, its bitsets)
+        # A one-letter query word completes to hundreds of words: when their postings are many,
+        # its bitsets are built once with the index (a few per alphabet) instead of per query.
+        self._letters: dict[str, tuple[frozenset[str], Tiers]] = {}
+        for letter in sorted({word[0] for word in self.vocabulary}):
+            term = self.expand(letter)
+            if term.sparse >= dense_from:
+                self._letters[letter] = (term.keys, self._term_bits(term))
+        self.forget()
+        self.counters = Counters()
 
     def forget(self) -> None:
         """Drop the memos (benchmarks measure first-time queries this way)."""
@@ -233,6 +242,9 @@ class TermIndex:
         cached = self._bits.get(id(term))
         if cached is not None and cached[0] is term:
             return cached[1]
+        letter = self._letters.get(term.word)
+        if letter is not None and letter[0] == term.keys:
+            return letter[1]
         levels = [0, 0, 0]
         sparse: list[list[list[int]]] = [[], [], []]
         for word, (level, _) in term.matches.items():
