@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sized
 from itertools import compress
 
 # From this many documents a set is built through one byte per document (see ``from_docs``).
-_BYTEWISE = 1500
+BYTEWISE = 1500
 # The bits set in each byte value, lowest first.
 _BYTE_BITS = tuple(tuple(bit for bit in range(8) if value >> bit & 1) for value in range(256))
 
@@ -26,7 +26,7 @@ def from_docs(docs: Iterable[int], size: int) -> int:
     """
     if not isinstance(docs, Sized):
         docs = list(docs)
-    if len(docs) < _BYTEWISE:
+    if len(docs) < BYTEWISE:
         buffer = bytearray((size >> 3) + 1)
         for doc in docs:
             buffer[doc >> 3] |= 1 << (doc & 7)

@@ -12,7 +12,7 @@ words in it:
 
 - the terms are evaluated rarest first; a frequent term is then checked on the few candidates'
   own words instead of being read whole, when that is cheaper;
-- a frequent word (a fortieth of the documents or more) is also held as a bitset
+- a frequent word (a sixty-fourth of the documents or more) is also held as a bitset
   (``docsets``): combining it with another set costs a few microseconds, never a walk of its
   tens of thousands of postings;
 - only the first page is ranked: documents are numbered in result order, scores come in tiers
@@ -50,13 +50,12 @@ PER_DOC = 1500
 _DOC_CHECK_COST = 300
 _POSTING_COST = 150
 _BULK_POSTING_COST = 60
-_BULK = 1500
+# Combinations of similarity tiers across the words of a long query scored at most; above, one by one.
+MAX_COMBINATIONS = 4096
 
 
 def _postings_cost(postings: int) -> int:
-    return postings * (_POSTING_COST if postings < _BULK else _BULK_POSTING_COST)
-# Combinations of similarity tiers across the words of a long query scored at most; above, one by one.
-MAX_COMBINATIONS = 4096
+    return postings * (_POSTING_COST if postings < docsets.BYTEWISE else _BULK_POSTING_COST)
 
 
 def typo_budget(word: str) -> int:
