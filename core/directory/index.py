@@ -1,11 +1,12 @@
 """The in-memory search index of the directory (pure, synchronous, rebuilt per revision).
 
 Words of names, cities (with their other names, see ``city_names``) and of every country name
-in every supported language form one vocabulary. A query word is looked up exactly (dict), as
-a prefix (bisect on the sorted vocabulary) and, when long enough, with a small edit distance
-through a deletion neighbourhood (every vocabulary word minus one or two letters) and through
-its sound key (``sounds``), so a typo or a transliteration costs a few dict lookups instead of
-a scan. Documents are numbered in name order, so the exact tier of results needs no scoring.
+in every supported language form one vocabulary, indexed by the generic ``terms.TermIndex``: a
+query word is looked up exactly, as a prefix and, when long enough, with a small edit distance
+or by its sound key (``sounds``), so a typo or a transliteration costs a few dict lookups
+instead of a scan. Documents are numbered in name order, so the exact tier needs no scoring
+and a page is the lowest documents of a set (``docsets``): the cost of a query follows the
+size of its answer, not how common its words are.
 
 Relevance first: results come in tiers (every word exact, then exact-or-prefix, then fuzzy),
 and within the exact tier an association whose city, then whose country, *is* the query (or a
@@ -14,26 +15,22 @@ offered when nothing matches exactly or by prefix, and the weak ones among them 
 """
 from __future__ import annotations
 
-from bisect import bisect_left
+import gc
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-
-from rapidfuzz.distance import OSA
 
 from core.geo.countries import country_aliases
 from core.text import fold
 
+from . import docsets
 from .city_names import city_names
-from .sounds import sound_key
+from .terms import EXACT, FUZZY, PREFIX, Term, TermIndex
 
-EXACT, PREFIX, FUZZY = 0, 1, 2
-# Only so many prefix completions of one word are followed; "a" alone must not walk everything.
-MAX_PREFIX_WORDS = 400
-_MEMO_SIZE = 4096
-# A transliteration ("Sfaks" for Sfax) is a good match even when many letters differ.
-SOUND_SIMILARITY = 85.0
+__all__ = ["EXACT", "FUZZY", "PREFIX", "Contact", "DirectoryIndex", "Entry", "shown_contact"]
+
 # Among fuzzy-only results, those this far below the best one are noise ("Tunis" ~ "unis").
 FUZZY_MARGIN = 12.0
 
@@ -75,23 +72,6 @@ def shown_contact(name: str, email: str, phone: str, consent: bool) -> Contact |
     return Contact(name, email, phone)
 
 
-def typo_budget(word: str) -> int:
-    """Edits tolerated in a query word: none for short words, where a typo is another word."""
-    if len(word) < 4:
-        return 0
-    return 1 if len(word) < 8 else 2
-
-
-def deletions(word: str, budget: int) -> set[str]:
-    """The word without up to ``budget`` of its letters (including the word itself)."""
-    variants = {word}
-    layer = {word}
-    for _ in range(budget):
-        layer = {w[:i] + w[i + 1 :] for w in layer for i in range(len(w))}
-        variants |= layer
-    return variants
-
-
 @lru_cache(maxsize=512)
 def _country_names(code: str) -> tuple[str, ...]:
     return tuple(country_aliases(code))
@@ -105,45 +85,83 @@ def _country_words(code: str) -> frozenset[str]:
     return frozenset(words)
 
 
+
+class _Folder:
+    """``fold`` for one build, word by word through a memo: names share most of their words, and
+    folding them one character at a time was most of the build. Folding works per character,
+    so folding each whitespace-separated part gives the words of the folded whole. The words
+    come out as one shared string object each, not one copy per association."""
+
+    def __init__(self) -> None:
+        self._parts: dict[str, tuple[str, ...]] = {}
+
+    def words(self, text: str) -> tuple[str, ...]:
+        parts = self._parts
+        found: list[str] = []
+        for part in text.split():
+            words = parts.get(part)
+            if words is None:
+                words = parts[part] = tuple(fold(part).split())
+            found.extend(words)
+        return tuple(found)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while an index is built.
+
+    A build makes about a million objects that all stay alive; the collector would traverse
+    them again and again, finding nothing to free: 40 % of the build at 100,000 associations.
+    Reference counting still frees everything else meanwhile; the collector resumes after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class DirectoryIndex:
-    """Immutable once built (except a bounded memo); a new revision builds a new index."""
+    """Immutable once built (except bounded memos); a new revision builds a new index."""
 
     def __init__(self, entries: Iterable[Entry], revision: int = 0) -> None:
         self.revision = revision
-        keyed = sorted(((fold(entry.name), entry.id), entry) for entry in entries)
-        # The same association's names and cities in other languages (import keys ``name_ar`` …).
-        self.entries: list[Entry] = [entry for _, entry in keyed]
-        postings: dict[str, list[int]] = defaultdict(list)
-        self.doc_words: list[frozenset[str]] = []
+        with _collector_paused():
+            self._build(entries)
+
+    def _build(self, entries: Iterable[Entry]) -> None:
+        folded = _Folder()
+        keyed = sorted(((" ".join(words), entry.id), words, entry) for entry in entries for words in (folded.words(entry.name),))
+        self.entries: list[Entry] = [entry for _, _, entry in keyed]
+        size = len(self.entries)
+        # Each association's words: its name's own, its city's and its country's (both shared).
+        documents: list[tuple[tuple[str, ...], frozenset[str], frozenset[str]]] = []
         by_country: dict[str, list[int]] = defaultdict(list)
-        self.by_theme: dict[str, set[int]] = defaultdict(set)
+        by_theme: dict[str, list[int]] = defaultdict(list)
         # Whole place names -> documents: a city (any of its names), a country (any language).
         cities: dict[str, list[int]] = defaultdict(list)
         # Many associations share a city: its names and words are worked out once per build.
         places: dict[tuple[str, str], tuple[tuple[str, ...], frozenset[str]]] = {}
-        for doc, ((name_key, _), entry) in enumerate(keyed):
+        for doc, (_, name_words, entry) in enumerate(keyed):
+            name_words = tuple(dict.fromkeys(name_words))
             names, city_words = self._place(places, entry.country_code, entry.city)
-            name_words = frozenset(name_key.split())
+            # The same association's names and cities in other languages (import keys ``name_ar`` …).
             for texts in (entry.translations or {}).values():
-                name_words |= frozenset(fold(texts.get("name", "")).split())
+                name_words = tuple(dict.fromkeys((*name_words, *folded.words(texts.get("name", "")))))
                 if texts.get("city"):
                     other_names, other_words = self._place(places, entry.country_code, texts["city"])
                     names, city_words = (*names, *other_names), city_words | other_words
-            country_words = _country_words(entry.country_code)
-            own = name_words | city_words
-            self.doc_words.append(own | country_words)
+            documents.append((name_words, city_words, _country_words(entry.country_code)))
             for name in dict.fromkeys(names):
                 cities[name].append(doc)
-            for word in own - country_words:  # the country's words are posted once per country, below
-                postings[word].append(doc)
             by_country[entry.country_code].append(doc)
             for theme in entry.themes:
-                self.by_theme[theme].add(doc)
-        for code, docs in by_country.items():
-            for word in _country_words(code):
-                postings[word].extend(docs)
+                by_theme[theme].append(doc)
         self.cities = dict(cities)
-        self.by_country: dict[str, set[int]] = {code: set(docs) for code, docs in by_country.items()}
+        self.by_country: dict[str, int] = {code: docsets.from_docs(docs, size) for code, docs in by_country.items()}
+        self.by_theme: dict[str, int] = {theme: docsets.from_docs(docs, size) for theme, docs in by_theme.items()}
         countries: dict[str, list[str]] = defaultdict(list)
         for code in self.by_country:
             for name in _country_names(code):
@@ -164,20 +182,8 @@ class DirectoryIndex:
             for word in _country_words(code):
                 country_words[word].append(code)
         self.country_words = dict(country_words)
-        self.postings = dict(postings)
-        self.vocabulary = sorted(self.postings)
-        neighbours: dict[str, list[str]] = defaultdict(list)
-        for word in self.vocabulary:
-            for variant in deletions(word, typo_budget(word) or 1):
-                neighbours[variant].append(word)
-        self.neighbours = dict(neighbours)
         # Transliterations are of place names ("Sfaks", "Beyrut"): only their words get a sound key.
-        sounds: dict[str, list[str]] = defaultdict(list)
-        for word in sorted(self.city_words.keys() | self.country_words.keys()):
-            if typo_budget(word) and (key := sound_key(word)):
-                sounds[key].append(word)
-        self.sounds = dict(sounds)
-        self._expansions: dict[str, dict[str, tuple[int, float]]] = {}
+        self.terms = TermIndex(documents, sound_words=self.city_words.keys() | self.country_words.keys())
 
     @staticmethod
     def _place(
@@ -193,45 +199,13 @@ class DirectoryIndex:
     def __len__(self) -> int:
         return len(self.entries)
 
-    # ------------------------------------------------------------ one query word
+    def forget(self) -> None:
+        """Drop the query memos (benchmarks time first-time queries this way)."""
+        self.terms.forget()
 
-    def expand(self, word: str, *, prefix: bool = True) -> dict[str, tuple[int, float]]:
-        """Vocabulary words matching a query word -> (match level, similarity 0..100)."""
-        memo_key = word if prefix else f"={word}"
-        found = self._expansions.get(memo_key)
-        if found is not None:
-            return found
-        found = {}
-        if word in self.postings:
-            found[word] = (EXACT, 100.0)
-        if prefix:
-            start = bisect_left(self.vocabulary, word)
-            for candidate in self.vocabulary[start : start + MAX_PREFIX_WORDS]:
-                if not candidate.startswith(word):
-                    break
-                if candidate != word:
-                    found[candidate] = (PREFIX, 100.0 * len(word) / len(candidate))
-        budget = typo_budget(word)
-        if budget:
-            for variant in deletions(word, budget):
-                for candidate in self.neighbours.get(variant, ()):
-                    if candidate in found:
-                        continue
-                    # Optimal string alignment: a swap of two letters counts as one typo.
-                    distance = OSA.distance(word, candidate, score_cutoff=budget)
-                    if distance <= budget:
-                        found[candidate] = (FUZZY, 100.0 * (1.0 - distance / max(len(word), len(candidate))))
-            # A word the directory has as such is not a transliteration: its sound alikes would
-            # only add candidates (and their postings) to every query holding it.
-            key = sound_key(word) if word not in self.postings else None
-            for candidate in self.sounds.get(key, ()) if key else ():
-                if candidate not in found:
-                    distance = OSA.distance(word, candidate)
-                    found[candidate] = (FUZZY, max(SOUND_SIMILARITY, 100.0 * (1.0 - distance / max(len(word), len(candidate)))))
-        if len(self._expansions) >= _MEMO_SIZE:  # chat queries repeat; the memo dies with the index
-            self._expansions.clear()
-        self._expansions[memo_key] = found
-        return found
+    def expand(self, word: str, *, prefix: bool = True) -> Term:
+        """Vocabulary words matching a query word, with their level and similarity (see ``terms``)."""
+        return self.terms.expand(word, prefix=prefix)
 
     # ------------------------------------------------------------ the query
 
@@ -249,138 +223,76 @@ class DirectoryIndex:
         wanted = offset + limit
         words = fold(query).split()
         if not words:
-            docs = sorted(allowed) if allowed is not None else range(len(self.entries))
-            return len(docs), [(doc, EXACT, 100.0) for doc in docs[offset:wanted]]
+            if allowed is None:
+                return len(self.entries), [(doc, EXACT, 100.0) for doc in range(offset, min(wanted, len(self.entries)))]
+            return allowed.bit_count(), [(doc, EXACT, 100.0) for doc in docsets.nth(allowed, offset, limit)]
         # A lone letter among other words ("cote d ivoire") is matched exactly, never as a prefix.
-        expansions = [self.expand(word, prefix=len(word) > 1 or len(words) == 1) for word in words]
-        # Start from the rarest word; a common word ("de") is then checked on the few candidates'
-        # own words instead of materializing its thousands of documents.
-        sizes = [sum(len(self.postings[w]) for w in expansion) for expansion in expansions]
-        order = sorted(range(len(words)), key=sizes.__getitem__)
-        exact, near, matched = self._tiers(expansions[order[0]])
-        if allowed is not None:
-            exact &= allowed
-            near &= allowed
-            matched &= allowed
-        for position in order[1:]:
-            if not matched:
-                break
-            if sizes[position] > 16 * len(matched):  # measured: a doc check costs ~15 set inserts
-                other = self._tiers_among(expansions[position], matched)
-            else:
-                other = self._tiers(expansions[position])
-            exact &= other[0]
-            near &= other[1]
-            matched &= other[2]
-        # Each tier holds the one before it: exact <= near (exact or prefix) <= matched.
+        terms = [self.terms.expand(word, prefix=len(word) > 1 or len(words) == 1) for word in words]
+        tiers = self.terms.match(terms, allowed)
+        exact, near, matched = tiers.exact, tiers.near, tiers.matched
         if not near:
             if not matched:
                 return 0, []
-            total, page = self._scored(matched, expansions, FUZZY, wanted, margin=FUZZY_MARGIN)
-            return total, page[offset:]
+            total, page = self.terms.ranked(matched, terms, FUZZY, wanted, margin=FUZZY_MARGIN)
+            return total, [(doc, FUZZY, score) for doc, score in page[offset:]]
         # Strong matches exist: the fuzzy ones ("tunis" ~ "unis" of "Etats-Unis") are dropped.
-        ordered, named_place = self._places_first(exact, words)
-        prefixed: set[int] | None = None
-        if named_place and len(words) == 1 and len(near) > len(exact):
+        ordered, named_place = self._places_first(exact, words, wanted)
+        rest = near & ~exact
+        if named_place and len(words) == 1 and rest:
             # The word is a place's own name: its completions count only as other places'
             # names ("Tunis" -> "Tunisie"), not as words of names ("France" -> "Francés").
-            prefixed = self._named_among(near - exact, (w for w, (level, _) in expansions[0].items() if level == PREFIX))
-        total = len(near) if prefixed is None else len(exact) + len(prefixed)
-        page = [(doc, EXACT, 100.0) for doc in ordered[:wanted]]
+            rest = self._named_among(rest, (w for w, (level, _) in terms[0].matches.items() if level == PREFIX))
+            total = exact.bit_count() + rest.bit_count()
+        else:
+            total = near.bit_count()
+        page = [(doc, EXACT, 100.0) for doc in ordered]
         if len(page) < wanted:
-            page += self._scored(near - exact if prefixed is None else prefixed, expansions, PREFIX, wanted - len(page))[1]
+            page += [(doc, PREFIX, score) for doc, score in self.terms.ranked(rest, terms, PREFIX, wanted - len(page))[1]]
         return total, page[offset:]
 
-    def _named_among(self, docs: set[int], words: Iterable[str]) -> set[int]:
+    def _named_among(self, docs: int, words: Iterable[str]) -> int:
         """Those of ``docs`` whose city or country name (not merely their own name) holds one of ``words``."""
-        named: set[int] = set()
-        city_words, country_words = self.city_words, self.country_words
+        named = 0
+        in_cities: list[int] = []
         for word in words:
-            if word in city_words:
-                named.update(docs.intersection(city_words[word]))
-            if word in country_words:
-                for code in country_words[word]:
-                    named |= docs & self.by_country[code]
-        return named
+            in_cities.extend(self.city_words.get(word, ()))
+            for code in self.country_words.get(word, ()):
+                named |= self.by_country[code]
+        if in_cities:
+            named |= docsets.from_docs(in_cities, len(self.entries))
+        return named & docs
 
-    def _places_first(self, exact: set[int], words: list[str]) -> tuple[list[int], bool]:
-        """The exact tier in order (the query names the city, then the country, then name order),
-        and whether the query named a place at all."""
-        cities: set[int] = set()
+    def _places_first(self, exact: int, words: list[str], count: int) -> tuple[list[int], bool]:
+        """The first ``count`` of the exact tier in order (the query names the city, then the
+        country, then name order), and whether the query named a place at all."""
+        cities: list[int] = []
         codes: set[str] = set()
         for start, word in enumerate(words):
             longest = self.place_starts.get(word, 0)  # most words of a place name starting with this one
             for end in range(start + 1, min(len(words), start + longest) + 1):
                 name = " ".join(words[start:end])
-                cities.update(self.cities.get(name, ()))
+                cities.extend(self.cities.get(name, ()))
                 codes.update(self.countries.get(name, ()))
         if not cities and not codes:
-            return sorted(exact), False
-        cities &= exact
-        countries: set[int] = set()
+            return docsets.first(exact, count), False
+        in_city = docsets.from_docs(cities, len(self.entries)) & exact
+        in_country = 0
         for code in codes:
-            countries |= exact & self.by_country[code]
-        if not cities and len(countries) == len(exact):  # the usual country query: nothing to reorder
-            return sorted(exact), True
-        countries -= cities
-        return sorted(cities) + sorted(countries) + sorted(exact - cities - countries), True
+            in_country |= self.by_country[code]
+        in_country &= exact & ~in_city
+        ordered: list[int] = []
+        for part in (in_city, in_country, exact & ~in_city & ~in_country):
+            if len(ordered) >= count:
+                break
+            ordered += docsets.first(part, count - len(ordered))
+        return ordered, True
 
-    def _tiers(self, expansion: dict[str, tuple[int, float]]) -> tuple[set[int], set[int], set[int]]:
-        """Documents matching a query word exactly, exactly-or-by-prefix, and at all."""
-        exact: set[int] = set()
-        near: set[int] = set()
-        fuzzy: set[int] = set()
-        for word, (level, _) in expansion.items():
-            (exact if level == EXACT else near if level == PREFIX else fuzzy).update(self.postings[word])
-        near |= exact
-        return exact, near, fuzzy | near
-
-    def _tiers_among(self, expansion: dict[str, tuple[int, float]], docs: set[int]) -> tuple[set[int], set[int], set[int]]:
-        """Like ``_tiers`` but only for ``docs``, looking at each document's own words."""
-        exact: set[int] = set()
-        near: set[int] = set()
-        fuzzy: set[int] = set()
-        for doc in docs:
-            level = min((expansion[word][0] for word in self.doc_words[doc] if word in expansion), default=None)
-            if level is not None:
-                (exact if level == EXACT else near if level == PREFIX else fuzzy).add(doc)
-        near |= exact
-        return exact, near, fuzzy | near
-
-    def _scored(
-        self, docs: set[int], expansions: list[dict[str, tuple[int, float]]], rank: int, count: int, *,
-        margin: float | None = None,
-    ) -> tuple[int, list[tuple[int, int, float]]]:
-        """(kept, best ``count``) of ``docs`` by mean similarity, then name (document order).
-
-        With ``margin``, documents scoring more than that below the best are dropped (and not counted).
-        """
-        if not docs:
-            return 0, []
-        totals = dict.fromkeys(docs, 0.0)
-        for expansion in expansions:
-            best: dict[int, float] = {}
-            # Ascending similarity: a better word overwrites a worse one for the same document.
-            for word, (_, similarity) in sorted(
-                ((w, m) for w, m in expansion.items() if m[0] <= rank), key=lambda item: item[1][1]
-            ):
-                best.update(dict.fromkeys(self.postings[word], similarity))
-            for doc in totals:
-                totals[doc] += best.get(doc, 0.0)
-        words = len(expansions)
-        ranked = sorted((-round(total / words, 3), doc) for doc, total in totals.items())
-        kept = len(ranked)
-        if margin is not None:
-            floor = -ranked[0][0] - margin
-            kept = bisect_left(ranked, (-floor, len(self.entries)))
-        return kept, [(doc, rank, -negative) for negative, doc in ranked[: min(count, kept)]]
-
-    def _filter(self, country: str | None, theme: str | None) -> set[int] | None:
-        allowed: set[int] | None = None
+    def _filter(self, country: str | None, theme: str | None) -> int | None:
+        """The documents a country and a theme allow (a bitset), or None for all."""
+        allowed: int | None = None
         if country:
-            allowed = set(self.by_country.get(country.strip().upper(), ()))
+            allowed = self.by_country.get(country.strip().upper(), 0)
         if theme:
-            themed = self.by_theme.get(theme.strip().lower(), set())
-            allowed = set(themed) if allowed is None else allowed & themed
+            themed = self.by_theme.get(theme.strip().lower(), 0)
+            allowed = themed if allowed is None else allowed & themed
         return allowed
-
