@@ -370,3 +370,10 @@ async def test_events_lists_the_country_events_of_a_joined_country_channel(db: D
     await amel.send("/join gb")
     await amel.send("/events")
     assert "London picnic" in amel.text()
+
+
+async def test_an_empty_events_list_points_to_other_channels_not_to_the_members_own_country(db: Database) -> None:
+    await member_with(db, "lea", language="fr", country="FR", zone="Europe/Paris")
+    lea = Person(CommandService(db), user_id="lea")
+    await lea.send("/events")
+    assert "/channels" in lea.text() and "/events France" not in lea.text(), lea.text()

@@ -58,16 +58,17 @@ async def test_home_lists_events_with_rsvp_and_reminder_buttons_and_follows_pres
     assert "reminders 1d 1h" not in primary_values(latest_home(slack))
 
 
-async def test_an_empty_home_names_the_members_own_country_not_a_slug(
+async def test_an_empty_home_points_to_other_channels_not_to_the_members_own_country(
     slack: FakeSlack, core: App, sender: SlackSender
 ) -> None:
-    """Examples never build a sentence out of a slug, and name the member's country (as chat does)."""
+    """An empty list does not suggest the member's own country (it is what was just shown, empty), nor a slug:
+    it points to the channels, as chat does."""
     slack.user("U1001", locale="es-ES", tz="Europe/Madrid")
     await member_with(core.db, "U1001", language="es", country="ES", zone="Europe/Madrid", platform="slack")
     assert (await sender.home_opened()).status == 200
     await slack.wait_for(lambda: bool(slack.calls_to("views.publish")))
     text = latest_home(slack).mrkdwn()
-    assert "events España" in text and "events tn" not in text
+    assert "/alumni channels" in text and "events España" not in text and "events tn" not in text
 
 
 async def test_an_arabic_home_reads_right_to_left_where_a_line_starts_with_latin(

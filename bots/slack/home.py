@@ -123,8 +123,8 @@ def upcoming_events(view: HomeView) -> list[Block]:
     title = _("Upcoming events")
     heading = f"*{view.line(title)}*"
     if not home.events:
-        text = _("No upcoming event in your country or your channels. Try {example}.").format(
-            example=command_hint(PLATFORM, "events", home.example_country))
+        text = _("No upcoming event in your country or your channels. Other channels may have some: {hint}.").format(
+            hint=command_hint(PLATFORM, "channels"))
         return headed(view, title, view.text(text))
     blocks: list[Block] = [{"type": "divider"}, {"type": "section", "text": mrkdwn(heading)}]
     for event in home.events:

@@ -15,7 +15,7 @@ from core.db.models import Member
 from core.events.listing import RSVP_CHOICES, answers_of, upcoming_for_member
 from core.events.reminders import REMINDER_PRESETS, describe_offsets, offsets_of, parse_offsets
 from core.events.render import Counts, counts, counts_text, pick_text, when
-from core.geo.countries import country_name, example_country_name
+from core.geo.countries import country_name
 from core.i18n import DEFAULT_LANGUAGE, _, is_rtl, language_from_locale, language_name, pgettext
 from core.i18n.region import use_locale
 from core.members import find_identity
@@ -55,7 +55,6 @@ class MemberHome:
     channel_buttons: tuple[Button, ...] = ()  # channels, associations, help
     events: tuple[HomeEvent, ...] = ()  # the next ``HOME_EVENTS`` of their country and channels
     all_events: Button | None = None
-    example_country: str = ""  # the country named in examples: theirs, by name (never a slug)
     reminders: str = ""  # their reminder offsets in words
     reminder_buttons: tuple[Button, ...] = ()  # the presets, the current one selected
 
@@ -93,7 +92,6 @@ async def member_home(db: Database, platform: str, user_id: str, locale: str | N
                                  await button(_("Help"), "help")),
                 events=events,
                 all_events=all_events,
-                example_country=example_country_name(member.country_code, language),
                 reminders=describe_offsets(offsets_of(member)),
                 reminder_buttons=await _reminder_buttons(member, button),
             )

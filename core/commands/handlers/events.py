@@ -101,7 +101,7 @@ async def events(ctx: Context, args: str) -> None:
             ctx.reply(_("No upcoming event in the {channel} channel.").format(channel=name))
         else:
             ctx.reply(
-                _("No upcoming event in your country or your channels. Try {example}.").format(example=ctx.hint("events", example_country(ctx)))
+                _("No upcoming event in your country or your channels. Other channels may have some: {hint}.").format(hint=ctx.hint("channels"))
             )
         return
     pages = -(-total // PAGE_SIZE)
