@@ -31,6 +31,7 @@ from sqlalchemy import func, insert, select
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from bench.stats import percentile
 from bots.telegram.transport import TelegramTransport
 from core.messages.types import Reply
 from core.db.engine import Database
@@ -46,11 +47,6 @@ from core.i18n import _, current_language
 ROOT = Path(__file__).resolve().parents[1]
 FIRST_USER = 10_000_000
 LANGUAGES = ("en", "fr", "ar", "es", "pt", "de")
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 async def _reminder(session: Any, delivery: Delivery) -> Reply:
