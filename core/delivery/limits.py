@@ -33,14 +33,18 @@ Clock = Callable[[], float]
 class PlatformLimits:
     per_second: float | None = None  # the platform's overall ceiling for this bot
     chat_interval: float | None = None  # seconds between two messages to one chat or person
-    group_per_minute: int | None = None  # messages per minute to one group chat (to_chat targets)
+    group_per_minute: int | None = None  # messages per ``group_window`` to one group chat (to_chat targets)
+    group_window: float = 60.0  # seconds: a minute, shorter only when scaled
 
     def scaled(self, factor: float) -> "PlatformLimits":
-        """The same shape ``factor`` times faster (tests and benchmarks against a scaled fake)."""
+        """The same shape ``factor`` times faster (tests and benchmarks against a scaled fake): the
+        clock runs faster, so a group keeps its 20 messages, in a window ``factor`` times shorter
+        (20 x factor in a whole minute would let a burst of 20 x factor through at once)."""
         return PlatformLimits(
             per_second=None if self.per_second is None else self.per_second * factor,
             chat_interval=None if self.chat_interval is None else self.chat_interval / factor,
-            group_per_minute=None if self.group_per_minute is None else max(1, round(self.group_per_minute * factor)),
+            group_per_minute=self.group_per_minute,
+            group_window=self.group_window / factor,
         )
 
     def shared(self, workers: int) -> "PlatformLimits":
@@ -51,6 +55,7 @@ class PlatformLimits:
             per_second=None if self.per_second is None else self.per_second / workers,
             chat_interval=None if self.chat_interval is None else self.chat_interval * workers,
             group_per_minute=None if self.group_per_minute is None else max(1, self.group_per_minute // workers),
+            group_window=self.group_window,
         )
 
 
@@ -92,13 +97,14 @@ class _Chat:
     """The limits of one chat. Its lock makes sends to it go one after another, and each
     send's real moment (after the overall slot) is what the next one is spaced from."""
 
-    __slots__ = ("lock", "interval", "window", "next_free", "paused_until", "users")
+    __slots__ = ("lock", "interval", "window", "span", "next_free", "paused_until", "users")
 
     def __init__(self, limits: PlatformLimits, group: bool) -> None:
         self.lock = asyncio.Lock()
         self.interval = limits.chat_interval or 0.0
         count = limits.group_per_minute if group else None
         self.window: collections.deque[float] | None = collections.deque(maxlen=count) if count else None
+        self.span = limits.group_window
         self.next_free = 0.0
         self.paused_until = 0.0
         self.users = 0
@@ -106,7 +112,7 @@ class _Chat:
     def earliest(self, now: float) -> float:
         moment = max(now, self.next_free, self.paused_until)
         if self.window is not None and len(self.window) == self.window.maxlen:
-            moment = max(moment, self.window[0] + 60.0)  # the oldest of the last N leaves the minute
+            moment = max(moment, self.window[0] + self.span)  # the oldest of the last N leaves the minute
         return moment
 
     def record(self, moment: float) -> None:
@@ -118,7 +124,7 @@ class _Chat:
         """Nothing about this chat matters any more: its state can be forgotten."""
         if self.users or now < self.next_free or now < self.paused_until:
             return False
-        return not self.window or now >= self.window[-1] + 60.0
+        return not self.window or now >= self.window[-1] + self.span
 
 
 class PlatformLimiter:
@@ -165,7 +171,7 @@ class PlatformLimiter:
             # sends already queued for this chat go first, each at least its spacing apart
             step = chat.interval
             if chat.window is not None and chat.window.maxlen:
-                step = max(step, 60.0 / chat.window.maxlen)
+                step = max(step, chat.span / chat.window.maxlen)
             moment += chat.users * step
         return moment - now
 
@@ -209,6 +215,7 @@ class PlatformLimiter:
             self.overall = None
         for (_address, group), chat in self._chats.items():
             chat.interval = limits.chat_interval or 0.0
+            chat.span = limits.group_window
             count = limits.group_per_minute if group else None
             if chat.window is not None and count:
                 chat.window = collections.deque(chat.window, maxlen=count)

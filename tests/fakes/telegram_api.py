@@ -3,12 +3,15 @@
 Requests arrive at ``{base_url}{token}/{method}``, form-encoded, multipart (files) or JSON.
 Every call is recorded in ``calls``; updates pushed by a test are served by ``getUpdates``
 (long polling); errors are injected with ``fail``. ``enforce_limits`` makes sendMessage keep
-Telegram's published limits (429 with ``retry_after`` when exceeded) and ``block`` answers
-403 "bot was blocked by the user" for a chat, as Telegram does.
+Telegram's published limits as strictly as documented (overall, per chat, per group; 429 with
+``retry_after`` when exceeded, refused requests counted, longer penalties for repeated floods:
+see ``TelegramLimits``) and ``block`` answers 403 "bot was blocked by the user" for a chat, as
+Telegram does. Tests that do not call ``enforce_limits`` get no limits at all.
 """
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import json
 import math
@@ -53,25 +56,81 @@ class Failure:
 
 
 class Bucket:
-    """A token bucket: ``rate`` tokens a second, at most ``capacity`` saved (a short burst)."""
+    """A token bucket: ``rate`` tokens a second, at most ``capacity`` saved (a burst).
 
-    def __init__(self, rate: float, capacity: float) -> None:
+    ``tolerance`` (in tokens) lets a request in a little early: the network delays and reorders
+    requests a client spaced correctly, and Telegram measures at its end. A request taken early
+    leaves the bucket in debt, so the long-run rate never exceeds ``rate``."""
+
+    def __init__(self, rate: float, capacity: float, tolerance: float = 0.0) -> None:
         self.rate = rate
         self.capacity = capacity
+        self.tolerance = tolerance
         self.tokens = capacity
         self.stamp = time.monotonic()
+
+    def wait(self, now: float) -> float:
+        """0 if a request may go now, else the seconds until it could."""
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        missing = 1 - self.tolerance - self.tokens
+        return max(0.0, missing / self.rate)
+
+    def take(self) -> None:
+        """One request counted; refused ones too, down to one burst of debt (no forgiveness)."""
+        self.tokens = max(-self.capacity, self.tokens - 1)
+
+
+class Window:
+    """At most ``count`` requests in any ``seconds``-long window (Telegram's "20 a minute in a group"),
+    with the same ``tolerance`` (seconds) for network jitter."""
+
+    def __init__(self, count: int, seconds: float, tolerance: float = 0.0) -> None:
+        self.seconds = seconds
+        self.tolerance = tolerance
+        self.stamps: collections.deque[float] = collections.deque(maxlen=count)
+
+    def wait(self, now: float) -> float:
+        if len(self.stamps) < (self.stamps.maxlen or 0):
+            return 0.0
+        return max(0.0, self.stamps[0] + self.seconds - self.tolerance - now)
+
+    def take(self, now: float) -> None:
+        self.stamps.append(now)
 
 
 @dataclass
 class TelegramLimits:
-    """Telegram's broadcasting limits (about 30 messages a second overall, 1 a second per chat,
-    20 a minute per group), with the short bursts Telegram tolerates; ``scale`` speeds all up."""
+    """Telegram's broadcasting limits as documented (https://core.telegram.org/bots/faq): about 30
+    messages a second overall, no more than one a second in one chat (private or group), 20 a minute
+    in one group. ``scale`` runs the clock that many times faster (scale 10: 300/s overall, one
+    message per 0.1 s per chat, 20 per 6 s per group; bursts keep their size).
+
+    The platform's penalties come with them: a refused request still counts against the limits
+    (``count_refused``); after a 429 the scope that was exceeded (the bot, the chat or the group)
+    is closed for the ``retry_after`` it announced, requests meanwhile being refused again; each new
+    flood within ``quiet`` seconds of the previous one doubles ``retry_after``, up to ``penalty_cap``
+    seconds (both scaled; ``retry_after`` stays whole seconds, at least 1, like Telegram's).
+    ``jitter`` (real seconds, not scaled) is how early a request may arrive for its turn."""
 
     per_second: float = 30.0
+    burst: float = 30.0  # requests the overall bucket saves up (one second's worth)
     chat_per_second: float = 1.0
-    chat_burst: float = 3.0
-    group_per_minute: float = 20.0
+    chat_burst: float = 1.0
+    group_per_minute: int = 20
+    jitter: float = 0.02
+    count_refused: bool = True
+    penalty_cap: float = 32.0
+    quiet: float = 60.0
     scale: float = 1.0
+
+
+@dataclass
+class _Scope:
+    """One limit's flood state: closed until ``closed_until``; ``strikes`` repeated floods."""
+
+    closed_until: float = float("-inf")
+    strikes: int = 0
 
 
 class FakeBotAPI(LocalServer):
@@ -94,7 +153,8 @@ class FakeBotAPI(LocalServer):
         self.too_many: list[Call] = []  # sendMessage calls answered 429 by the limits
         self.refused_by: list[str] = []  # which limit each 429 was for
         self._overall: Bucket | None = None
-        self._chat_buckets: dict[str, list[Bucket]] = {}
+        self._chat_limits: dict[str, tuple[Bucket, Window | None]] = {}
+        self._scopes: dict[str, _Scope] = {}  # "overall" or a chat id
         self.delay = 0.0  # seconds each sendMessage takes (a slow network)
         self._gate = asyncio.Event()
         self._gate.set()
@@ -171,32 +231,61 @@ class FakeBotAPI(LocalServer):
         """Answer 429 (with retry_after, whole seconds like Telegram) to sends over the limits."""
         self.limits = limits or TelegramLimits()
         rate = self.limits.per_second * self.limits.scale
-        self._overall = Bucket(rate, rate)  # one second's worth of burst
-        self._chat_buckets = {}
+        self._overall = Bucket(rate, self.limits.burst, self.limits.jitter * rate)
+        self._chat_limits = {}
+        self._scopes = {}
         return self.limits
 
-    def _over_limit(self, chat_id: str) -> float:
-        """0 if a message to ``chat_id`` may go now (tokens taken), else seconds to wait."""
+    def _limits_of(self, chat_id: str) -> tuple[Bucket, Window | None]:
+        found = self._chat_limits.get(chat_id)
+        if found is None:
+            limits = self.limits
+            assert limits is not None
+            rate = limits.chat_per_second * limits.scale
+            group = Window(limits.group_per_minute, 60.0 / limits.scale, limits.jitter) \
+                if chat_id.startswith("-") else None
+            found = self._chat_limits[chat_id] = (Bucket(rate, limits.chat_burst, limits.jitter * rate), group)
+        return found
+
+    def _over_limit(self, chat_id: str) -> int:
+        """0 if a message to ``chat_id`` may go now (counted), else the retry_after to answer."""
         limits = self.limits
         if limits is None or self._overall is None:
-            return 0.0
-        buckets = self._chat_buckets.get(chat_id)
-        if buckets is None:
-            buckets = [Bucket(limits.chat_per_second * limits.scale, limits.chat_burst)]
-            if chat_id.startswith("-"):
-                per_minute = limits.group_per_minute * limits.scale
-                buckets.append(Bucket(per_minute / 60.0, per_minute))
-            self._chat_buckets[chat_id] = buckets
-        for bucket in [self._overall, *buckets]:
-            now = time.monotonic()
-            bucket.tokens = min(bucket.capacity, bucket.tokens + (now - bucket.stamp) * bucket.rate)
-            bucket.stamp = now
-            if bucket.tokens < 1:
-                self.refused_by.append("overall" if bucket is self._overall else "chat" if bucket is buckets[0] else "group")
-                return (1 - bucket.tokens) / bucket.rate
-        for bucket in [self._overall, *buckets]:
-            bucket.tokens -= 1
-        return 0.0
+            return 0
+        now = time.monotonic()
+        chat, group = self._limits_of(chat_id)
+        for name in ("overall", chat_id):
+            scope = self._scopes.get(name)
+            if scope is not None and now < scope.closed_until:
+                self._refused(chat, group, now, "closed " + ("overall" if name == "overall" else "chat"))
+                return max(1, math.ceil(scope.closed_until - now))
+        waits = {"overall": self._overall.wait(now), "chat": chat.wait(now),
+                 "group": group.wait(now) if group is not None else 0.0}
+        exceeded = max(waits, key=lambda name: waits[name])
+        if waits[exceeded] <= 0:
+            self._overall.take()
+            chat.take()
+            if group is not None:
+                group.take(now)
+            return 0
+        self._refused(chat, group, now, exceeded)
+        scope = self._scopes.setdefault("overall" if exceeded == "overall" else chat_id, _Scope())
+        quiet = limits.quiet / limits.scale
+        scope.strikes = scope.strikes + 1 if now - scope.closed_until < quiet else 0
+        cap = max(1, math.floor(limits.penalty_cap / limits.scale))
+        seconds = min(cap, max(1, math.ceil(waits[exceeded])) * 2 ** scope.strikes)
+        scope.closed_until = now + seconds
+        return seconds
+
+    def _refused(self, chat: Bucket, group: Window | None, now: float, why: str) -> None:
+        """A 429: which limit, and (``count_refused``) the request counted all the same."""
+        self.refused_by.append(why)
+        assert self.limits is not None and self._overall is not None
+        if self.limits.count_refused:
+            self._overall.take()
+            chat.take()
+            if group is not None:
+                group.take(now)
 
     def hold(self) -> None:
         """Stop answering sendMessage: requests wait, unprocessed, until ``open_gate``.
@@ -306,11 +395,10 @@ class FakeBotAPI(LocalServer):
                 forbidden = "Forbidden: bot was blocked by the user" if not chat_id.startswith("-") \
                     else "Forbidden: bot was kicked from the supergroup chat"
                 return web.json_response({"ok": False, "error_code": 403, "description": forbidden}, status=403)
-            wait = self._over_limit(chat_id)
-            if wait > 0:
+            seconds = self._over_limit(chat_id)
+            if seconds:
                 await self._record(call)
                 self.too_many.append(call)
-                seconds = max(1, math.ceil(wait))
                 return web.json_response({"ok": False, "error_code": 429,
                                           "description": f"Too Many Requests: retry after {seconds}",
                                           "parameters": {"retry_after": seconds}}, status=429)
