@@ -62,12 +62,12 @@ class Bucket:
     requests a client spaced correctly, and Telegram measures at its end. A request taken early
     leaves the bucket in debt, so the long-run rate never exceeds ``rate``."""
 
-    def __init__(self, rate: float, capacity: float, tolerance: float = 0.0) -> None:
+    def __init__(self, rate: float, capacity: float, tolerance: float, now: float) -> None:
         self.rate = rate
         self.capacity = capacity
         self.tolerance = tolerance
         self.tokens = capacity
-        self.stamp = time.monotonic()
+        self.stamp = now
 
     def wait(self, now: float) -> float:
         """0 if a request may go now, else the seconds until it could."""
@@ -155,6 +155,7 @@ class FakeBotAPI(LocalServer):
         self._overall: Bucket | None = None
         self._chat_limits: dict[str, tuple[Bucket, Window | None]] = {}
         self._scopes: dict[str, _Scope] = {}  # "overall" or a chat id
+        self.clock: Callable[[], float] = time.monotonic  # what the limits count time with
         self.delay = 0.0  # seconds each sendMessage takes (a slow network)
         self._gate = asyncio.Event()
         self._gate.set()
@@ -231,7 +232,7 @@ class FakeBotAPI(LocalServer):
         """Answer 429 (with retry_after, whole seconds like Telegram) to sends over the limits."""
         self.limits = limits or TelegramLimits()
         rate = self.limits.per_second * self.limits.scale
-        self._overall = Bucket(rate, self.limits.burst, self.limits.jitter * rate)
+        self._overall = Bucket(rate, self.limits.burst, self.limits.jitter * rate, self.clock())
         self._chat_limits = {}
         self._scopes = {}
         return self.limits
@@ -244,7 +245,7 @@ class FakeBotAPI(LocalServer):
             rate = limits.chat_per_second * limits.scale
             group = Window(limits.group_per_minute, 60.0 / limits.scale, limits.jitter) \
                 if chat_id.startswith("-") else None
-            found = self._chat_limits[chat_id] = (Bucket(rate, limits.chat_burst, limits.jitter * rate), group)
+            found = self._chat_limits[chat_id] = (Bucket(rate, limits.chat_burst, limits.jitter * rate, self.clock()), group)
         return found
 
     def _over_limit(self, chat_id: str) -> int:
@@ -252,40 +253,51 @@ class FakeBotAPI(LocalServer):
         limits = self.limits
         if limits is None or self._overall is None:
             return 0
-        now = time.monotonic()
+        now = self.clock()
         chat, group = self._limits_of(chat_id)
         for name in ("overall", chat_id):
             scope = self._scopes.get(name)
             if scope is not None and now < scope.closed_until:
-                self._refused(chat, group, now, "closed " + ("overall" if name == "overall" else "chat"))
-                return max(1, math.ceil(scope.closed_until - now))
-        waits = {"overall": self._overall.wait(now), "chat": chat.wait(now),
-                 "group": group.wait(now) if group is not None else 0.0}
+                return self._refuse(name, chat, group, now, "closed " + ("overall" if name == "overall" else "chat"))
+        waits = self._waits(chat, group, now)
         exceeded = max(waits, key=lambda name: waits[name])
         if waits[exceeded] <= 0:
-            self._overall.take()
-            chat.take()
-            if group is not None:
-                group.take(now)
+            self._count(chat, group, now)
             return 0
-        self._refused(chat, group, now, exceeded)
-        scope = self._scopes.setdefault("overall" if exceeded == "overall" else chat_id, _Scope())
-        quiet = limits.quiet / limits.scale
-        scope.strikes = scope.strikes + 1 if now - scope.closed_until < quiet else 0
-        cap = max(1, math.floor(limits.penalty_cap / limits.scale))
-        seconds = min(cap, max(1, math.ceil(waits[exceeded])) * 2 ** scope.strikes)
-        scope.closed_until = now + seconds
-        return seconds
+        return self._refuse("overall" if exceeded == "overall" else chat_id, chat, group, now, exceeded)
 
-    def _refused(self, chat: Bucket, group: Window | None, now: float, why: str) -> None:
-        """A 429: which limit, and (``count_refused``) the request counted all the same."""
+    def _waits(self, chat: Bucket, group: Window | None, now: float) -> dict[str, float]:
+        assert self._overall is not None
+        return {"overall": self._overall.wait(now), "chat": chat.wait(now),
+                "group": group.wait(now) if group is not None else 0.0}
+
+    def _count(self, chat: Bucket, group: Window | None, now: float) -> None:
+        assert self._overall is not None
+        self._overall.take()
+        chat.take()
+        if group is not None:
+            group.take(now)
+
+    def _refuse(self, name: str, chat: Bucket, group: Window | None, now: float, why: str) -> int:
+        """A 429 for scope ``name`` (the bot, or one chat): the request counted all the same
+        (``count_refused``), the scope closed for the whole seconds announced, longer for a flood
+        repeated within the quiet period after the previous penalty."""
+        limits = self.limits
+        assert limits is not None
         self.refused_by.append(why)
-        assert self.limits is not None and self._overall is not None
-        if self.limits.count_refused:
-            self._overall.take()
-            chat.take()
-            if group is not None:
-                group.take(now)
+        if limits.count_refused:
+            self._count(chat, group, now)
+        scope = self._scopes.setdefault(name, _Scope())
+        waits = self._waits(chat, group, now)
+        wait = max(waits["overall"] if name == "overall" else max(waits["chat"], waits["group"]),
+                   scope.closed_until - now)
+        seconds = max(1, math.ceil(wait))
+        if now >= scope.closed_until:  # a new flood, not a request sent while closed
+            scope.strikes = scope.strikes + 1 if now - scope.closed_until < limits.quiet / limits.scale else 0
+            cap = max(1, math.floor(limits.penalty_cap / limits.scale))
+            seconds = max(seconds, min(cap, seconds * 2 ** scope.strikes))
+        scope.closed_until = max(scope.closed_until, now + seconds)
+        return seconds
 
     def hold(self) -> None:
         """Stop answering sendMessage: requests wait, unprocessed, until ``open_gate``.
