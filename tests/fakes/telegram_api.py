@@ -109,16 +109,19 @@ class TelegramLimits:
     The platform's penalties come with them: a refused request still counts against the limits
     (``count_refused``); after a 429 the scope that was exceeded (the bot, the chat or the group)
     is closed for the ``retry_after`` it announced, requests meanwhile being refused again; each new
-    flood within ``quiet`` seconds of the previous one doubles ``retry_after``, up to ``penalty_cap``
-    seconds (both scaled; ``retry_after`` stays whole seconds, at least 1, like Telegram's).
-    ``jitter`` (real seconds, not scaled) is how early a request may arrive for its turn."""
+    flood within ``quiet`` seconds after the previous penalty doubles ``retry_after``, up to
+    ``penalty_cap`` seconds. ``retry_after`` is whole seconds, at least 1, like Telegram's; scaled,
+    whole seconds divided by ``scale`` (0.1 s at scale 10), as are ``quiet`` and ``penalty_cap``.
+    ``jitter`` (real seconds, not scaled: the network's) is how early a request may arrive for its
+    turn; the one-second burst of 30 is not scaled either (the clock runs faster, bursts keep their
+    size). Telegram tolerates short bursts in one chat; this fake does not (``chat_burst`` 1)."""
 
     per_second: float = 30.0
     burst: float = 30.0  # requests the overall bucket saves up (one second's worth)
     chat_per_second: float = 1.0
     chat_burst: float = 1.0
     group_per_minute: int = 20
-    jitter: float = 0.02
+    jitter: float = 0.05
     count_refused: bool = True
     penalty_cap: float = 32.0
     quiet: float = 60.0
@@ -248,7 +251,7 @@ class FakeBotAPI(LocalServer):
             found = self._chat_limits[chat_id] = (Bucket(rate, limits.chat_burst, limits.jitter * rate, self.clock()), group)
         return found
 
-    def _over_limit(self, chat_id: str) -> int:
+    def _over_limit(self, chat_id: str) -> float:
         """0 if a message to ``chat_id`` may go now (counted), else the retry_after to answer."""
         limits = self.limits
         if limits is None or self._overall is None:
@@ -278,10 +281,11 @@ class FakeBotAPI(LocalServer):
         if group is not None:
             group.take(now)
 
-    def _refuse(self, name: str, chat: Bucket, group: Window | None, now: float, why: str) -> int:
+    def _refuse(self, name: str, chat: Bucket, group: Window | None, now: float, why: str) -> float:
         """A 429 for scope ``name`` (the bot, or one chat): the request counted all the same
-        (``count_refused``), the scope closed for the whole seconds announced, longer for a flood
-        repeated within the quiet period after the previous penalty."""
+        (``count_refused``), the scope closed for the retry_after announced (whole platform
+        seconds: seconds / scale), longer for a flood repeated within the quiet period after the
+        previous penalty."""
         limits = self.limits
         assert limits is not None
         self.refused_by.append(why)
@@ -291,13 +295,12 @@ class FakeBotAPI(LocalServer):
         waits = self._waits(chat, group, now)
         wait = max(waits["overall"] if name == "overall" else max(waits["chat"], waits["group"]),
                    scope.closed_until - now)
-        seconds = max(1, math.ceil(wait))
+        seconds = max(1, math.ceil(wait * limits.scale - 1e-9))  # in platform seconds
         if now >= scope.closed_until:  # a new flood, not a request sent while closed
             scope.strikes = scope.strikes + 1 if now - scope.closed_until < limits.quiet / limits.scale else 0
-            cap = max(1, math.floor(limits.penalty_cap / limits.scale))
-            seconds = max(seconds, min(cap, seconds * 2 ** scope.strikes))
-        scope.closed_until = max(scope.closed_until, now + seconds)
-        return seconds
+            seconds = max(seconds, min(math.floor(limits.penalty_cap), seconds * 2 ** scope.strikes))
+        scope.closed_until = max(scope.closed_until, now + seconds / limits.scale)
+        return seconds if limits.scale == 1 else seconds / limits.scale
 
     def hold(self) -> None:
         """Stop answering sendMessage: requests wait, unprocessed, until ``open_gate``.
