@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from core.delivery.transport import Target
 
 Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,9 +133,10 @@ class PlatformLimiter:
 
     SWEEP_EVERY = 2000  # acquisitions between two clean-ups of idle chats
 
-    def __init__(self, limits: PlatformLimits, clock: Clock = time.monotonic) -> None:
+    def __init__(self, limits: PlatformLimits, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
         self.limits = limits
         self.clock = clock
+        self.sleep = sleep  # injected with the clock by tests that run on virtual time
         self.overall = Spacing(1.0 / limits.per_second, clock) if limits.per_second else None
         self.paused_until = 0.0
         self._chats: dict[tuple[str, bool], _Chat] = {}
@@ -143,7 +145,7 @@ class PlatformLimiter:
     async def _sleep_until(self, moment: float) -> None:
         delay = moment - self.clock()
         if delay > 0:
-            await asyncio.sleep(delay)
+            await self.sleep(delay)
 
     def _chat(self, target: Target) -> _Chat:
         key = (target.address, target.to_chat)
@@ -178,8 +180,11 @@ class PlatformLimiter:
     async def acquire(self, target: Target, gate: Callable[[], Awaitable[None]] | None = None) -> None:
         """Wait for the moment a message to ``target`` may be sent, and book it.
 
-        ``gate`` (the caller's limit on requests in flight) is passed last, still holding the
-        chat: the chat's next message is then spaced from when this one really leaves."""
+        ``gate`` (the caller's limit on requests in flight) is passed once the chat's turn has
+        come, still holding the chat (its next message is then spaced from when this one really
+        leaves), and before the overall slot is booked: a slot booked while the wire was full
+        would be spent late, together with every other one booked meanwhile, and the platform,
+        which counts arrivals, would see them all at once when the wire frees."""
         self._sweep()
         chat = self._chat(target)
         chat.users += 1
@@ -188,11 +193,11 @@ class PlatformLimiter:
             async with chat.lock:
                 while True:
                     await self._sleep_until(max(chat.earliest(self.clock()), self.paused_until))
-                    if self.overall is not None:
-                        await self._sleep_until(self.overall.book(self.paused_until))
                     if not gated:
                         await gate()  # type: ignore[misc]
                         gated = True
+                    if self.overall is not None:
+                        await self._sleep_until(self.overall.book(self.paused_until))
                     now = self.clock()
                     if now >= self.paused_until and now >= chat.paused_until:
                         chat.record(now)
@@ -237,10 +242,11 @@ class Limits:
     by the number of live processes serving the platform: ``share``)."""
 
     def __init__(self, scale: float = 1.0, overrides: dict[str, PlatformLimits] | None = None,
-                 clock: Clock = time.monotonic) -> None:
+                 clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
         self.scale = scale
         self.overrides = overrides or {}
         self.clock = clock
+        self.sleep = sleep
         self._limiters: dict[str, PlatformLimiter] = {}
         self.workers: dict[str, int] = {}  # platform -> live processes sharing its limits
 
@@ -262,7 +268,7 @@ class Limits:
     def __getitem__(self, platform: str) -> PlatformLimiter:
         limiter = self._limiters.get(platform)
         if limiter is None:
-            limiter = self._limiters[platform] = PlatformLimiter(self.limits_for(platform), self.clock)
+            limiter = self._limiters[platform] = PlatformLimiter(self.limits_for(platform), self.clock, self.sleep)
         return limiter
 
     def rate(self, platform: str) -> float | None:

@@ -561,6 +561,8 @@ async def _serve(scale: float) -> None:
             "accepted": len(accepted),
             "too_many": len(fake.too_many),
             "texts": [str(c.params.get("text")) for c in accepted],
+            "messages": [[str(c.params.get("chat_id")), str(c.params.get("text"))] for c in accepted],
+            "refused_by": fake.refused_by,
             "first": stamps[0] if stamps else None,
             "last": stamps[-1] if stamps else None,
         })
