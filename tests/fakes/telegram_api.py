@@ -248,14 +248,15 @@ class FakeBotAPI(LocalServer):
         if limits.count_refused:
             self._count(chat, group, now)
         scope = self._scopes.setdefault(name, _Scope())
-        waits = self._waits(chat, group, now)
-        wait = max(waits["overall"] if name == "overall" else max(waits["chat"], waits["group"]),
-                   scope.closed_until - now)
-        seconds = max(1, math.ceil(wait * limits.scale - 1e-9))  # in platform seconds
-        if now >= scope.closed_until:  # a new flood, not a request sent while closed
+        if now < scope.closed_until:  # sent while closed: told what is left, the closure unchanged
+            seconds = max(1, math.ceil((scope.closed_until - now) * limits.scale - 1e-9))
+        else:  # a new flood: closed until the limit has room again, longer if floods repeat
+            waits = self._waits(chat, group, now)
+            wait = waits["overall"] if name == "overall" else max(waits["chat"], waits["group"])
+            seconds = max(1, math.ceil(wait * limits.scale - 1e-9))  # in platform seconds
             scope.strikes = scope.strikes + 1 if now - scope.closed_until < limits.quiet / limits.scale else 0
             seconds = max(seconds, min(math.floor(limits.penalty_cap), seconds * 2 ** scope.strikes))
-        scope.closed_until = max(scope.closed_until, now + seconds / limits.scale)
+            scope.closed_until = now + seconds / limits.scale
         return seconds if limits.scale == 1 else seconds / limits.scale
 
     def hold(self) -> None:
