@@ -1,8 +1,10 @@
 """Planning an announcement to 100,000 members in 4 languages over 3 platforms, on SQLite.
 
 Recipients resolved, texts localized, outbox rows written: prints seconds and rows per second
-(target <= 3 s on the project's 2-core machine). The members, identities and memberships are
-bulk-inserted beforehand and not timed.
+(target <= 3 s on the project's 2-core machine, in proportion for a smaller ``--members``). The members, identities and memberships are
+bulk-inserted beforehand and not timed. Only the planning call is timed, in-process: interpreter
+start-up and imports are not planning, nor are the first-use costs of a new process (catalogs,
+SQL statement compilation), paid by a first planning to a small warm-up channel, printed apart.
 
 Run from the repository root: ``python -m bench.bench_announce [--members N]``.
 """
@@ -10,20 +12,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sqlite3
+import sys
 import tempfile
 import time
 from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from core.announcements.planning import create_announcement
-from core.app import open_app
+from core.announcements.planning import create_announcement, plan_announcement
+from core.app import App, open_app
 from core.audit import Actor
 from core.config import Settings
-from core.db.models import Channel, Delivery
+from core.db.models import Announcement, Channel, Delivery
+from core.warmup import warm_up
 
 PLATFORMS = ("telegram", "discord", "slack")
+TARGET_SECONDS = 3.0  # for 100,000 members; a smaller --members run scales it down (planning is linear)
+WARM_UP_MEMBERS = 500
 READER_LANGUAGES = ("fr", "en", "ar", "es", "de", "pt", None)  # de, pt and unknown readers fall back
 TEXTS = {
     "fr": "Le Forum professionnel aura lieu à Tunis le 12 décembre. Inscrivez-vous avant le 1er décembre !",
@@ -57,7 +64,27 @@ def populate(path: str, members: int, channel_id: int) -> None:
     connection.close()
 
 
-async def main(members: int) -> None:
+async def plan(app: App, channel_id: int) -> tuple[float, int, int, int]:
+    """Seconds of the planning call alone, then the rows and platforms it wrote, and the announcement."""
+    started = time.perf_counter()
+    async with app.db.transaction() as session:
+        channel = await session.get(Channel, channel_id)
+        assert channel is not None
+        announcement = await create_announcement(
+            session, channel, TEXTS, fallback=["fr", "en"], sender_name="Bench Ambassador", actor=Actor.command_line()
+        )
+    elapsed = time.perf_counter() - started
+    async with app.db.transaction() as session:
+        rows = await session.scalar(
+            select(func.count()).select_from(Delivery).where(Delivery.announcement_id == announcement.id)
+        )
+        platforms = await session.scalar(
+            select(func.count(func.distinct(Delivery.platform))).where(Delivery.announcement_id == announcement.id)
+        )
+    return elapsed, int(rows or 0), int(platforms or 0), announcement.id
+
+
+async def main(members: int) -> bool:
     with tempfile.TemporaryDirectory() as folder:
         path = f"{folder}/bench.db"
         app = await open_app(Settings(database_url=f"sqlite:///{path}"))
@@ -65,38 +92,38 @@ async def main(members: int) -> None:
             channel = await session.scalar(select(Channel).where(Channel.slug == "tn"))
             assert channel is not None
             channel_id = channel.id
+            warm = Channel(slug="bench-warm-up", kind="theme")
+            session.add(warm)
+            await session.flush()
+            warm_id = warm.id
         populate(path, members, channel_id)
-        started = time.perf_counter()
-        async with app.db.transaction() as session:
-            channel = await session.get(Channel, channel_id)
-            assert channel is not None
-            announcement = await create_announcement(
-                session, channel, TEXTS, fallback=["fr", "en"], sender_name="Bench Ambassador", actor=Actor.command_line()
-            )
-        elapsed = time.perf_counter() - started
-        async with app.db.transaction() as session:
-            rows = await session.scalar(
-                select(func.count()).select_from(Delivery).where(Delivery.announcement_id == announcement.id)
-            )
-            platforms = await session.scalar(
-                select(func.count(func.distinct(Delivery.platform))).where(Delivery.announcement_id == announcement.id)
-            )
+        populate(path, WARM_UP_MEMBERS, warm_id)
+        await warm_up(app)  # catalogs, as a bot process does at start
+        first, first_rows, _platforms, _id = await plan(app, warm_id)
+        elapsed, rows, platforms, announcement_id = await plan(app, channel_id)
         again = time.perf_counter()
-        from core.announcements.planning import plan_announcement
-
         async with app.db.transaction() as session:
+            announcement = await session.get(Announcement, announcement_id)
+            assert announcement is not None
             await plan_announcement(session, announcement)
         replan = time.perf_counter() - again
         await app.close()
-    rows = int(rows or 0)
+    target = TARGET_SECONDS * members / 100_000
+    met = elapsed <= target
+    print(f"first planning in this process (warm-up channel, {first_rows:,} rows; first-use costs, not counted): "
+          f"{first * 1000:.0f} ms")
     print(
         f"announcement planning: {members:,} members, {rows:,} outbox rows over {platforms} platforms, "
-        f"{len(TEXTS)} languages: {elapsed:.2f} s ({rows / elapsed:,.0f} rows/s; target <= 3 s)"
+        f"{len(TEXTS)} languages: {elapsed:.2f} s ({rows / elapsed:,.0f} rows/s, {elapsed / rows * 1e6:.1f} µs a row; "
+        f"target <= {target:g} s: {'met' if met else 'MISSED'})"
     )
     print(f"planning again (idempotent, nothing new written): {replan:.2f} s")
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (shared machine: figures are noisy)")
+    return met
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=100_000)
-    asyncio.run(main(parser.parse_args().members))
+    if not asyncio.run(main(parser.parse_args().members)):
+        sys.exit(1)

@@ -12,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.stats import percentile
 from bots.discord import runner
 from bots.discord.client import AlumniBot
 from bots.discord.render import render
@@ -27,11 +28,6 @@ SCRIPT = [("help", {}), ("channels", {}), ("associations", {"query": "Allemagne"
           ("leave", {"channel": "tn"}), ("country", {"country": "Tunisie"}), ("associations", {})]
 ROUNDS = 30
 CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
-
-
-def percentile(values: list[float], share: float) -> float:
-    values = sorted(values)
-    return values[max(0, int(len(values) * share) - 1)]
 
 
 async def main() -> None:

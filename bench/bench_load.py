@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import html
 import json
-import math
 import os
 import random
 import statistics
@@ -47,6 +46,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.make_directory import rows
+from bench.stats import percentile
 from bots.telegram import runner
 from bots.telegram.application import build_application
 from core.app import open_app
@@ -70,17 +70,6 @@ BYSTANDERS = 20
 TARGET_UNRELATED_P99 = 1.0  # seconds
 ROOT = Path(__file__).resolve().parents[1]
 PATIENCE = 90.0  # seconds a burst may take before the unanswered are counted as such
-
-
-def percentile(values: list[float], share: float) -> float:
-    """The ``share`` quantile, interpolated between the two nearest samples (numpy's "linear")."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    position = share * (len(ordered) - 1)
-    below = math.floor(position)
-    above = min(below + 1, len(ordered) - 1)
-    return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
 
 
 # ---------------------------------------------------------------- the fake, in its own process

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
+from bench.stats import percentile
 from bots.slack import runner
 from bots.slack.transport import SlackTransport
 from core.audit import Actor
@@ -29,11 +30,6 @@ SAMPLE = Path(__file__).resolve().parents[1] / "core" / "directory" / "data" / "
 SCRIPT = ["help", "channels", "associations Allemagne", "join tn", "leave tn", "country Tunisie",
           "associations", "language fr", "timezone Le Caire", "jion tn"]
 ROUNDS = 30
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, int(len(ordered) * share) - 1)]
 
 
 async def main() -> None:

@@ -43,7 +43,9 @@ def test_a_share_divides_the_overall_rate_and_each_chats_rate() -> None:
     limits.share("telegram", 3)
     assert limits.rate("telegram") == 20.0
     assert limiter.overall is not None and abs(limiter.overall.interval - 1 / 20) < 1e-9
-    assert limits.limits_for("telegram") == PlatformLimits(per_second=20.0, chat_interval=1.5, group_per_minute=13)
+    # scale 2 runs the clock twice as fast: a group's 20 a minute is 20 per 30 s, a third of it 6
+    assert limits.limits_for("telegram") == PlatformLimits(per_second=20.0, chat_interval=1.5, group_per_minute=6,
+                                                           group_window=30.0)
     assert limits.rate("discord") == 100.0  # other platforms keep their whole rate
     limits.share("telegram", 0)  # never below one share
     assert limits.rate("telegram") == 60.0 and limiter.overall.interval == 1 / 60

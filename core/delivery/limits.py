@@ -27,20 +27,25 @@ from dataclasses import dataclass
 from core.delivery.transport import Target
 
 Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
 class PlatformLimits:
     per_second: float | None = None  # the platform's overall ceiling for this bot
     chat_interval: float | None = None  # seconds between two messages to one chat or person
-    group_per_minute: int | None = None  # messages per minute to one group chat (to_chat targets)
+    group_per_minute: int | None = None  # messages per ``group_window`` to one group chat (to_chat targets)
+    group_window: float = 60.0  # seconds: a minute, shorter only when scaled
 
     def scaled(self, factor: float) -> "PlatformLimits":
-        """The same shape ``factor`` times faster (tests and benchmarks against a scaled fake)."""
+        """The same shape ``factor`` times faster (tests and benchmarks against a scaled fake): the
+        clock runs faster, so a group keeps its 20 messages, in a window ``factor`` times shorter
+        (20 x factor in a whole minute would let a burst of 20 x factor through at once)."""
         return PlatformLimits(
             per_second=None if self.per_second is None else self.per_second * factor,
             chat_interval=None if self.chat_interval is None else self.chat_interval / factor,
-            group_per_minute=None if self.group_per_minute is None else max(1, round(self.group_per_minute * factor)),
+            group_per_minute=self.group_per_minute,
+            group_window=self.group_window / factor,
         )
 
     def shared(self, workers: int) -> "PlatformLimits":
@@ -51,6 +56,7 @@ class PlatformLimits:
             per_second=None if self.per_second is None else self.per_second / workers,
             chat_interval=None if self.chat_interval is None else self.chat_interval * workers,
             group_per_minute=None if self.group_per_minute is None else max(1, self.group_per_minute // workers),
+            group_window=self.group_window,
         )
 
 
@@ -97,13 +103,14 @@ class _Chat:
     """The limits of one chat. Its lock makes sends to it go one after another, and each
     send's real moment (after the overall slot) is what the next one is spaced from."""
 
-    __slots__ = ("lock", "interval", "window", "next_free", "paused_until", "users")
+    __slots__ = ("lock", "interval", "window", "span", "next_free", "paused_until", "users")
 
     def __init__(self, limits: PlatformLimits, group: bool) -> None:
         self.lock = asyncio.Lock()
         self.interval = limits.chat_interval or 0.0
         count = limits.group_per_minute if group else None
         self.window: collections.deque[float] | None = collections.deque(maxlen=count) if count else None
+        self.span = limits.group_window
         self.next_free = 0.0
         self.paused_until = 0.0
         self.users = 0
@@ -111,7 +118,7 @@ class _Chat:
     def earliest(self, now: float) -> float:
         moment = max(now, self.next_free, self.paused_until)
         if self.window is not None and len(self.window) == self.window.maxlen:
-            moment = max(moment, self.window[0] + 60.0)  # the oldest of the last N leaves the minute
+            moment = max(moment, self.window[0] + self.span)  # the oldest of the last N leaves the minute
         return moment
 
     def record(self, moment: float) -> None:
@@ -123,7 +130,7 @@ class _Chat:
         """Nothing about this chat matters any more: its state can be forgotten."""
         if self.users or now < self.next_free or now < self.paused_until:
             return False
-        return not self.window or now >= self.window[-1] + 60.0
+        return not self.window or now >= self.window[-1] + self.span
 
 
 class PlatformLimiter:
@@ -131,9 +138,10 @@ class PlatformLimiter:
 
     SWEEP_EVERY = 2000  # acquisitions between two clean-ups of idle chats
 
-    def __init__(self, limits: PlatformLimits, clock: Clock = time.monotonic) -> None:
+    def __init__(self, limits: PlatformLimits, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
         self.limits = limits
         self.clock = clock
+        self.sleep = sleep  # injected with the clock by tests that run on virtual time
         self.overall = Spacing(1.0 / limits.per_second, clock) if limits.per_second else None
         self.paused_until = 0.0
         self._chats: dict[tuple[str, bool], _Chat] = {}
@@ -142,7 +150,7 @@ class PlatformLimiter:
     async def _sleep_until(self, moment: float) -> None:
         delay = moment - self.clock()
         if delay > 0:
-            await asyncio.sleep(delay)
+            await self.sleep(delay)
 
     def _chat(self, target: Target) -> _Chat:
         key = (target.address, target.to_chat)
@@ -170,15 +178,18 @@ class PlatformLimiter:
             # sends already queued for this chat go first, each at least its spacing apart
             step = chat.interval
             if chat.window is not None and chat.window.maxlen:
-                step = max(step, 60.0 / chat.window.maxlen)
+                step = max(step, chat.span / chat.window.maxlen)
             moment += chat.users * step
         return moment - now
 
     async def acquire(self, target: Target, gate: Callable[[], Awaitable[None]] | None = None) -> None:
         """Wait for the moment a message to ``target`` may be sent, and book it.
 
-        ``gate`` (the caller's limit on requests in flight) is passed last, still holding the
-        chat: the chat's next message is then spaced from when this one really leaves."""
+        ``gate`` (the caller's limit on requests in flight) is passed once the chat's turn has
+        come, still holding the chat (its next message is then spaced from when this one really
+        leaves), and before the overall slot is booked: a slot booked while the wire was full
+        would be spent late, together with every other one booked meanwhile, and the platform,
+        which counts arrivals, would see them all at once when the wire frees."""
         self._sweep()
         chat = self._chat(target)
         chat.users += 1
@@ -187,11 +198,11 @@ class PlatformLimiter:
             async with chat.lock:
                 while True:
                     await self._sleep_until(max(chat.earliest(self.clock()), self.paused_until))
-                    if self.overall is not None:
-                        await self._sleep_until(self.overall.book(self.paused_until))
                     if not gated:
                         await gate()  # type: ignore[misc]
                         gated = True
+                    if self.overall is not None:
+                        await self._sleep_until(self.overall.book(self.paused_until))
                     now = self.clock()
                     if now >= self.paused_until and now >= chat.paused_until:
                         chat.record(now)
@@ -214,6 +225,7 @@ class PlatformLimiter:
             self.overall = None
         for (_address, group), chat in self._chats.items():
             chat.interval = limits.chat_interval or 0.0
+            chat.span = limits.group_window
             count = limits.group_per_minute if group else None
             if chat.window is not None and count:
                 chat.window = collections.deque(chat.window, maxlen=count)
@@ -235,10 +247,11 @@ class Limits:
     by the number of live processes serving the platform: ``share``)."""
 
     def __init__(self, scale: float = 1.0, overrides: dict[str, PlatformLimits] | None = None,
-                 clock: Clock = time.monotonic) -> None:
+                 clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
         self.scale = scale
         self.overrides = overrides or {}
         self.clock = clock
+        self.sleep = sleep
         self._limiters: dict[str, PlatformLimiter] = {}
         self.workers: dict[str, int] = {}  # platform -> live processes sharing its limits
 
@@ -260,7 +273,7 @@ class Limits:
     def __getitem__(self, platform: str) -> PlatformLimiter:
         limiter = self._limiters.get(platform)
         if limiter is None:
-            limiter = self._limiters[platform] = PlatformLimiter(self.limits_for(platform), self.clock)
+            limiter = self._limiters[platform] = PlatformLimiter(self.limits_for(platform), self.clock, self.sleep)
         return limiter
 
     def rate(self, platform: str) -> float | None:

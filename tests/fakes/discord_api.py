@@ -7,19 +7,25 @@ interaction callbacks and webhooks (follow-ups, edits), DMs, channel messages, r
 guild scheduled events (create, edit, delete, list; at most 100 per server).
 Every answer carries ``Content-Type: application/json`` exactly (discord.py decodes nothing
 else); a 429 carries a ``Via`` header and a JSON ``retry_after``. Every REST call is recorded in
-``calls``; failures are injected with ``fail``.
+``calls``; failures are injected with ``fail``. ``enforce_limits`` keeps Discord's rate limits
+(``DiscordLimits``: 50 requests a second overall, per-route buckets announced in X-RateLimit-*
+headers), answering 429 as Discord does when they are exceeded.
 """
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import json
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.limits import Bucket, FixedWindow
 from tests.fakes.server import LocalServer
 
 API = "/api/v10"
@@ -77,6 +83,26 @@ class Failure:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class DiscordLimits:
+    """Discord's rate limits (https://discord.com/developers/docs/topics/rate-limits): 50 requests a
+    second for the bot overall (interaction callbacks and webhooks excepted), and per-route
+    buckets, keyed by route and major parameter (channel, guild, webhook), announced with every
+    answer (X-RateLimit-Limit, -Remaining, -Reset, -Reset-After, -Bucket). Discord does not
+    publish each route's size; this fake gives every route 5 per 5 s, what a channel's messages
+    get. A 429 carries ``retry_after`` (seconds, fractional) and says whether it is global
+    (``X-RateLimit-Global``, ``X-RateLimit-Scope``). ``scale`` runs the clock faster."""
+
+    per_second: float = 50.0
+    route_limit: int = 5
+    route_window: float = 5.0
+    scale: float = 1.0
+
+
+UNLIMITED = ("/interactions/", "/webhooks/")
+_MINOR_ID = re.compile(r"(?<!channels/)(?<!guilds/)(?<!webhooks/)\b\d{5,}\b")
+
+
 class FakeDiscord(LocalServer):
     def __init__(self, token: str = "fake.discord.token", app_id: int = 900000000000000001,
                  guild_id: int = 700000000000000001) -> None:
@@ -105,6 +131,12 @@ class FakeDiscord(LocalServer):
         self._sequence = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
         self._changed = asyncio.Condition()
+        self.limits: DiscordLimits | None = None
+        self.too_many: list[Call] = []  # requests answered 429 by the limits
+        self.refused_by: list[str] = []  # "global" or "route", for each of them
+        self.clock: Callable[[], float] = time.monotonic
+        self._global: Bucket | None = None
+        self._routes: dict[str, FixedWindow] = {}
 
     # ------------------------------------------------------------ lifecycle
 
@@ -180,6 +212,45 @@ class FakeDiscord(LocalServer):
             headers["X-RateLimit-Global"] = "true"
         self.fail(method, path, 429, {"message": "You are being rate limited.", "retry_after": retry_after,
                                       "global": global_}, times=times, headers=headers)
+
+    def enforce_limits(self, limits: DiscordLimits | None = None) -> DiscordLimits:
+        """From now on, REST requests over Discord's limits are answered 429."""
+        self.limits = limits or DiscordLimits()
+        rate = self.limits.per_second * self.limits.scale
+        self._global = Bucket(rate, self.limits.per_second, 0.0, self.clock())
+        self._routes = {}
+        return self.limits
+
+    def _limited(self, call: Call) -> tuple[web.Response | None, dict[str, str]]:
+        """A 429 for a request over the limits (None if it may go), and the route's headers."""
+        if self.limits is None or self._global is None or call.path.startswith(UNLIMITED):
+            return None, {}
+        now = self.clock()
+        key = f"{call.method} {_MINOR_ID.sub('{id}', call.path)}"
+        route = self._routes.get(key)
+        if route is None:
+            route = self._routes[key] = FixedWindow(self.limits.route_limit, self.limits.route_window / self.limits.scale)
+        wait = self._global.wait(now)
+        if wait > 0:
+            self.too_many.append(call)
+            self.refused_by.append("global")
+            body = {"message": "You are being rate limited.", "retry_after": round(wait, 3), "global": True}
+            return self._json(body, 429, {"Via": "1.1 google", "Retry-After": str(max(1, round(wait))),
+                                          "X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"}), {}
+        wait = route.take(now)
+        reset_after = max(0.0, route.resets_at - now)
+        headers = {"X-RateLimit-Limit": str(route.limit), "X-RateLimit-Remaining": str(route.remaining),
+                   "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+                   "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+                   "X-RateLimit-Bucket": hashlib.sha1(re.sub(r"\d{5,}", "", key).encode()).hexdigest()[:16]}
+        if wait > 0:
+            self.too_many.append(call)
+            self.refused_by.append("route")
+            body = {"message": "You are being rate limited.", "retry_after": round(wait, 3), "global": False}
+            return self._json(body, 429, {**headers, "Via": "1.1 google", "Retry-After": str(max(1, round(wait))),
+                                          "X-RateLimit-Scope": "user"}), headers
+        self._global.take()
+        return None, headers
 
     def find(self, method: str, pattern: str) -> list[Call]:
         return [c for c in self.calls if c.method == method and re.search(pattern, c.path)]
@@ -342,7 +413,13 @@ class FakeDiscord(LocalServer):
             if failure.times > 0 and failure.method == request.method and re.search(failure.path, path):
                 failure.times -= 1
                 return self._json(failure.body, failure.status, failure.headers)
-        return self._json(*self._answer(request.method, path, body))
+        refused, headers = self._limited(call)
+        if refused is not None:
+            return refused
+        answer, status = self._answer(request.method, path, body)
+        if status == 204:
+            return web.Response(status=204, headers=headers)
+        return self._json(answer, status, headers)
 
     def _answer(self, method: str, path: str, body: Any) -> tuple[Any, int]:
         if path == "/users/@me" and method == "GET":

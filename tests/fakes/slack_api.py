@@ -4,7 +4,8 @@
 parameters from the query string, a form or a JSON body, with the bot token checked on
 every call. It also serves ``response_url`` endpoints and file upload URLs. Every call is
 recorded in ``calls``; errors (429 with ``Retry-After``, ``channel_not_found``...) are
-injected with ``fail``.
+injected with ``fail``. ``enforce_limits`` keeps Slack's rate limit on ``chat.postMessage``
+(``SlackLimits``: about one message a second per channel), answering 429 as Slack does.
 
 ``SlackSender`` plays Slack towards the app under test: it posts slash commands,
 ``block_actions`` and Events API payloads to the app's HTTP endpoint, signed with the
@@ -17,6 +18,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ from urllib.parse import urlencode
 import aiohttp
 from aiohttp import web
 
+from tests.fakes.limits import Bucket
 from tests.fakes.server import LocalServer
 
 BOT_TOKEN = "xoxb-test-token"
@@ -109,6 +112,20 @@ class Failure:
     match: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class SlackLimits:
+    """Slack's limit on ``chat.postMessage`` (https://api.slack.com/methods/chat.postMessage, "special"
+    tier): one message a second per channel, short bursts tolerated; over it, HTTP 429 with
+    ``"error": "ratelimited"`` and a ``Retry-After`` header in whole seconds (at least 1, also
+    when scaled: slack_sdk reads it as an integer). ``scale`` runs the clock faster; ``jitter``
+    (real seconds) is how early a message may arrive for its turn."""
+
+    chat_per_second: float = 1.0
+    burst: float = 1.0
+    jitter: float = 0.05
+    scale: float = 1.0
+
+
 class FakeSlack(LocalServer):
     def __init__(self, token: str = BOT_TOKEN, app_token: str = APP_TOKEN) -> None:
         self.token = token
@@ -125,6 +142,10 @@ class FakeSlack(LocalServer):
         self._files = itertools.count(1)
         self.uploads: dict[str, bytes] = {}
         self._changed = asyncio.Condition()
+        self.limits: SlackLimits | None = None
+        self.too_many: list[Call] = []  # chat.postMessage calls answered 429 by the limits
+        self.clock: Callable[[], float] = time.monotonic
+        self._channel_buckets: dict[str, Bucket] = {}
 
     # ------------------------------------------------------------ lifecycle
 
@@ -171,6 +192,28 @@ class FakeSlack(LocalServer):
     def fail(self, method: str, error: str = "internal_error", *, status: int = 200, retry_after: int | None = None,
              times: int = 1, **match: str) -> None:
         self.failures.append(Failure(method, status, error, retry_after, times, match))
+
+    def enforce_limits(self, limits: SlackLimits | None = None) -> SlackLimits:
+        """From now on, chat.postMessage over one a second in a channel is answered 429."""
+        self.limits = limits or SlackLimits()
+        self._channel_buckets = {}
+        return self.limits
+
+    def _over_limit(self, method: str, params: dict[str, Any]) -> int:
+        """0 if the call may go (counted), else the Retry-After to answer (whole seconds)."""
+        if self.limits is None or method != "chat.postMessage":
+            return 0
+        now = self.clock()
+        channel = str(params.get("channel"))
+        bucket = self._channel_buckets.get(channel)
+        if bucket is None:
+            rate = self.limits.chat_per_second * self.limits.scale
+            bucket = self._channel_buckets[channel] = Bucket(rate, self.limits.burst, self.limits.jitter * rate, now)
+        wait = bucket.wait(now)
+        if wait > 0:
+            return max(1, math.ceil(wait))
+        bucket.take()
+        return 0
 
     def calls_to(self, *methods: str) -> list[Call]:
         return [c for c in self.calls if c.method in methods]
@@ -238,6 +281,12 @@ class FakeSlack(LocalServer):
             if failure.status >= 500:
                 return web.Response(status=failure.status, text="upstream trouble", headers=headers)
             return web.json_response(call.result, status=failure.status, headers=headers)
+        retry_after = self._over_limit(method, params)
+        if retry_after:
+            call.result = {"ok": False, "error": "ratelimited"}
+            self.too_many.append(call)
+            await self._record(call)
+            return web.json_response(call.result, status=429, headers={"Retry-After": str(retry_after)})
         call.result = self._answer(method, params)
         await self._record(call)
         return web.json_response(call.result)

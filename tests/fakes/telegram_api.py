@@ -3,8 +3,10 @@
 Requests arrive at ``{base_url}{token}/{method}``, form-encoded, multipart (files) or JSON.
 Every call is recorded in ``calls``; updates pushed by a test are served by ``getUpdates``
 (long polling); errors are injected with ``fail``. ``enforce_limits`` makes sendMessage keep
-Telegram's published limits (429 with ``retry_after`` when exceeded) and ``block`` answers
-403 "bot was blocked by the user" for a chat, as Telegram does.
+Telegram's published limits as strictly as documented (overall, per chat, per group; 429 with
+``retry_after`` when exceeded, refused requests counted, longer penalties for repeated floods:
+see ``TelegramLimits``) and ``block`` answers 403 "bot was blocked by the user" for a chat, as
+Telegram does. Tests that do not call ``enforce_limits`` get no limits at all.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.limits import Bucket, Window
 from tests.fakes.server import LocalServer
 
 JSON_PARAMS = {"reply_markup", "commands", "scope", "allowed_updates", "link_preview_options", "entities"}
@@ -52,26 +55,41 @@ class Failure:
     times: int = 1
 
 
-class Bucket:
-    """A token bucket: ``rate`` tokens a second, at most ``capacity`` saved (a short burst)."""
+@dataclass
+class TelegramLimits:
+    """Telegram's broadcasting limits as documented (https://core.telegram.org/bots/faq): about 30
+    messages a second overall, no more than one a second in one chat (private or group), 20 a minute
+    in one group. ``scale`` runs the clock that many times faster (scale 10: 300/s overall, one
+    message per 0.1 s per chat, 20 per 6 s per group; bursts keep their size).
 
-    def __init__(self, rate: float, capacity: float) -> None:
-        self.rate = rate
-        self.capacity = capacity
-        self.tokens = capacity
-        self.stamp = time.monotonic()
+    The platform's penalties come with them: a refused request still counts against the limits
+    (``count_refused``); after a 429 the scope that was exceeded (the bot, the chat or the group)
+    is closed for the ``retry_after`` it announced, requests meanwhile being refused again; each new
+    flood within ``quiet`` seconds after the previous penalty doubles ``retry_after``, up to
+    ``penalty_cap`` seconds. ``retry_after`` is whole seconds, at least 1, like Telegram's; scaled,
+    whole seconds divided by ``scale`` (0.1 s at scale 10), as are ``quiet`` and ``penalty_cap``.
+    ``jitter`` (real seconds, not scaled: the network's) is how early a request may arrive for its
+    turn; the one-second burst of 30 is not scaled either (the clock runs faster, bursts keep their
+    size). Telegram tolerates short bursts in one chat; this fake does not (``chat_burst`` 1)."""
+
+    per_second: float = 30.0
+    burst: float = 30.0  # requests the overall bucket saves up (one second's worth)
+    chat_per_second: float = 1.0
+    chat_burst: float = 1.0
+    group_per_minute: int = 20
+    jitter: float = 0.05
+    count_refused: bool = True
+    penalty_cap: float = 32.0
+    quiet: float = 60.0
+    scale: float = 1.0
 
 
 @dataclass
-class TelegramLimits:
-    """Telegram's broadcasting limits (about 30 messages a second overall, 1 a second per chat,
-    20 a minute per group), with the short bursts Telegram tolerates; ``scale`` speeds all up."""
+class _Scope:
+    """One limit's flood state: closed until ``closed_until``; ``strikes`` repeated floods."""
 
-    per_second: float = 30.0
-    chat_per_second: float = 1.0
-    chat_burst: float = 3.0
-    group_per_minute: float = 20.0
-    scale: float = 1.0
+    closed_until: float = float("-inf")
+    strikes: int = 0
 
 
 class FakeBotAPI(LocalServer):
@@ -94,7 +112,9 @@ class FakeBotAPI(LocalServer):
         self.too_many: list[Call] = []  # sendMessage calls answered 429 by the limits
         self.refused_by: list[str] = []  # which limit each 429 was for
         self._overall: Bucket | None = None
-        self._chat_buckets: dict[str, list[Bucket]] = {}
+        self._chat_limits: dict[str, tuple[Bucket, Window | None]] = {}
+        self._scopes: dict[str, _Scope] = {}  # "overall" or a chat id
+        self.clock: Callable[[], float] = time.monotonic  # what the limits count time with
         self.delay = 0.0  # seconds each sendMessage takes (a slow network)
         self._gate = asyncio.Event()
         self._gate.set()
@@ -171,32 +191,73 @@ class FakeBotAPI(LocalServer):
         """Answer 429 (with retry_after, whole seconds like Telegram) to sends over the limits."""
         self.limits = limits or TelegramLimits()
         rate = self.limits.per_second * self.limits.scale
-        self._overall = Bucket(rate, rate)  # one second's worth of burst
-        self._chat_buckets = {}
+        self._overall = Bucket(rate, self.limits.burst, self.limits.jitter * rate, self.clock())
+        self._chat_limits = {}
+        self._scopes = {}
         return self.limits
 
+    def _limits_of(self, chat_id: str) -> tuple[Bucket, Window | None]:
+        found = self._chat_limits.get(chat_id)
+        if found is None:
+            limits = self.limits
+            assert limits is not None
+            rate = limits.chat_per_second * limits.scale
+            group = Window(limits.group_per_minute, 60.0 / limits.scale, limits.jitter) \
+                if chat_id.startswith("-") else None
+            found = self._chat_limits[chat_id] = (Bucket(rate, limits.chat_burst, limits.jitter * rate, self.clock()), group)
+        return found
+
     def _over_limit(self, chat_id: str) -> float:
-        """0 if a message to ``chat_id`` may go now (tokens taken), else seconds to wait."""
+        """0 if a message to ``chat_id`` may go now (counted), else the retry_after to answer."""
         limits = self.limits
         if limits is None or self._overall is None:
-            return 0.0
-        buckets = self._chat_buckets.get(chat_id)
-        if buckets is None:
-            buckets = [Bucket(limits.chat_per_second * limits.scale, limits.chat_burst)]
-            if chat_id.startswith("-"):
-                per_minute = limits.group_per_minute * limits.scale
-                buckets.append(Bucket(per_minute / 60.0, per_minute))
-            self._chat_buckets[chat_id] = buckets
-        for bucket in [self._overall, *buckets]:
-            now = time.monotonic()
-            bucket.tokens = min(bucket.capacity, bucket.tokens + (now - bucket.stamp) * bucket.rate)
-            bucket.stamp = now
-            if bucket.tokens < 1:
-                self.refused_by.append("overall" if bucket is self._overall else "chat" if bucket is buckets[0] else "group")
-                return (1 - bucket.tokens) / bucket.rate
-        for bucket in [self._overall, *buckets]:
-            bucket.tokens -= 1
-        return 0.0
+            return 0
+        now = self.clock()
+        chat, group = self._limits_of(chat_id)
+        for name in ("overall", chat_id):
+            scope = self._scopes.get(name)
+            if scope is not None and now < scope.closed_until:
+                return self._refuse(name, chat, group, now, "closed " + ("overall" if name == "overall" else "chat"))
+        waits = self._waits(chat, group, now)
+        exceeded = max(waits, key=lambda name: waits[name])
+        if waits[exceeded] <= 0:
+            self._count(chat, group, now)
+            return 0
+        return self._refuse("overall" if exceeded == "overall" else chat_id, chat, group, now, exceeded)
+
+    def _waits(self, chat: Bucket, group: Window | None, now: float) -> dict[str, float]:
+        assert self._overall is not None
+        return {"overall": self._overall.wait(now), "chat": chat.wait(now),
+                "group": group.wait(now) if group is not None else 0.0}
+
+    def _count(self, chat: Bucket, group: Window | None, now: float) -> None:
+        assert self._overall is not None
+        self._overall.take()
+        chat.take()
+        if group is not None:
+            group.take(now)
+
+    def _refuse(self, name: str, chat: Bucket, group: Window | None, now: float, why: str) -> float:
+        """A 429 for scope ``name`` (the bot, or one chat): the request counted all the same
+        (``count_refused``), the scope closed for the retry_after announced (whole platform
+        seconds: seconds / scale), longer for a flood repeated within the quiet period after the
+        previous penalty."""
+        limits = self.limits
+        assert limits is not None
+        self.refused_by.append(why)
+        if limits.count_refused:
+            self._count(chat, group, now)
+        scope = self._scopes.setdefault(name, _Scope())
+        if now < scope.closed_until:  # sent while closed: told what is left, the closure unchanged
+            seconds = max(1, math.ceil((scope.closed_until - now) * limits.scale - 1e-9))
+        else:  # a new flood: closed until the limit has room again, longer if floods repeat
+            waits = self._waits(chat, group, now)
+            wait = waits["overall"] if name == "overall" else max(waits["chat"], waits["group"])
+            seconds = max(1, math.ceil(wait * limits.scale - 1e-9))  # in platform seconds
+            scope.strikes = scope.strikes + 1 if now - scope.closed_until < limits.quiet / limits.scale else 0
+            seconds = max(seconds, min(math.floor(limits.penalty_cap), seconds * 2 ** scope.strikes))
+            scope.closed_until = now + seconds / limits.scale
+        return seconds if limits.scale == 1 else seconds / limits.scale
 
     def hold(self) -> None:
         """Stop answering sendMessage: requests wait, unprocessed, until ``open_gate``.
@@ -306,11 +367,10 @@ class FakeBotAPI(LocalServer):
                 forbidden = "Forbidden: bot was blocked by the user" if not chat_id.startswith("-") \
                     else "Forbidden: bot was kicked from the supergroup chat"
                 return web.json_response({"ok": False, "error_code": 403, "description": forbidden}, status=403)
-            wait = self._over_limit(chat_id)
-            if wait > 0:
+            seconds = self._over_limit(chat_id)
+            if seconds:
                 await self._record(call)
                 self.too_many.append(call)
-                seconds = max(1, math.ceil(wait))
                 return web.json_response({"ok": False, "error_code": 429,
                                           "description": f"Too Many Requests: retry after {seconds}",
                                           "parameters": {"retry_after": seconds}}, status=429)
@@ -458,6 +518,8 @@ async def _serve(scale: float) -> None:
             "accepted": len(accepted),
             "too_many": len(fake.too_many),
             "texts": [str(c.params.get("text")) for c in accepted],
+            "messages": [[str(c.params.get("chat_id")), str(c.params.get("text"))] for c in accepted],
+            "refused_by": fake.refused_by,
             "first": stamps[0] if stamps else None,
             "last": stamps[-1] if stamps else None,
         })
